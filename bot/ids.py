@@ -1,0 +1,31 @@
+"""Every Slack identifier the bot owns: commands, action ids, callback ids, block ids.
+
+One place, so that message builders (bot/) and listeners (handlers/) cannot drift apart.
+"""
+
+# Slash commands and shortcuts
+CMD_ACTION = "/action"
+CMD_COMMITTEE = "/committee"
+SHORTCUT_CREATE_ACTION = "create_action_item"
+
+# Buttons (action_id)
+BTN_ACTION_DONE = "action_done"
+BTN_ACTION_PROGRESS = "action_progress"
+BTN_ACTION_SNOOZE = "action_snooze"  # overflow/select: 1 bd or 1 week
+BTN_ACTION_REASSIGN = "action_reassign"
+BTN_ADD_TOPIC = "agenda_add_topic"
+BTN_DECK_SHARED = "deck_shared"
+BTN_SUBMIT_MINUTES = "minutes_submit"
+BTN_MINUTES_APPROVE = "minutes_approve"
+BTN_MINUTES_CHANGES = "minutes_request_changes"
+BTN_PICK_COMMITTEE = "pick_committee"
+
+# Modals (callback_id)
+VIEW_ACTION = "action_modal"
+VIEW_PROGRESS = "progress_modal"
+VIEW_REASSIGN = "reassign_modal"
+VIEW_TOPIC = "topic_modal"
+VIEW_MINUTES = "minutes_modal"
+VIEW_DECK = "deck_modal"
+VIEW_MINUTES_CHANGES = "minutes_changes_modal"
+VIEW_MOVE = "move_modal"

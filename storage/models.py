@@ -1,0 +1,268 @@
+"""SQLModel tables for the whole domain (SPEC §2).
+
+Every ``datetime`` column is SQLModel's ``UTCDateTime``: aware values in, aware UTC out, so local time
+only exists at the edges. The one naive column is a committee's ``first`` occurrence, a local
+wall-clock time in the committee's zone. Dates without time (due dates, snoozes) are plain ``date``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from pydantic import NaiveDatetime
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+class CommitteeKind(StrEnum):
+    production = "production"
+    qualite = "qualite"
+    pilotage = "pilotage"
+    strategique = "strategique"
+
+
+class HolidayPolicy(StrEnum):
+    next_business_day = "next_business_day"
+    previous_business_day = "previous_business_day"
+    skip = "skip"
+    keep = "keep"
+
+
+class MeetingStatus(StrEnum):
+    scheduled = "scheduled"
+    moved = "moved"
+    cancelled = "cancelled"
+    held = "held"
+
+
+class Priority(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class ActionStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+OPEN_ACTION_STATUSES = (ActionStatus.open.value, ActionStatus.in_progress.value)
+
+
+class DeliveryState(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    skipped = "skipped"
+    failed = "failed"
+
+
+class WorkspaceSettings(SQLModel, table=True):
+    """One row per Slack workspace (``team_id`` "default" for single-workspace installs)."""
+
+    __tablename__ = "workspace_settings"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: str = Field(default="default", unique=True, max_length=32)
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    locale: str = Field(default="fr", max_length=8)
+    holidays: str = Field(default="FR", max_length=16, description="ISO country code or 'none'")
+    workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=64)
+    admins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Committee(SQLModel, table=True):
+    __tablename__ = "committee"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    channel: str = Field(index=True, max_length=32)
+    cadence: str = Field(max_length=500)
+    # The series' first occurrence, as local wall-clock time in ``timezone``.
+    first: NaiveDatetime
+    duration: int = Field(default=60, description="minutes")
+    timezone: str = Field(max_length=64)
+    locale: str = Field(max_length=8)
+    # None = the workspace's setting.
+    holidays: Optional[str] = Field(default=None, max_length=16)
+    workdays: Optional[str] = Field(default=None, max_length=64)
+    chair: str = Field(max_length=32)
+    secretary: str = Field(max_length=32)
+    deck_owner: str = Field(max_length=32)
+    holiday_policy: str = Field(default=HolidayPolicy.next_business_day.value, max_length=32)
+    # None = the default for the kind (pilotage and strategique require approval).
+    minutes_approval: Optional[bool] = None
+    timeline: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    agenda_template: Optional[str] = Field(default=None, max_length=64)
+    feed_token: str = Field(unique=True, max_length=64)
+    active: bool = True
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+
+
+class CommitteeMember(SQLModel, table=True):
+    __tablename__ = "committee_member"
+    __table_args__ = (sa.UniqueConstraint("committee_id", "user_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(index=True, max_length=32)
+    role: str = Field(default="member", max_length=32)
+
+
+class Meeting(SQLModel, table=True):
+    """One occurrence of a committee; ``series_start`` (UTC) identifies it within the series.
+
+    Rows exist for occurrences that were planned, moved, cancelled or given content; the series
+    itself lives in the committee's cadence.
+    """
+
+    __tablename__ = "meeting"
+    __table_args__ = (sa.UniqueConstraint("committee_id", "series_start"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True, ondelete="CASCADE")
+    series_start: datetime
+    start: datetime = Field(index=True)
+    end: datetime
+    status: str = Field(default=MeetingStatus.scheduled.value, max_length=16)
+    deck_shared_at: Optional[datetime] = None
+    deck_link: Optional[str] = Field(default=None, max_length=2000)
+    minutes_submitted_at: Optional[datetime] = None
+    minutes_submitted_by: Optional[str] = Field(default=None, max_length=32)
+    minutes_text: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+    minutes_link: Optional[str] = Field(default=None, max_length=2000)
+    minutes_attendees: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    minutes_approved_at: Optional[datetime] = None
+    minutes_posted_at: Optional[datetime] = None
+    minutes_ts: Optional[str] = Field(default=None, max_length=32)
+    # Slack ts of the channel messages the bot keeps current (agenda request, published agenda).
+    agenda_request_ts: Optional[str] = Field(default=None, max_length=32)
+    agenda_ts: Optional[str] = Field(default=None, max_length=32)
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+
+
+class AgendaItem(SQLModel, table=True):
+    __tablename__ = "agenda_item"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=3000)
+    presenter: Optional[str] = Field(default=None, max_length=32)
+    duration: Optional[int] = Field(default=None, description="minutes")
+    notes: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+    link: Optional[str] = Field(default=None, max_length=2000)
+    proposer: str = Field(max_length=32)
+    created_at: Optional[datetime] = None
+
+
+class Decision(SQLModel, table=True):
+    __tablename__ = "decision"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    text: str = Field(sa_column=Column(sa.Text, nullable=False))
+    recorded_by: str = Field(max_length=32)
+    recorded_at: Optional[datetime] = None
+
+
+class ActionItem(SQLModel, table=True):
+    """An action item; its public id is ``A<id>`` (see ``public_id``)."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        sa.Index("ix_action_item_status_due", "status", "due"),
+        sa.Index("ix_action_item_owner_status", "owner", "status"),
+        sa.Index("ix_action_item_committee_status", "committee_id", "status"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=3000)
+    owner: str = Field(max_length=32)
+    creator: str = Field(max_length=32)
+    committee_id: Optional[int] = Field(default=None, foreign_key="committee.id", ondelete="SET NULL")
+    meeting_id: Optional[int] = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    source_link: Optional[str] = Field(default=None, max_length=2000)
+    due: date
+    priority: str = Field(default=Priority.medium.value, max_length=8)
+    status: str = Field(default=ActionStatus.open.value, max_length=16)
+    progress: int = 0
+    snoozed_until: Optional[date] = None
+    closed_at: Optional[datetime] = None
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+
+    @property
+    def public_id(self) -> str:
+        return f"A{self.id}"
+
+
+class ActionChange(SQLModel, table=True):
+    """One entry of an action item's history: who changed what, when."""
+
+    __tablename__ = "action_change"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action_item.id", index=True, ondelete="CASCADE")
+    at: datetime
+    actor: str = Field(max_length=32)
+    field: str = Field(max_length=32)
+    old: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+    new: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+    comment: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+
+
+class SlackUser(SQLModel, table=True):
+    """What the bot knows of a Slack user: time zone, locale, deactivation, away period."""
+
+    __tablename__ = "slack_user"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    tz: Optional[str] = Field(default=None, max_length=64)
+    locale: Optional[str] = Field(default=None, max_length=16)
+    deleted: bool = False
+    is_admin: bool = False
+    away_until: Optional[date] = None
+    # When the chair was told this owner cannot be chased (told once per away/deactivation).
+    unreachable_reported_at: Optional[datetime] = None
+    fetched_at: Optional[datetime] = None
+
+
+class Notification(SQLModel, table=True):
+    """One planned message (the outbox of SPEC §9)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        # The scheduler's hot query: pending rows by due time.
+        sa.Index("ix_notification_pending_due", "state", "due_at"),
+        sa.Index("ix_notification_meeting", "meeting_id"),
+        sa.Index("ix_notification_action", "action_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255, description="idempotency key")
+    kind: str = Field(max_length=32)
+    due_at: datetime
+    expires_at: Optional[datetime] = None
+    recipient: str = Field(max_length=32, description="channel or user id")
+    committee_id: Optional[int] = Field(default=None, foreign_key="committee.id", ondelete="CASCADE")
+    meeting_id: Optional[int] = Field(default=None, foreign_key="meeting.id", ondelete="CASCADE")
+    action_id: Optional[int] = Field(default=None, foreign_key="action_item.id", ondelete="CASCADE")
+    state: str = Field(default=DeliveryState.pending.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: Optional[datetime] = None
+    claimed_at: Optional[datetime] = None
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    sent_at: Optional[datetime] = None
+    channel: Optional[str] = Field(default=None, max_length=32, description="where it was posted")
+    ts: Optional[str] = Field(default=None, max_length=32)
+    error: Optional[str] = Field(default=None, max_length=500)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
