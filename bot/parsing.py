@@ -71,7 +71,7 @@ def _alternation(words: object) -> str:
 _AP = "['’]"
 _WD = _alternation(WEEKDAYS)
 _MO = _alternation(MONTHS)
-_COUNT = r"\d{1,3}|une?|an?|one|deux|two|trois|three|quatre|four|cinq|five|six|sept|seven|huit|eight|neuf|nine|dix|ten"
+_COUNT = r"\d{1,3}|une?|an?|one|deux|two|trois|three|quatre|four|cinq|five|six|sept|seven|huit|eight|neuf|nine|dix|ten|quinze"
 _UNIT = r"jours?|semaines?|mois|days?|weeks?|months?"
 
 # Every date expression we recognise; the named group that matched tells how to resolve it.
@@ -91,7 +91,7 @@ DATE_EXPR = "|".join(
         r"(?P<after_tomorrow>apr[eè]s[-\s]demain|(?:the\s+)?day\s+after\s+tomorrow)",
         r"(?P<tomorrow>demain|tomorrow)",
         r"(?P<relative>(?:la\s+)?semaine\s+prochaine|next\s+week|(?:le\s+)?mois\s+prochain|next\s+month"
-        rf"|(?:dans|in)\s+(?:{_COUNT})\s+(?:{_UNIT}))",
+        rf"|(?:dans|in)\s+(?:(?:{_COUNT})\s+(?:{_UNIT})|a\s+fortnight))",
     ]
 )
 _END = r"(?![\w/])"
@@ -390,8 +390,10 @@ def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datet
         return today + timedelta(days=1)
     # "dans 3 jours", "in 2 weeks", "next week", "le mois prochain": dateparser's arithmetic.
     relative = " ".join(phrase.split()).replace("’", "'")
+    # Forms dateparser does not know: "semaine prochaine" without its article, "quinze jours".
     if re.fullmatch(r"semaine\s+prochaine", relative, re.I):
-        relative = "la " + relative  # dateparser knows only "la semaine prochaine"
+        relative = "la " + relative
+    relative = re.sub(r"\bquinze\b", "15", relative, flags=re.I)
     day = _dateparser(relative, local_now)
     if day is None:
         raise ValueError(f"dateparser cannot read {phrase!r}")
