@@ -264,9 +264,7 @@ def calendar_command(ctx: click.Context, first: date, last: date, committee_key:
 
     if fmt == "ics":
         name = entries[0].committee.name if len(entries) == 1 else "committee-bot"
-        stream = click.get_binary_stream("stdout")
-        stream.write(calendars_ics(entries, now=datetime.now(UTC), name=name))
-        stream.flush()
+        click.echo(calendars_ics(entries, now=datetime.now(UTC), name=name), nl=False)  # bytes: written as is
         return
     rows = sorted(
         ((occurrence, entry.committee) for entry in entries for occurrence in entry.occurrences),
