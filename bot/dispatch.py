@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import collections
 import socket
+import threading
 import time as time_mod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
@@ -67,6 +69,8 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 # A 429 asking to wait at most this long is waited in the tick; longer, the tick stops sending.
 MAX_RATE_LIMIT_WAIT = 5.0
+# Threads that send the rows of a batch.
+SENDERS = 4
 # Committees whose window is extended in one tick (new subjects are always planned at once).
 EXTEND_BUDGET = 200
 # Up to this many new meetings of one committee are created one by one (get_or_create_meeting);
@@ -514,16 +518,22 @@ def write_session(engine: Engine) -> Iterator[Session]:
     A deferred SQLite transaction that reads then writes fails at once (SQLITE_BUSY) when another
     process wrote in between; taking the lock first makes it wait its turn instead.
     """
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-        with Session(bind=connection, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    with engine.connect() as connection, transaction(connection) as session:
+        yield session
+
+
+@contextmanager
+def transaction(connection: Connection) -> Iterator[Session]:
+    """``write_session`` on a connection the caller holds (a tick keeps one for all its rows)."""
+    if connection.dialect.name == "sqlite":
+        connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
+    with Session(bind=connection, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def tick(
@@ -536,39 +546,86 @@ def tick(
     should_stop: Callable[[], bool] | None = None,
     sleep: Callable[[float], None] = time_mod.sleep,
     plan: bool = True,
+    concurrency: int = SENDERS,
 ) -> TickSummary:
     """Plan, then claim and send everything due at ``now``, ``batch`` rows at a time.
 
-    Each row's outcome is committed right after its Slack call. ``should_stop`` is asked before
-    each row: when it answers True the claims not yet started are released and the tick returns.
-    Safe to run in several processes at once.
+    Each row's outcome is committed right after its Slack call. ``concurrency`` threads send the
+    rows of a batch (Slack answers in tens of milliseconds: sending one at a time would make a
+    busy tick wait mostly on the network). ``should_stop`` is asked before each row: when it
+    answers True, rows being sent are finished, the claims not started are released and the tick
+    returns. Safe to run in several processes at once.
     """
     worker = worker or default_worker()
     summary = TickSummary()
-    if plan:
-        with write_session(engine) as session:
-            summary.planned = plan_horizon(session, now=now)
     client = sender.without_retries(client)
-    while summary.stopped is None:
-        with write_session(engine) as session:
-            claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
-        if not claimed:
-            break
-        for index, row in enumerate(claimed):
-            if should_stop is not None and should_stop():
-                summary.stopped = "shutdown"
-            else:
-                delivery = _deliver(engine, client, row, now=now, worker=worker)
-                _count(summary, delivery.state)
-                summary.stopped = delivery.stop
-                if delivery.wait and summary.stopped is None:
-                    sleep(delivery.wait)
-            if summary.stopped is not None:
-                rest = [r.id for r in claimed[index + (0 if summary.stopped == "shutdown" else 1):]]
-                with write_session(engine) as session:
-                    store.release(session, ids=rest, worker=worker)
+    # One connection for the whole tick, one short transaction per step: no pool checkout (and
+    # no pre-ping) per row, and no transaction left open while Slack answers.
+    with engine.connect() as connection:
+        if plan:
+            with transaction(connection) as session:
+                summary.planned = plan_horizon(session, now=now)
+        while summary.stopped is None:
+            with transaction(connection) as session:
+                claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
+            if not claimed:
                 break
+            rest = _send_batch(engine, connection, client, claimed, now=now, worker=worker, summary=summary,
+                               should_stop=should_stop, sleep=sleep, concurrency=concurrency)
+            if rest:
+                with transaction(connection) as session:
+                    store.release(session, ids=rest, worker=worker)
     return summary
+
+
+def _send_batch(
+    engine: Engine,
+    connection: Connection,
+    client: WebClient,
+    claimed: list[store.Claimed],
+    *,
+    now: datetime,
+    worker: str,
+    summary: TickSummary,
+    should_stop: Callable[[], bool] | None,
+    sleep: Callable[[float], None],
+    concurrency: int,
+) -> list[int]:
+    """Deliver ``claimed`` (oldest first) with ``concurrency`` threads; returns the ids not started."""
+    queue = collections.deque(claimed)
+    lock = threading.Lock()
+
+    def work(own: Connection) -> None:
+        while True:
+            with lock:
+                if summary.stopped is not None or not queue:
+                    return
+                if should_stop is not None and should_stop():
+                    summary.stopped = "shutdown"
+                    return
+                row = queue.popleft()
+            delivery = _deliver(own, client, row, now=now, worker=worker)
+            with lock:
+                _count(summary, delivery.state)
+                if delivery.stop and summary.stopped is None:
+                    summary.stopped = delivery.stop
+            if delivery.wait and summary.stopped is None:
+                sleep(delivery.wait)
+
+    def work_on_own_connection() -> None:
+        with engine.connect() as own:
+            work(own)
+
+    threads = [threading.Thread(target=work_on_own_connection, name=f"dispatch-send-{n}", daemon=True)
+               for n in range(min(concurrency, len(claimed)) - 1)]
+    for thread in threads:
+        thread.start()
+    try:
+        work(connection)
+    finally:
+        for thread in threads:
+            thread.join()
+    return [row.id for row in queue]
 
 
 def _count(summary: TickSummary, state: str) -> None:
@@ -591,11 +648,15 @@ class _Ready:
     kind: str
     recipient: str
     attempts: int
+    expires_at: datetime | None
+    committee_id: int | None
+    meeting_id: int | None
+    action_id: int | None
     message: notices.OutgoingMessage
 
 
-def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str) -> _Delivery:
-    with write_session(engine) as session:
+def _deliver(connection: Connection, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str) -> _Delivery:
+    with transaction(connection) as session:
         row = session.get(Notification, claimed.id)
         if row is None or row.state != store.PENDING or row.claimed_by != worker:
             return _Delivery(GONE)
@@ -611,7 +672,8 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
             return _Delivery(SKIPPED)
-        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, message)
+        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, row.expires_at, row.committee_id,
+                       row.meeting_id, row.action_id, message)
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
@@ -622,7 +684,7 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         result = sender.post(client, channel=ready.recipient, text=ready.message.text,
                              blocks=ready.message.blocks, key=ready.key)
 
-    with write_session(engine) as session:
+    with transaction(connection) as session:
         return _record(session, ready, result, now=now, worker=worker)
 
 
@@ -662,8 +724,7 @@ def _record(session: Session, ready: _Ready, result: sender.Result, *, now: date
 
 def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: datetime) -> None:
     """In the same transaction as "sent": queue the message's secondary DMs, keep meeting message ts."""
-    row = session.get(Notification, ready.id)
-    assert row is not None
+    row = ready
     for index, (user_id, extra) in enumerate(ready.message.also):
         enqueue(session, kind=FOLLOWUP, to=user_id, key=f"{row.key}:also:{index}", now=now, expires_at=row.expires_at,
                 committee_id=row.committee_id, meeting_id=row.meeting_id, action_id=row.action_id,

@@ -607,7 +607,7 @@ def test_a_long_rate_limit_ends_the_tick_and_leaves_the_rest_for_the_next(engine
     keys = due_rows(engine, now, 4)
     fake.rate_limit("chat.postMessage", retry_after=30)
 
-    summary = tick(engine, client, now, plan=False)
+    summary = tick(engine, client, now, plan=False, concurrency=1)  # one sender: nothing else in flight
 
     assert summary.sent == 0 and summary.stopped == "rate limited for 30s"
     assert {r.claimed_by for r in rows(engine, state="pending")} == {None}  # claims given back
@@ -697,7 +697,7 @@ def test_a_refused_token_stops_the_tick_and_keeps_every_row_pending(engine, fake
     due_rows(engine, now, 3)
     fake.fail("chat.postMessage", "invalid_auth")
 
-    summary = tick(engine, client, now, plan=False)
+    summary = tick(engine, client, now, plan=False, concurrency=1)  # one sender: nothing else in flight
 
     assert summary.stopped == "Slack refused the token: invalid_auth" and summary.failed == 0
     assert {(r.state, r.attempts, r.claimed_by) for r in rows(engine, kind=TEST_KIND)} == {("pending", 0, None)}
