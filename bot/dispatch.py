@@ -95,6 +95,9 @@ COMMITTEE = "committee:"
 ACTION = "action:"
 SEEN_COMMITTEES = "seen:committee"
 SEEN_ACTIONS = "seen:action"
+SWEEP = "sweep:committees"
+# How often a tick looks for committees changed since they were planned (one query).
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,11 +129,15 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
         return 0
     result = PlanResult()
     until = now + horizon
-    seen = store.last_ids(session, [SEEN_COMMITTEES, SEEN_ACTIONS])
-    result += _plan_new_committees(session, now=now, until=until, last=seen.get(SEEN_COMMITTEES, 0))
-    result += _plan_new_actions(session, now=now, until=until, last=seen.get(SEEN_ACTIONS, 0))
-    for subject, planned_until in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
-        result += _extend(session, subject, start=max(planned_until, now - LOOKBACK), until=until, now=now)
+    marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
+    last = {subject: (mark.last_id or 0) for subject, mark in marks.items()}
+    result += _plan_new_committees(session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0))
+    result += _plan_new_actions(session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0))
+    swept = marks.get(SWEEP)
+    if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
+        result += _sweep_changed_committees(session, now=now, until=until)
+    for mark in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
+        result += _guarded(session, mark.subject, lambda: _extend(session, mark, until=until, now=now))
     return result.inserted
 
 
@@ -156,7 +163,8 @@ def replan_committee(session: Session, *, committee_id: int, now: datetime, hori
         if start <= row.due_at < until
     ]
     result = _upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
-    store.set_mark(session, subject, planned_until=until, planned_at=now)
+    # planned_at: when the committee was last planned in full (a later change re-plans it again).
+    store.set_mark(session, subject, planned_until=until, planned_at=max(now, _utc(committee.updated_at or now)))
     return result
 
 
@@ -234,15 +242,42 @@ def _planning_lock(session: Session) -> bool:
     )).scalar())
 
 
+def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> PlanResult:
+    """Plan one subject in a savepoint: a committee whose plan fails (a bug, bad data) is logged
+    and retried on the next tick, and never stops the others from being planned or sent."""
+    try:
+        with session.begin_nested():
+            return plan()
+    except Exception:  # noqa: BLE001
+        log.exception("planning %s failed; it is retried on the next tick", what)
+        return PlanResult()
+
+
 def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
-    new = session.exec(select(Committee).where(col(Committee.id) > last).order_by(col(Committee.id))).all()
+    new = session.execute(
+        sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
+    ).all()
     result = PlanResult()
-    for committee in new:
-        assert committee.id is not None
-        if committee.active and store.get_mark(session, f"{COMMITTEE}{committee.id}") is None:
-            result += replan_committee(session, committee_id=committee.id, now=now, horizon=until - now)
+    for committee_id, active in new:
+        subject = f"{COMMITTEE}{committee_id}"
+        if not active or store.get_mark(session, subject) is not None:
+            continue
+        # A mark that is already due: if this first plan fails, the extension pass retries it.
+        store.set_mark(session, subject, planned_until=now - LOOKBACK)
+        result += _guarded(session, subject, lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
     if new:
         store.set_mark(session, SEEN_COMMITTEES, last_id=new[-1].id, planned_at=now)
+    return result
+
+
+def _sweep_changed_committees(session: Session, *, now: datetime, until: datetime) -> PlanResult:
+    """Every ``SWEEP_EVERY``: re-plan committees changed since their last full plan (settings
+    imported, deactivated), whatever changed them. One query over the committees."""
+    result = PlanResult()
+    for committee_id in store.committees_changed(session):
+        result += _guarded(session, f"{COMMITTEE}{committee_id}",
+                           lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
+    store.set_mark(session, SWEEP, planned_at=now)
     return result
 
 
@@ -265,29 +300,32 @@ def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last:
     return result
 
 
-def _extend(session: Session, subject: str, *, start: datetime, until: datetime, now: datetime) -> PlanResult:
-    """Plan [start, until) for one subject whose mark ran low; nothing planned before is re-checked."""
-    kind, _, raw_id = subject.partition(":")
-    result = PlanResult()
+def _extend(session: Session, mark: store.Mark, *, until: datetime, now: datetime) -> PlanResult:
+    """Plan [planned_until, until) for one subject whose mark ran low; what was planned before is
+    not re-checked, unless the committee changed since its last full plan (then it is re-planned)."""
+    subject = mark.subject
+    _, _, raw_id = subject.partition(":")
+    start = max(mark.planned_until, now - LOOKBACK)
     if subject.startswith(COMMITTEE):
         committee = session.get(Committee, int(raw_id))
-        if committee is None or not committee.active:
-            store.delete_marks(session, [subject])
-            return result
+        if committee is None or not committee.active or mark.planned_at is None or (
+            committee.updated_at is not None and _utc(committee.updated_at) > mark.planned_at
+        ):
+            return replan_committee(session, committee_id=int(raw_id), now=now, horizon=until - now)
         planned = planning.plan_window(session, start=start, end=until, committee_key=committee.key)
-        result += _upsert(session, planned, now=now)
+        result = _upsert(session, planned, now=now)
     elif subject.startswith(ACTION):
         action = session.get(ActionItem, int(raw_id))
         if action is None or action.status not in OPEN_ACTION_STATUSES or _committee_key(session, action) is not None:
             store.delete_marks(session, [subject])
-            return result
+            return PlanResult()
         planned, _ = _plan_actions(session, [action], now=now, horizon=until - now)
-        result += _upsert(session, [p for p in planned if start <= p.at < until], now=now)
+        result = _upsert(session, [p for p in planned if start <= p.at < until], now=now)
     else:
         log.warning("unknown planning mark %r", subject)
         store.delete_marks(session, [subject])
-        return result
-    store.set_mark(session, subject, planned_until=until, planned_at=now)
+        return PlanResult()
+    store.set_mark(session, subject, planned_until=until)
     return result
 
 

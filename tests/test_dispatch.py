@@ -315,6 +315,59 @@ def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> N
         assert len({(m.committee_id, m.series_start) for m in session.exec(select(Meeting)).all()}) == len(session.exec(select(Meeting)).all())
 
 
+def test_a_committee_changed_by_an_import_is_planned_again_by_a_later_tick(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    overdue = "m:production:20270105T0900Z:minutes_overdue:1:chair"
+    assert row(engine, overdue).recipient == "U0CHAIR"
+
+    changed = SPEC_EXAMPLE.replace("chair: U0CHAIR", "chair: U0NEWCHAIR").replace("cadence: weekly", "cadence: biweekly")
+    with session_scope(engine) as session:
+        import_config(session, parse_config(changed), now=now + timedelta(minutes=1))
+    tick(engine, client, now + dispatch.SWEEP_EVERY)
+
+    assert row(engine, overdue).recipient == "U0NEWCHAIR"
+    # Biweekly from Jan 5: the Jan 12 meeting is gone, its pending notifications with it.
+    gone = rows(engine, key="m:production:20270112T0900Z:agenda_request")[0]
+    assert gone.state == "skipped" and "no longer planned" in gone.error
+    assert rows(engine, key="m:production:20270119T0900Z:agenda_request")[0].state == "pending"
+
+
+def test_a_deactivated_committee_sends_nothing_more(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    with session_scope(engine) as session:
+        import_config(session, parse_config(SPEC_EXAMPLE.replace("holiday_policy: next_business_day",
+                                                                 "holiday_policy: next_business_day\n    active: false")),
+                      now=now + timedelta(minutes=1))
+    sent = len(fake.messages())
+    tick(engine, client, now + dispatch.SWEEP_EVERY)
+    tick(engine, client, paris(2027, 1, 20, 9, 0))
+
+    assert len(fake.messages()) == sent
+    assert {r.state for r in rows(engine) if r.due_at > now} == {"skipped"}
+
+
+def test_a_committee_whose_plan_fails_does_not_stop_the_others(engine, fake, client, monkeypatch) -> None:
+    declare(engine)
+    real = dispatch.planning.plan_window
+
+    def broken(session, *, committee_key=None, **kwargs):
+        if committee_key == "qualite":
+            raise RuntimeError("bad data")
+        return real(session, committee_key=committee_key, **kwargs)
+
+    monkeypatch.setattr(dispatch.planning, "plan_window", broken)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    assert {r.key.split(":")[1] for r in rows(engine) if r.key.startswith("m:")} == {"production", "strategique"}
+
+    monkeypatch.setattr(dispatch.planning, "plan_window", real)  # fixed: the next tick plans it
+    tick(engine, client, paris(2027, 1, 4, 8, 1))
+    assert row(engine, "m:qualite:20270114T1300Z:agenda_request").state == "pending"
+
+
 def test_sent_rows_are_never_touched_by_a_replan(engine, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     tick(engine, client, paris(2026, 12, 31, 9, 0))
@@ -595,8 +648,8 @@ def test_a_rate_limit_defers_the_row_by_retry_after_without_counting_an_attempt(
     summary = dispatch.tick(engine, client, now=now, worker="w", plan=False, sleep=waits.append)
 
     assert (summary.sent, summary.retried) == (2, 1) and waits == [3.0]
-    deferred = row(engine, keys[0])
-    assert (deferred.state, deferred.attempts, deferred.next_attempt_at) == ("pending", 0, now + timedelta(seconds=3))
+    [deferred] = rows(engine, state="pending", kind=TEST_KIND)  # whichever sender met the 429
+    assert (deferred.attempts, deferred.next_attempt_at, deferred.claimed_by) == (0, now + timedelta(seconds=3), None)
     assert tick(engine, client, now + timedelta(seconds=3), plan=False).sent == 1
     assert posted_keys(fake) == {key: 1 for key in keys}
 
