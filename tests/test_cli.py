@@ -21,7 +21,7 @@ from bot.cli import cli
 from storage.db import session_scope
 from storage.models import ActionItem
 from tests.conftest import database_env
-from tests.test_config import BAD_INPUT, NOW, SPEC_EXAMPLE, snapshot
+from tests.test_config import BAD_INPUT, DELEGATED_CHECKS, NOW, SPEC_EXAMPLE, snapshot
 
 TIMELINE_KINDS = {
     "agenda_request",
@@ -115,6 +115,12 @@ def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(run, engine
         path.write_text(text, encoding="utf-8")
         line = refused(run("config", "import", str(path)))
         assert line.startswith(f"Error: {path}: {message.removeprefix('committees.yaml: ')}"), (case.id, line)
+        assert snapshot(engine) == before, case.id
+    for case in DELEGATED_CHECKS:
+        text, what = case.values
+        path.write_text(text, encoding="utf-8")
+        line = refused(run("config", "import", str(path)))
+        assert line.startswith(f'Error: {path}: committee "production": {what}'), (case.id, line)
         assert snapshot(engine) == before, case.id
 
 
