@@ -166,8 +166,10 @@ def config() -> None:
           holiday_policy: next_business_day
 
     Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
-    timezone, locale, holidays, workdays (default: the workspace's), requires_approval,
-    timeline (overrides), agenda_template, active.
+    timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
+    approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
+    SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
+    active (false retires the committee).
     """
 
 

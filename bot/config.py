@@ -177,10 +177,24 @@ def load_config(path: str | Path, *, source: str | None = None) -> ConfigDoc:
     return parse_config(text, source=source)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML with YAML 1.2 booleans: only true/false are booleans, so ``holidays: NO`` (Norway) and
+    a timeline's ``off:`` key stay text instead of turning into false."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def parse_config(text: str, *, source: str = "<config>") -> ConfigDoc:
     """Validate configuration text (what ``load_config`` does once the file is read)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: {_yaml_problem(error)}") from None
     return _Validator(source).document(data)
@@ -374,11 +388,12 @@ class _Validator:
             raise self.fail(where, f'active "{active}" is not a yes/no value (allowed: true, false)')
         timeline = data.get("timeline") or {}
         if not isinstance(timeline, dict):
-            raise self.fail(where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: 4})")
+            raise self.fail(where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})")
         try:
             timeline_mod.check_timeline(timeline)
         except ValueError as error:
-            raise self.fail(where, f"timeline: {error}") from None
+            problem = str(error)
+            raise self.fail(where, problem if problem.startswith("timeline") else f"timeline: {problem}") from None
         template = data.get("agenda_template")
         if template is not None:
             allowed = template_keys(locale or workspace.locale)

@@ -25,6 +25,7 @@ from storage.models import (
     ActionItem,
     Committee,
     Meeting,
+    MeetingStatus,
     SlackUser,
     WorkspaceSettings,
 )
@@ -35,9 +36,6 @@ UTC = timezone.utc
 # business days later). Occurrences are read over the window widened by these margins.
 MEETING_LOOKAHEAD = timedelta(days=120)
 MEETING_LOOKBEHIND = timedelta(days=45)
-# Pre-meeting kinds whose instant marks a deadline shown in calendars.
-DECK_DUE_KIND = "agenda_published"
-MINUTES_DUE_KIND = "minutes_overdue"
 
 __all__ = [
     "CommitteeCalendar",
@@ -96,15 +94,22 @@ def _stored_meetings(
 
 
 def meeting_deadlines(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> Deadlines:
-    """The deck due (when the agenda is published) and minutes due (first overdue chase) of a meeting.
+    """The deck due and minutes due of a meeting (SPEC §4), with the committee's timeline overrides.
 
-    Read from the meeting's own timeline so that per-committee overrides apply; a cancelled meeting
-    plans nothing and so has no deadlines.
+    Deck due: n business days before T at T's time of day; minutes due: n business days after E at
+    E's time of day. A cancelled meeting has no deadlines.
     """
-    planned = timeline_mod.plan_meeting(committee, occurrence, calendar)
-    deck = [item.at for item in planned if item.kind == DECK_DUE_KIND]
-    minutes = [item.at for item in planned if item.kind == MINUTES_DUE_KIND]
-    return Deadlines(deck_due=min(deck, default=None), minutes_due=min(minutes, default=None))
+    if occurrence.status == MeetingStatus.cancelled.value:
+        return Deadlines(deck_due=None, minutes_due=None)
+    rules = timeline_mod.rules_for(committee)
+    zone = ZoneInfo(committee.timezone)
+    start, end = occurrence.start.astimezone(zone), occurrence.end.astimezone(zone)
+    deck_day = calendar.add(start.date(), -rules.deck_due_business_days)
+    minutes_day = calendar.add(end.date(), rules.minutes_due_business_days)
+    return Deadlines(
+        deck_due=datetime.combine(deck_day, start.time(), zone).astimezone(UTC),
+        minutes_due=datetime.combine(minutes_day, end.time(), zone).astimezone(UTC),
+    )
 
 
 def calendar_window(

@@ -102,8 +102,9 @@ def test_export_imports_back_without_changing_anything(engine) -> None:
         engine,
         SPEC_EXAMPLE.replace("holidays: FR\n", "holidays: FR\nworkdays: [mon, tue, wed, thu, fri]\nadmins: [U0ADMIN]\n")
         + SECOND_COMMITTEE
-        + "    timezone: America/Montreal\n    locale: en\n    holidays: CA\n    requires_approval: true\n"
-        + "    agenda_template: pilotage\n    active: false\n",
+        + "    timezone: America/Montreal\n    locale: en\n    holidays: NO\n    requires_approval: true\n"
+        + "    agenda_template: pilotage\n    active: false\n"
+        + "    timeline: {off: [meeting_reminder], deck_due: {business_days: 3}, digest: {time: '08:30'}}\n",
     )
     before = snapshot(engine)
     with session_scope(engine) as session:
@@ -301,7 +302,7 @@ BAD_INPUT = [
     pytest.param(
         SPEC_EXAMPLE + "    timeline: soon\n",
         'committees.yaml: committee "production": timeline must be a mapping of overrides '
-        "(e.g. timeline: {agenda_request: 4})",
+        "(e.g. timeline: {agenda_request: {business_days: 4}})",
         id="timeline-not-a-mapping",
     ),
     pytest.param(
@@ -344,6 +345,17 @@ def test_checks_delegated_to_the_timeline_name_the_committee(text: str, what: st
 
     assert str(caught.value).startswith(f'committees.yaml: committee "production": {what}')
     assert "\n" not in str(caught.value)
+
+
+def test_yes_no_on_off_stay_text() -> None:
+    doc = parse_config(
+        SPEC_EXAMPLE.replace("holidays: FR", "holidays: NO")
+        + "    timeline: {off: [meeting_reminder]}\n    requires_approval: false\n"
+    )
+
+    assert doc.workspace.holidays == "NO"
+    assert doc.committees[0].timeline == {"off": ["meeting_reminder"]}
+    assert doc.committees[0].requires_approval is False
 
 
 def test_spec_example_ids_are_accepted() -> None:

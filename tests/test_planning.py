@@ -262,6 +262,18 @@ def test_plan_days_uses_each_committee_zone(engine) -> None:
         assert item.at.astimezone(zone).date() == date(2027, 1, 14)
 
 
+def test_deadlines_follow_the_timeline_overrides(engine) -> None:
+    overrides = "    timeline: {deck_due: {business_days: 3}, minutes_due: {business_days: 1}}\n"
+    import_text(engine, SPEC_EXAMPLE + overrides)
+    with session_scope(engine) as session:
+        (entry,) = calendar_days(session, first=date(2027, 3, 23), last=date(2027, 3, 23), with_deadlines=True)
+
+    (meeting,) = entry.occurrences
+    deadlines = entry.deadlines[meeting.series_start]
+    assert deadlines.deck_due == paris(2027, 3, 18, 10)  # 3 bd before Tue 23 March, at 10:00
+    assert deadlines.minutes_due == paris(2027, 3, 24, 11)  # 1 bd after the 11:00 end
+
+
 def test_unknown_committee_is_refused(engine) -> None:
     import_text(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session, pytest.raises(UnknownCommittee, match="known: production"):
