@@ -388,7 +388,9 @@ class _Validator:
             raise self.fail(where, f'active "{active}" is not a yes/no value (allowed: true, false)')
         timeline = data.get("timeline") or {}
         if not isinstance(timeline, dict):
-            raise self.fail(where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})")
+            raise self.fail(
+                where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})"
+            )
         try:
             timeline_mod.check_timeline(timeline)
         except ValueError as error:
@@ -480,9 +482,7 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
         values = _committee_values(spec, timezone=workspace.timezone, locale=workspace.locale)
         committee = stored.get(spec.key)
         if committee is None:
-            committee = Committee(
-                **values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now
-            )
+            committee = Committee(**values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now)
             session.add(committee)
             result.created.append(spec.key)
         elif _apply(committee, values):
@@ -598,9 +598,7 @@ def export_config(session: Session) -> str:
     members: dict[int, list[str]] = {}
     if ids:
         rows = session.exec(
-            select(CommitteeMember)
-            .where(col(CommitteeMember.committee_id).in_(ids))
-            .order_by(col(CommitteeMember.id))
+            select(CommitteeMember).where(col(CommitteeMember.committee_id).in_(ids)).order_by(col(CommitteeMember.id))
         ).all()
         for row in rows:
             members.setdefault(row.committee_id, []).append(row.user_id)

@@ -195,6 +195,7 @@ def plan_window(
     planned: list[Planned] = []
 
     wide_start, wide_end = start - MEETING_LOOKBEHIND, end + MEETING_LOOKAHEAD
+    # Stored rows over a wider range still: a meeting moved by weeks keeps its series slot.
     stored = _stored_meetings(session, committees, wide_start - MEETING_LOOKAHEAD, wide_end + MEETING_LOOKAHEAD)
     calendars: dict[int, BusinessCalendar] = {}
     for committee in committees:
@@ -236,8 +237,11 @@ def _plan_actions(
         for user in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(owners))).all()
         if user.tz
     }
-    # Actions of inactive committees (absent from ``by_id``) use the workspace's calendar and no chair.
-    inactive_ids = {action.committee_id for action in actions if action.committee_id and action.committee_id not in by_id}
+    # Actions of inactive committees (absent from ``by_id``) keep their committee's calendar and zone,
+    # but there is no chair to escalate to.
+    inactive_ids = {
+        action.committee_id for action in actions if action.committee_id and action.committee_id not in by_id
+    }
     others = {
         committee.id: committee
         for committee in (
@@ -248,7 +252,9 @@ def _plan_actions(
     planned: list[Planned] = []
     for action in actions:
         committee = by_id.get(action.committee_id) or others.get(action.committee_id)
-        business = calendars.get(action.committee_id or 0, workspace_calendar)
+        business = calendars.get(action.committee_id or 0) or (
+            calendar_mod.business_calendar(committee, workspace) if committee else workspace_calendar
+        )
         owner_tz = zones.get(action.owner) or (committee.timezone if committee else workspace.timezone)
         last_day = until or (end - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
         chair = committee.chair if committee and committee.active else None
@@ -269,9 +275,7 @@ def _with_committee(items: Iterable[Planned], committee: Committee | None) -> li
     return out
 
 
-def plan_days(
-    session: Session, *, first: date, last: date, committee_key: str | None = None
-) -> list[Planned]:
+def plan_days(session: Session, *, first: date, last: date, committee_key: str | None = None) -> list[Planned]:
     """``plan_window`` over whole days ``first``..``last``, each notification in its committee's zone
     (committee-less action chases in the workspace's)."""
     committees = _committees(session, committee_key)
@@ -280,7 +284,9 @@ def plan_days(
     windows = {tz: day_window(first, last, tz) for tz in {workspace.timezone, *(c.timezone for c in committees)}}
     low = min(window[0] for window in windows.values())
     high = max(window[1] for window in windows.values())
-    planned = plan_window(session, start=low, end=high, committee_key=committee_key, until_actions=last + timedelta(days=1))
+    planned = plan_window(
+        session, start=low, end=high, committee_key=committee_key, until_actions=last + timedelta(days=1)
+    )
     kept = []
     for item in planned:
         tz = zones.get(item.committee_key or "", workspace.timezone)

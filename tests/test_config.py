@@ -328,13 +328,15 @@ def test_bad_input_is_refused_with_one_line_saying_what_and_what_is_allowed(text
 
 
 DELEGATED_CHECKS = [
-        pytest.param(
-            SPEC_EXAMPLE.replace("cadence: weekly", "cadence: 'FREQ=WEEKLY;UNTIL=20260101T000000'"),
-            'cadence "FREQ=WEEKLY;UNTIL=20260101T000000"',
-            id="rrule-that-never-occurs",
-        ),
-        pytest.param(SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"),
-        pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
+    pytest.param(
+        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: 'FREQ=WEEKLY;UNTIL=20260101T000000'"),
+        'cadence "FREQ=WEEKLY;UNTIL=20260101T000000"',
+        id="rrule-that-never-occurs",
+    ),
+    pytest.param(
+        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"
+    ),
+    pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
 ]
 
 
@@ -382,7 +384,9 @@ def test_an_import_refused_by_the_database_changes_nothing(engine) -> None:
     # Valid on its own, but its channel belongs to production, which this file does not declare.
     clash = "timezone: Europe/Lisbon\ncommittees:\n" + SECOND_COMMITTEE.replace("C0QUAL", "C0PROD")
 
-    with pytest.raises(ConfigError, match='committee "qualite": channel C0PROD is already the channel of committee "production"'):
+    with pytest.raises(
+        ConfigError, match='committee "qualite": channel C0PROD is already the channel of committee "production"'
+    ):
         import_text(engine, clash, now=LATER)
 
     assert snapshot(engine) == before
@@ -391,7 +395,9 @@ def test_an_import_refused_by_the_database_changes_nothing(engine) -> None:
 # --- presets and agenda templates --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "locale"), [("contact-centre", "fr"), ("contact-centre-fr", "fr"), ("contact-centre-en", "en")])
+@pytest.mark.parametrize(
+    ("name", "locale"), [("contact-centre", "fr"), ("contact-centre-fr", "fr"), ("contact-centre-en", "en")]
+)
 def test_contact_centre_preset_declares_the_four_committees(name: str, locale: str) -> None:
     doc = load_config(preset_path(name))
 
