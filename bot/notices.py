@@ -13,7 +13,7 @@ each reader sees their own zone; announcements of a meeting time also name the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -87,10 +87,8 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
     builder = BUILDERS.get(notification.kind)
     if builder is None:
         raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
-    if notification.expires_at is not None and now >= notification.expires_at:
-        return None
-    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
-    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+    committee = _live_committee(session, notification, now)
+    if committee is None:
         return None
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
@@ -104,6 +102,38 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
             return None
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)
+
+
+def build_many(session: Session, notifications: Sequence[Notification], *, now: datetime) -> list[OutgoingMessage | None]:
+    """``build`` for each notification, in order, with the weekly digests of many channels rendered
+    together from a few bulk queries (a dispatcher that claims a batch on Monday 09:00 should call
+    this rather than ``build`` thousands of times)."""
+    from bot.digest import weekly_digests  # the digest module builds on this one
+
+    live: dict[int, Committee] = {}  # notification index -> its committee, for the digests still wanted
+    for index, notification in enumerate(notifications):
+        if notification.kind == "weekly_digest":
+            committee = _live_committee(session, notification, now)
+            if committee is not None:
+                live[index] = committee
+    digests = weekly_digests(session, committees=list({c.id: c for c in live.values()}.values()), now=now)
+    return [
+        (digests[live[index].id] if index in live else None)  # type: ignore[index]
+        if notification.kind == "weekly_digest"
+        else build(session, notification, now=now)
+        for index, notification in enumerate(notifications)
+    ]
+
+
+def _live_committee(session: Session, notification: Notification, now: datetime) -> Committee | None:
+    """The notification's committee, unless the notification expired or the committee is gone or
+    inactive (a delivery failure is still reported to the chair of an inactive committee)."""
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+        return None
+    return committee
 
 
 # -- What every builder needs --------------------------------------------------------------------
@@ -152,10 +182,7 @@ class Context:
         return self.label("local_time", moment=stamp, tz=self.tz)
 
     def span(self, delta: timedelta) -> str:
-        """A duration a reader takes in at a glance: "2 days 3 h", "5 h 20 min", "45 min"."""
-        minutes = max(int(delta.total_seconds() // 60), 0)
-        days, rest = divmod(minutes, 24 * 60)
-        return self.label("span", days=days, hours=rest // 60, minutes=rest % 60 if not days else 0)
+        return bk.span(self.locale, delta)
 
     def agenda(self) -> Agenda:
         """The meeting's agenda as it stands (``bot.meetings.agenda``), deck due time included."""

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from bot import ids
-from bot.notices import OutgoingMessage, build
+from bot.notices import OutgoingMessage, build, build_many
 from bot.payloads import ActionRef, MeetingRef, SnoozeRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
@@ -597,3 +597,17 @@ def test_weekly_digest_kind_builds_the_digest(session, prod):
     committee, _ = prod
     message = send(session, "weekly_digest", committee.channel, committee, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), week="2027-03-22")
     assert "*Synthèse hebdomadaire — Comité de production*" in visible(message)
+
+
+def test_build_many_matches_build_and_renders_digests_together(session, prod, pilot):
+    committee, meeting = prod
+    other, _ = pilot
+    now = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
+    rows = [
+        h.notification(session, "weekly_digest", committee.channel, committee),
+        h.notification(session, "agenda_request", committee.channel, committee, meeting),
+        h.notification(session, "weekly_digest", other.channel, other, expires_at=now),
+        h.notification(session, "weekly_digest", other.channel, other),
+    ]
+    assert build_many(session, rows, now=now) == [build(session, row, now=now) for row in rows]
+    assert build_many(session, rows, now=now)[2] is None
