@@ -4,16 +4,63 @@ item (SPEC §5) and the weekly digest (SPEC §6).
 Pure functions: they take a committee, an occurrence or an action and a business calendar, and
 return ``Planned`` notifications with their exact instant, recipient and idempotency key. Whether a
 conditional message is still needed (minutes already in? action done?) is decided again at send time.
+
+Every delay has the SPEC default and can be overridden per committee in its ``timeline`` mapping
+(YAML in ``config import``); each key is optional::
+
+    timeline:
+      agenda_request: {business_days: 3, time: "09:00"}   # default by cadence: weekly 3, monthly/quarterly 5,
+                                                          # semiannual/annual 15
+      deck_due: {business_days: 2}                        # deck due (= agenda published) before T, at T's time
+      deck_reminder: {business_days: 1, time: "09:00"}    # before the deck due date
+      meeting_reminder: {minutes: 60}                     # before T
+      minutes_due: {business_days: 2}                     # after E, at E's time of day
+      minutes_reminder: {business_days: 1}                # after E, at E's time of day
+      minutes_overdue: {time: "09:00", max: 3}            # first at minutes due, then each business day
+      save_the_date: {days: 60}                           # default only for semiannual/annual committees;
+                                                          # setting it turns it on for any cadence
+      digest: {time: "09:00"}                             # first business day of each week
+      action_chase: {due_soon_business_days: 1, overdue_every_business_days: 2,
+                     escalate_on_chase: 3, time: "09:00"}  # in the owner's time zone
+      off: [meeting_reminder, weekly_digest]              # kinds never planned
+
+Times are ``"HH:MM"`` strings (quote them in YAML: unquoted ``9:00`` is read as the number 540).
+
+Idempotency keys are stable across re-plans: a meeting's keys hang on the committee key and the
+occurrence's ``series_start`` (so a moved meeting keeps its keys and its pending rows follow the
+move); an action's keys include its due date and snooze, so that changing either plans fresh chases
+instead of colliding with those already sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.calendar import BusinessCalendar, Occurrence
-from storage.models import ActionItem, Committee
+from bot.calendar import BusinessCalendar, Occurrence, cadence_class, localize, zone
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, CommitteeKind, MeetingStatus
+
+# Kinds planned before the meeting: they expire at T and move back to the previous business day.
+PRE_MEETING_KINDS = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+# Kinds planned after the meeting: they move forward to the next business day and never expire.
+POST_MEETING_KINDS = ("minutes_request", "minutes_reminder", "minutes_overdue")
+MEETING_KINDS = PRE_MEETING_KINDS + POST_MEETING_KINDS
+# Sent when the secretary submits (event-driven), never planned here.
+EVENT_KINDS = ("minutes_approval",)
+ACTION_KINDS = ("action_due_soon", "action_overdue", "action_escalation")
+DIGEST_KIND = "weekly_digest"
+PLANNED_KINDS = MEETING_KINDS + ACTION_KINDS + (DIGEST_KIND,)
+
+# Committee kinds whose minutes wait for the chair's approval unless the committee says otherwise.
+APPROVAL_KINDS = (CommitteeKind.pilotage.value, CommitteeKind.strategique.value)
+
+# agenda_request lead (business days) and save-the-date (days) by cadence class, SPEC §4.
+_AGENDA_LEAD = {"weekly": 3, "monthly": 5, "quarterly": 5, "semiannual": 15, "annual": 15}
+_SAVE_THE_DATE_DAYS = {"semiannual": 60, "annual": 60}
 
 
 @dataclass(frozen=True)
@@ -30,9 +77,260 @@ class Planned:
     data: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
-def plan_meeting(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> list[Planned]:
-    """Every time-driven notification of SPEC §4 for one occurrence (none when cancelled)."""
-    raise NotImplementedError
+@dataclass(frozen=True)
+class TimelineRules:
+    """Every delay of the timeline, SPEC defaults (those of a weekly committee)."""
+
+    agenda_request_business_days: int = 3
+    agenda_request_time: time = time(9, 0)
+    deck_due_business_days: int = 2
+    deck_reminder_business_days: int = 1
+    deck_reminder_time: time = time(9, 0)
+    meeting_reminder_minutes: int = 60
+    minutes_due_business_days: int = 2
+    minutes_reminder_business_days: int = 1
+    minutes_overdue_time: time = time(9, 0)
+    minutes_overdue_max: int = 3
+    save_the_date_days: int | None = None  # None: no save-the-date
+    digest_time: time = time(9, 0)
+    action_due_soon_business_days: int = 1
+    action_overdue_every_business_days: int = 2
+    action_escalate_on_chase: int = 3
+    action_chase_time: time = time(9, 0)
+    off: frozenset[str] = frozenset()
+
+    def on(self, kind: str) -> bool:
+        return kind not in self.off
+
+
+# ---------------------------------------------------------------------------------------------
+# Overrides: YAML shape -> TimelineRules fields
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("a whole number, 0 or more")
+    return value
+
+
+def _positive(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("a whole number, 1 or more")
+    return value
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        parts = value.strip().split(":")
+        if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
+            try:
+                return time(*(int(p) for p in parts))
+            except ValueError:
+                pass
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError('a time "HH:MM" in quotes (YAML reads unquoted 9:00 as the number 540)')
+    raise ValueError('a time "HH:MM", e.g. "09:00"')
+
+
+# section -> option -> (TimelineRules field, parser)
+_OVERRIDES: dict[str, dict[str, tuple[str, Any]]] = {
+    "agenda_request": {
+        "business_days": ("agenda_request_business_days", _count),
+        "time": ("agenda_request_time", _clock),
+    },
+    "deck_due": {"business_days": ("deck_due_business_days", _count)},
+    "deck_reminder": {
+        "business_days": ("deck_reminder_business_days", _count),
+        "time": ("deck_reminder_time", _clock),
+    },
+    "meeting_reminder": {"minutes": ("meeting_reminder_minutes", _count)},
+    "minutes_due": {"business_days": ("minutes_due_business_days", _count)},
+    "minutes_reminder": {"business_days": ("minutes_reminder_business_days", _count)},
+    "minutes_overdue": {"time": ("minutes_overdue_time", _clock), "max": ("minutes_overdue_max", _count)},
+    "save_the_date": {"days": ("save_the_date_days", _count)},
+    "digest": {"time": ("digest_time", _clock)},
+    "action_chase": {
+        "due_soon_business_days": ("action_due_soon_business_days", _count),
+        "overdue_every_business_days": ("action_overdue_every_business_days", _positive),
+        "escalate_on_chase": ("action_escalate_on_chase", _positive),
+        "time": ("action_chase_time", _clock),
+    },
+}
+
+
+def _parse_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """TimelineRules field values from the YAML mapping; ValueError naming the bad key or value."""
+    if not overrides:
+        return {}
+    if not isinstance(overrides, dict):
+        raise ValueError(f"timeline must be a mapping of sections: {', '.join(_OVERRIDES)}, off")
+    values: dict[str, Any] = {}
+    for section, options in overrides.items():
+        if section == "off":
+            values["off"] = _parse_off(options)
+            continue
+        if section not in _OVERRIDES:
+            raise ValueError(f"unknown timeline key {section!r}: use {', '.join(_OVERRIDES)} or off")
+        allowed = _OVERRIDES[section]
+        if not isinstance(options, dict):
+            raise ValueError(f"timeline.{section} must be a mapping with {', '.join(allowed)}")
+        for option, value in options.items():
+            if option not in allowed:
+                raise ValueError(f"unknown timeline key {section}.{option}: use {', '.join(allowed)}")
+            name, parse = allowed[option]
+            try:
+                values[name] = parse(value)
+            except ValueError as error:
+                raise ValueError(f"timeline {section}.{option}={value!r} is invalid: write {error}") from None
+    return values
+
+
+def _parse_off(kinds: Any) -> frozenset[str]:
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if not isinstance(kinds, (list, tuple)):
+        raise ValueError(f"timeline.off must be a list of kinds among {', '.join(PLANNED_KINDS)}")
+    unknown = [k for k in kinds if k not in PLANNED_KINDS]
+    if unknown:
+        hint = " (minutes approval is set with minutes_approval: false)" if "minutes_approval" in unknown else ""
+        raise ValueError(
+            f"timeline.off: unknown kind {unknown[0]!r}{hint}: use {', '.join(PLANNED_KINDS)}"
+        )
+    return frozenset(kinds)
+
+
+def check_timeline(overrides: dict[str, Any] | None) -> None:
+    """Raise ValueError (naming the bad key or value and what is allowed) unless the overrides are valid."""
+    _parse_overrides(overrides)
+
+
+def rules_for(committee: Committee) -> TimelineRules:
+    """The committee's timeline: SPEC defaults for its cadence, then its own overrides.
+
+    Raises ValueError (see ``check_timeline``) when the overrides are invalid.
+    """
+    overrides = json.dumps(committee.timeline or {}, sort_keys=True, default=str)
+    return _rules(cadence_class(committee.cadence), overrides)
+
+
+@lru_cache(maxsize=1024)
+def _rules(klass: str, overrides: str) -> TimelineRules:
+    # Cached on the canonical JSON of the overrides: planning a year for many committees asks
+    # for the same few rule sets over and over.
+    defaults = TimelineRules(
+        agenda_request_business_days=_AGENDA_LEAD[klass],
+        save_the_date_days=_SAVE_THE_DATE_DAYS.get(klass),
+    )
+    return replace(defaults, **_parse_overrides(json.loads(overrides)))
+
+
+def requires_approval(committee: Committee) -> bool:
+    """Whether the chair approves the minutes before they are posted (default: pilotage, strategique)."""
+    if committee.minutes_approval is not None:
+        return committee.minutes_approval
+    return committee.kind in APPROVAL_KINDS
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """``day`` at wall-clock ``clock`` in ``tz`` (aware; DST gaps normalized)."""
+    return localize(datetime.combine(day, clock.replace(tzinfo=None)), tz)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def plan_meeting(
+    committee: Committee,
+    occurrence: Occurrence,
+    calendar: BusinessCalendar,
+    *,
+    rules: TimelineRules | None = None,
+) -> list[Planned]:
+    """Every time-driven notification of SPEC §4 for one occurrence (none when cancelled), by instant.
+
+    Pre-meeting kinds expire at T and are left out when their instant is at or after T; one that
+    lands on a non-business day moves to the same local time on the previous business day (except
+    the meeting reminder, which stays exactly N minutes before T). Post-meeting kinds landing on a
+    non-business day move to the next one. ``minutes_overdue`` goes to the chair and to the channel:
+    two rows per instance. ``rules`` defaults to ``rules_for(committee)``.
+    """
+    if occurrence.status == MeetingStatus.cancelled.value:
+        return []
+    rules = rules or rules_for(committee)
+    tz = zone(committee.timezone)
+    start = occurrence.start.astimezone(tz)
+    end = occurrence.end.astimezone(tz)
+    start_utc = start.astimezone(UTC)
+    series_start = occurrence.series_start.astimezone(UTC)
+    base_key = f"m:{committee.key}:{_stamp(series_start)}"
+
+    deck_due = _wall(calendar.add(start.date(), -rules.deck_due_business_days), start.time(), tz)
+    minutes_due = _wall(calendar.add(end.date(), rules.minutes_due_business_days), end.time(), tz)
+    common = {"deck_due": deck_due.isoformat(), "minutes_due": minutes_due.isoformat(), "meeting_end": end.isoformat()}
+
+    planned: list[Planned] = []
+
+    def add(kind: str, at: datetime, to: str, suffix: str = "", **data: Any) -> None:
+        pre = kind in PRE_MEETING_KINDS
+        if kind != "meeting_reminder" and not calendar.is_business_day(at.date()):
+            day = calendar.on_or_before(at.date()) if pre else calendar.on_or_after(at.date())
+            at = _wall(day, at.time(), tz)
+        at = at.astimezone(UTC)
+        if pre and at >= start_utc:
+            return
+        planned.append(
+            Planned(
+                kind=kind,
+                at=at,
+                to=to,
+                key=f"{base_key}:{kind}{suffix}",
+                committee_key=committee.key,
+                meeting_start=start,
+                series_start=series_start,
+                expires_at=start_utc if pre else None,
+                data={**common, **data},
+            )
+        )
+
+    if rules.save_the_date_days is not None and rules.on("save_the_date"):
+        day = start.date() - timedelta(days=rules.save_the_date_days)
+        add("save_the_date", _wall(day, start.time(), tz), committee.channel)
+    if rules.on("agenda_request"):
+        day = calendar.add(start.date(), -rules.agenda_request_business_days)
+        add("agenda_request", _wall(day, rules.agenda_request_time, tz), committee.channel)
+    if rules.on("deck_reminder"):
+        day = calendar.add(deck_due.date(), -rules.deck_reminder_business_days)
+        add("deck_reminder", _wall(day, rules.deck_reminder_time, tz), committee.deck_owner)
+    if rules.on("agenda_published"):
+        add("agenda_published", deck_due, committee.channel)
+    if rules.on("meeting_reminder"):
+        # Absolute minutes: the reminder stays N minutes before T even across a DST change.
+        at = (start_utc - timedelta(minutes=rules.meeting_reminder_minutes)).astimezone(tz)
+        add("meeting_reminder", at, committee.channel)
+    if rules.on("minutes_request"):
+        add("minutes_request", end, committee.secretary)
+    if rules.on("minutes_reminder"):
+        day = calendar.add(end.date(), rules.minutes_reminder_business_days)
+        add("minutes_reminder", _wall(day, end.time(), tz), committee.secretary)
+    if rules.on("minutes_overdue"):
+        for n in range(1, rules.minutes_overdue_max + 1):
+            if n == 1:
+                at = minutes_due
+            else:
+                at = _wall(calendar.add(minutes_due.date(), n - 1), rules.minutes_overdue_time, tz)
+            data = {"n": n, "max": rules.minutes_overdue_max}
+            add("minutes_overdue", at, committee.chair, f":{n}:chair", **data)
+            add("minutes_overdue", at, committee.channel, f":{n}:channel", **data)
+
+    planned.sort(key=lambda p: p.at)  # stable: SPEC table order at equal instants
+    return planned
 
 
 def plan_action(
@@ -42,11 +340,105 @@ def plan_action(
     calendar: BusinessCalendar,
     chair: str | None,
     until: date,
+    rules: TimelineRules | None = None,
+    committee_key: str | None = None,
 ) -> list[Planned]:
-    """The chase of SPEC §5 for one open action, up to ``until`` (owner's local dates)."""
-    raise NotImplementedError
+    """The chase of SPEC §5 for one open action, up to ``until`` (owner's local dates, inclusive).
+
+    All at the chase time (09:00) in the owner's zone, on business days: ``action_due_soon`` 1 bd
+    before the due date; ``action_overdue`` on the first business day after it, then every 2 bd;
+    ``action_escalation`` to ``chair`` with the 3rd overdue chase (none when the chair is unknown or
+    owns the action). A snooze suppresses every chase before ``snoozed_until``; chasing resumes on
+    the first business day on or after it and the chase count starts again there (a snooze is an
+    agreed delay). Done or cancelled: nothing.
+
+    Each overdue chase expires when the next one is due, so a catch-up after downtime sends only the
+    latest; ``action_due_soon`` expires at the end of the due date. ``rules`` defaults to the SPEC
+    defaults (pass ``rules_for(committee)`` to honour the committee's ``action_chase`` overrides).
+    """
+    if action.status not in OPEN_ACTION_STATUSES:
+        return []
+    rules = rules or TimelineRules()
+    tz = zone(owner_tz)
+    due, snooze = action.due, action.snoozed_until
+    base_key = f"a:{action.id}:{due.isoformat()}:{snooze.isoformat() if snooze else '-'}"
+
+    def chase_at(day: date) -> datetime:
+        return _wall(day, rules.action_chase_time, tz).astimezone(UTC)
+
+    def snoozed(day: date) -> bool:
+        return snooze is not None and day < snooze
+
+    def planned(kind: str, day: date, to: str, suffix: str, expires_at: datetime | None, **data: Any) -> Planned:
+        return Planned(
+            kind=kind,
+            at=chase_at(day),
+            to=to,
+            key=f"{base_key}:{kind}{suffix}",
+            committee_key=committee_key,
+            action_id=action.id,
+            expires_at=expires_at,
+            data={"due": due.isoformat(), **data},
+        )
+
+    chases: list[Planned] = []
+    if rules.on("action_due_soon"):
+        lead = rules.action_due_soon_business_days
+        day = calendar.add(due, -lead) if lead else calendar.on_or_before(due)
+        if day <= until and not snoozed(day):
+            end_of_due_day = _wall(due + timedelta(days=1), time(0, 0), tz).astimezone(UTC)
+            chases.append(planned("action_due_soon", day, action.owner, "", end_of_due_day))
+
+    if rules.on("action_overdue") or rules.on("action_escalation"):
+        every = rules.action_overdue_every_business_days
+        day = calendar.add(due, 1)
+        if snoozed(day):
+            day = calendar.on_or_after(snooze)
+        n = 1
+        while day <= until:
+            following = calendar.add(day, every)
+            if rules.on("action_overdue"):
+                chases.append(planned("action_overdue", day, action.owner, f":{n}", chase_at(following), chase=n))
+            if n == rules.action_escalate_on_chase and chair and chair != action.owner and rules.on("action_escalation"):
+                chases.append(planned("action_escalation", day, chair, "", None, chase=n, owner=action.owner))
+            day, n = following, n + 1
+
+    chases.sort(key=lambda p: p.at)  # stable: the overdue chase before its escalation
+    return chases
 
 
-def plan_digest(committee: Committee, calendar: BusinessCalendar, start: date, end: date) -> list[Planned]:
-    """Weekly digests (first business day of each week, 09:00) whose date falls in [start, end]."""
-    raise NotImplementedError
+def plan_digest(
+    committee: Committee,
+    calendar: BusinessCalendar,
+    start: date,
+    end: date,
+    *,
+    rules: TimelineRules | None = None,
+) -> list[Planned]:
+    """Weekly digests (first business day of each week, 09:00) whose date falls in [start, end].
+
+    A week without any business day has no digest. Each digest expires at the end of its week.
+    """
+    rules = rules or rules_for(committee)
+    if not rules.on(DIGEST_KIND):
+        return []
+    tz = zone(committee.timezone)
+    digests = []
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        week = [monday + timedelta(days=i) for i in range(7)]
+        day = next((d for d in week if calendar.is_business_day(d)), None)
+        if day is not None and start <= day <= end:
+            digests.append(
+                Planned(
+                    kind=DIGEST_KIND,
+                    at=_wall(day, rules.digest_time, tz).astimezone(UTC),
+                    to=committee.channel,
+                    key=f"d:{committee.key}:{monday.isoformat()}",
+                    committee_key=committee.key,
+                    expires_at=_wall(monday + timedelta(days=7), time(0, 0), tz).astimezone(UTC),
+                    data={"week": monday.isoformat()},
+                )
+            )
+        monday += timedelta(days=7)
+    return digests
