@@ -24,6 +24,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
 from bot.app import Clock, create_app, utc_now
+from bot.ics import calendar_feed
 from bot.settings import Settings
 from storage.db import session_scope
 
@@ -68,8 +69,6 @@ class BotServer:
         return _answer(start_response, "200 OK", b'{"ok": true}', "application/json")
 
     def calendar(self, token: str, start_response: StartResponse) -> Iterable[bytes]:
-        from bot.ics import calendar_feed
-
         with session_scope(self.engine) as session:
             feed = calendar_feed(session, token=token, now=self.clock())
         if feed is None:

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.render import normalize_locale
 from storage import users
-from storage.models import SlackUser, WorkspaceSettings
+from storage.committees import get_workspace
+from storage.models import SlackUser
 
 # Slack profiles change (travel, a new locale): read them again after this long.
 PROFILE_TTL = timedelta(days=1)
@@ -43,13 +44,11 @@ def person(session: Session, client: WebClient, *, user_id: str, now: datetime) 
     row = users.get_user(session, user_id)
     if row is None or row.fetched_at is None or now - row.fetched_at > PROFILE_TTL:
         row = fetch_user(session, client, user_id=user_id, now=now) or row
-    workspace = session.exec(select(WorkspaceSettings).order_by(WorkspaceSettings.id)).first()
-    default_tz = workspace.timezone if workspace else "UTC"
-    default_locale = workspace.locale if workspace else None
+    workspace = get_workspace(session)
     return Person(
         user_id=user_id,
-        tz=_valid_zone(row.tz if row else None) or _valid_zone(default_tz) or "UTC",
-        locale=normalize_locale((row.locale if row else None) or default_locale),
+        tz=_valid_zone(row.tz if row else None) or _valid_zone(workspace.timezone) or "UTC",
+        locale=normalize_locale((row.locale if row else None) or workspace.locale),
     )
 
 

@@ -206,12 +206,12 @@ class FakeSlack:
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode() if length else ""
         params = _parse_params(request.headers.get("Content-Type", ""), raw)
-        if request.path.startswith("/response/"):
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        if request.path.startswith("/response/"):  # a response URL needs no token
             _, _, channel, user = request.path.split("?")[0].split("/")[:4]
             method, token = "response_url", "response_url"
             params = {**params, "channel": channel, "user": user}
-        auth = request.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ") if auth else params.get("token")
 
         status, headers, body = self._answer(method, params, token)
         with self._lock:
