@@ -99,7 +99,6 @@ def business_calendar(committee: Committee | None, workspace: WorkspaceSettings)
 
 NAMED_CADENCES = ("weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual")
 BUSINESS_DAY_CADENCE = "monthly-business-day"
-CADENCE_CLASSES = ("weekly", "monthly", "quarterly", "semiannual", "annual")
 ALLOWED_CADENCES = (
     "weekly, biweekly, monthly, quarterly, semiannual, annual, "
     "monthly-business-day:N (the Nth business day of each month, N from 1 to 23; -1 is the last), "
@@ -370,6 +369,9 @@ def occurrences(
     instant overrides it (moved: its own start/end; cancelled: kept with status cancelled; held: its
     own start/end). Rows still ``scheduled`` change nothing: the series decides. A moved row counts
     where it was moved to, so it can enter or leave the window.
+
+    The holiday policy moves an occurrence off a non-business day keeping its time of day; its
+    ``series_start`` stays the raw instant. ``window_start``/``window_end`` must be aware.
     """
     tz = zone(committee.timezone)
     first = _naive_local(committee.first, tz)
@@ -397,7 +399,11 @@ def occurrences(
     seen: set[datetime] = set()
     after = window_start.astimezone(tz).replace(tzinfo=None) - _WIDEN
     before = window_end.astimezone(tz).replace(tzinfo=None) + _WIDEN
-    for raw in _raw_instants(series, calendar, after, before):
+    raws = _raw_instants(series, calendar, after, before)
+    # A holiday move never lands on another occurrence (a daily rule's Saturday moved onto its
+    # Monday, two weekend days moved onto the same Monday): such a move is dropped.
+    taken = set(raws)
+    for raw in raws:
         series_start = localize(raw, tz).astimezone(UTC)
         row = overrides.get(series_start)
         if row is not None:
@@ -407,6 +413,11 @@ def occurrences(
             day = apply_holiday_policy(raw.date(), policy, calendar)
             if day is None:
                 continue
+            if day != raw.date():
+                moved = datetime.combine(day, raw.time())
+                if moved in taken:
+                    continue
+                taken.add(moved)
             start = localize(datetime.combine(day, raw.time()), tz)
             # Absolute arithmetic: a meeting spanning a DST change still lasts ``duration``.
             end = (start.astimezone(UTC) + duration).astimezone(tz)

@@ -235,8 +235,9 @@ class InvalidInput(DomainError):
     """Bad user input: says what was wrong and how to write it. Nothing was changed.
 
     ``field`` names the input at fault (``title``, ``owner``, ``due``, ``priority``, ``status``,
-    ``progress``, ``until``) so a modal can show the message under that field; ``combine`` merges
-    several such errors, and ``fields`` maps each field to its message.
+    ``progress``, ``until``) so a modal can show the message under that field. Several at once:
+    ``InvalidInput.combine(errors)``, or ``InvalidInput(fields={"due": "…", "title": "…"})`` with
+    plain texts; ``fields`` maps each field to its message either way.
     """
 
     def __init__(
@@ -244,19 +245,26 @@ class InvalidInput(DomainError):
         message: str | None = None,
         *,
         field: str | None = None,
+        fields: dict[str, str] | None = None,
         key: str | None = None,
         locale: str | None = None,
         **params: Any,
     ) -> None:
+        if fields and message is None and key is None:
+            message = "\n".join(fields.values())
         super().__init__(message, key=key, locale=locale, **params)
         self.field = field
-        self.locale = locale
         self.errors: list[InvalidInput] = [self]
+        if fields:
+            self.errors = [InvalidInput(text, field=name) for name, text in fields.items()]
+            self.field = field or next(iter(fields))
 
     @classmethod
     def combine(cls, errors: Iterable[InvalidInput]) -> InvalidInput:
         """One error holding several (one per field): what a modal submission raises."""
         errors = list(errors)
+        if not errors:
+            raise ValueError("combine needs at least one error")
         if len(errors) == 1:
             return errors[0]
         combined = cls("\n".join(error.message for error in errors), field=errors[0].field)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -63,9 +64,9 @@ MONTHS = {
 }  # fmt: skip
 
 
-def _alternation(words: object) -> str:
+def _alternation(words: Iterable[str]) -> str:
     # Longest first: a regex alternation takes the first alternative that matches.
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))  # type: ignore[attr-defined]
+    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
 
 
 _AP = "['’]"
@@ -109,7 +110,7 @@ LEADING_RE = re.compile(rf"^\s*(?P<date>{DATE_EXPR}){_END}\s*[:,–—-]\s*", re
 # Last resort: the last few words after an introducer, given to dateparser as they are.
 TRAILING_PHRASE_RE = re.compile(rf"{_START}(?:{INTRO})\s+(?P<phrase>(?:\S+\s+){{0,3}}\S+?)[\s.!]*$", re.I)
 # A bare date at the end is a due date unless these words tie it to the title ("la réunion de lundi").
-TITLE_WORDS_BEFORE_DATE = {"de", "du", "des", "d'", "d’", "of", "for", "from", "since", "depuis", "after", "après", "the", "le", "la", "les", "on"}
+TITLE_WORDS_BEFORE_DATE = {"de", "du", "des", "of", "for", "from", "since", "depuis", "after", "après", "the", "le", "la", "les", "on"}
 UNTIL_PREFIX_RE = re.compile(rf"^(?:until|till|jusqu{_AP}(?:à|a|au)(?:\s+le)?|au|le|on|{INTRO})\s+", re.I)
 
 DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "future", "REQUIRE_PARTS": ["day", "month"]}
@@ -333,7 +334,7 @@ def _extract_due(text: str, local_now: datetime, locale: str) -> tuple[date | No
 
 
 def _previous_word(text: str, position: int) -> str:
-    words = re.findall(rf"[\w{_AP[1:-1]}]+", text[:position])
+    words = re.findall(r"[\w'’]+", text[:position])
     return words[-1] if words else ""
 
 

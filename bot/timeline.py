@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.calendar import BusinessCalendar, Occurrence, cadence_class, localize, zone
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, CommitteeKind, MeetingStatus
@@ -236,7 +237,7 @@ def requires_approval(committee: Committee) -> bool:
 # Planning
 
 
-def _wall(day: date, clock: time, tz) -> datetime:
+def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
     """``day`` at wall-clock ``clock`` in ``tz`` (aware; DST gaps normalized)."""
     return localize(datetime.combine(day, clock.replace(tzinfo=None)), tz)
 

@@ -1,0 +1,20 @@
+"""Thin Slack listeners, one module per surface, each with one ``register(app)``.
+
+Nothing registers at import time: ``bot.app.create_app`` calls ``register_listeners(app)``.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, errors, events, shortcuts, views
+
+# The /committee command and its modals (handlers/committee.py, by the meetings flows) join this
+# tuple next to ``commands``.
+SURFACES = (commands, actions, views, shortcuts, events, errors)
+
+
+def register_listeners(app: App) -> None:
+    """Register every listener of every surface on ``app``."""
+    for surface in SURFACES:
+        surface.register(app)

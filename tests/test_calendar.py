@@ -145,6 +145,17 @@ def test_weekly_meeting_on_armistice_follows_the_holiday_policy(policy: str, hel
     assert starts(between(committee(holiday_policy=policy), date(2027, 11, 8), date(2027, 11, 15))) == held_on
 
 
+def test_holiday_move_never_lands_on_another_occurrence() -> None:
+    # Daily at 10:00 from Friday 2027-06-11: Saturday and Sunday would move onto Monday 06-14, which
+    # already has its own occurrence, so they are dropped.
+    c = committee(cadence="FREQ=DAILY", first=datetime(2027, 6, 11, 10))
+    assert starts(between(c, date(2027, 6, 11), date(2027, 6, 15))) == [datetime(2027, 6, 11, 10), datetime(2027, 6, 14, 10)]
+    # Saturday and Sunday only: both would land on Monday 06-14; the first (Saturday's) keeps it.
+    c = committee(cadence="FREQ=WEEKLY;BYDAY=SA,SU", first=datetime(2027, 6, 12, 10))
+    found = between(c, date(2027, 6, 11), date(2027, 6, 18))
+    assert starts(found) == [datetime(2027, 6, 14, 10)] and found[0].series_start == utc(2027, 6, 12, 8)
+
+
 def test_holiday_move_can_bring_an_occurrence_into_the_window() -> None:
     # Raw Thursday 05-06 is held Friday 05-07: a window starting Friday still sees it.
     assert starts(between(committee(), date(2027, 5, 7), date(2027, 5, 8))) == [datetime(2027, 5, 7, 10)]

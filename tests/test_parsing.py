@@ -338,3 +338,9 @@ def test_no_committee_carries_its_own_message():
     error = NoCommittee()
     assert "comité" in error.message
     assert "committee" in error.in_locale("en")
+
+
+def test_input_error_built_from_plain_field_texts():
+    error = InvalidInput(fields={"due": "bad due", "title": "bad title"})
+    assert error.fields == {"due": "bad due", "title": "bad title"}
+    assert error.message == "bad due\nbad title"
