@@ -99,13 +99,15 @@ def _modal(callback_id: str, title: str, submit: str, locale: str | None, metada
 # -- modals --------------------------------------------------------------------------------------
 
 
-def topic_modal(*, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None) -> View:
-    """Add a topic: title, presenter, duration (1–240 min), notes, link."""
+def topic_modal(
+    *, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None, title: str | None = None
+) -> View:
+    """Add a topic: title (pre-filled with ``title``), presenter, duration (1–240 min), notes, link."""
     words = labels(locale)
     value = ids.INPUT_VALUE
     blocks = [
         _heading(committee, meeting, locale),
-        _input(ids.BLOCK_TITLE, words["topic_title"], PlainTextInputElement(action_id=value, max_length=TEXT_MAX, placeholder=plain(words["topic_title_placeholder"]))),
+        _input(ids.BLOCK_TITLE, words["topic_title"], PlainTextInputElement(action_id=value, max_length=TEXT_MAX, initial_value=title, placeholder=plain(words["topic_title_placeholder"]))),
         _input(ids.BLOCK_PRESENTER, words["presenter"], UserSelectElement(action_id=value), optional=True),
         _input(ids.BLOCK_DURATION, words["duration"], NumberInputElement(action_id=value, is_decimal_allowed=False, min_value=1, max_value=240), optional=True),
         _input(ids.BLOCK_NOTES, words["notes"], PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX), optional=True),

@@ -751,12 +751,17 @@ def check_deck(session: Session, meeting: Meeting, committee: Committee, actor: 
         raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
 
 
+def check_minutes_role(session: Session, committee: Committee, actor: str) -> None:
+    """The secretary, the chair or an admin: who may submit a committee's minutes."""
+    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
+        raise PermissionDenied(key="minutes_denied", locale=committee.locale, secretary=committee.secretary, chair=committee.chair)
+
+
 def check_minutes_open(session: Session, meeting: Meeting, committee: Committee, actor: str, now: datetime) -> None:
     """The secretary, the chair or an admin may submit minutes of a meeting that took place and whose
     minutes are neither waiting for approval nor posted."""
     locale = committee.locale
-    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="minutes_denied", locale=locale, secretary=committee.secretary, chair=committee.chair)
+    check_minutes_role(session, committee, actor)
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
         raise InvalidInput(key="meeting_cancelled", locale=locale, when=when)
