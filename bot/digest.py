@@ -36,7 +36,7 @@ from bot.health import (
     scopes_for,
     workspace_settings,
 )
-from bot.meetings import minutes_status
+from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.notices import OutgoingMessage, link
 from bot.render import normalize_locale, slack_date, slack_day
 from bot.timeline import requires_approval
@@ -261,7 +261,7 @@ class _Digest:
             if meeting.start < self.now - MINUTES_LOOKBACK:
                 continue
             due = meeting_deadlines(self.committee, meeting, self.scope.calendar, self.scope.rules).minutes_due
-            status = minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
+            status = meeting_flows.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
             if status not in ("due", "late", "awaiting_approval"):
                 continue
             holder = self.committee.chair if status == "awaiting_approval" else self.committee.secretary

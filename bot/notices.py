@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
-from bot import ids
+from bot import ids, timeline
 from bot.health import workspace_settings
-from bot.meetings import Agenda, MinutesState, agenda, minutes_state
+from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
 from bot.views import action_block
 from storage import meetings as meeting_store
@@ -34,12 +34,15 @@ from storage.models import (
     ActionItem,
     Committee,
     CommitteeMember,
-    Meeting,
     DeliveryState,
+    Meeting,
     MeetingStatus,
     Notification,
     SlackUser,
 )
+
+if TYPE_CHECKING:
+    from bot.meetings import Agenda, MinutesState
 
 Block = dict[str, Any]
 
@@ -59,18 +62,11 @@ class OutgoingMessage:
     also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
 
-PRE_MEETING = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
-MEETING_KINDS = PRE_MEETING + (
-    "minutes_request",
-    "minutes_reminder",
-    "minutes_overdue",
-    "minutes_approval",
-    "minutes_posted",
-    "minutes_changes_requested",
-    "meeting_moved",
-    "meeting_cancelled",
-)
-ACTION_CHASES = ("action_due_soon", "action_overdue", "action_escalation")
+PRE_MEETING = timeline.PRE_MEETING_KINDS  # expire at T
+# Sent when someone acts on a meeting (bot.meetings inserts them), not planned by the timeline.
+EVENT_KINDS = ("minutes_approval", "minutes_posted", "minutes_changes_requested", "meeting_moved", "meeting_cancelled")
+MEETING_KINDS = timeline.MEETING_KINDS + EVENT_KINDS  # about one meeting: None once it is cancelled
+ACTION_CHASES = timeline.ACTION_KINDS
 MAX_AGENDA_ACTIONS = 15  # action lines shown under the action review
 MAX_TOPICS = 20
 MAX_MINUTES_ACTIONS = 20
@@ -204,13 +200,13 @@ class Context:
         """The meeting's agenda as it stands (``bot.meetings.agenda``), deck due time included."""
         if self._agenda is None:
             assert self.meeting is not None and self.meeting.id is not None
-            self._agenda = agenda(self.session, meeting_id=self.meeting.id, now=self.now)
+            self._agenda = meeting_flows.agenda(self.session, meeting_id=self.meeting.id, now=self.now)
         return self._agenda
 
     def minutes(self) -> MinutesState:
         """Where the meeting's minutes stand, who holds them and when they are due."""
         assert self.meeting is not None
-        return minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
+        return meeting_flows.minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
 
     def message(self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None) -> OutgoingMessage:
         return OutgoingMessage(text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or [])
@@ -486,8 +482,13 @@ def _approval_buttons(ctx: Context) -> Block:
 
 def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
     """The minutes as readers see them: summary, decisions, action items created, attendees, link."""
-    p = bk.parts(locale, "notice_minutes", summary=meeting.minutes_text or "", attendees=meeting.minutes_attendees or [],
-                 link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "")
+    p = bk.parts(
+        locale,
+        "notice_minutes",
+        summary=meeting.minutes_text or "",
+        attendees=meeting.minutes_attendees or [],
+        link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "",
+    )
     result = [bk.section(chunk) for chunk in bk.split_text(p["summary"], max_chunks=6)]
     assert meeting.id is not None
     decisions = meeting_store.decisions(session, meeting_id=meeting.id)

@@ -673,3 +673,10 @@ def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(sess
     message = build(session, row, now=START - timedelta(days=1))
     assert "Cette réunion a été annulée" in visible(message)
     assert buttons(message) == []
+
+
+def test_every_planned_and_event_kind_has_a_builder():
+    from bot import meetings, notices, timeline
+
+    assert set(notices.EVENT_KINDS) == set(meetings.EVENT_KINDS)
+    assert set(timeline.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
