@@ -427,6 +427,28 @@ def actions_list(ctx: click.Context, status: str | None, fmt: str) -> None:
     click.echo(f"{len(rows)} action item{'s' if len(rows) != 1 else ''}.")
 
 
+# --- serve ---------------------------------------------------------------------------------
+
+
+@cli.command(short_help="Run the Slack app (Socket Mode or HTTP).")
+@click.option("--http", "http", is_flag=True, help="Serve HTTP even when SLACK_APP_TOKEN is set.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT, else 3000).")
+@click.option("--no-scheduler", is_flag=True, help="Leave the scheduled jobs to another process (`committee-bot scheduler`).")
+def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
+    """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
+    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
+    GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
+    """
+    from bot.serve import SettingsError, serve as run
+    from bot.settings import from_env
+
+    try:
+        run(from_env(), http=http, port=port, scheduler=not no_scheduler)
+    except (SchemaOutOfDate, SettingsError) as error:
+        raise CliError(str(error)) from None
+
+
 # --- dispatcher (owned by the dispatch module) --------------------------------------------------
 
 
