@@ -229,7 +229,7 @@ def enqueue(
     """
     row = _row(kind=kind, due_at=due_at or now, expires_at=expires_at, to=to, key=key, now=now,
                committee_id=committee_id, meeting_id=meeting_id, action_id=action_id, data=data or {})
-    return store.insert_new(session, [row]) == 1
+    return store.insert_one(session, row)
 
 
 def _planning_lock(session: Session) -> bool:

@@ -187,7 +187,9 @@ def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
     # one huge multi-row VALUES. PostgreSQL's driver does not report the count of an executemany;
     # the callers pass only keys they did not find, so all of them is the count but for a race.
     statement = insert(N).on_conflict_do_nothing(index_elements=["key"])
-    result = executor.execute(statement, list(rows))
+    # Always in key order: two planners inserting overlapping keys then wait on each other in the
+    # same order instead of deadlocking.
+    result = executor.execute(statement, sorted(rows, key=lambda row: row["key"]))
     return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
 
 
@@ -213,6 +215,13 @@ def meeting_ids(executor: Executor, *, committee_id: int, series_starts: Sequenc
         )
         found.update({row.series_start: row.id for row in rows})
     return found
+
+
+def insert_one(executor: Executor, row: dict[str, Any]) -> bool:
+    """Insert one row unless its key is stored; True when it was new."""
+    insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+    statement = insert(N).values(row).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
+    return executor.execute(statement).first() is not None
 
 
 def reschedule(executor: Executor, *, id: int, due_at: datetime, expires_at: datetime | None, recipient: str, now: datetime) -> bool:

@@ -595,6 +595,14 @@ def test_a_restart_between_planning_and_sending_loses_nothing(engine, database, 
     assert posted_keys(fake)["m:production:20270105T0900Z:deck_reminder"] == 1
 
 
+def test_enqueue_is_idempotent_on_the_key(engine) -> None:
+    now = paris(2027, 1, 4, 9, 0)
+    with session_scope(engine) as session:
+        assert dispatch.enqueue(session, kind=TEST_KIND, to="C0X", key="once", now=now)
+        assert not dispatch.enqueue(session, kind=TEST_KIND, to="C0Y", key="once", now=now)
+    assert [(r.recipient, r.state, r.due_at) for r in rows(engine, key="once")] == [("C0X", "pending", now)]
+
+
 def test_concurrent_claims_never_share_a_row(engine) -> None:
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 9, 0)
