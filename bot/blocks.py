@@ -201,11 +201,16 @@ def parts(locale: str | None, template: str, /, **context_vars: object) -> dict[
 
 def piece(locale: str | None, template: str, block: str, /, **context_vars: object) -> str:
     """One ``{% block %}`` of ``templates/<locale>/<template>.j2``, rendered and stripped."""
-    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
-    render = compiled.blocks[block]
+    compiled, render = _block(locale, template, block)
     # shared=True: the values are the whole context (no Jinja globals, which these templates never
     # use), which halves the cost of rendering the thousands of lines of a Monday's digests.
     return "".join(render(compiled.new_context(context_vars, shared=True))).strip()
+
+
+@lru_cache(maxsize=1024)
+def _block(locale: str | None, template: str, block: str) -> tuple[Template, Any]:
+    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
+    return compiled, compiled.blocks[block]
 
 
 def has_piece(locale: str | None, template: str, block: str) -> bool:
