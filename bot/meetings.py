@@ -20,7 +20,6 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import dispatch
 from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
@@ -42,7 +41,6 @@ from bot.meeting_input import (
 )
 from bot.timeline import requires_approval, rules_for
 from storage import meetings as store
-from storage.db import session_scope
 from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.models import (
@@ -167,6 +165,8 @@ def after_meeting_change(session: Session, *, meeting_id: int, now: datetime) ->
     submitted or approved, changes requested, meeting moved or cancelled). The messages already
     posted are edited afterwards by ``refresh_messages``, once the change is committed.
     """
+    from bot import dispatch  # here: dispatch renders through notices, which reads agendas from this module
+
     session.flush()
     dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
 
@@ -177,8 +177,10 @@ def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now:
     Run by the Slack listeners after a flow's change is committed and the request acknowledged. A
     Slack failure is logged, not raised: the change stands, and the dispatcher's next pass refreshes.
     """
+    from bot import dispatch
+
     try:
-        with session_scope(engine) as session:
+        with dispatch.write_session(engine) as session:
             dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
     except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
         log.exception("could not refresh the messages of meeting %s", meeting_id)
@@ -796,6 +798,8 @@ def _notify(
 
     Keys are numbered per meeting and kind (the 2nd approval request is ``…:minutes_approval:2``).
     """
+    from bot import dispatch
+
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
     key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
     dispatch.enqueue(
