@@ -2,8 +2,9 @@
 
 Every flow takes a ``Session`` and keyword-only plain values (``now`` included, aware), checks
 everything first and raises a typed domain error (``InvalidInput``, ``PermissionDenied``,
-``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``:
-the one place where the notification plan is redone and the bot's earlier messages are edited.
+``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``,
+the one place where the meeting's notification plan is redone. Once the change is committed, the
+caller runs ``refresh_messages`` (next to it) to edit the bot's earlier messages about the meeting.
 
 Event-driven messages (minutes to approve, minutes posted, meeting moved or cancelled, changes
 requested) are Notification rows due at once, which the dispatcher sends like every other one.
@@ -25,9 +26,10 @@ from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
+    TEXT_MAX,
+    action_line_error,
     check_decisions,
     check_duration,
-    TEXT_MAX,
     check_length,
     check_link,
     check_summary,
@@ -36,7 +38,6 @@ from bot.meeting_input import (
     check_user,
     check_users,
     collect,
-    action_line_error,
     parse_action_lines,
 )
 from bot.timeline import requires_approval, rules_for
@@ -297,15 +298,14 @@ def schedule(session: Session, *, committee: Committee, now: datetime, limit: in
     entries = []
     for occurrence in found:
         row = rows.get(occurrence.series_start.astimezone(UTC))
-        shape = Meeting(committee_id=committee.id, series_start=occurrence.series_start, start=occurrence.start, end=occurrence.end)
         entries.append(
             ScheduleEntry(
                 series_start=occurrence.series_start,
                 start=occurrence.start,
                 end=occurrence.end,
                 status=occurrence.status,
-                deck_due=deck_due(committee, calendar, shape),
-                minutes_due=minutes_due(committee, calendar, shape),
+                deck_due=deck_due(committee, calendar, occurrence.start),
+                minutes_due=minutes_due(committee, calendar, occurrence.end),
                 deck_shared=bool(row and row.deck_shared_at),
                 topics=len(store.agenda_items(session, meeting_id=row.id)) if row else 0,  # type: ignore[arg-type]
                 meeting_id=row.id if row else None,
@@ -466,7 +466,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
         topics=topics,
         deck_shared_at=meeting.deck_shared_at,
         deck_link=meeting.deck_link,
-        deck_due=deck_due(committee, calendar, meeting),
+        deck_due=deck_due(committee, calendar, meeting.start),
         previous_meeting_id=previous.id if previous else None,
         previous_minutes_link=previous.minutes_link if previous else None,
         previous_minutes_ts=previous.minutes_ts if previous else None,
@@ -498,10 +498,10 @@ def mark_deck_shared(
     return meeting
 
 
-def deck_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the deck is due: n business days before the start, at the start's time (committee zone)."""
+def deck_due(committee: Committee, calendar: BusinessCalendar, start: datetime) -> datetime:
+    """When the deck is due: n business days before ``start``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    start = meeting.start.astimezone(tz)
+    start = start.astimezone(tz)
     day = calendar.add(start.date(), -rules_for(committee).deck_due_business_days)
     return localize(datetime.combine(day, start.time().replace(tzinfo=None)), tz)
 
@@ -629,10 +629,10 @@ def request_minutes_changes(
     return meeting
 
 
-def minutes_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the minutes are due: n business days after the end, at the end's time (committee zone)."""
+def minutes_due(committee: Committee, calendar: BusinessCalendar, end: datetime) -> datetime:
+    """When the minutes are due: n business days after ``end``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    end = meeting.end.astimezone(tz)
+    end = end.astimezone(tz)
     day = calendar.add(end.date(), rules_for(committee).minutes_due_business_days)
     return localize(datetime.combine(day, end.time().replace(tzinfo=None)), tz)
 
@@ -657,7 +657,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
 
 def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime) -> MinutesState:
     """Status, holder (the secretary before submission, the chair while approval waits) and due time."""
-    due = minutes_due(committee, business_calendar(committee, workspace), meeting)
+    due = minutes_due(committee, business_calendar(committee, workspace), meeting.end)
     approval = requires_approval(committee)
     status = minutes_status(meeting, now, due=due, approval=approval)
     holder = {
