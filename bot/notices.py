@@ -13,18 +13,18 @@ each reader sees their own zone; announcements of a meeting time also name the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
-from bot import ids
+from bot import ids, timeline
 from bot.health import workspace_settings
-from bot.meetings import Agenda, MinutesState, agenda, minutes_state
+from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
 from bot.views import action_block
 from storage import meetings as meeting_store
@@ -34,11 +34,15 @@ from storage.models import (
     ActionItem,
     Committee,
     CommitteeMember,
+    DeliveryState,
     Meeting,
     MeetingStatus,
     Notification,
     SlackUser,
 )
+
+if TYPE_CHECKING:
+    from bot.meetings import Agenda, MinutesState
 
 Block = dict[str, Any]
 
@@ -58,18 +62,11 @@ class OutgoingMessage:
     also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
 
-PRE_MEETING = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
-MEETING_KINDS = PRE_MEETING + (
-    "minutes_request",
-    "minutes_reminder",
-    "minutes_overdue",
-    "minutes_approval",
-    "minutes_posted",
-    "minutes_changes_requested",
-    "meeting_moved",
-    "meeting_cancelled",
-)
-ACTION_CHASES = ("action_due_soon", "action_overdue", "action_escalation")
+PRE_MEETING = timeline.PRE_MEETING_KINDS  # expire at T
+# Sent when someone acts on a meeting (bot.meetings inserts them), not planned by the timeline.
+EVENT_KINDS = ("minutes_approval", "minutes_posted", "minutes_changes_requested", "meeting_moved", "meeting_cancelled")
+MEETING_KINDS = timeline.MEETING_KINDS + EVENT_KINDS  # about one meeting: None once it is cancelled
+ACTION_CHASES = timeline.ACTION_KINDS
 MAX_AGENDA_ACTIONS = 15  # action lines shown under the action review
 MAX_TOPICS = 20
 MAX_MINUTES_ACTIONS = 20
@@ -82,15 +79,28 @@ MAX_UNREACHABLE_ACTIONS = 10  # each takes two blocks
 def build(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
     """The message for ``notification`` as the state stands at ``now``; None when not needed any more.
 
+    For a notification already sent (the dispatcher refreshing a posted message), a state that
+    makes the message unneeded is shown instead: "Done", "Deck shared", "Minutes submitted",
+    "Meeting cancelled"… with the buttons gone (see ``settled``).
+
     Raises ValueError for a kind this module does not know (a planning bug, not a state change).
     """
     builder = BUILDERS.get(notification.kind)
     if builder is None:
         raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
-    if notification.expires_at is not None and now >= notification.expires_at:
-        return None
-    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
-    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+    message = _build(session, notification, builder, now)
+    if message is None and notification.state == DeliveryState.sent.value:
+        # Already posted, and nothing more to ask: show how it was settled (the dispatcher's refresh
+        # edits the posted message with it), or None to leave the message as it is.
+        return settled(session, notification, now=now)
+    return message
+
+
+def _build(
+    session: Session, notification: Notification, builder: Callable[[Context], OutgoingMessage | None], now: datetime
+) -> OutgoingMessage | None:
+    committee = _live_committee(session, notification, now)
+    if committee is None:
         return None
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
@@ -104,6 +114,38 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
             return None
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)
+
+
+def build_many(session: Session, notifications: Sequence[Notification], *, now: datetime) -> list[OutgoingMessage | None]:
+    """``build`` for each notification, in order, with the weekly digests of many channels rendered
+    together from a few bulk queries (a dispatcher that claims a batch on Monday 09:00 should call
+    this rather than ``build`` thousands of times)."""
+    from bot.digest import weekly_digests  # the digest module builds on this one
+
+    live: dict[int, Committee] = {}  # notification index -> its committee, for the digests still wanted
+    for index, notification in enumerate(notifications):
+        if notification.kind == "weekly_digest":
+            committee = _live_committee(session, notification, now)
+            if committee is not None:
+                live[index] = committee
+    digests = weekly_digests(session, committees=list({c.id: c for c in live.values()}.values()), now=now)
+    return [
+        (digests[live[index].id] if index in live else None)  # type: ignore[index]
+        if notification.kind == "weekly_digest"
+        else build(session, notification, now=now)
+        for index, notification in enumerate(notifications)
+    ]
+
+
+def _live_committee(session: Session, notification: Notification, now: datetime) -> Committee | None:
+    """The notification's committee, unless the notification expired or the committee is gone or
+    inactive (a delivery failure is still reported to the chair of an inactive committee)."""
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+        return None
+    return committee
 
 
 # -- What every builder needs --------------------------------------------------------------------
@@ -152,22 +194,19 @@ class Context:
         return self.label("local_time", moment=stamp, tz=self.tz)
 
     def span(self, delta: timedelta) -> str:
-        """A duration a reader takes in at a glance: "2 days 3 h", "5 h 20 min", "45 min"."""
-        minutes = max(int(delta.total_seconds() // 60), 0)
-        days, rest = divmod(minutes, 24 * 60)
-        return self.label("span", days=days, hours=rest // 60, minutes=rest % 60 if not days else 0)
+        return bk.span(self.locale, delta)
 
     def agenda(self) -> Agenda:
         """The meeting's agenda as it stands (``bot.meetings.agenda``), deck due time included."""
         if self._agenda is None:
             assert self.meeting is not None and self.meeting.id is not None
-            self._agenda = agenda(self.session, meeting_id=self.meeting.id, now=self.now)
+            self._agenda = meeting_flows.agenda(self.session, meeting_id=self.meeting.id, now=self.now)
         return self._agenda
 
     def minutes(self) -> MinutesState:
         """Where the meeting's minutes stand, who holds them and when they are due."""
         assert self.meeting is not None
-        return minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
+        return meeting_flows.minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
 
     def message(self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None) -> OutgoingMessage:
         return OutgoingMessage(text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or [])
@@ -443,8 +482,13 @@ def _approval_buttons(ctx: Context) -> Block:
 
 def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
     """The minutes as readers see them: summary, decisions, action items created, attendees, link."""
-    p = bk.parts(locale, "notice_minutes", summary=meeting.minutes_text or "", attendees=meeting.minutes_attendees or [],
-                 link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "")
+    p = bk.parts(
+        locale,
+        "notice_minutes",
+        summary=meeting.minutes_text or "",
+        attendees=meeting.minutes_attendees or [],
+        link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "",
+    )
     result = [bk.section(chunk) for chunk in bk.split_text(p["summary"], max_chunks=6)]
     assert meeting.id is not None
     decisions = meeting_store.decisions(session, meeting_id=meeting.id)
@@ -521,13 +565,13 @@ def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
 
 
 def meeting_moved(ctx: Context) -> OutgoingMessage | None:
-    """``data``: ``previous_start`` and ``start`` (ISO), before and after the move, when known."""
+    """``data``: ``old_start`` and ``start`` (ISO), before and after the move, when known."""
     meeting = ctx.meeting
     assert meeting is not None
     moved_to = _iso(ctx.data.get("start"))
     if moved_to is not None and moved_to != meeting.start:
         return None  # moved again since: the later notice tells where it is now
-    old = _iso(ctx.data.get("previous_start"))
+    old = _iso(ctx.data.get("old_start") or ctx.data.get("previous_start"))
     p = ctx.parts(
         "notice_meeting_moved",
         when=ctx.when(meeting.start),
@@ -614,7 +658,8 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
     if not owner_id:
         return None
     owner = ctx.session.get(SlackUser, owner_id)
-    today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+    # Away "until DATE" is the owner's own date, as the dispatcher reads it.
+    today = ctx.now.astimezone(ZoneInfo(owner.tz if owner is not None and owner.tz else ctx.tz)).date()
     if not unreachable(owner, today):
         return None  # back, or reactivated: the chases resume on their own
     assert owner is not None
@@ -668,6 +713,69 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+# -- Posted messages that have nothing more to ask -----------------------------------------------
+
+
+def settled(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
+    """What a posted reminder shows once its subject is settled, without its buttons; None when
+    there is nothing new to show."""
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None:
+        return None
+    locale = reader_locale(session, notification.recipient, committee)
+
+    def piece(block: str, **values: Any) -> str:
+        return bk.piece(locale, "notice_settled", block, name=committee.name, channel=committee.channel, **values)
+
+    def when(moment: datetime) -> str:
+        return slack_date(moment, fallback_tz=committee.timezone)
+
+    kind, data = notification.kind, notification.data or {}
+    if kind in ACTION_CHASES:
+        action = session.get(ActionItem, notification.action_id) if notification.action_id else None
+        if action is None:
+            return None
+        tz = user_tz(session, action.owner, committee.timezone)
+        today = now.astimezone(ZoneInfo(tz)).date()
+        if action.status not in OPEN_ACTION_STATUSES:
+            line = piece("action_done" if action.status == "done" else "action_cancelled")
+        elif data.get("due", action.due.isoformat()) != action.due.isoformat():
+            line = piece("action_redated", day=slack_day(action.due, tz))
+        elif action.snoozed_until is not None and action.snoozed_until > today:
+            line = piece("action_snoozed", day=slack_day(action.snoozed_until, tz))
+        elif kind != "action_escalation" and notification.recipient != action.owner:
+            line = piece("action_reassigned", owner=action.owner)
+        else:
+            return None
+        reader = user_tz(session, notification.recipient, committee.timezone)
+        blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
+        return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
+
+    meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    if kind not in MEETING_KINDS or meeting is None:
+        return None
+    line = None
+    if meeting.status == MeetingStatus.cancelled.value:
+        line = piece("cancelled") if kind != "meeting_cancelled" else None
+    elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
+        line = piece("deck_shared", at=when(meeting.deck_shared_at), link=link(meeting.deck_link, bk.label(locale, "open_link")))
+    elif kind in ("minutes_request", "minutes_reminder", "minutes_overdue", "minutes_changes_requested"):
+        if meeting.minutes_posted_at is not None:
+            line = piece("minutes_posted", at=when(meeting.minutes_posted_at))
+        elif meeting.minutes_submitted_at is not None:
+            line = piece("minutes_submitted", at=when(meeting.minutes_submitted_at), by=meeting.minutes_submitted_by)
+    elif kind == "minutes_approval":
+        approved = meeting.minutes_approved_at or meeting.minutes_posted_at
+        if approved is not None:
+            line = piece("minutes_approved", at=when(approved))
+        elif meeting.minutes_submitted_at is None:
+            line = piece("minutes_sent_back", by=data.get("submitted_by") or committee.secretary)
+    if line is None:
+        return None
+    text = f"{piece('meeting', when=when(meeting.start))}\n{line}"
+    return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(text)])
 
 
 # -- Weekly digest (SPEC §6) ---------------------------------------------------------------------
