@@ -673,6 +673,8 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
         meeting = session.get(Meeting, row.meeting_id)
         if meeting is not None:
             setattr(meeting, field_name, ts)
+            if row.kind == "minutes_posted" and meeting.minutes_posted_at is None:
+                meeting.minutes_posted_at = now  # minutes count as delivered once posted (SPEC §4)
             meeting.updated_at = now
             session.add(meeting)
 

@@ -643,8 +643,8 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
     ``cancelled`` for a cancelled meeting."""
     if meeting.status == MeetingStatus.cancelled.value:
         return "cancelled"
-    # Posted: the dispatcher sent the minutes_posted message (its ts is recorded on the meeting).
-    if meeting.minutes_posted_at is not None or meeting.minutes_ts is not None:
+    # Posted: the dispatcher sent the minutes_posted message to the channel.
+    if meeting.minutes_posted_at is not None:
         return "posted"
     if meeting.minutes_submitted_at is not None:
         if approval and meeting.minutes_approved_at is None:

@@ -478,11 +478,6 @@ def test_minutes_status(now, submitted, approved, posted, approval, status) -> N
     assert flows.minutes_status(meeting, now, due=paris(2027, 1, 7, 11, 30), approval=approval) == status
 
 
-def test_minutes_count_as_posted_once_the_message_is_in_the_channel() -> None:
-    meeting = Meeting(committee_id=1, series_start=FIRST, start=FIRST, end=FIRST + timedelta(minutes=90), minutes_submitted_at=FIRST, minutes_ts="1800000000.000001")
-    assert flows.minutes_status(meeting, FIRST + timedelta(days=1), due=FIRST + timedelta(days=2), approval=False) == "posted"
-
-
 def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
