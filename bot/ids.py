@@ -29,3 +29,25 @@ VIEW_MINUTES = "minutes_modal"
 VIEW_DECK = "deck_modal"
 VIEW_MINUTES_CHANGES = "minutes_changes_modal"
 VIEW_MOVE = "move_modal"
+
+# Action items: more buttons and selects (action_id)
+BTN_ACTION_NEW = "action_new"  # App Home: open the action modal
+BTN_ACTION_EDIT = "action_edit"
+SELECT_ACTION_SNOOZE = BTN_ACTION_SNOOZE
+
+# Input blocks of the action modals (block_id). Each names the field that domain errors
+# (InvalidInput.field) point at, so a modal shows the message under the right input.
+BLOCK_TITLE = "title"
+BLOCK_OWNER = "owner"
+BLOCK_DUE = "due"
+BLOCK_PRIORITY = "priority"
+BLOCK_COMMITTEE = "committee"
+BLOCK_STATUS = "status"
+BLOCK_PROGRESS = "progress"
+BLOCK_COMMENT = "comment"
+BLOCK_PICK_COMMITTEE = "pick_committee"
+# The one element of each input block (action_id); block ids tell the inputs apart.
+INPUT_VALUE = "value"
+
+# Static modals (callback_id) that only show a message.
+VIEW_NOTICE = "notice_modal"

@@ -1,26 +1,750 @@
-"""The message of every notification kind (SPEC §4–§6): Block Kit plus fallback text.
+"""The message of every notification kind (SPEC §4–§7): Block Kit plus fallback text.
 
 Contract used by the dispatcher: ``build(session, notification, now=...)`` returns the message to
-post, or None when it is no longer needed.
+post, or None when it is no longer needed. It re-reads the state at send time, so a reminder fired
+late never asks for what was already done: the deck shared, the minutes submitted, the action closed,
+snoozed or re-dated, the meeting cancelled or already started.
+
+Wording lives in ``templates/<locale>/notice_<kind>.j2``, one Jinja block per piece (``text``, the
+fallback; ``body``, the main section; others per kind). Channel messages use the committee's locale,
+direct messages the recipient's Slack locale (else the committee's). Dates are Slack date tokens, so
+each reader sees their own zone; announcements of a meeting time also name the committee's zone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from storage.models import Notification
+from bot import blocks as bk
+from bot import ids
+from bot.agenda import action_review_title, agenda_sections, template_key
+from bot.health import Deadlines, meeting_deadlines, workspace_settings
+from bot.calendar import business_calendar
+from bot.render import normalize_locale, render, slack_date, slack_day, slack_escape
+from bot.timeline import requires_approval
+from storage.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    AgendaItem,
+    Committee,
+    CommitteeMember,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    Notification,
+    SlackUser,
+)
+
+Block = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """One message to post.
+
+    ``also`` holds secondary direct messages that go with this one, as ``(user id, message)``
+    pairs: e.g. the chair's DM when ``agenda_published`` finds the deck missing. The dispatcher
+    posts them right after the main message, once (their idempotency follows the main
+    notification's key: ``f"{key}:also:{index}"``); a failure to send one does not fail the main one.
+    """
+
     text: str  # fallback text (notifications, screen readers)
     blocks: list[dict[str, Any]] = field(default_factory=list)  # Block Kit, as dicts (Block.to_dict())
+    also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+
+
+PRE_MEETING = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+MEETING_KINDS = PRE_MEETING + (
+    "minutes_request",
+    "minutes_reminder",
+    "minutes_overdue",
+    "minutes_approval",
+    "minutes_posted",
+    "minutes_changes_requested",
+    "meeting_moved",
+    "meeting_cancelled",
+)
+ACTION_CHASES = ("action_due_soon", "action_overdue", "action_escalation")
+MAX_AGENDA_ACTIONS = 15  # action lines shown under the action review
+MAX_TOPICS = 20
+MAX_MINUTES_ACTIONS = 20
+MAX_UNREACHABLE_ACTIONS = 10  # each takes two blocks
+
+
+# -- Entry point ---------------------------------------------------------------------------------
 
 
 def build(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
-    """The message for ``notification`` as the state stands at ``now``; None when not needed any more."""
-    raise NotImplementedError
+    """The message for ``notification`` as the state stands at ``now``; None when not needed any more.
+
+    Raises ValueError for a kind this module does not know (a planning bug, not a state change).
+    """
+    builder = BUILDERS.get(notification.kind)
+    if builder is None:
+        raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+        return None
+    meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    action = session.get(ActionItem, notification.action_id) if notification.action_id else None
+    if notification.kind in MEETING_KINDS:
+        if meeting is None:
+            return None
+        cancelled = meeting.status == MeetingStatus.cancelled.value
+        if cancelled != (notification.kind == "meeting_cancelled"):
+            return None
+        if notification.kind in PRE_MEETING + ("meeting_moved", "meeting_cancelled") and now >= meeting.start:
+            return None
+    ctx = Context(session, notification, now, committee, meeting, action)
+    return builder(ctx)
+
+
+# -- What every builder needs --------------------------------------------------------------------
+
+
+class Context:
+    """The notification, its subject rows, the reader's locale and the date helpers."""
+
+    def __init__(
+        self,
+        session: Session,
+        notification: Notification,
+        now: datetime,
+        committee: Committee,
+        meeting: Meeting | None,
+        action: ActionItem | None,
+    ) -> None:
+        self.session = session
+        self.notification = notification
+        self.now = now
+        self.committee = committee
+        self.meeting = meeting
+        self.action = action
+        self.data: dict[str, Any] = dict(notification.data or {})
+        self.tz = committee.timezone
+        self.locale = reader_locale(session, notification.recipient, committee)
+        self._deadlines: Deadlines | None = None
+
+    # Wording
+    def parts(self, name: str, **values: Any) -> dict[str, str]:
+        return bk.parts(self.locale, name, name=self.committee.name, channel=self.committee.channel, **values)
+
+    def label(self, name: str, **values: Any) -> str:
+        return bk.label(self.locale, name, **values)
+
+    # Dates
+    def when(self, moment: datetime) -> str:
+        return slack_date(moment, fallback_tz=self.tz)
+
+    def day(self, day: date, tz: str | None = None) -> str:
+        return slack_day(day, tz or self.tz)
+
+    def local(self, moment: datetime) -> str:
+        """The committee's own wall-clock time, with its zone (confirmations name it, SPEC §7)."""
+        stamp = moment.astimezone(ZoneInfo(self.tz)).strftime("%Y-%m-%d %H:%M")
+        return self.label("local_time", moment=stamp, tz=self.tz)
+
+    def span(self, delta: timedelta) -> str:
+        minutes = max(int(delta.total_seconds() // 60), 0)
+        days, rest = divmod(minutes, 24 * 60)
+        return self.label("span", days=days, hours=rest // 60, minutes=rest % 60)
+
+    @property
+    def deadlines(self) -> Deadlines:
+        """Deck and minutes due times of the meeting, from its current start and end."""
+        if self._deadlines is None:
+            assert self.meeting is not None
+            calendar = business_calendar(self.committee, workspace_settings(self.session))
+            self._deadlines = meeting_deadlines(self.committee, self.meeting, calendar)
+        return self._deadlines
+
+    def message(self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None) -> OutgoingMessage:
+        return OutgoingMessage(text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or [])
+
+
+def is_user(recipient: str) -> bool:
+    """Slack user ids start with U or W; channels with C, G or D."""
+    return recipient[:1] in ("U", "W")
+
+
+def reader_locale(session: Session, recipient: str, committee: Committee) -> str:
+    """The committee's locale in its channel; in a DM, the reader's Slack locale when it is one we speak."""
+    if is_user(recipient):
+        user = session.get(SlackUser, recipient)
+        if user is not None and user.locale and normalize_locale(user.locale) == user.locale.replace("_", "-").split("-")[0].lower():
+            return normalize_locale(user.locale)
+    return normalize_locale(committee.locale)
+
+
+def user_tz(session: Session, user_id: str, default: str) -> str:
+    user = session.get(SlackUser, user_id)
+    return user.tz if user is not None and user.tz else default
+
+
+def link(url: str | None, label: str) -> str | None:
+    """A Slack link to ``url`` (http/https only); any other text is shown as escaped text."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.lower().startswith(("http://", "https://")):
+        return f"<{slack_escape(url).replace('|', '%7C')}|{slack_escape(label)}>"
+    return slack_escape(url)
+
+
+def meeting_button(ctx: Context, label_name: str, action_id: str, style: str | None = None) -> Block:
+    assert ctx.meeting is not None and ctx.meeting.id is not None
+    return bk.button(ctx.label(label_name), action_id=action_id, value=bk.meeting_value(ctx.meeting.id), style=style)
+
+
+# -- The agenda (SPEC §4) ------------------------------------------------------------------------
+
+
+def open_actions(session: Session, committee_id: int) -> list[ActionItem]:
+    """The committee's open and in-progress actions, earliest due first."""
+    statement = (
+        select(ActionItem)
+        .where(ActionItem.committee_id == committee_id, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+        .order_by(col(ActionItem.due), col(ActionItem.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def action_lines(locale: str, actions: list[ActionItem], *, today: date, tz: str) -> list[str]:
+    return [
+        bk.label(
+            locale,
+            "action_line",
+            public_id=a.public_id,
+            title=a.title,
+            owner=a.owner,
+            due=slack_day(a.due, tz),
+            overdue=a.due < today,
+            progress=a.progress,
+        )
+        for a in actions
+    ]
+
+
+def agenda_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str, now: datetime) -> list[Block]:
+    """The agenda: the template's sections with the action review (open and overdue actions), then the
+    topics participants proposed (title, presenter, duration)."""
+    assert committee.id is not None and meeting.id is not None
+    today = now.astimezone(ZoneInfo(committee.timezone)).date()
+    sections = agenda_sections(locale, template_key(committee))
+    review = action_review_title(locale)
+    actions = open_actions(session, committee.id)
+    overdue = sum(1 for a in actions if a.due < today)
+    count = bk.label(locale, "review_count", open=len(actions), overdue=overdue)
+    numbered = [
+        f"{i}. *{slack_escape(s)}* — {count}" if s == review else f"{i}. {slack_escape(s)}"
+        for i, s in enumerate(sections, start=1)
+    ]
+    result = [bk.section(bk.fit_lines(numbered, locale=locale, head=f"*{bk.label(locale, 'agenda')}*"))]
+
+    lines = action_lines(locale, actions, today=today, tz=committee.timezone)
+    result.append(
+        bk.section(
+            bk.fit_lines(lines, locale=locale, max_items=MAX_AGENDA_ACTIONS, head=f"*{slack_escape(review)}*")
+            if lines
+            else f"*{slack_escape(review)}*\n{bk.label(locale, 'no_actions')}"
+        )
+    )
+
+    topics = session.exec(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.created_at), col(AgendaItem.id))
+    ).all()
+    topic_lines = [
+        bk.label(
+            locale,
+            "topic_line",
+            title=t.title,
+            presenter=t.presenter,
+            duration=t.duration,
+            link=link(t.link, bk.label(locale, "open_link")),
+        )
+        for t in topics
+    ]
+    heading = f"*{bk.label(locale, 'topics')}*"
+    result.append(
+        bk.section(
+            bk.fit_lines(topic_lines, locale=locale, max_items=MAX_TOPICS, head=heading)
+            if topic_lines
+            else f"{heading}\n{bk.label(locale, 'no_topics')}"
+        )
+    )
+    return result
+
+
+# -- Before the meeting --------------------------------------------------------------------------
+
+
+def _participants(ctx: Context) -> list[str]:
+    committee = ctx.committee
+    members = ctx.session.exec(
+        select(CommitteeMember.user_id).where(CommitteeMember.committee_id == committee.id).order_by(col(CommitteeMember.id))
+    ).all()
+    seen: dict[str, None] = {}
+    for user_id in [committee.chair, committee.secretary, committee.deck_owner, *members]:
+        if user_id:
+            seen.setdefault(user_id, None)
+    return list(seen)
+
+
+def save_the_date(ctx: Context) -> OutgoingMessage:
+    meeting = ctx.meeting
+    assert meeting is not None
+    duration = int((meeting.end - meeting.start).total_seconds() // 60)
+    p = ctx.parts(
+        "notice_save_the_date",
+        when=ctx.when(meeting.start),
+        local=ctx.local(meeting.start),
+        duration=duration,
+        participants=_participants(ctx),
+    )
+    people = bk.fit_lines([p["participants"]], locale=ctx.locale)
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.section(people)])
+
+
+def agenda_request(ctx: Context) -> OutgoingMessage:
+    meeting = ctx.meeting
+    assert meeting is not None
+    p = ctx.parts("notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.deadlines.deck_due))
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    body.append(bk.actions(meeting_button(ctx, "btn_add_topic", ids.BTN_ADD_TOPIC, "primary")))
+    return ctx.message(p["text"], body)
+
+
+def deck_reminder(ctx: Context) -> OutgoingMessage | None:
+    meeting = ctx.meeting
+    assert meeting is not None
+    if meeting.deck_shared_at is not None:
+        return None
+    p = ctx.parts("notice_deck_reminder", when=ctx.when(meeting.start), deck_due=ctx.when(ctx.deadlines.deck_due))
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    body.append(bk.actions(meeting_button(ctx, "btn_deck_shared", ids.BTN_DECK_SHARED, "primary")))
+    return ctx.message(p["text"], body)
+
+
+def agenda_published(ctx: Context) -> OutgoingMessage:
+    meeting, committee = ctx.meeting, ctx.committee
+    assert meeting is not None
+    deck_due = ctx.when(ctx.deadlines.deck_due)
+    values = dict(
+        when=ctx.when(meeting.start),
+        deck_due=deck_due,
+        deck_owner=committee.deck_owner,
+        deck_link=link(meeting.deck_link, ctx.label("open_link")),
+    )
+    p = ctx.parts("notice_agenda_published", **values)
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, committee, meeting, locale=ctx.locale, now=ctx.now)]
+    also: list[tuple[str, OutgoingMessage]] = []
+    if meeting.deck_shared_at is not None:
+        body.append(bk.section(p["deck"]))
+    else:
+        body.append(bk.section(p["missing"]))
+        also.append((committee.chair, _deck_missing_dm(ctx, values)))
+    return ctx.message(p["text"], body, also)
+
+
+def _deck_missing_dm(ctx: Context, values: dict[str, Any]) -> OutgoingMessage:
+    """The chair's DM about a missing deck, in the chair's own locale."""
+    locale = reader_locale(ctx.session, ctx.committee.chair, ctx.committee)
+    p = bk.parts(locale, "notice_agenda_published", name=ctx.committee.name, channel=ctx.committee.channel, **values)
+    assert ctx.meeting is not None and ctx.meeting.id is not None
+    button = bk.button(
+        bk.label(locale, "btn_deck_shared"), action_id=ids.BTN_DECK_SHARED, value=bk.meeting_value(ctx.meeting.id)
+    )
+    blocks = [bk.section(p["chair_body"]), bk.actions(button)]
+    return OutgoingMessage(text=bk.fallback(p["chair_text"]), blocks=bk.finish(blocks, locale=locale))
+
+
+def previous_minutes(session: Session, meeting: Meeting) -> Meeting | None:
+    """The committee's last meeting before this one whose minutes were posted."""
+    statement = (
+        select(Meeting)
+        .where(
+            Meeting.committee_id == meeting.committee_id,
+            col(Meeting.start) < meeting.start,
+            col(Meeting.minutes_posted_at).is_not(None),
+        )
+        .order_by(col(Meeting.start).desc())
+    )
+    return session.exec(statement).first()
+
+
+def meeting_reminder(ctx: Context) -> OutgoingMessage:
+    meeting = ctx.meeting
+    assert meeting is not None
+    previous = previous_minutes(ctx.session, meeting)
+    p = ctx.parts(
+        "notice_meeting_reminder",
+        when=ctx.when(meeting.start),
+        left=ctx.span(meeting.start - ctx.now),
+        deck_link=link(meeting.deck_link, ctx.label("open_link")),
+        deck_shared=meeting.deck_shared_at is not None,
+        previous_when=ctx.when(previous.start) if previous else None,
+        previous_link=link(previous.minutes_link, ctx.label("open_link")) if previous else None,
+        previous_posted=ctx.when(previous.minutes_posted_at) if previous and previous.minutes_posted_at else None,
+    )
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    body.append(bk.context(p["deck"]))
+    body.append(bk.context(p["previous"]))
+    return ctx.message(p["text"], body)
+
+
+# -- After the meeting: minutes ------------------------------------------------------------------
+
+
+def _submitted(meeting: Meeting) -> bool:
+    return meeting.minutes_submitted_at is not None
+
+
+def _approval_waits(ctx: Context) -> bool:
+    meeting = ctx.meeting
+    assert meeting is not None
+    return (
+        _submitted(meeting)
+        and meeting.minutes_posted_at is None
+        and meeting.minutes_approved_at is None
+        and requires_approval(ctx.committee)
+    )
+
+
+def minutes_request(ctx: Context) -> OutgoingMessage | None:
+    meeting = ctx.meeting
+    assert meeting is not None
+    if _submitted(meeting) or meeting.minutes_posted_at is not None:
+        return None
+    p = ctx.parts("notice_minutes_request", when=ctx.when(meeting.start), minutes_due=ctx.when(ctx.deadlines.minutes_due))
+    button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
+
+
+def minutes_reminder(ctx: Context) -> OutgoingMessage | None:
+    meeting = ctx.meeting
+    assert meeting is not None
+    due = ctx.deadlines.minutes_due
+    if _submitted(meeting) or meeting.minutes_posted_at is not None or ctx.now >= due:
+        return None  # in, or already late: minutes_overdue takes over
+    p = ctx.parts(
+        "notice_minutes_reminder", when=ctx.when(meeting.start), minutes_due=ctx.when(due), left=ctx.span(due - ctx.now)
+    )
+    button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
+
+
+def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
+    """How late, and who holds the minutes: the secretary until submitted, the chair while approval waits."""
+    meeting, committee = ctx.meeting, ctx.committee
+    assert meeting is not None
+    due = ctx.deadlines.minutes_due
+    if meeting.minutes_posted_at is not None or ctx.now < due:
+        return None
+    if not _submitted(meeting):
+        holder, role = committee.secretary, "secretary"
+    elif _approval_waits(ctx):
+        holder, role = committee.chair, "chair"
+    else:
+        return None  # submitted and approved (or no approval needed): posting is the bot's own job
+    p = ctx.parts(
+        "notice_minutes_overdue",
+        when=ctx.when(meeting.start),
+        minutes_due=ctx.when(due),
+        late=ctx.span(ctx.now - due),
+        holder=holder,
+        holder_role=role,
+        secretary=meeting.minutes_submitted_by or committee.secretary,
+        n=ctx.data.get("n", 1),
+        max=ctx.data.get("max", 3),
+    )
+    body = [bk.section(p["body"])]
+    if ctx.notification.recipient == holder:
+        if role == "secretary":
+            body.append(bk.actions(meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")))
+        else:
+            body.append(_approval_buttons(ctx))
+    body.append(bk.context(p["chase"]))
+    return ctx.message(p["text"], body)
+
+
+def _approval_buttons(ctx: Context) -> Block:
+    return bk.actions(
+        meeting_button(ctx, "btn_approve", ids.BTN_MINUTES_APPROVE, "primary"),
+        meeting_button(ctx, "btn_changes", ids.BTN_MINUTES_CHANGES),
+    )
+
+
+def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
+    """The minutes as readers see them: summary, decisions, action items created, attendees, link."""
+    p = bk.parts(locale, "notice_minutes", summary=meeting.minutes_text or "", attendees=meeting.minutes_attendees or [],
+                 link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "")
+    result = [bk.section(chunk) for chunk in bk.split_text(p["summary"], max_chunks=6, locale=locale)]
+    decisions = session.exec(
+        select(Decision).where(Decision.meeting_id == meeting.id).order_by(col(Decision.recorded_at), col(Decision.id))
+    ).all()
+    lines = [bk.label(locale, "decision_line", text=d.text) for d in decisions]
+    result.append(
+        bk.section(bk.fit_lines(lines, locale=locale, head=p["decisions"]) if lines else f"{p['decisions']}\n{p['no_decisions']}")
+    )
+    actions = session.exec(
+        select(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(col(ActionItem.id))
+    ).all()
+    today = meeting.end.astimezone(ZoneInfo(committee.timezone)).date()
+    lines = action_lines(locale, list(actions), today=today, tz=committee.timezone)
+    result.append(
+        bk.section(
+            bk.fit_lines(lines, locale=locale, head=p["actions"], max_items=MAX_MINUTES_ACTIONS)
+            if lines
+            else f"{p['actions']}\n{p['no_actions']}"
+        )
+    )
+    result.append(bk.section(p["attendees"]))
+    if meeting.minutes_link:
+        result.append(bk.section(p["link"]))
+    return result
+
+
+def minutes_approval(ctx: Context) -> OutgoingMessage | None:
+    meeting = ctx.meeting
+    assert meeting is not None
+    if not _approval_waits(ctx):
+        return None
+    p = ctx.parts(
+        "notice_minutes_approval",
+        when=ctx.when(meeting.start),
+        submitter=meeting.minutes_submitted_by or ctx.committee.secretary,
+    )
+    body = [bk.section(p["body"]), bk.divider(), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
+    body += [bk.divider(), _approval_buttons(ctx)]
+    return ctx.message(p["text"], body)
+
+
+def minutes_posted(ctx: Context) -> OutgoingMessage | None:
+    """The minutes in the channel, once submitted and approved (or at once when no approval is needed).
+
+    Still built after posting, so that the dispatcher can refresh the posted message.
+    """
+    meeting = ctx.meeting
+    assert meeting is not None
+    if not _submitted(meeting) or _approval_waits(ctx):
+        return None
+    p = ctx.parts("notice_minutes_posted", when=ctx.when(meeting.start))
+    body = [bk.section(p["body"]), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
+    return ctx.message(p["text"], body)
+
+
+def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
+    """To the secretary: the chair's comment and a button to submit again. ``data``: ``by``, ``comment``."""
+    meeting = ctx.meeting
+    assert meeting is not None
+    if meeting.minutes_approved_at is not None or meeting.minutes_posted_at is not None:
+        return None
+    p = ctx.parts(
+        "notice_minutes_changes_requested",
+        when=ctx.when(meeting.start),
+        by=ctx.data.get("by") or ctx.committee.chair,
+        comment=ctx.data.get("comment") or "",
+        minutes_due=ctx.when(ctx.deadlines.minutes_due),
+    )
+    button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
+
+
+# -- Moves and cancellations ---------------------------------------------------------------------
+
+
+def meeting_moved(ctx: Context) -> OutgoingMessage:
+    """``data``: ``old_start`` (ISO), the start before the move, when known."""
+    meeting = ctx.meeting
+    assert meeting is not None
+    old = _iso(ctx.data.get("old_start"))
+    p = ctx.parts(
+        "notice_meeting_moved",
+        when=ctx.when(meeting.start),
+        local=ctx.local(meeting.start),
+        old_when=ctx.when(old) if old is not None and old != meeting.start else None,
+    )
+    return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+def meeting_cancelled(ctx: Context) -> OutgoingMessage:
+    """``data``: ``reason``, optional."""
+    meeting = ctx.meeting
+    assert meeting is not None
+    p = ctx.parts(
+        "notice_meeting_cancelled",
+        when=ctx.when(meeting.start),
+        local=ctx.local(meeting.start),
+        reason=ctx.data.get("reason") or "",
+    )
+    return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+def _iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+# -- Action items (SPEC §5) ----------------------------------------------------------------------
+
+
+def unreachable(user: SlackUser | None, today: date) -> bool:
+    """Deactivated, or away through ``today`` (``/action away until DATE`` includes DATE)."""
+    return user is not None and (user.deleted or (user.away_until is not None and user.away_until >= today))
+
+
+def _chase(ctx: Context) -> OutgoingMessage | None:
+    action, kind = ctx.action, ctx.notification.kind
+    if action is None or action.status not in OPEN_ACTION_STATUSES:
+        return None
+    owner = ctx.session.get(SlackUser, action.owner)
+    owner_tz = owner.tz if owner is not None and owner.tz else ctx.tz
+    today = ctx.now.astimezone(ZoneInfo(owner_tz)).date()
+    if action.snoozed_until is not None and action.snoozed_until > today:
+        return None
+    if ctx.data.get("due", action.due.isoformat()) != action.due.isoformat():
+        return None  # re-dated since this chase was planned: the new date has its own chases
+    if kind == "action_due_soon" and today > action.due:
+        return None
+    if kind != "action_due_soon" and today <= action.due:
+        return None
+    if kind == "action_escalation":
+        if ctx.data.get("owner", action.owner) != action.owner:
+            return None  # reassigned since: the new owner gets their own chase
+    else:
+        if ctx.notification.recipient != action.owner or unreachable(owner, today):
+            return None
+    # Due days are shown in the owner's zone: that is the day they committed to.
+    p = ctx.parts(
+        f"notice_{kind}",
+        public_id=action.public_id,
+        title=action.title,
+        due=ctx.day(action.due, owner_tz),
+        late_days=(today - action.due).days,
+        owner=action.owner,
+        chases=ctx.data.get("chase"),
+    )
+    reader_tz = user_tz(ctx.session, ctx.notification.recipient, ctx.tz)
+    body = [
+        bk.section(p["body"]),
+        bk.action_section(action, locale=ctx.locale, tz=reader_tz),
+        bk.action_buttons(action, locale=ctx.locale),
+    ]
+    return ctx.message(p["text"], body)
+
+
+def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
+    """To the chair, once: this owner cannot be chased; their open actions, each with Reassign.
+
+    ``data``: ``owner`` (else the notification's action's owner). With an ``action_id``, only that
+    action; otherwise all the owner's open actions of the committee.
+    """
+    owner_id = ctx.data.get("owner") or (ctx.action.owner if ctx.action else None)
+    if not owner_id:
+        return None
+    owner = ctx.session.get(SlackUser, owner_id)
+    today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+    if not unreachable(owner, today):
+        return None  # back, or reactivated: the chases resume on their own
+    assert owner is not None
+    if ctx.action is not None:
+        actions = [ctx.action] if ctx.action.status in OPEN_ACTION_STATUSES and ctx.action.owner == owner_id else []
+    else:
+        actions = [a for a in open_actions(ctx.session, ctx.committee.id) if a.owner == owner_id]  # type: ignore[arg-type]
+    if not actions:
+        return None
+    p = ctx.parts(
+        "notice_owner_unreachable",
+        owner=owner_id,
+        deleted=owner.deleted,
+        away_until=ctx.day(owner.away_until) if owner.away_until else "",
+        count=len(actions),
+    )
+    body = [bk.section(p["body"])]
+    reader_tz = user_tz(ctx.session, ctx.notification.recipient, ctx.tz)
+    for action in actions[:MAX_UNREACHABLE_ACTIONS]:
+        body.append(bk.action_section(action, locale=ctx.locale, tz=reader_tz))
+        body.append(bk.actions(bk.reassign_button(action, locale=ctx.locale)))
+    if len(actions) > MAX_UNREACHABLE_ACTIONS:
+        body.append(bk.context(f"_{bk.more(ctx.locale, len(actions) - MAX_UNREACHABLE_ACTIONS)}_"))
+    return ctx.message(p["text"], body)
+
+
+# -- Delivery failures (SPEC §9) -----------------------------------------------------------------
+
+_REASONS = {
+    "channel_not_found": "reason_channel_not_found",
+    "not_in_channel": "reason_not_in_channel",
+    "is_archived": "reason_is_archived",
+    "user_not_found": "reason_user_inactive",
+    "user_disabled": "reason_user_inactive",
+    "account_inactive": "reason_user_inactive",
+    "cannot_dm_bot": "reason_user_inactive",
+}
+
+
+def delivery_failed(ctx: Context) -> OutgoingMessage:
+    """To the chair: which message failed, where, and why. ``data``: ``kind``, ``to``, ``error``."""
+    kind = str(ctx.data.get("kind") or "other")
+    to = str(ctx.data.get("to") or "")
+    error = str(ctx.data.get("error") or "unknown_error")
+    what_block = f"kind_{kind}"
+    labels = bk.parts(ctx.locale, "notice_labels", n=0, **_LABEL_DEFAULTS)
+    what = labels.get(what_block) or labels["kind_other"]
+    where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else labels["none"]
+    reason_parts = ctx.parts("notice_delivery_failed", what=what, where=where, reason="", error=error)
+    reason = reason_parts[_REASONS.get(error.split(":")[0].strip(), "reason_other")]
+    p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
+    return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+# notice_labels.j2 blocks rendered all at once need every variable some block uses.
+_LABEL_DEFAULTS: dict[str, Any] = dict(
+    open=0, overdue=False, title="", presenter=None, duration=None, link=None, public_id="", owner="", due="",
+    progress=0, text="", days=0, hours=0, minutes=0, moment="", tz="",
+)
+
+
+# -- Weekly digest (SPEC §6) ---------------------------------------------------------------------
+
+
+def weekly_digest(ctx: Context) -> OutgoingMessage:
+    from bot.digest import weekly_digest as digest  # the digest module builds on this one
+
+    return digest(ctx.session, committee=ctx.committee, now=ctx.now)
+
+
+BUILDERS: dict[str, Callable[[Context], OutgoingMessage | None]] = {
+    "save_the_date": save_the_date,
+    "agenda_request": agenda_request,
+    "deck_reminder": deck_reminder,
+    "agenda_published": agenda_published,
+    "meeting_reminder": meeting_reminder,
+    "minutes_request": minutes_request,
+    "minutes_reminder": minutes_reminder,
+    "minutes_overdue": minutes_overdue,
+    "minutes_approval": minutes_approval,
+    "minutes_posted": minutes_posted,
+    "minutes_changes_requested": minutes_changes_requested,
+    "meeting_moved": meeting_moved,
+    "meeting_cancelled": meeting_cancelled,
+    "action_due_soon": _chase,
+    "action_overdue": _chase,
+    "action_escalation": _chase,
+    "owner_unreachable": owner_unreachable,
+    "delivery_failed": delivery_failed,
+    "weekly_digest": weekly_digest,
+}

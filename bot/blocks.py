@@ -1,0 +1,168 @@
+"""Block Kit helpers shared by every message builder, within Slack's limits.
+
+Slack refuses a message whose section text exceeds 3,000 characters, whose header exceeds 150, whose
+button label exceeds 75, or which holds more than 50 blocks. The helpers here never produce such a
+message: long lists are cut at a line boundary and end with "and N more" / "et N de plus", long single
+strings end with "…", and ``finish`` caps the block count.
+
+Blocks are built with ``slack_sdk.models.blocks`` (which validates them) and returned as dicts, the
+form ``chat.postMessage`` takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Template
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.render import environment, normalize_locale
+
+SECTION_LIMIT = 3000  # characters of a section's text
+HEADER_LIMIT = 150  # characters of a header block (plain text)
+BUTTON_LIMIT = 75  # characters of a button label
+CONTEXT_LIMIT = 3000  # characters of one context element
+FALLBACK_LIMIT = 3000  # the notification text; Slack accepts more, but nobody reads it in a toast
+MAX_BLOCKS = 50  # blocks of one message
+MAX_ACTIONS = 25  # elements of one actions block
+ELLIPSIS = "…"
+
+Block = dict[str, Any]
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending with "…" when it was cut.
+
+    Never cuts inside a Slack token (``<@U1>``, ``<!date^…>``, ``&amp;``): the cut moves back
+    before the unfinished token, so that what is shown stays valid mrkdwn.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(ELLIPSIS), 0)]
+    opening, closing = cut.rfind("<"), cut.rfind(">")
+    if opening > closing:
+        cut = cut[:opening]
+    ampersand = cut.rfind("&")
+    if ampersand != -1 and ";" not in cut[ampersand:]:
+        cut = cut[:ampersand]
+    return cut.rstrip() + ELLIPSIS
+
+
+def more(locale: str | None, count: int) -> str:
+    """"and 3 more" / "et 3 de plus"."""
+    return label(locale, "more", n=count)
+
+
+def fit_lines(
+    lines: Sequence[str],
+    *,
+    locale: str | None,
+    limit: int = SECTION_LIMIT,
+    max_items: int | None = None,
+    head: str = "",
+) -> str:
+    """``head`` then ``lines``, one a line, within ``limit`` characters and ``max_items`` lines.
+
+    What does not fit is replaced by a last line "_and N more_", so the reader knows the list goes on.
+    A single line too long on its own is clipped.
+    """
+    lines = [clip(line, limit // 2) for line in lines]
+    shown: list[str] = []
+    used = len(head) + (1 if head else 0)
+    for index, line in enumerate(lines):
+        left = len(lines) - index - 1
+        # Room for this line, plus the "and N more" line should anything be left after it.
+        reserve = len(more(locale, left)) + 3 if left else 0
+        too_many = max_items is not None and len(shown) >= max_items
+        if too_many or used + len(line) + 1 + reserve > limit:
+            shown.append(f"_{more(locale, len(lines) - index)}_")
+            break
+        shown.append(line)
+        used += len(line) + 1
+    body = "\n".join(shown)
+    text = f"{head}\n{body}" if head and body else head or body
+    return clip(text, limit)
+
+
+def section(text: str, *, accessory: Block | None = None) -> Block:
+    """A mrkdwn section, clipped to 3,000 characters."""
+    block = SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT) or " "))
+    result = block.to_dict()
+    if accessory is not None:
+        result["accessory"] = accessory
+    return result
+
+
+def header(text: str) -> Block:
+    """A header (plain text, 150 characters at most)."""
+    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_LIMIT) or " ")).to_dict()
+
+
+def context(text: str) -> Block:
+    """A context line (small grey mrkdwn)."""
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, CONTEXT_LIMIT) or " ")]).to_dict()
+
+
+def divider() -> Block:
+    return DividerBlock().to_dict()
+
+
+def button(text: str, *, action_id: str, value: str | None = None, style: str | None = None, url: str | None = None) -> Block:
+    """A button; ``style`` is "primary", "danger" or None."""
+    element = ButtonElement(text=clip(text, BUTTON_LIMIT), action_id=action_id, value=value, style=style, url=url)
+    return element.to_dict()
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    """An actions block holding ``elements`` (25 at most; extra ones are dropped)."""
+    return ActionsBlock(elements=list(elements[:MAX_ACTIONS]), block_id=block_id).to_dict()
+
+
+def finish(blocks: list[Block], *, locale: str | None) -> list[Block]:
+    """``blocks`` capped at Slack's 50: the last kept block says how many were left out."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    kept = blocks[: MAX_BLOCKS - 1]
+    return kept + [context(f"_{more(locale, len(blocks) - len(kept))}_")]
+
+
+def fallback(text: str) -> str:
+    """The notification text of a message: one short line, no longer than Slack shows."""
+    return clip(" ".join(text.split()), FALLBACK_LIMIT)
+
+
+# -- Wording -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _template(name: str) -> Template:
+    return environment().get_template(name)
+
+
+def parts(locale: str | None, name: str, **context_vars: object) -> dict[str, str]:
+    """Every ``{% block %}`` of ``templates/<locale>/<name>.j2``, rendered and stripped.
+
+    A message template names its pieces (``text``, ``title``, ``body``…) as Jinja blocks, so one
+    file holds all the wording of one message.
+    """
+    template = _template(f"{normalize_locale(locale)}/{name}.j2")
+    ctx = template.new_context(dict(context_vars))
+    return {block: "".join(render(ctx)).strip() for block, render in template.blocks.items()}
+
+
+def label(locale: str | None, name: str, **context_vars: object) -> str:
+    """One short piece of shared wording from ``notice_labels.j2`` (button labels, "and N more"…)."""
+    template = _template(f"{normalize_locale(locale)}/notice_labels.j2")
+    render = template.blocks[name]
+    return "".join(render(template.new_context(dict(context_vars)))).strip()
