@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import dispatch
-from bot.actions import create_action
+from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
@@ -32,8 +32,10 @@ from bot.meeting_input import (
     check_summary,
     check_text,
     check_title,
+    check_user,
     check_users,
     collect,
+    action_line_error,
     parse_action_lines,
 )
 from bot.timeline import requires_approval, rules_for
@@ -46,7 +48,6 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     Notification,
-    SlackUser,
     WorkspaceSettings,
 )
 
@@ -403,7 +404,7 @@ def mark_deck_shared(
     updates the link.
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
-    if actor not in (committee.deck_owner, committee.chair) and not is_admin(session, actor):
+    if actor not in (committee.deck_owner, committee.chair) and not is_workspace_admin(session, actor):
         raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
     if meeting.status == MeetingStatus.cancelled.value:
         raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
@@ -453,7 +454,7 @@ def submit_minutes(
     """
     meeting, committee = _locked(session, meeting_id)
     locale = committee.locale
-    if actor not in (committee.secretary, committee.chair) and not is_admin(session, actor):
+    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
         raise PermissionDenied(key="minutes_denied", locale=locale, secretary=committee.secretary, chair=committee.chair)
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
@@ -477,25 +478,35 @@ def submit_minutes(
     if problems:
         raise InvalidInput.combine(problems)
 
-    store.delete_decisions(session, meeting_id=meeting_id)
-    for text in clean_decisions:
-        session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
-    created = []
-    # A savepoint: should an action be refused after all, no decision nor action is left behind.
+    created: list[str] = []
+    # A savepoint: should the action flow refuse a line after all (a deactivated owner), no
+    # decision nor action is left behind, whatever the caller does with the session.
     with session.begin_nested():
-        for draft in drafts:
-            action = create_action(
-                session,
-                title=draft.title,
-                owner=draft.owner,
-                creator=actor,
-                due=draft.due,
-                priority=draft.priority,
-                committee_id=committee.id,
-                meeting_id=meeting_id,
-                now=now,
-            )
+        store.delete_decisions(session, meeting_id=meeting_id)
+        for text in clean_decisions:
+            session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
+        refused: list[InvalidInput] = []
+        today = now.astimezone(zone(committee.timezone)).date()
+        for number, draft in drafts:
+            try:
+                action = create_action(
+                    session,
+                    title=draft.title,
+                    owner=draft.owner,
+                    creator=actor,
+                    due=draft.due,
+                    priority=draft.priority,
+                    committee_id=committee.id,
+                    meeting_id=meeting_id,
+                    now=now,
+                    today=today,
+                )
+            except InvalidInput as error:
+                refused.append(action_line_error(number, error, locale))
+                continue
             created.append(action.public_id)
+        if refused:
+            raise InvalidInput.combine(refused)
 
     meeting.minutes_text = clean_summary
     meeting.minutes_link = clean_link
@@ -653,17 +664,8 @@ def cancel_meeting(
 # Permissions
 
 
-def is_admin(session: Session, user_id: str) -> bool:
-    """A workspace admin: named in the workspace settings, or a Slack admin the bot knows of."""
-    workspace = get_workspace(session)
-    if user_id in (workspace.admins or []):
-        return True
-    known = session.get(SlackUser, user_id)
-    return bool(known and known.is_admin)
-
-
 def _check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
-    if actor != committee.chair and not is_admin(session, actor):
+    if actor != committee.chair and not is_workspace_admin(session, actor):
         raise PermissionDenied(key="chair_only", locale=committee.locale, committee=committee.name, chair=committee.chair, what=Msg(what))
 
 
