@@ -141,7 +141,7 @@ def db_upgrade(ctx: click.Context) -> None:
 # --- config ----------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(short_help="Import or export workspace settings and committees (YAML).")
 def config() -> None:
     """Declare the workspace settings and the committees as code (YAML).
 
@@ -171,7 +171,11 @@ def config() -> None:
     """
 
 
-@config.command("import")
+@config.command(
+    "import",
+    epilog="\b\nExamples:\n  committee-bot config import committees.yaml\n"
+    "  committee-bot config import --preset contact-centre",
+)
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=str))
 @click.option(
     "--preset",
@@ -187,6 +191,7 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
     absent from the file are left as they are (declare one with `active: false` to retire it).
     The whole file is checked first; one problem and nothing is written.
     """
+    engine = open_database(ctx)
     if (file is None) == (preset is None):
         raise CliError("give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)")
     try:
@@ -198,7 +203,6 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
             doc = load_config(file)
     except ConfigError as error:
         raise CliError(str(error)) from None
-    engine = open_database(ctx)
     try:
         with session_scope(engine) as session:
             result = import_config(session, doc, now=datetime.now(UTC))
@@ -238,7 +242,12 @@ def window_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-@cli.command("calendar")
+@cli.command(
+    "calendar",
+    short_help="List meetings in a window of days (text, JSON or iCalendar).",
+    epilog="\b\nExamples:\n  committee-bot calendar --from 2027-01-01 --to 2027-03-31 --committee production\n"
+    "  committee-bot calendar --from 2027-01-01 --to 2027-12-31 --format ics > committees.ics",
+)
 @window_options
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "ics")), default="text", show_default=True)
 @click.pass_context
@@ -252,8 +261,8 @@ def calendar_command(ctx: click.Context, first: date, last: date, committee_key:
     from bot.ics import calendars_ics
     from bot.planning import calendar_days
 
-    _window(first, last)
     engine = open_database(ctx)
+    _window(first, last)
     try:
         with session_scope(engine) as session:
             entries = calendar_days(
@@ -264,9 +273,7 @@ def calendar_command(ctx: click.Context, first: date, last: date, committee_key:
 
     if fmt == "ics":
         name = entries[0].committee.name if len(entries) == 1 else "committee-bot"
-        stream = click.get_binary_stream("stdout")
-        stream.write(calendars_ics(entries, now=datetime.now(UTC), name=name))
-        stream.flush()
+        click.echo(calendars_ics(entries, now=datetime.now(UTC), name=name), nl=False)  # bytes: written as is
         return
     rows = sorted(
         ((occurrence, entry.committee) for entry in entries for occurrence in entry.occurrences),
@@ -300,7 +307,11 @@ def calendar_command(ctx: click.Context, first: date, last: date, committee_key:
     click.echo(f"{len(rows)} meeting{'s' if len(rows) != 1 else ''}.")
 
 
-@cli.command("plan")
+@cli.command(
+    "plan",
+    short_help="List the notifications the bot will send in a window of days.",
+    epilog="\b\nExample:\n  committee-bot plan --from 2027-03-22 --to 2027-03-26 --format json",
+)
 @window_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
@@ -314,8 +325,8 @@ def plan_command(ctx: click.Context, first: date, last: date, committee_key: str
     """
     from bot.planning import plan_days
 
-    _window(first, last)
     engine = open_database(ctx)
+    _window(first, last)
     try:
         with session_scope(engine) as session:
             planned = plan_days(session, first=first, last=last, committee_key=committee_key)
@@ -358,7 +369,7 @@ def _planned_json(item: Planned, tz: str) -> dict[str, Any]:
 # --- actions ---------------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(short_help="The action tracker (list).")
 def actions() -> None:
     """The action tracker."""
 

@@ -283,8 +283,3 @@ def plan_days(
         if window[0] <= item.at < window[1]:
             kept.append(item)
     return kept
-
-
-def zone_of(item: Planned, zones: dict[str, str], default: str) -> ZoneInfo:
-    """The zone a planned notification is shown in: its committee's, else ``default``."""
-    return ZoneInfo(zones.get(item.committee_key or "", default))

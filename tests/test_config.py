@@ -326,9 +326,7 @@ def test_bad_input_is_refused_with_one_line_saying_what_and_what_is_allowed(text
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    ("text", "what"),
-    [
+DELEGATED_CHECKS = [
         pytest.param(
             SPEC_EXAMPLE.replace("cadence: weekly", "cadence: 'FREQ=WEEKLY;UNTIL=20260101T000000'"),
             'cadence "FREQ=WEEKLY;UNTIL=20260101T000000"',
@@ -336,8 +334,10 @@ def test_bad_input_is_refused_with_one_line_saying_what_and_what_is_allowed(text
         ),
         pytest.param(SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"),
         pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
-    ],
-)
+]
+
+
+@pytest.mark.parametrize(("text", "what"), DELEGATED_CHECKS)
 def test_checks_delegated_to_the_timeline_name_the_committee(text: str, what: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, source="committees.yaml")
