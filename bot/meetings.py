@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import dispatch
@@ -40,6 +42,8 @@ from bot.meeting_input import (
 )
 from bot.timeline import requires_approval, rules_for
 from storage import meetings as store
+from storage.db import session_scope
+from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.models import (
     AgendaItem,
@@ -157,20 +161,27 @@ class MinutesState:
 # The one hook after every change
 
 
-def after_meeting_change(session: Session, *, meeting_id: int, now: datetime, client: Any = None) -> None:
-    """Re-plan a meeting's notifications and, given a Slack client, edit the messages already posted.
+def after_meeting_change(session: Session, *, meeting_id: int, now: datetime) -> None:
+    """Re-plan a meeting's notifications, in the same transaction as the change.
 
     Called by every flow below once its change is recorded (topic added, deck shared, minutes
-    submitted or approved, meeting moved or cancelled). A failure to edit a message must not undo the
-    user's change: it is logged, and the next dispatcher pass (which refreshes too) catches up.
+    submitted or approved, changes requested, meeting moved or cancelled). The messages already
+    posted are edited afterwards by ``refresh_messages``, once the change is committed.
     """
     session.flush()
     dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
-    if client is None:
-        return
+
+
+def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now: datetime) -> None:
+    """Edit the bot's earlier messages about a meeting (agenda, deck, minutes) to show its state.
+
+    Run by the Slack listeners after a flow's change is committed and the request acknowledged. A
+    Slack failure is logged, not raised: the change stands, and the dispatcher's next pass refreshes.
+    """
     try:
-        dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
-    except Exception:  # noqa: BLE001 (a Slack hiccup must not lose the user's change)
+        with session_scope(engine) as session:
+            dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
+    except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
         log.exception("could not refresh the messages of meeting %s", meeting_id)
 
 
@@ -229,6 +240,26 @@ def upcoming_occurrences(
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def meeting_for_series(session: Session, *, committee: Committee, series_start: datetime, now: datetime) -> Meeting:
+    """The meeting of the occurrence identified by ``series_start`` (aware), stored if it was not.
+
+    ``NotFound`` when the series has no occurrence at that instant (a stale form, a changed cadence).
+    """
+    series_start = series_start.astimezone(UTC)
+    stored = get_stored_meeting(session, committee_id=committee.id, series_start=series_start)  # type: ignore[arg-type]
+    if stored is not None:
+        return stored
+    workspace = get_workspace(session)
+    # The holiday policy shifts an occurrence by a few days at most around its series instant.
+    around = _occurrences(
+        session, committee=committee, workspace=workspace, start=series_start - timedelta(days=10), end=series_start + timedelta(days=10)
+    )
+    for occurrence in around:
+        if occurrence.series_start.astimezone(UTC) == series_start:
+            return get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+    raise NotFound(key="meeting_not_found", meeting=series_start.isoformat())
 
 
 def minutes_meeting(session: Session, *, committee: Committee, now: datetime) -> Meeting:
@@ -293,7 +324,6 @@ def add_topic(
     link: str | None = None,
     proposer: str,
     now: datetime,
-    client: Any = None,
 ) -> AgendaItem:
     """Propose a topic for a meeting's agenda; anyone may.
 
@@ -324,7 +354,7 @@ def add_topic(
     session.add(item)
     meeting.updated_at = now
     session.add(meeting)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return item
 
 
@@ -396,7 +426,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
 
 
 def mark_deck_shared(
-    session: Session, *, meeting_id: int, link: str | None, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, link: str | None, actor: str, now: datetime
 ) -> Meeting:
     """Record that the support deck is shared (deck owner, chair or admin).
 
@@ -415,7 +445,7 @@ def mark_deck_shared(
         meeting.deck_link = clean_link
     meeting.updated_at = now
     session.add(meeting)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
@@ -442,7 +472,6 @@ def submit_minutes(
     link: str | None = None,
     actor: str,
     now: datetime,
-    client: Any = None,
 ) -> MinutesResult:
     """Record a meeting's minutes, its decisions and the action items they create.
 
@@ -521,11 +550,11 @@ def submit_minutes(
         _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_APPROVAL, to=committee.chair, now=now, submitted_by=actor)
     else:
         _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return MinutesResult(meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval)
 
 
-def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime, client: Any = None) -> Meeting:
+def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
     """The chair (or an admin) approves submitted minutes; they are then posted in the channel."""
     meeting, committee = _locked(session, meeting_id)
     _check_chair(session, committee, actor, "what_approve")
@@ -534,12 +563,12 @@ def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datet
     meeting.updated_at = now
     session.add(meeting)
     _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=meeting.minutes_submitted_by, approved_by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
 def request_minutes_changes(
-    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime
 ) -> Meeting:
     """The chair sends submitted minutes back to the secretary with a comment.
 
@@ -559,7 +588,7 @@ def request_minutes_changes(
     meeting.updated_at = now
     session.add(meeting)
     _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_CHANGES, to=secretary, now=now, comment=clean_comment, by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
@@ -607,7 +636,7 @@ def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: M
 
 
 def move_meeting(
-    session: Session, *, meeting_id: int, new_start: datetime, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, new_start: datetime, actor: str, now: datetime
 ) -> Meeting:
     """Move one occurrence (chair or admin) to ``new_start`` (aware), keeping its duration.
 
@@ -631,14 +660,14 @@ def move_meeting(
     session.add(meeting)
     _notify(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
-        by=actor, previous_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
+        by=actor, old_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
     )  # fmt: skip
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
 def cancel_meeting(
-    session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None, client: Any = None
+    session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None
 ) -> Meeting:
     """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice."""
     meeting, committee = _locked(session, meeting_id)
@@ -656,7 +685,7 @@ def cancel_meeting(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
         by=actor, start=meeting.start.astimezone(UTC).isoformat(), reason=clean_reason,
     )  # fmt: skip
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 

@@ -500,7 +500,7 @@ def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
     assert meeting.series_start == FIRST.astimezone(UTC)
     (notice,) = notifications(db, "meeting_moved")
     assert notice.recipient == "C0PROD" and notice.due_at == NOW
-    assert notice.data["previous_start"] == FIRST.astimezone(UTC).isoformat()
+    assert notice.data["old_start"] == FIRST.astimezone(UTC).isoformat()
     assert replans == [meeting_id]
     # The series is untouched: the next occurrence is the Tuesday after, at the usual time.
     with Session(db) as session:
