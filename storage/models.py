@@ -266,3 +266,20 @@ class Notification(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None
+
+
+class PlanMark(SQLModel, table=True):
+    """How far the dispatcher has planned one subject, so a tick only plans what is new.
+
+    ``subject`` is ``committee:<id>`` (its meetings, digests and actions) or ``action:<id>`` (an
+    action without a committee); ``planned_until`` is the end of the window already in the
+    notification table. ``seen:<table>`` rows keep the highest id already planned (``last_id``),
+    which finds new committees and actions with a primary-key range instead of a scan.
+    """
+
+    __tablename__ = "plan_mark"
+
+    subject: str = Field(primary_key=True, max_length=64)
+    planned_until: Optional[datetime] = Field(default=None, index=True)
+    planned_at: Optional[datetime] = None
+    last_id: Optional[int] = None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:29:21.049980
+Create Date: 2026-11-23 13:40:38.310161
 """
 from alembic import op
 import sqlalchemy as sa
@@ -48,6 +48,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('committee', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_committee_channel'), ['channel'], unique=False)
+
+    op.create_table('plan_mark',
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('planned_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('planned_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('subject')
+    )
+    with op.batch_alter_table('plan_mark', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_mark_planned_until'), ['planned_until'], unique=False)
 
     op.create_table('slack_user',
     sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -255,6 +265,10 @@ def downgrade() -> None:
     op.drop_table('committee_member')
     op.drop_table('workspace_settings')
     op.drop_table('slack_user')
+    with op.batch_alter_table('plan_mark', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_mark_planned_until'))
+
+    op.drop_table('plan_mark')
     with op.batch_alter_table('committee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_committee_channel'))
 

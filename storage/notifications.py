@@ -1,0 +1,274 @@
+"""Queries on the notification outbox (SPEC §9) and on the planning marks.
+
+Plain SQL through SQLAlchemy Core, on a Session or a Connection, identical on SQLite and PostgreSQL
+except for the claim's row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the caller
+holds the single-writer lock, ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from storage.models import DeliveryState, Notification, PlanMark
+
+PENDING = DeliveryState.pending.value
+SENT = DeliveryState.sent.value
+SKIPPED = DeliveryState.skipped.value
+FAILED = DeliveryState.failed.value
+
+N = Notification.__table__  # type: ignore[attr-defined]
+MARK = PlanMark.__table__  # type: ignore[attr-defined]
+
+Executor = Session | Connection
+
+# Keys are looked up and inserted in chunks: stays under SQLite's bound-parameter limit.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row this worker now holds; ``maybe_posted`` when an earlier attempt may have reached Slack."""
+
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    attempts: int
+    maybe_posted: bool
+
+
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    return bind.dialect.name
+
+
+# -- claiming ----------------------------------------------------------------------------------
+
+
+def due_query(*, now: datetime, stale_before: datetime, limit: int) -> sa.Select:
+    """Pending rows due at ``now``, oldest first: the outbox's hot query (ix_notification_pending_due).
+
+    A row whose claim is older than ``stale_before`` is due again (its worker died mid-send).
+    """
+    return (
+        sa.select(N.c.id, N.c.key, N.c.kind, N.c.recipient, N.c.attempts, N.c.claimed_at)
+        .where(
+            N.c.state == PENDING,
+            N.c.due_at <= now,
+            sa.or_(N.c.next_attempt_at.is_(None), N.c.next_attempt_at <= now),
+            sa.or_(N.c.claimed_at.is_(None), N.c.claimed_at < stale_before),
+        )
+        .order_by(N.c.due_at)
+        .limit(limit)
+    )
+
+
+def claim_due(executor: Executor, *, now: datetime, stale_before: datetime, worker: str, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` due rows for ``worker`` (the caller commits).
+
+    PostgreSQL: the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent workers each get
+    different rows without waiting. SQLite: run inside ``BEGIN IMMEDIATE`` (one writer at a time).
+    """
+    query = due_query(now=now, stale_before=stale_before, limit=limit)
+    if _dialect(executor) == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=N)
+    rows = executor.execute(query).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    executor.execute(sa.update(N).where(N.c.id.in_(ids)).values(claimed_by=worker, claimed_at=now, updated_at=now))
+    return [
+        Claimed(row.id, row.key, row.kind, row.recipient, row.attempts, row.attempts > 0 or row.claimed_at is not None)
+        for row in rows
+    ]
+
+
+def release(executor: Executor, *, ids: Sequence[int], worker: str) -> int:
+    """Give back claims this worker has not started (shutdown): the rows are due again at once."""
+    if not ids:
+        return 0
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id.in_(list(ids)), N.c.claimed_by == worker, N.c.state == PENDING)
+        .values(claimed_by=None, claimed_at=None)
+    )
+    return result.rowcount or 0
+
+
+# -- recording an outcome ----------------------------------------------------------------------
+
+
+def record_sent(executor: Executor, *, id: int, channel: str, ts: str, now: datetime) -> bool:
+    """The message is in Slack: state ``sent`` with its ts. Whatever the row's state, except already sent."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state != SENT)
+        .values(state=SENT, channel=channel, ts=ts, sent_at=now, error=None, claimed_by=None, claimed_at=None,
+                next_attempt_at=None, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def record_skipped(executor: Executor, *, id: int, reason: str, now: datetime) -> bool:
+    """Not sent, on purpose (expired, no longer needed, owner away…): the reason is kept in ``error``."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state == PENDING)
+        .values(state=SKIPPED, error=reason[:500], claimed_by=None, claimed_at=None, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def record_failed(executor: Executor, *, id: int, error: str, attempts: int, now: datetime) -> bool:
+    """Given up: a permanent Slack error, or too many attempts."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state == PENDING)
+        .values(state=FAILED, error=error[:500], attempts=attempts, claimed_by=None, claimed_at=None, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def record_retry(executor: Executor, *, id: int, error: str, attempts: int, next_attempt_at: datetime, now: datetime) -> bool:
+    """Still pending, tried again at ``next_attempt_at``; the claim is released."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state == PENDING)
+        .values(error=error[:500], attempts=attempts, next_attempt_at=next_attempt_at, claimed_by=None,
+                claimed_at=None, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+# -- planning: upsert ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Existing:
+    id: int
+    key: str
+    kind: str
+    state: str
+    due_at: datetime
+    expires_at: datetime | None
+    recipient: str
+
+
+def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
+    """The stored rows of ``keys`` (any state), by key."""
+    found: dict[str, Existing] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start:start + CHUNK]
+        rows = executor.execute(
+            sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(N.c.key.in_(chunk))
+        )
+        for row in rows:
+            found[row.key] = Existing(row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient)
+    return found
+
+
+def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert ``rows`` (column dicts), keeping any row whose key is already stored (ON CONFLICT DO NOTHING)."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+    inserted = 0
+    for start in range(0, len(rows), CHUNK):
+        statement = insert(N).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing(index_elements=["key"])
+        inserted += executor.execute(statement).rowcount or 0
+    return inserted
+
+
+def reschedule(executor: Executor, *, id: int, due_at: datetime, expires_at: datetime | None, recipient: str, now: datetime) -> bool:
+    """A pending row whose plan changed (meeting moved, new owner, new due date)."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state == PENDING)
+        .values(due_at=due_at, expires_at=expires_at, recipient=recipient, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def skip_pending(executor: Executor, *, ids: Sequence[int], reason: str, now: datetime) -> int:
+    """Mark pending rows ``skipped`` (their subject no longer plans them)."""
+    if not ids:
+        return 0
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id.in_(list(ids)), N.c.state == PENDING)
+        .values(state=SKIPPED, error=reason[:500], updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def pending_of(executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None,
+               committee_id: int | None = None, kinds: Iterable[str] | None = None) -> list[Existing]:
+    """Pending rows about one subject (a meeting, an action, or a committee), optionally of ``kinds``."""
+    query = sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(N.c.state == PENDING)
+    query = _subject(query, meeting_id=meeting_id, action_id=action_id, committee_id=committee_id)
+    if kinds is not None:
+        query = query.where(N.c.kind.in_(list(kinds)))
+    return [Existing(r.id, r.key, r.kind, r.state, r.due_at, r.expires_at, r.recipient) for r in executor.execute(query)]
+
+
+def sent_ids_of(executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None) -> list[int]:
+    """Ids of the rows already posted about a meeting or an action (with a ts to edit)."""
+    query = sa.select(N.c.id).where(N.c.state == SENT, N.c.ts.is_not(None))
+    query = _subject(query, meeting_id=meeting_id, action_id=action_id, committee_id=None)
+    return [row.id for row in executor.execute(query.order_by(N.c.id))]
+
+
+def _subject(query: sa.Select, *, meeting_id: int | None, action_id: int | None, committee_id: int | None) -> sa.Select:
+    if meeting_id is None and action_id is None and committee_id is None:
+        raise ValueError("name a subject: meeting_id, action_id or committee_id")
+    if meeting_id is not None:
+        query = query.where(N.c.meeting_id == meeting_id)
+    if action_id is not None:
+        query = query.where(N.c.action_id == action_id)
+    if committee_id is not None:
+        query = query.where(N.c.committee_id == committee_id)
+    return query
+
+
+# -- planning marks ----------------------------------------------------------------------------
+
+
+def marks_due(executor: Executor, *, before: datetime, limit: int) -> list[tuple[str, datetime]]:
+    """Subjects planned only up to before ``before`` (oldest first): their window must be extended."""
+    rows = executor.execute(
+        sa.select(MARK.c.subject, MARK.c.planned_until)
+        .where(MARK.c.planned_until < before)
+        .order_by(MARK.c.planned_until)
+        .limit(limit)
+    )
+    return [(row.subject, row.planned_until) for row in rows]
+
+
+def get_mark(executor: Executor, subject: str) -> PlanMark | None:
+    row = executor.execute(sa.select(MARK).where(MARK.c.subject == subject)).first()
+    return None if row is None else PlanMark(**row._mapping)
+
+
+def set_mark(executor: Executor, subject: str, *, planned_until: datetime | None = None, planned_at: datetime | None = None,
+             last_id: int | None = None) -> None:
+    """Create or move a subject's mark (an upsert: two planners may race on a new subject)."""
+    values = {"subject": subject, "planned_until": planned_until, "planned_at": planned_at, "last_id": last_id}
+    changed = {k: v for k, v in values.items() if k != "subject" and v is not None}
+    insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+    statement = insert(MARK).values(values)
+    statement = statement.on_conflict_do_update(index_elements=["subject"], set_=changed) if changed else statement.on_conflict_do_nothing()
+    executor.execute(statement)
+
+
+def delete_marks(executor: Executor, subjects: Sequence[str]) -> None:
+    if subjects:
+        executor.execute(sa.delete(MARK).where(MARK.c.subject.in_(list(subjects))))
