@@ -419,6 +419,37 @@ def actions_list(ctx: click.Context, status: str | None, fmt: str) -> None:
     click.echo(f"{len(rows)} action item{'s' if len(rows) != 1 else ''}.")
 
 
+# --- demo ------------------------------------------------------------------------------------
+
+
+@cli.command("demo")
+@click.option("--locale", type=click.Choice(("fr", "en")), default="fr", show_default=True,
+              help="The preset and the language: contact-centre (French) or contact-centre-en.")
+@click.option("--weeks", type=click.IntRange(1, 26), default=6, show_default=True, help="How many weeks to simulate.")
+@click.option("--start", type=DATE, help="First simulated day (YYYY-MM-DD); default: the Monday a week before the first meeting.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=str),
+              help="SQLite file to create and keep (default: a temporary file, removed afterwards).")
+@click.option("--keep", is_flag=True, help="Keep the temporary database and print its path.")
+@click.option("--quiet", is_flag=True, help="Print only the governance health and delivery totals.")
+def demo_command(locale: str, weeks: int, start: date | None, db_path: str | None, keep: bool, quiet: bool) -> int:
+    """Run the whole product offline, on a simulated clock, and print what the bot would post.
+
+    A fresh SQLite database gets the contact-centre preset; scripted participants propose topics,
+    share decks (one late), submit minutes (one late), add, close, snooze and neglect actions; the
+    real dispatcher sends every reminder through an offline Slack client. Nothing reaches Slack and
+    DATABASE_URL is not used. Ends with each committee's governance health and the delivery totals.
+    """
+    from pathlib import Path
+
+    from bot.demo import DemoError, Options, run_demo
+
+    options = Options(locale=locale, weeks=weeks, start=start, db=Path(db_path) if db_path else None, keep=keep, quiet=quiet)
+    try:
+        return run_demo(options).exit_code
+    except DemoError as error:
+        raise CliError(str(error)) from None
+
+
 def main() -> None:
     """Console entry point: ``committee-bot``."""
     cli(prog_name="committee-bot")

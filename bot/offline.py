@@ -77,7 +77,8 @@ class OfflineSlack(WebClient):
         bot_user: str = "U0BOT",
         listener: Callable[[Call], None] | None = None,
     ) -> None:
-        super().__init__(token=OFFLINE_TOKEN, base_url=OFFLINE_API_URL)
+        # No retry handlers: nothing can fail in transit, and the dispatcher keeps this client as it is.
+        super().__init__(token=OFFLINE_TOKEN, base_url=OFFLINE_API_URL, retry_handlers=[])
         self.clock = clock
         self.team_id = team_id
         self.bot_user = bot_user

@@ -357,6 +357,12 @@ class Transcript:
         for line in body[1:]:
             self.out.write(" " * len(head) + line + "\n")
 
+    def note(self, at: datetime, text: str) -> None:
+        """A remark of the demo itself (a Slack refusal), neither a message nor a participant."""
+        stamp = self._stamp(at)
+        for index, line in enumerate(wrap([text], self.width - INDENT)):
+            self.out.write((stamp if index == 0 else " " * INDENT) + line + "\n")
+
 
 def _lang(locale: str) -> str:
     short = (locale or "").replace("_", "-").split("-")[0].lower()
