@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import logging
 import os
 import sys
 import tempfile
@@ -162,11 +163,12 @@ class DemoResult:
     states: Counter[str] = field(default_factory=Counter)
     sent_kinds: Counter[str] = field(default_factory=Counter)
     step_errors: int = 0
+    problems: list[str] = field(default_factory=list)  # warnings and errors the bot logged
     db_path: Path | None = None
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.step_errors else 0
+        return 1 if self.step_errors or self.problems else 0
 
 
 class DemoError(ValueError):
@@ -535,9 +537,15 @@ def run_demo(options: Options, out: IO[str] | None = None) -> DemoResult:
     result = DemoResult(start=start, end=end, db_path=path if not remove else None)
     clock_started = time_mod.perf_counter()
     engine = make_engine(f"sqlite:///{path}")
+    # What the bot logs (a message it could not build, a Slack refusal) is part of the story:
+    # collected here and shown in the transcript instead of tracebacks on stderr.
+    collector = _LogCollector()
+    root = logging.getLogger()
+    root.addHandler(collector)
     try:
-        _simulate(engine, doc, options, start, end, out, result, path)
+        _simulate(engine, doc, options, start, end, out, result, path, collector)
     finally:
+        root.removeHandler(collector)
         engine.dispose()
         if remove:
             for suffix in ("", "-journal", "-wal", "-shm"):
@@ -554,8 +562,27 @@ def default_start(doc: ConfigDoc) -> date:
     return before - timedelta(days=before.weekday())
 
 
+class _LogCollector(logging.Handler):
+    """Keeps the warnings and errors logged during the run, one line each."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = f"{record.name}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {error})"
+        self.lines.append(" ".join(line.split()))
+
+    def take(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
+
+
 def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime, end: datetime,
-              out: IO[str], result: DemoResult, path: Path) -> None:  # fmt: skip
+              out: IO[str], result: DemoResult, path: Path, collector: _LogCollector) -> None:  # fmt: skip
     locale = options.locale
     upgrade(engine)
     with session_scope(engine) as session:
@@ -581,7 +608,7 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
     run = Run(engine, client, locale)
     transcript = Transcript(io.StringIO() if options.quiet else out, names, width=options.width)
     printer = _Printer(run, transcript, locale)
-    client.listener = printer.calls.append
+    client.listener = printer.record
 
     _intro(out, doc, options, start, end, names, committees, path if options.keep or options.db else None)
     steps = build_script(meetings_by_key, (start, end))
@@ -594,6 +621,9 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
             position += 1
         dispatch.tick(engine, client, now=now, worker=WORKER)
         printer.flush()
+        for problem in collector.take():
+            result.problems.append(problem)
+            transcript.note(now, "⚠ " + problem)
         upcoming = steps[position].at if position < len(steps) else None
         now = _next_instant(engine, now, end, upcoming, ZoneInfo(workspace_tz))
     clock[0] = end
@@ -678,6 +708,9 @@ class _Printer:
         self.posted = 0
         self.channel_posts = 0
         self.edited = 0
+
+    def record(self, call: Call) -> None:
+        self.calls.append(call)
 
     def flush(self) -> None:
         calls, self.calls = [p for p in self.calls if p.method in SHOWN_CALLS], []
@@ -827,6 +860,8 @@ def _footer(out: IO[str], options: Options, result: DemoResult) -> None:
         out.write(say(locale, "kept", path=result.db_path) + "\n")
     if result.step_errors:
         out.write(say(locale, "step_errors", count=result.step_errors) + "\n")
+    if result.problems:
+        out.write(say(locale, "problems", count=len(result.problems), first=result.problems[0]) + "\n")
 
 
 __all__ = ["CAST", "DemoError", "DemoResult", "Options", "build_script", "channel_name", "default_start", "run_demo"]
