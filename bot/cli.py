@@ -450,6 +450,65 @@ def demo_command(locale: str, weeks: int, start: date | None, db_path: str | Non
         raise CliError(str(error)) from None
 
 
+# --- dispatcher (owned by the dispatch module) --------------------------------------------------
+
+
+def _slack_client() -> Any:
+    from bot.settings import from_env
+    from bot.slack_api import make_client
+
+    settings = from_env()
+    if not settings.bot_token:
+        raise CliError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) of the Slack app")
+    return make_client(settings)
+
+
+def _instant(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(f'--now "{value}" is not an ISO 8601 instant (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T08:00Z)') from None
+    if moment.tzinfo is None:
+        raise CliError(f'--now "{value}" has no UTC offset (write e.g. {value}+01:00 or {value}Z)')
+    return moment.astimezone(UTC)
+
+
+@cli.command("tick")
+@click.option("--now", "now_text", metavar="ISO", help="The instant to dispatch at (default: now), e.g. 2027-01-05T09:00+01:00.")
+@click.pass_context
+def tick_command(ctx: click.Context, now_text: str | None) -> None:
+    """Plan and send everything due at that instant, once, then exit (cron-style deployments).
+
+    Safe to run while other ticks or `committee-bot scheduler` processes run: each notification is
+    claimed by one process and sent once. Prints one summary line.
+    """
+    from bot.dispatch import tick
+
+    now = _instant(now_text)
+    engine = open_database(ctx)
+    summary = tick(engine, _slack_client(), now=now)
+    click.echo(summary.line(now))
+
+
+@cli.command("scheduler")
+@click.pass_context
+def scheduler_command(ctx: click.Context) -> None:
+    """Run only the scheduled jobs: a worker that sends due notifications every 30 seconds.
+
+    Stops cleanly on SIGTERM or Ctrl-C (the message being sent is finished, the others are left
+    for the next run). Several workers may run at once on PostgreSQL.
+    """
+    import logging
+
+    from bot.scheduler import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine = open_database(ctx)
+    run_worker(engine, _slack_client())
+
+
 def main() -> None:
     """Console entry point: ``committee-bot``."""
     cli(prog_name="committee-bot")

@@ -78,6 +78,11 @@ PLANNED_KINDS = frozenset(timeline_mod.PLANNED_KINDS)
 OWNER_UNREACHABLE = "owner_unreachable"
 DELIVERY_FAILED = "delivery_failed"
 REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
+# A secondary DM that goes with a message (``OutgoingMessage.also``), rendered when its parent was
+# built and stored in ``data``; it is then sent like any row (claimed, looked up, retried).
+FOLLOWUP = "followup"
+# Channel messages whose ts the meeting keeps, so flows can link or edit them.
+MEETING_TS_FIELDS = {"agenda_request": "agenda_request_ts", "agenda_published": "agenda_ts", "minutes_posted": "minutes_ts"}
 
 COMMITTEE = "committee:"
 ACTION = "action:"
@@ -114,8 +119,9 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
         return 0
     result = PlanResult()
     until = now + horizon
-    result += _plan_new_committees(session, now=now, until=until)
-    result += _plan_new_actions(session, now=now, until=until)
+    seen = store.last_ids(session, [SEEN_COMMITTEES, SEEN_ACTIONS])
+    result += _plan_new_committees(session, now=now, until=until, last=seen.get(SEEN_COMMITTEES, 0))
+    result += _plan_new_actions(session, now=now, until=until, last=seen.get(SEEN_ACTIONS, 0))
     for subject, planned_until in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
         result += _extend(session, subject, start=max(planned_until, now - LOOKBACK), until=until, now=now)
     return result.inserted
@@ -221,9 +227,7 @@ def _planning_lock(session: Session) -> bool:
     )).scalar())
 
 
-def _plan_new_committees(session: Session, *, now: datetime, until: datetime) -> PlanResult:
-    seen = store.get_mark(session, SEEN_COMMITTEES)
-    last = seen.last_id if seen and seen.last_id else 0
+def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
     new = session.exec(select(Committee).where(col(Committee.id) > last).order_by(col(Committee.id))).all()
     result = PlanResult()
     for committee in new:
@@ -235,9 +239,7 @@ def _plan_new_committees(session: Session, *, now: datetime, until: datetime) ->
     return result
 
 
-def _plan_new_actions(session: Session, *, now: datetime, until: datetime) -> PlanResult:
-    seen = store.get_mark(session, SEEN_ACTIONS)
-    last = seen.last_id if seen and seen.last_id else 0
+def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
     newest = session.execute(sa.select(sa.func.max(ActionItem.id)).where(col(ActionItem.id) > last)).scalar()
     if newest is None:
         return PlanResult()
@@ -573,8 +575,6 @@ class _Ready:
     kind: str
     recipient: str
     attempts: int
-    committee_id: int | None
-    action_id: int | None
     message: notices.OutgoingMessage
 
 
@@ -586,7 +586,7 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         reason = _skip_reason(session, row, now)
         if reason is None:
             try:
-                message = notices.build(session, row, now=now)
+                message = _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
             except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return _record_transient(session, row, f"could not build the message: {error!r}", now, report=False)
@@ -595,7 +595,7 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
             return _Delivery(SKIPPED)
-        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, row.committee_id, row.action_id, message)
+        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, message)
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
@@ -612,7 +612,9 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
 
 def _record(session: Session, ready: _Ready, result: sender.Result, *, now: datetime, worker: str) -> _Delivery:
     if result.outcome is Outcome.sent:
-        store.record_sent(session, id=ready.id, channel=result.channel or ready.recipient, ts=result.ts or "", now=now)
+        channel = result.channel or ready.recipient
+        if store.record_sent(session, id=ready.id, channel=channel, ts=result.ts or "", now=now):
+            _after_sent(session, ready, channel=channel, ts=result.ts or "", now=now)
         return _Delivery(SENT)
     if result.outcome is Outcome.rate_limited:
         # Not the row's fault: no attempt counted. Short waits are waited here (the next send is
@@ -640,6 +642,28 @@ def _record(session: Session, ready: _Ready, result: sender.Result, *, now: date
             return _Delivery(FAILED)
     _report_failure(session, row, error, now)
     return _Delivery(FAILED)
+
+
+def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: datetime) -> None:
+    """In the same transaction as "sent": queue the message's secondary DMs, keep meeting message ts."""
+    row = session.get(Notification, ready.id)
+    assert row is not None
+    for index, (user_id, extra) in enumerate(ready.message.also):
+        enqueue(session, kind=FOLLOWUP, to=user_id, key=f"{row.key}:also:{index}", now=now, expires_at=row.expires_at,
+                committee_id=row.committee_id, meeting_id=row.meeting_id, action_id=row.action_id,
+                data={"parent": row.key, "parent_kind": row.kind, "text": extra.text, "blocks": extra.blocks})
+    field_name = MEETING_TS_FIELDS.get(row.kind)
+    if field_name and row.meeting_id is not None and not row.recipient.startswith(("U", "W")):
+        meeting = session.get(Meeting, row.meeting_id)
+        if meeting is not None:
+            setattr(meeting, field_name, ts)
+            meeting.updated_at = now
+            session.add(meeting)
+
+
+def _followup_message(row: Notification) -> notices.OutgoingMessage | None:
+    text = (row.data or {}).get("text")
+    return notices.OutgoingMessage(text=text, blocks=(row.data or {}).get("blocks") or []) if text else None
 
 
 def _record_transient(session: Session, row: Notification, error: str, now: datetime, *, report: bool) -> _Delivery:
@@ -700,27 +724,25 @@ def _owner_unreachable(session: Session, row: Notification, now: datetime) -> st
 
 
 def _report_unreachable(session: Session, user: SlackUser, reason: str, now: datetime) -> None:
-    """Tell each chair whose committee has open actions of ``user`` (once, with a Reassign button)."""
+    """Tell the chair of each committee with open actions of ``user``, once, with Reassign buttons."""
     if user.unreachable_reported_at is not None:
         return
     user.unreachable_reported_at = now
     session.add(user)
     rows = session.execute(
-        sa.select(ActionItem.id, Committee.id.label("committee_id"), Committee.chair)
-        .join(Committee, Committee.id == ActionItem.committee_id)
+        sa.select(Committee.id, Committee.chair)
+        .join(ActionItem, ActionItem.committee_id == Committee.id)
         .where(ActionItem.owner == user.user_id, col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
                col(Committee.active).is_(True))
-        .order_by(ActionItem.id)
+        .distinct()
     ).all()
-    by_chair: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        if row.chair and row.chair != user.user_id:
-            by_chair[row.chair].append(row)
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    for chair, actions in by_chair.items():
-        enqueue(session, kind=OWNER_UNREACHABLE, to=chair, key=f"x:{OWNER_UNREACHABLE}:{user.user_id}:{chair}:{stamp}",
-                now=now, committee_id=actions[0].committee_id, action_id=actions[0].id,
-                data={"owner": user.user_id, "reason": reason, "action_ids": [a.id for a in actions]})
+    for committee_id, chair in sorted(rows):
+        if chair and chair != user.user_id:
+            # No action_id: the message lists all the owner's open actions of that committee.
+            enqueue(session, kind=OWNER_UNREACHABLE, to=chair, now=now, committee_id=committee_id,
+                    key=f"x:{OWNER_UNREACHABLE}:{user.user_id}:{committee_id}:{stamp}",
+                    data={"owner": user.user_id, "reason": reason})
 
 
 def _report_failure(session: Session, row: Notification, error: str, now: datetime) -> None:
@@ -735,8 +757,7 @@ def _report_failure(session: Session, row: Notification, error: str, now: dateti
     enqueue(session, kind=DELIVERY_FAILED, to=committee.chair,
             key=f"x:{DELIVERY_FAILED}:{committee.chair}:{row.recipient}:{error[:60]}:{day}", now=now,
             committee_id=committee.id, meeting_id=row.meeting_id, action_id=row.action_id,
-            data={"failed_id": row.id, "failed_key": row.key, "failed_kind": row.kind, "recipient": row.recipient,
-                  "error": error})
+            data={"kind": row.kind, "to": row.recipient, "error": error, "failed_key": row.key})
 
 
 def _mark_deactivated(session: Session, user_id: str, now: datetime) -> None:
@@ -756,13 +777,13 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
     """Re-render the messages already posted about a meeting or an action and edit them in Slack
     (chat.update), and skip its pending reminders that are no longer needed. Returns messages edited.
 
-    Call after the change is committed (the caller commits the skips). Slack errors are logged,
-    never raised: the change itself has been made.
+    Runs in the caller's unit of work (the caller commits the skips), after the change is
+    flushed. Slack errors are logged, never raised: the change itself has been made.
     """
     edited = 0
     for row_id in store.sent_ids_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, row_id)
-        if row is None or not row.ts or row.kind in REPORT_KINDS:
+        if row is None or not row.ts or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
             continue
         try:
             message = notices.build(session, row, now=now)
@@ -779,7 +800,7 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
             log.warning("could not edit %s (%s): %s", row.key, row.ts, result.error)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
-        if row is None or row.kind in REPORT_KINDS:
+        if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
             continue
         try:
             still_needed = notices.build(session, row, now=now) is not None

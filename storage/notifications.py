@@ -183,8 +183,10 @@ def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
     insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
     inserted = 0
     for start in range(0, len(rows), CHUNK):
-        statement = insert(N).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing(index_elements=["key"])
-        inserted += executor.execute(statement).rowcount or 0
+        statement = (
+            insert(N).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
+        )
+        inserted += len(executor.execute(statement).all())
     return inserted
 
 
@@ -256,6 +258,12 @@ def marks_due(executor: Executor, *, before: datetime, limit: int) -> list[tuple
 def get_mark(executor: Executor, subject: str) -> PlanMark | None:
     row = executor.execute(sa.select(MARK).where(MARK.c.subject == subject)).first()
     return None if row is None else PlanMark(**row._mapping)
+
+
+def last_ids(executor: Executor, subjects: Sequence[str]) -> dict[str, int]:
+    """The ``last_id`` of ``seen:`` marks, by subject (absent: never seen)."""
+    rows = executor.execute(sa.select(MARK.c.subject, MARK.c.last_id).where(MARK.c.subject.in_(list(subjects))))
+    return {row.subject: row.last_id or 0 for row in rows}
 
 
 def set_mark(executor: Executor, subject: str, *, planned_until: datetime | None = None, planned_at: datetime | None = None,

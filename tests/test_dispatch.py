@@ -1,0 +1,696 @@
+"""The outbox (SPEC §9): planning into the notification table, claiming, sending once, recording.
+
+Every test runs on SQLite and PostgreSQL (``engine``) against the fake Slack over real HTTP, with
+time injected. Messages come from a small stand-in for ``bot.notices.build`` (``fallback_build``)
+that follows its contract — None when the subject no longer needs the message — so that these tests
+prove the dispatcher alone; the real builders have their own tests.
+"""
+
+from __future__ import annotations
+
+import collections
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot import dispatch, notices
+from bot.config import import_config, parse_config
+from bot.notices import OutgoingMessage
+from bot.planning import plan_window
+from storage import notifications as store
+from storage.db import make_engine, session_scope
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, Notification, SlackUser
+from tests.fakeslack import FakeSlack
+
+CONFIG_NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+QUARTER_START = datetime(2027, 1, 1, tzinfo=UTC)
+QUARTER_END = datetime(2027, 4, 1, tzinfo=UTC)
+
+# The SPEC §8 example (weekly), a monthly and a semiannual committee.
+COMMITTEES = """\
+timezone: Europe/Paris
+locale: fr
+holidays: FR
+committees:
+  - key: production
+    name: Comité de production
+    kind: production
+    channel: C0PROD
+    cadence: weekly
+    first: 2027-01-05T10:00
+    duration: 60
+    chair: U0CHAIR
+    secretary: U0SEC
+    deck_owner: U0DECK
+    members: [U0A, U0B]
+    holiday_policy: next_business_day
+  - key: qualite
+    name: Comité qualité
+    kind: qualite
+    channel: C0QUAL
+    cadence: monthly
+    first: 2027-01-14T14:00
+    chair: U0QCHAIR
+    secretary: U0QSEC
+    deck_owner: U0QDECK
+  - key: strategique
+    name: Comité stratégique
+    kind: strategique
+    channel: C0STRAT
+    cadence: semiannual
+    first: 2027-02-18T14:00
+    duration: 180
+    chair: U0SCHAIR
+    secretary: U0SSEC
+    deck_owner: U0SDECK
+"""
+SPEC_EXAMPLE = COMMITTEES.split("  - key: qualite")[0]
+
+
+# -- the stand-in for notices.build ----------------------------------------------------------
+
+
+def fallback_build(session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
+    """A message naming the kind and key; None when the subject says it is no longer needed."""
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    action = session.get(ActionItem, notification.action_id) if notification.action_id else None
+    if meeting is not None and meeting.status == "cancelled":
+        return None
+    if notification.kind in ("minutes_reminder", "minutes_overdue") and meeting and meeting.minutes_submitted_at:
+        return None
+    if notification.kind == "deck_reminder" and meeting and meeting.deck_shared_at:
+        return None
+    if action is not None and action.status not in OPEN_ACTION_STATUSES:
+        return None
+    state = f" deck={meeting.deck_link}" if meeting and meeting.deck_link else ""
+    state += f" status={action.status}" if action else ""
+    text = f"{notification.kind} {notification.key}{state}"
+    also = []
+    if notification.kind == "agenda_published" and meeting and not meeting.deck_shared_at and notification.data.get("also"):
+        also.append(("U0CHAIR", OutgoingMessage(text=f"deck missing {notification.key}")))
+    return OutgoingMessage(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}], also=also)
+
+
+def use_fallback_notices() -> None:
+    """For subprocesses (``python -c``): the same stand-in as the tests' fixture."""
+    notices.build = fallback_build  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def stand_in_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notices, "build", fallback_build)
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> WebClient:
+    return WebClient(token="xoxb-test", base_url=fake.api_url)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def declare(engine, text: str = COMMITTEES) -> None:
+    with session_scope(engine) as session:
+        import_config(session, parse_config(text), now=CONFIG_NOW)
+
+
+def add_action(engine, *, owner: str = "U0A", due: date, committee: str = "production", title: str = "Relancer") -> int:
+    with session_scope(engine) as session:
+        committee_id = session.exec(select(Committee.id).where(Committee.key == committee)).one()
+        action = ActionItem(title=title, owner=owner, creator="U0CHAIR", committee_id=committee_id, due=due,
+                            created_at=CONFIG_NOW, updated_at=CONFIG_NOW)
+        session.add(action)
+        session.flush()
+        return action.id  # type: ignore[return-value]
+
+
+def posted_keys(fake: FakeSlack) -> collections.Counter[str]:
+    return collections.Counter(
+        m.metadata["event_payload"]["key"] for m in fake.messages() if m.metadata
+    )
+
+
+def rows(engine, **where: Any) -> list[Notification]:
+    with session_scope(engine) as session:
+        query = select(Notification).order_by(Notification.due_at, Notification.key)
+        for name, value in where.items():
+            query = query.where(getattr(Notification, name) == value)
+        return list(session.exec(query).all())
+
+
+def row(engine, key: str) -> Notification:
+    [found] = rows(engine, key=key)
+    return found
+
+
+def tick(engine, client, now: datetime, **kwargs: Any) -> dispatch.TickSummary:
+    return dispatch.tick(engine, client, now=now, worker=kwargs.pop("worker", "test"), sleep=lambda _s: None, **kwargs)
+
+
+def planned_in(engine, start: datetime, end: datetime, committee_key: str | None = None):
+    with session_scope(engine) as session:
+        return plan_window(session, start=start, end=end, committee_key=committee_key)
+
+
+def paris(*args: int) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Paris")).astimezone(UTC)
+
+
+# -- a whole quarter -------------------------------------------------------------------------
+
+
+def test_a_quarter_sends_every_planned_notification_once_at_its_instant(engine, fake, client) -> None:
+    declare(engine)
+    first_action = add_action(engine, due=date(2027, 2, 10))
+    add_action(engine, owner="U0B", due=date(2027, 3, 3), committee="qualite")
+    planned = planned_in(engine, QUARTER_START, QUARTER_END)
+    instants = sorted({QUARTER_START} | {item.at for item in planned})
+
+    for instant in instants:
+        tick(engine, client, instant)
+
+    posted = posted_keys(fake)
+    assert [key for key, count in posted.items() if count > 1] == []
+    for item in planned:
+        stored = row(engine, item.key)
+        assert (item.key, stored.state) == (item.key, "sent")
+        assert stored.sent_at == item.at, item.key  # sent at its instant, not an hour late
+        assert posted[item.key] == 1
+    kinds = {item.kind for item in planned}
+    assert kinds >= {"agenda_request", "deck_reminder", "agenda_published", "meeting_reminder", "minutes_request",
+                     "minutes_reminder", "minutes_overdue", "weekly_digest", "action_due_soon", "action_overdue",
+                     "action_escalation"}
+    # Planned before the quarter but still valid on 2027-01-01: sent at once, then never again.
+    early = {key for key in posted if key not in {item.key for item in planned}}
+    assert "m:strategique:20270218T1300Z:save_the_date" in early
+    for key in early:
+        stored = row(engine, key)
+        assert stored.sent_at == QUARTER_START and (stored.expires_at is None or stored.expires_at > QUARTER_START)
+    # Nothing else is pending and due.
+    assert [r.key for r in rows(engine, state="pending") if r.due_at < QUARTER_END] == []
+    assert rows(engine, action_id=first_action, kind="action_escalation")[0].recipient == "U0CHAIR"
+
+
+def by_key(fake: FakeSlack, key: str):
+    [message] = [m for m in fake.messages() if m.metadata and m.metadata["event_payload"]["key"] == key]
+    return message
+
+
+def test_each_message_carries_its_key_in_metadata_and_the_row_records_the_ts(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    tick(engine, client, paris(2027, 1, 7, 9, 0))  # agenda_request: 3 bd before 2027-01-12
+
+    key = "m:production:20270112T0900Z:agenda_request"
+    message = by_key(fake, key)
+    assert message.channel == "C0PROD"
+    assert message.metadata == {"event_type": "committee_bot_notification", "event_payload": {"key": key}}
+    stored = row(engine, key)
+    assert (stored.state, stored.ts, stored.channel, stored.sent_at) == ("sent", message.ts, "C0PROD", paris(2027, 1, 7, 9, 0))
+    with session_scope(engine) as session:
+        meeting = session.get(Meeting, stored.meeting_id)
+        assert meeting.series_start == paris(2027, 1, 12, 10, 0) and meeting.agenda_request_ts == message.ts
+
+
+def test_a_direct_message_posts_to_the_user_id(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    tick(engine, client, paris(2027, 1, 7, 9, 0))  # deck_reminder: 1 bd before the deck due (Fri 8th)
+
+    message = by_key(fake, "m:production:20270112T0900Z:deck_reminder")
+    assert message.channel == "U0DECK"
+
+
+def test_a_new_committee_is_planned_from_the_past_what_is_still_valid_is_sent_at_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)  # on 2026-12-31 at 09:00, five days before the first meeting
+    tick(engine, client, paris(2026, 12, 31, 9, 0))
+
+    # Agenda request (Dec 31 09:00), deck reminder (Dec 30), this week's digest (Mon Dec 28): all
+    # still valid, so sent now; nothing of an earlier, unexpired kind is missed, nothing twice.
+    assert sorted(posted_keys(fake)) == [
+        "d:production:2026-12-28",
+        "m:production:20270105T0900Z:agenda_request",
+        "m:production:20270105T0900Z:deck_reminder",
+    ]
+    tick(engine, client, paris(2026, 12, 31, 9, 1))
+    assert sum(posted_keys(fake).values()) == 3
+
+
+# -- planning --------------------------------------------------------------------------------
+
+
+def test_planning_again_changes_nothing(engine, client) -> None:
+    declare(engine)
+    now = paris(2027, 1, 4, 8, 0)
+    with session_scope(engine) as session:
+        first = dispatch.plan_horizon(session, now=now)
+    before = [(r.key, r.due_at, r.state) for r in rows(engine)]
+    with session_scope(engine) as session:
+        again = dispatch.plan_horizon(session, now=now + timedelta(hours=1))
+    assert first > 0 and again == 0
+    assert [(r.key, r.due_at, r.state) for r in rows(engine)] == before
+
+
+def test_a_tick_with_nothing_new_runs_a_handful_of_queries(engine, client) -> None:
+    declare(engine)
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        tick(engine, client, now + timedelta(minutes=1))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    # plan: new committees, new actions, marks running low (+ the planning lock); claim: one select.
+    assert len([s for s in statements if s.lstrip().lower().startswith(("select", "update", "insert"))]) <= 6, "\n".join(statements)
+
+
+def test_plan_reaches_the_horizon_and_extends_when_it_runs_low(engine) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=now)
+        mark = store.get_mark(session, "committee:1")
+    assert mark.planned_until == now + dispatch.HORIZON
+    assert max(r.due_at for r in rows(engine)) < now + dispatch.HORIZON
+
+    later = now + timedelta(days=8)
+    with session_scope(engine) as session:
+        added = dispatch.plan_horizon(session, now=later)
+    assert added > 0
+    expected = {p.key for p in planned_in(engine, now, later + dispatch.HORIZON)}
+    assert expected <= {r.key for r in rows(engine)}
+
+
+def test_sent_rows_are_never_touched_by_a_replan(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 31, 9, 0))
+    key = "m:production:20270105T0900Z:agenda_request"
+    sent = row(engine, key)
+    with session_scope(engine) as session:
+        meeting = session.get(Meeting, sent.meeting_id)
+        meeting.status, meeting.start, meeting.end = "moved", paris(2027, 1, 7, 10, 0), paris(2027, 1, 7, 11, 0)
+        session.add(meeting)
+        session.flush()
+        dispatch.replan_meeting(session, meeting_id=meeting.id, now=paris(2027, 1, 2, 8, 0))
+    after = row(engine, key)
+    assert (after.state, after.due_at, after.ts) == ("sent", sent.due_at, sent.ts)
+
+
+def test_a_moved_meeting_moves_its_pending_notifications(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    reminder = "m:production:20270112T0900Z:meeting_reminder"
+    meeting_id = row(engine, reminder).meeting_id
+    with session_scope(engine) as session:
+        meeting = session.get(Meeting, meeting_id)
+        meeting.status, meeting.start, meeting.end = "moved", paris(2027, 1, 14, 15, 0), paris(2027, 1, 14, 16, 0)
+        session.add(meeting)
+        session.flush()
+        dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
+
+    moved = row(engine, reminder)
+    assert (moved.state, moved.due_at, moved.expires_at) == ("pending", paris(2027, 1, 14, 14, 0), paris(2027, 1, 14, 15, 0))
+    tick(engine, client, paris(2027, 1, 12, 9, 0))  # the old instant: nothing about that meeting
+    assert reminder not in posted_keys(fake)
+    tick(engine, client, paris(2027, 1, 14, 14, 0))
+    assert posted_keys(fake)[reminder] == 1
+
+
+def test_a_cancelled_meeting_skips_its_pending_notifications(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    meeting_id = row(engine, "m:production:20270112T0900Z:meeting_reminder").meeting_id
+    with session_scope(engine) as session:
+        meeting = session.get(Meeting, meeting_id)
+        meeting.status = "cancelled"
+        session.add(meeting)
+        session.flush()
+        result = dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
+
+    assert result.skipped > 0
+    states = {r.state for r in rows(engine, meeting_id=meeting_id)}
+    assert states == {"skipped"}
+    tick(engine, client, paris(2027, 1, 20, 12, 0))
+    assert not [k for k in posted_keys(fake) if k.startswith("m:production:20270112T0900Z")]
+
+
+def test_an_action_done_stops_its_chase_and_a_new_due_date_plans_a_new_one(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    action_id = add_action(engine, due=date(2027, 1, 8))
+    now = paris(2027, 1, 4, 8, 0)
+    tick(engine, client, now)
+    chase = rows(engine, action_id=action_id)
+    assert [r.kind for r in chase][:2] == ["action_due_soon", "action_overdue"]
+
+    with session_scope(engine) as session:
+        action = session.get(ActionItem, action_id)
+        action.due = date(2027, 1, 11)
+        session.add(action)
+        session.flush()
+        dispatch.replan_action(session, action_id=action_id, now=now)
+    by_state = collections.defaultdict(set)
+    for r in rows(engine, action_id=action_id):
+        by_state[r.state].add(r.key.split(":")[2])
+    assert by_state["skipped"] == {"2027-01-08"} and by_state["pending"] == {"2027-01-11"}
+
+    with session_scope(engine) as session:
+        action = session.get(ActionItem, action_id)
+        action.status = "done"
+        session.add(action)
+        session.flush()
+        dispatch.replan_action(session, action_id=action_id, now=now)
+    assert {r.state for r in rows(engine, action_id=action_id)} == {"skipped"}
+
+
+def test_a_new_action_is_planned_by_the_next_tick(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    action_id = add_action(engine, due=date(2027, 1, 6))
+    tick(engine, client, paris(2027, 1, 5, 9, 0))  # due soon: 1 bd before, 09:00 in the owner's zone
+    [message] = fake.messages("U0A")
+    assert message.metadata["event_payload"]["key"] == f"a:{action_id}:2027-01-06:-:action_due_soon"
+
+
+def test_a_new_committee_gets_what_is_still_valid_at_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    declare(engine, COMMITTEES)  # qualite and strategique appear on 2027-01-04
+    tick(engine, client, paris(2027, 1, 4, 8, 5))
+
+    keys = posted_keys(fake)
+    # The semiannual save-the-date (60 days before 2027-02-18) and the monthly agenda request
+    # (5 bd before 2027-01-14) were due before the committees existed: sent at once.
+    assert keys["m:strategique:20270218T1300Z:save_the_date"] == 1
+    assert keys["m:qualite:20270114T1300Z:agenda_request"] == 0  # due 2027-01-07: not yet
+    assert row(engine, "m:qualite:20270114T1300Z:agenda_request").state == "pending"
+
+
+# -- checks at send time ---------------------------------------------------------------------
+
+
+def test_an_expired_notification_is_skipped_never_sent(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
+    # The bot was down from Jan 4 until after the Jan 5 meeting started.
+    tick(engine, client, paris(2027, 1, 5, 10, 30))
+
+    reminder = row(engine, "m:production:20270105T0900Z:meeting_reminder")
+    assert reminder.state == "skipped" and reminder.error.startswith("expired")
+    assert "m:production:20270105T0900Z:meeting_reminder" not in posted_keys(fake)
+
+
+def test_a_notification_no_longer_needed_is_skipped(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
+        meeting = session.exec(select(Meeting).order_by(Meeting.start)).first()
+        meeting.deck_shared_at = paris(2027, 1, 1, 9, 0)
+        session.add(meeting)
+    tick(engine, client, paris(2027, 1, 4, 9, 0))
+
+    assert row(engine, "m:production:20270105T0900Z:deck_reminder").state == "skipped"
+    assert fake.messages("U0DECK") == []
+
+
+def test_a_secondary_direct_message_is_sent_once_after_its_message(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
+        published = session.exec(select(Notification).where(Notification.kind == "agenda_published")).first()
+        published.data = {**published.data, "also": True}
+        session.add(published)
+    tick(engine, client, published.due_at)
+    tick(engine, client, published.due_at + timedelta(minutes=1))
+
+    [dm] = fake.messages("U0CHAIR")
+    assert dm.text == f"deck missing {published.key}"
+    assert dm.metadata["event_payload"]["key"] == f"{published.key}:also:0"
+
+
+# -- refresh ---------------------------------------------------------------------------------
+
+
+def test_refresh_edits_the_posted_messages_and_skips_reminders_no_longer_needed(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 31, 9, 0))  # agenda request posted
+    request = by_key(fake, "m:production:20270105T0900Z:agenda_request")
+    now = paris(2027, 1, 2, 12, 0)
+    with session_scope(engine) as session:
+        meeting = session.exec(select(Meeting).order_by(Meeting.start)).first()
+        meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
+        session.add(meeting)
+        session.flush()
+        edited = dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+
+    assert edited == 1  # the agenda request (the deck reminder is moot: left as posted)
+    message = by_key(fake, "m:production:20270105T0900Z:agenda_request")
+    assert message.ts == request.ts and message.text.endswith("deck=https://deck") and len(message.edits) == 1
+    assert row(engine, "m:production:20270105T0900Z:minutes_request").state == "pending"
+    with session_scope(engine) as session:
+        meeting.minutes_submitted_at = now
+        session.add(meeting)
+        session.flush()
+        dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+    assert row(engine, "m:production:20270105T0900Z:minutes_reminder").state == "skipped"
+    assert row(engine, "m:production:20270105T0900Z:meeting_reminder").state == "pending"
+
+
+# -- claiming and crash recovery -------------------------------------------------------------
+
+
+def due_rows(engine, now: datetime, count: int, *, channel: str = "C0PROD", kind: str = "weekly_digest") -> list[str]:
+    """``count`` rows due at ``now``, outside any plan (committee 1's channel)."""
+    keys = [f"test:{kind}:{i}" for i in range(count)]
+    with session_scope(engine) as session:
+        committee_id = session.exec(select(Committee.id)).first()
+        for key in keys:
+            dispatch.enqueue(session, kind=kind, to=channel, key=key, now=now, committee_id=committee_id)
+    return keys
+
+
+def test_a_restart_between_planning_and_sending_loses_nothing(engine, database, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
+    engine.dispose()  # the process goes away; a new one starts with a new engine
+
+    url, schema = database
+    fresh = make_engine(url, schema=schema)
+    try:
+        tick(fresh, client, paris(2027, 1, 4, 9, 0), worker="after-restart")
+    finally:
+        fresh.dispose()
+    assert posted_keys(fake)["m:production:20270105T0900Z:deck_reminder"] == 1
+
+
+def test_concurrent_claims_never_share_a_row(engine) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    due_rows(engine, now, 30)
+    taken: list[list[int]] = []
+    for worker in ("a", "b", "c", "d"):
+        with dispatch.write_session(engine) as session:
+            taken.append([c.id for c in store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker=worker, limit=10)])
+    assert [len(t) for t in taken] == [10, 10, 10, 0]
+    assert len(set(sum(taken, []))) == 30
+
+
+def test_oldest_due_rows_are_claimed_first(engine) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    with session_scope(engine) as session:
+        for hours in (1, 5, 3):
+            dispatch.enqueue(session, kind="weekly_digest", to="C0PROD", key=f"k{hours}", now=now, due_at=now - timedelta(hours=hours))
+    with dispatch.write_session(engine) as session:
+        claimed = store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="w", limit=2)
+    assert [c.key for c in claimed] == ["k5", "k3"]
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 3)
+    with dispatch.write_session(engine) as session:
+        store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="dead", limit=10)
+    # The dead worker had posted the first one before it died, without recording it.
+    client.chat_postMessage(channel="C0PROD", text="x", metadata={"event_type": "committee_bot_notification", "event_payload": {"key": keys[0]}})
+
+    assert tick(engine, client, now + timedelta(minutes=1), plan=False).sent == 0  # still leased
+    summary = tick(engine, client, now + dispatch.LEASE + timedelta(seconds=1), plan=False)
+
+    assert summary.sent == 3
+    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert len(fake.calls_to("chat.postMessage")) == 3  # the first was found, not posted again
+    assert row(engine, keys[0]).ts == fake.messages("C0PROD")[0].ts
+
+
+def test_posted_but_answered_500_is_found_by_its_key_and_not_posted_again(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    [key] = due_rows(engine, now, 1)
+    fake.server_error("chat.postMessage", after_effect=True)
+
+    first = tick(engine, client, now, plan=False)
+    assert (first.sent, first.retried) == (0, 1)
+    stored = row(engine, key)
+    assert (stored.state, stored.attempts) == ("pending", 1) and stored.next_attempt_at == now + dispatch.BACKOFF_BASE
+
+    second = tick(engine, client, now + dispatch.BACKOFF_BASE, plan=False)
+    assert second.sent == 1
+    assert posted_keys(fake) == {key: 1}
+    assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("conversations.history")) == 1
+
+
+# -- Slack errors ----------------------------------------------------------------------------
+
+
+def test_a_rate_limit_defers_the_row_by_retry_after_without_counting_an_attempt(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 3)
+    fake.rate_limit("chat.postMessage", retry_after=3)
+    waits: list[float] = []
+
+    summary = dispatch.tick(engine, client, now=now, worker="w", plan=False, sleep=waits.append)
+
+    assert (summary.sent, summary.retried) == (2, 1) and waits == [3.0]
+    deferred = row(engine, keys[0])
+    assert (deferred.state, deferred.attempts, deferred.next_attempt_at) == ("pending", 0, now + timedelta(seconds=3))
+    assert tick(engine, client, now + timedelta(seconds=3), plan=False).sent == 1
+    assert posted_keys(fake) == {key: 1 for key in keys}
+
+
+def test_a_long_rate_limit_ends_the_tick_and_leaves_the_rest_for_the_next(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 4)
+    fake.rate_limit("chat.postMessage", retry_after=30)
+
+    summary = tick(engine, client, now, plan=False)
+
+    assert summary.sent == 0 and summary.stopped == "rate limited for 30s"
+    assert {r.claimed_by for r in rows(engine, state="pending")} == {None}  # claims given back
+    assert tick(engine, client, now + timedelta(seconds=30), plan=False).sent == 4
+    assert posted_keys(fake) == {key: 1 for key in keys}
+
+
+def test_server_errors_back_off_then_give_up_and_tell_the_chair(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    [key] = due_rows(engine, now, 1)
+    fake.server_error("chat.postMessage", status=503, times=dispatch.MAX_ATTEMPTS)
+    attempts_at = [now]
+
+    for _ in range(dispatch.MAX_ATTEMPTS):
+        tick(engine, client, attempts_at[-1], plan=False)
+        stored = row(engine, key)
+        if stored.state != "pending":
+            break
+        attempts_at.append(stored.next_attempt_at)
+
+    assert stored.state == "failed" and stored.attempts == dispatch.MAX_ATTEMPTS
+    gaps = [(b - a) for a, b in zip(attempts_at, attempts_at[1:])]
+    assert gaps == [min(dispatch.BACKOFF_BASE * 2 ** n, dispatch.BACKOFF_MAX) for n in range(dispatch.MAX_ATTEMPTS - 1)]
+    [report] = rows(engine, kind="delivery_failed")
+    assert report.recipient == "U0CHAIR" and report.data["kind"] == "weekly_digest" and "503" in report.data["error"]
+    tick(engine, client, attempts_at[-1] + timedelta(days=1), plan=False)
+    assert len(fake.messages("U0CHAIR")) == 1 and key not in posted_keys(fake)
+
+
+def test_an_archived_channel_fails_once_per_row_and_the_chair_is_told_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 3)
+    fake.archive("C0PROD")
+
+    summary = tick(engine, client, now, plan=False)
+    tick(engine, client, now + timedelta(hours=2), plan=False)
+
+    assert summary.failed == 3 and summary.sent == 1  # the report to the chair
+    for key in keys:
+        failed = row(engine, key)
+        assert (failed.state, failed.error, failed.attempts) == ("failed", "is_archived", 1)
+    [report] = fake.messages("U0CHAIR")
+    assert report.text.startswith("delivery_failed")
+    assert len([c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "C0PROD"]) == 3
+
+
+def test_a_deactivated_owner_is_not_chased_and_the_chair_is_told_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    first = add_action(engine, owner="U0GONE", due=date(2027, 1, 6))
+    add_action(engine, owner="U0GONE", due=date(2027, 1, 7))
+    fake.deactivate("U0GONE")
+
+    for day in (5, 6, 7, 8, 11, 12, 13):
+        tick(engine, client, paris(2027, 1, day, 9, 0))
+
+    chased = rows(engine, action_id=first)
+    assert chased[0].state == "failed" and chased[0].error == "user_disabled"  # Slack told us
+    assert {r.state for r in chased[1:] if r.due_at <= paris(2027, 1, 13, 9, 0)} == {"skipped"}
+    assert all("deactivated" in r.error for r in chased[1:] if r.state == "skipped")
+    assert [m.text.split()[0] for m in fake.messages("U0CHAIR") if not m.text.startswith("minutes_")] == ["owner_unreachable"]
+    assert fake.messages("U0GONE") == []
+    with session_scope(engine) as session:
+        assert session.get(SlackUser, "U0GONE").deleted
+
+
+def test_an_away_owner_is_skipped_until_back_and_reported_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    action_id = add_action(engine, owner="U0A", due=date(2027, 1, 6))
+    with session_scope(engine) as session:
+        session.add(SlackUser(user_id="U0A", tz="Europe/Paris", away_until=date(2027, 1, 8)))
+
+    for day in (5, 7, 11):
+        tick(engine, client, paris(2027, 1, day, 9, 0))
+
+    by_day = {r.due_at.date().isoformat(): r for r in rows(engine, action_id=action_id)}
+    assert by_day["2027-01-05"].state == "skipped" and "away until 2027-01-08" in by_day["2027-01-05"].error
+    assert by_day["2027-01-07"].state == "skipped"
+    assert by_day["2027-01-11"].state == "sent"  # back: chased again
+    assert [m.text.split()[0] for m in fake.messages("U0CHAIR") if not m.text.startswith("minutes_")] == ["owner_unreachable"]
+
+
+def test_a_refused_token_stops_the_tick_and_keeps_every_row_pending(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    due_rows(engine, now, 3)
+    fake.fail("chat.postMessage", "invalid_auth")
+
+    summary = tick(engine, client, now, plan=False)
+
+    assert summary.stopped == "Slack refused the token: invalid_auth" and summary.failed == 0
+    assert {(r.state, r.attempts, r.claimed_by) for r in rows(engine, kind="weekly_digest")} == {("pending", 0, None)}
+    assert tick(engine, client, now, plan=False).sent == 3
+
+
+def test_shutdown_releases_the_claims_not_started(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    due_rows(engine, now, 5)
+    asked = iter([False, False, True])
+
+    summary = tick(engine, client, now, plan=False, should_stop=lambda: next(asked, True))
+
+    assert (summary.sent, summary.stopped) == (2, "shutdown")
+    pending = rows(engine, state="pending", kind="weekly_digest")
+    assert len(pending) == 3 and {r.claimed_by for r in pending} == {None}
+    assert tick(engine, client, now, plan=False).sent == 3  # at once, no lease to wait for
