@@ -37,8 +37,14 @@ class CliError(click.ClickException):
 class _Group(click.Group):
     """A click group whose errors, usage errors included, are one line on stderr with exit status 2."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -166,8 +172,10 @@ def config() -> None:
           holiday_policy: next_business_day
 
     Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
-    timezone, locale, holidays, workdays (default: the workspace's), requires_approval,
-    timeline (overrides), agenda_template, active.
+    timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
+    approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
+    SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
+    active (false retires the committee).
     """
 
 
