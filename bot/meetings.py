@@ -262,6 +262,57 @@ def meeting_for_series(session: Session, *, committee: Committee, series_start: 
     raise NotFound(key="meeting_not_found", meeting=series_start.isoformat())
 
 
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One upcoming occurrence as ``/committee next`` and ``calendar`` show it (times in the committee's zone)."""
+
+    series_start: datetime
+    start: datetime
+    end: datetime
+    status: str
+    deck_due: datetime
+    minutes_due: datetime
+    deck_shared: bool
+    topics: int
+    meeting_id: int | None  # None: no row stored yet for this occurrence
+
+    @property
+    def start_local(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}"
+
+
+def schedule(session: Session, *, committee: Committee, now: datetime, limit: int = 8, include_cancelled: bool = True) -> list[ScheduleEntry]:
+    """The committee's next ``limit`` occurrences with their deadlines, deck state and topic count.
+
+    Reads only: occurrences without a stored row are shown from the series, not materialised.
+    """
+    workspace = get_workspace(session)
+    calendar = business_calendar(committee, workspace)
+    found = upcoming_occurrences(session, committee=committee, workspace=workspace, now=now, limit=limit, include_cancelled=include_cancelled)
+    rows = {
+        m.series_start.astimezone(UTC): m
+        for m in meetings_between(session, committee_ids=[committee.id], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD)
+    }
+    entries = []
+    for occurrence in found:
+        row = rows.get(occurrence.series_start.astimezone(UTC))
+        shape = Meeting(committee_id=committee.id, series_start=occurrence.series_start, start=occurrence.start, end=occurrence.end)
+        entries.append(
+            ScheduleEntry(
+                series_start=occurrence.series_start,
+                start=occurrence.start,
+                end=occurrence.end,
+                status=occurrence.status,
+                deck_due=deck_due(committee, calendar, shape),
+                minutes_due=minutes_due(committee, calendar, shape),
+                deck_shared=bool(row and row.deck_shared_at),
+                topics=len(store.agenda_items(session, meeting_id=row.id)) if row else 0,  # type: ignore[arg-type]
+                meeting_id=row.id if row else None,
+            )
+        )
+    return entries
+
+
 def minutes_meeting(session: Session, *, committee: Committee, now: datetime) -> Meeting:
     """The latest past meeting whose minutes are neither submitted nor posted (``/committee minutes``).
 
@@ -332,7 +383,7 @@ def add_topic(
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
     locale = committee.locale
-    _check_open(meeting, committee, now, "what_add_topic")
+    check_open(meeting, committee, now, "what_add_topic")
     problems: list[InvalidInput] = []
     clean_title = collect(problems, check_title, title, locale)
     clean_presenter = collect(problems, check_user, presenter, locale, "presenter")
@@ -434,10 +485,7 @@ def mark_deck_shared(
     updates the link.
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
-    if actor not in (committee.deck_owner, committee.chair) and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
-    if meeting.status == MeetingStatus.cancelled.value:
-        raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
+    check_deck(session, meeting, committee, actor)
     clean_link = check_link(link, committee.locale, "link")
     if meeting.deck_shared_at is None:
         meeting.deck_shared_at = now
@@ -483,20 +531,8 @@ def submit_minutes(
     """
     meeting, committee = _locked(session, meeting_id)
     locale = committee.locale
-    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="minutes_denied", locale=locale, secretary=committee.secretary, chair=committee.chair)
-    when = local_label(meeting.start, committee)
-    if meeting.status == MeetingStatus.cancelled.value:
-        raise InvalidInput(key="meeting_cancelled", locale=locale, when=when)
-    if now < meeting.start:
-        raise InvalidInput(key="meeting_not_started", locale=locale, when=when)
-    if meeting.minutes_posted_at is not None or meeting.minutes_approved_at is not None:
-        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+    check_minutes_open(session, meeting, committee, actor, now)
     approval = requires_approval(committee)
-    if meeting.minutes_submitted_at is not None:
-        if approval:
-            raise InvalidInput(key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair)
-        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
 
     problems: list[InvalidInput] = []
     clean_summary = collect(problems, check_summary, summary, locale)
@@ -557,8 +593,8 @@ def submit_minutes(
 def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
     """The chair (or an admin) approves submitted minutes; they are then posted in the channel."""
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_approve")
-    _check_awaiting(meeting, committee)
+    check_chair(session, committee, actor, "what_approve")
+    check_awaiting(meeting, committee)
     meeting.minutes_approved_at = now
     meeting.updated_at = now
     session.add(meeting)
@@ -576,8 +612,8 @@ def request_minutes_changes(
     are kept so that the form opens pre-filled.
     """
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_request_changes")
-    _check_awaiting(meeting, committee)
+    check_chair(session, committee, actor, "what_request_changes")
+    check_awaiting(meeting, committee)
     clean_comment = (comment or "").strip()
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
@@ -645,8 +681,8 @@ def move_meeting(
     if new_start.tzinfo is None:
         raise ValueError("new_start must be an aware datetime")
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_move_meeting")
-    _check_open(meeting, committee, now, "what_move")
+    check_chair(session, committee, actor, "what_move_meeting")
+    check_open(meeting, committee, now, "what_move")
     if new_start <= now:
         raise InvalidInput(key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee))
     if new_start == meeting.start:
@@ -671,7 +707,7 @@ def cancel_meeting(
 ) -> Meeting:
     """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice."""
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_cancel_meeting")
+    check_chair(session, committee, actor, "what_cancel_meeting")
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
         raise InvalidInput(key="meeting_already_cancelled", locale=committee.locale, when=when)
@@ -693,12 +729,12 @@ def cancel_meeting(
 # Permissions
 
 
-def _check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
+def check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
     if actor != committee.chair and not is_workspace_admin(session, actor):
         raise PermissionDenied(key="chair_only", locale=committee.locale, committee=committee.name, chair=committee.chair, what=Msg(what))
 
 
-def _check_open(meeting: Meeting, committee: Committee, now: datetime, what: str) -> None:
+def check_open(meeting: Meeting, committee: Committee, now: datetime, what: str) -> None:
     """A meeting still to come: not cancelled, not started."""
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
@@ -707,7 +743,39 @@ def _check_open(meeting: Meeting, committee: Committee, now: datetime, what: str
         raise InvalidInput(key="meeting_started", locale=committee.locale, when=when, what=Msg(what))
 
 
-def _check_awaiting(meeting: Meeting, committee: Committee) -> None:
+def check_deck(session: Session, meeting: Meeting, committee: Committee, actor: str) -> None:
+    """The deck owner, the chair or an admin, on a meeting not cancelled, may mark the deck shared."""
+    if actor not in (committee.deck_owner, committee.chair) and not is_workspace_admin(session, actor):
+        raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
+    if meeting.status == MeetingStatus.cancelled.value:
+        raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
+
+
+def check_minutes_role(session: Session, committee: Committee, actor: str) -> None:
+    """The secretary, the chair or an admin: who may submit a committee's minutes."""
+    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
+        raise PermissionDenied(key="minutes_denied", locale=committee.locale, secretary=committee.secretary, chair=committee.chair)
+
+
+def check_minutes_open(session: Session, meeting: Meeting, committee: Committee, actor: str, now: datetime) -> None:
+    """The secretary, the chair or an admin may submit minutes of a meeting that took place and whose
+    minutes are neither waiting for approval nor posted."""
+    locale = committee.locale
+    check_minutes_role(session, committee, actor)
+    when = local_label(meeting.start, committee)
+    if meeting.status == MeetingStatus.cancelled.value:
+        raise InvalidInput(key="meeting_cancelled", locale=locale, when=when)
+    if now < meeting.start:
+        raise InvalidInput(key="meeting_not_started", locale=locale, when=when)
+    if meeting.minutes_posted_at is not None or meeting.minutes_approved_at is not None:
+        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+    if meeting.minutes_submitted_at is not None:
+        if requires_approval(committee):
+            raise InvalidInput(key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair)
+        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+
+
+def check_awaiting(meeting: Meeting, committee: Committee) -> None:
     if meeting.minutes_submitted_at is None or meeting.minutes_approved_at is not None or meeting.minutes_posted_at is not None:
         raise InvalidInput(key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee))
 

@@ -159,14 +159,19 @@ def action_list(
     locale: str | None,
     tz: str,
     heading: str,
+    total: int | None = None,
     limit: int = LIST_LIMIT,
 ) -> list[Block]:
-    """An ephemeral list: a heading, one section per item (at most ``limit``), then "and N more"."""
+    """An ephemeral list: a heading, one section per item (at most ``limit``), then "and N more".
+
+    ``total`` is how many items there are in all (default: ``len(actions)``).
+    """
+    total = len(actions) if total is None else total
     blocks: list[Block] = [mrkdwn_section(heading)]
     shown = actions[: min(limit, MAX_MESSAGE_BLOCKS - 2)]
     blocks.extend(mrkdwn_section(action_text(a, locale=locale, tz=tz), block_id=f"item_{a.id}") for a in shown)
-    if len(actions) > len(shown):
-        blocks.append(context(render(locale, "action_more", count=len(actions) - len(shown))))
+    if total > len(shown):
+        blocks.append(context(render(locale, "action_more", count=total - len(shown))))
     return blocks
 
 
@@ -368,26 +373,77 @@ def home_view(
     locale: str | None,
     tz: str,
     actions: Sequence[ActionItem],
+    total: int | None = None,
     minutes_owed: Sequence[str],
     decks_owed: Sequence[str],
     meetings: Sequence[str],
 ) -> View:
     """The App Home: my open actions with their buttons, minutes and decks I owe, my next meetings.
 
-    The other sections are lists of already-rendered mrkdwn lines. Stays within 100 blocks.
+    ``total`` counts all the user's open items (default: ``len(actions)``); the other sections are
+    lists of already-rendered mrkdwn lines. Stays within 100 blocks.
     """
     words = labels(locale)
+    total = len(actions) if total is None else total
     blocks: list[Block] = [
-        HeaderBlock(text=plain(render(locale, "home_actions_heading", count=len(actions)), MAX_HEADER_TEXT)),
+        HeaderBlock(text=plain(render(locale, "home_actions_heading", count=total), MAX_HEADER_TEXT)),
         ActionsBlock(block_id="home_new", elements=[ButtonElement(action_id=ids.BTN_ACTION_NEW, text=plain(words["new"]), value=dump(ActionModal()))]),
     ]
     if not actions:
         blocks.append(context(render(locale, "home_no_actions")))
-    for action in actions[:HOME_ACTIONS_LIMIT]:
+    shown = actions[:HOME_ACTIONS_LIMIT]
+    for action in shown:
         blocks.extend(action_block(action, locale=locale, tz=tz))
-    if len(actions) > HOME_ACTIONS_LIMIT:
-        blocks.append(context(render(locale, "action_more", count=len(actions) - HOME_ACTIONS_LIMIT)))
+    if total > len(shown):
+        blocks.append(context(render(locale, "action_more", count=total - len(shown))))
     for name, lines in (("minutes", minutes_owed), ("decks", decks_owed), ("meetings", meetings)):
         blocks.append(DividerBlock())
         blocks.append(mrkdwn_section(render(locale, "home_section", section=name, lines=list(lines))))
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+
+
+# -- reading what a modal's user entered ----------------------------------------------------
+
+
+def _input(state: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The value of the one element of ``block_id`` in a ``view.state.values`` mapping ({} if absent)."""
+    return (state.get(block_id) or {}).get(ids.INPUT_VALUE) or {}
+
+
+def _selected(state: dict[str, Any], block_id: str) -> str | None:
+    option = _input(state, block_id).get("selected_option") or {}
+    return option.get("value")
+
+
+def read_action_form(state: dict[str, Any]) -> tuple[ActionForm, int | None]:
+    """The action modal's inputs, and the committee picked in it (None when it did not ask)."""
+    due_text = _input(state, ids.BLOCK_DUE).get("selected_date")
+    committee = _selected(state, ids.BLOCK_COMMITTEE)
+    form = ActionForm(
+        title=_input(state, ids.BLOCK_TITLE).get("value") or "",
+        owner=_input(state, ids.BLOCK_OWNER).get("selected_user"),
+        due=date.fromisoformat(due_text) if due_text else None,
+        priority=_selected(state, ids.BLOCK_PRIORITY),
+    )
+    return form, int(committee) if committee and committee.isdigit() else None
+
+
+@dataclass(frozen=True)
+class ProgressForm:
+    status: str
+    progress: str  # as typed: the flow checks it is 0..100
+    comment: str | None
+
+
+def read_progress_form(state: dict[str, Any]) -> ProgressForm:
+    """The progress modal's inputs."""
+    return ProgressForm(
+        status=_selected(state, ids.BLOCK_STATUS) or "",
+        progress=str(_input(state, ids.BLOCK_PROGRESS).get("value") or ""),
+        comment=_input(state, ids.BLOCK_COMMENT).get("value"),
+    )
+
+
+def read_owner(state: dict[str, Any]) -> str | None:
+    """The user picked in the reassign modal."""
+    return _input(state, ids.BLOCK_OWNER).get("selected_user")

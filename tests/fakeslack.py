@@ -124,6 +124,12 @@ class FakeSlack:
         assert self._server is not None, "start() the fake first"
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
+    def response_url(self, channel: str, user: str) -> str:
+        """A ``response_url`` for a command or interaction of ``user`` in ``channel``: what the app
+        posts there shows up as an ephemeral message (or edits/deletes the original)."""
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/response/{channel}/{user}"
+
     # -- scripting ---------------------------------------------------------------------------
 
     def add_user(self, user_id: str, *, tz: str = "Europe/Paris", locale: str = "fr-FR", deleted: bool = False, is_admin: bool = False, name: str | None = None) -> None:
@@ -202,6 +208,10 @@ class FakeSlack:
         params = _parse_params(request.headers.get("Content-Type", ""), raw)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        if request.path.startswith("/response/"):  # a response URL needs no token
+            _, _, channel, user = request.path.split("?")[0].split("/")[:4]
+            method, token = "response_url", "response_url"
+            params = {**params, "channel": channel, "user": user}
 
         status, headers, body = self._answer(method, params, token)
         with self._lock:
@@ -263,6 +273,27 @@ class FakeSlack:
         if user and user.get("deleted"):
             return "user_disabled"
         return None
+
+    def _api_response_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A post to a response URL: a new ephemeral (or in-channel) message, or an edit or
+        deletion of the most recent ephemeral this user saw in this channel."""
+        channel, user = params["channel"], params["user"]
+        blocks = _json_field(params.get("blocks")) or []
+        if params.get("delete_original") or params.get("replace_original"):
+            previous = [m for m in self.messages_ if m.ephemeral and m.channel == channel and m.user == user and not m.deleted]
+            if not previous:
+                return {"ok": False, "error": "message_not_found"}
+            original = previous[-1]
+            if params.get("delete_original"):
+                original.deleted = True
+            else:
+                original.edits.append({"text": original.text, "blocks": original.blocks})
+                original.text, original.blocks = params.get("text", ""), blocks
+            return {"ok": True}
+        ephemeral = params.get("response_type", "ephemeral") != "in_channel"
+        message = Message(channel, self._next_ts(), params.get("text", ""), blocks, None, user=user if ephemeral else None, ephemeral=ephemeral)
+        self.messages_.append(message)
+        return {"ok": True}
 
     def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "bot", "team_id": self.team_id, "user_id": self.bot_user, "bot_id": "B0BOT"}

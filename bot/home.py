@@ -1,0 +1,40 @@
+"""The App Home (SPEC §7): my open actions with their buttons, the minutes and decks I owe, my next
+meetings. Published when the user opens the tab and after each change of their items.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+from sqlmodel import Session
+
+from bot import views
+from bot.render import render
+from bot.slack_users import Person, person
+from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page
+
+
+def home_for(session: Session, *, who: Person, now: datetime) -> View:
+    """The App Home of ``who`` as the database stands at ``now``."""
+    actions, total = open_actions_page(session, owner=who.user_id, limit=views.HOME_ACTIONS_LIMIT)
+
+    def lines(kind: str, rows: list) -> list[str]:  # type: ignore[type-arg]
+        return [render(who.locale, "home_line", kind=kind, meeting=m, committee=c) for m, c in rows]
+
+    return views.home_view(
+        locale=who.locale,
+        tz=who.tz,
+        actions=actions,
+        total=total,
+        minutes_owed=lines("minutes", minutes_owed(session, user_id=who.user_id, now=now)),
+        decks_owed=lines("deck", decks_owed(session, user_id=who.user_id, now=now)),
+        meetings=lines("meeting", next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now)),
+    )
+
+
+def publish_home(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:
+    """``views.publish`` the App Home of ``user_id``."""
+    who = person(session, client, user_id=user_id, now=now)
+    client.views_publish(user_id=user_id, view=home_for(session, who=who, now=now).to_dict())

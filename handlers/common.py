@@ -1,0 +1,86 @@
+"""What every listener does the same way: read its dependencies from ``context``, find out who is
+asking, and deliver an ``Outcome`` (open the modal, answer ephemerally, follow up the change)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.action_flows import Outcome, Reply, after_action_change
+from bot.slack_users import Person, person
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+def engine_of(context: BoltContext) -> Engine:
+    return context["engine"]
+
+
+def now_of(context: BoltContext) -> datetime:
+    return context["now"]
+
+
+def who(context: BoltContext, client: WebClient, user_id: str) -> Person:
+    """The user behind the request (zone, locale); remembered in ``context`` for the error handler."""
+    with session_scope(engine_of(context)) as session:
+        found = person(session, client, user_id=user_id, now=now_of(context))
+    context["person"] = found
+    context["locale"] = found.locale
+    return found
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The acting user of a command, interaction or shortcut."""
+    return body.get("user_id") or (body.get("user") or {}).get("id") or ""
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    return body.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """An interaction in the App Home (no response_url, no channel: nowhere for an ephemeral)."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def deliver(
+    outcome: Outcome,
+    *,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond | None = None,
+    channel: str | None = None,
+) -> None:
+    """Open the outcome's modal, send its reply, then follow up the change it made."""
+    if outcome.modal is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=outcome.modal)
+    if outcome.reply is not None:
+        tell(outcome.reply, body=body, client=client, respond=respond, channel=channel or channel_of(body))
+    if outcome.action_id is not None:
+        after_action_change(engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users)
+
+
+def tell(reply: Reply, *, body: dict[str, Any], client: WebClient, respond: Respond | None, channel: str | None) -> None:
+    """An ephemeral answer to the acting user: through the response URL when Slack gave one, else
+    ``chat.postEphemeral`` in ``channel``, else a DM. The App Home shows its own state instead."""
+    user = user_of(body)
+    if respond is not None and body.get("response_url"):
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
+        return
+    if from_home(body):
+        return
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=reply.text, blocks=reply.blocks)
+            return
+        except SlackApiError as error:  # the bot is not in that channel: say it in a DM instead
+            log.info("ephemeral in %s refused (%s): answering %s by DM", channel, error.response.get("error"), user)
+    client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)

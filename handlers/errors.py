@@ -1,0 +1,81 @@
+"""The one error handler: typed domain errors become a friendly answer, anything else a short
+reference id (in the answer and in the log).
+
+Where the answer goes depends on how far the listener got:
+- a modal submission not yet acked: ``response_action: errors`` under the fields at fault;
+- a slash command not yet acked: the ack itself carries the ephemeral answer;
+- otherwise: ephemeral (response URL, ``chat.postEphemeral``, a DM), or a small modal in the App Home.
+Events have no one to answer: they are only logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.action_flows import reply
+from bot.errors import DomainError, InvalidInput
+from bot.payloads import InvalidPayload
+from bot.render import render
+from bot.views import notice_modal
+from handlers.common import channel_of, from_home, tell
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.error(on_error)
+
+
+def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None, response: BoltResponse | None) -> BoltResponse | None:
+    locale = context.get("locale")
+    if isinstance(error, DomainError):
+        text = error.in_locale(locale)
+        log.info("refused: %s", text)
+    else:
+        ref = secrets.token_hex(3)
+        if isinstance(error, InvalidPayload):
+            log.warning("ref %s: payload this version did not write: %s", ref, error)
+        else:
+            log.error("ref %s: unexpected error", ref, exc_info=error)
+        text = render(locale, "error_unexpected", ref=ref)
+
+    kind = body.get("type")
+    if kind == "event_callback":
+        return None
+    if response is not None and kind == "view_submission":
+        return _json(200, {"response_action": "errors", "errors": _field_errors(error, body, locale, text)})
+    if response is not None and body.get("command"):
+        return _json(200, {"response_type": "ephemeral", "text": text})
+    try:
+        if from_home(body) and body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"], view=notice_modal(text, locale=locale))
+        else:
+            tell(reply(text), body=body, client=client, respond=respond, channel=channel_of(body))
+    except SlackApiError as failure:
+        log.warning("could not tell the user about an error: %s", failure.response.get("error"))
+    return None
+
+
+def _field_errors(error: Exception, body: dict[str, Any], locale: str | None, text: str) -> dict[str, str]:
+    """``{block_id: message}`` for the modal's inputs; a message that names no input of this modal
+    goes under its first input."""
+    inputs = [block["block_id"] for block in (body.get("view") or {}).get("blocks", []) if block.get("type") == "input" and block.get("block_id")]
+    first = inputs[0] if inputs else "title"
+    if not isinstance(error, InvalidInput):
+        return {first: text}
+    errors: dict[str, str] = {}
+    for field, message in error.fields_in_locale(locale).items():
+        block = field if field in inputs else first
+        errors[block] = f"{errors[block]}\n{message}" if block in errors else message
+    return errors or {first: text}
+
+
+def _json(status: int, data: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=status, body=json.dumps(data), headers={"content-type": "application/json;charset=utf-8"})

@@ -1,0 +1,47 @@
+"""The message shortcut "Create action item": the action modal, pre-filled with the message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import action_flows, ids
+from handlers.common import channel_of, deliver, engine_of, user_of, who
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.shortcut(ids.SHORTCUT_CREATE_ACTION)(on_create_from_message)
+
+
+def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    channel = channel_of(body)
+    message = body.get("message") or {}
+    person = who(context, client, user_of(body))
+    with session_scope(engine_of(context)) as session:
+        outcome = action_flows.open_new(
+            session,
+            person=person,
+            channel=channel,
+            title=message.get("text") or "",
+            source_link=permalink(client, channel, message.get("ts")),
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | None:
+    """The message's permalink (the item's source link), or None when Slack cannot give it."""
+    if not channel or not ts:
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as error:
+        log.info("no permalink for %s/%s: %s", channel, ts, error.response.get("error"))
+        return None
