@@ -430,7 +430,7 @@ def actions_list(ctx: click.Context, status: str | None, fmt: str) -> None:
 # --- demo ------------------------------------------------------------------------------------
 
 
-@cli.command("demo")
+@cli.command("demo", short_help="The whole product offline, on a simulated clock: start here.")
 @click.option("--locale", type=click.Choice(("fr", "en")), default="fr", show_default=True,
               help="The preset and the language: contact-centre (French) or contact-centre-en.")
 @click.option("--weeks", type=click.IntRange(1, 26), default=6, show_default=True, help="How many weeks to simulate.")

@@ -60,6 +60,7 @@ PRESETS = {"fr": "contact-centre-fr", "en": "contact-centre-en"}
 WORKER = "demo"
 PLANNING_TICK = time(7, 0)  # a tick every morning, even on a day with nothing due: the dispatcher plans ahead
 SHOWN_CALLS = ("chat.postMessage", "chat.update", "chat.delete")
+SCRIPT_LOOKAHEAD = timedelta(weeks=3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,19 +484,23 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
         steps.append(action_done(s0.at(budget_due, "11:10"), NICOLAS, "budget"))
 
     # The routine, for every other meeting.
+    start, end = window
     for series in meetings_by_key.values():
         for meeting in series:
             if id(meeting) not in special_deck and meeting.deck_due is not None:
                 reminder_day = meeting.bd(meeting.deck_due.astimezone(meeting.tz).date(), -1)
-                steps.append(share_deck(meeting, meeting.at(reminder_day, "16:10")))
+                at = meeting.at(reminder_day, "16:10")
+                if at < start:
+                    # A run that starts mid-series: the deck owner shares it on the first morning.
+                    at = meeting.at(meeting.calendar.on_or_after(start.astimezone(meeting.tz).date()), "08:30")
+                steps.append(share_deck(meeting, at))
             if id(meeting) not in special_minutes:
-                end = meeting.occurrence.end.astimezone(meeting.tz)
-                submitted = max(meeting.at(meeting.day, "16:30"), end + timedelta(minutes=45))
+                finish = meeting.occurrence.end.astimezone(meeting.tz)
+                submitted = max(meeting.at(meeting.day, "16:30"), finish + timedelta(minutes=45))
                 steps.append(submit_minutes(meeting, submitted, decisions=["decision_routine"]))
                 if _requires_approval(meeting.committee):
                     steps.append(approve_minutes(meeting, meeting.at(meeting.bd(meeting.day, 1), "09:40")))
 
-    start, end = window
     kept = [step for step in steps if start <= step.at < end]
     return sorted(kept, key=lambda step: step.at)
 
@@ -521,7 +526,8 @@ def run_demo(options: Options, out: IO[str] | None = None) -> DemoResult:
     doc = load_config(preset_path(preset), source=f"{preset}.yaml")
     start_day = options.start or default_start(doc)
     tz = ZoneInfo(doc.workspace.timezone or "Europe/Paris")
-    start = datetime.combine(start_day, time(0, 0), tz).astimezone(UTC)
+    # The bot starts on the first morning (what is already due goes out then), the run ends at midnight.
+    start = datetime.combine(start_day, PLANNING_TICK, tz).astimezone(UTC)
     end = datetime.combine(start_day + timedelta(weeks=options.weeks), time(0, 0), tz).astimezone(UTC)
 
     if options.db is not None:
@@ -598,7 +604,8 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
             timezone=workspace_tz,
             locale=locale,
         )
-        meetings_by_key = _meetings_in(session, start, end)
+        # Meetings a little past the end too: their deck is shared (or not) within the window.
+        meetings_by_key = _meetings_in(session, start, end + SCRIPT_LOOKAHEAD)
 
     clock = [start]
     client = OfflineSlack(
@@ -781,9 +788,9 @@ def _intro(out: IO[str], doc: ConfigDoc, options: Options, start: datetime, end:
     transcript = Transcript(out, names, width=options.width)
     transcript.heading(say(locale, "title", preset=PRESETS[locale]))
     first, last = start.astimezone(tz).date(), (end - timedelta(seconds=1)).astimezone(tz).date()
-    db = str(kept) if kept else say(locale, "temporary_db")
+    db = say(locale, "named_db", path=kept) if kept else say(locale, "temporary_db")
     for line in wrap([say(locale, "intro", first=day_label(first, locale), last=day_label(last, locale),
-                          weeks=options.weeks, db=db)], options.width):  # fmt: skip
+                          weeks=options.weeks, db=db, quiet=options.quiet)], options.width):  # fmt: skip
         transcript.line(line)
     if options.quiet:
         return
@@ -808,11 +815,8 @@ def _summary(out: IO[str], engine: Engine, printer: _Printer, options: Options, 
         committees = list_committees(session)
         health = health_by_committee(session, committee_ids=[c.id for c in committees if c.id], now=end, weeks=options.weeks)
         rows = session.execute(sa.select(Notification.state, Notification.kind, Notification.due_at)).all()
-    for state, kind, due_at in rows:
-        due = due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)
-        if state == "pending" and due >= end:
-            continue
-        result.states[state] += 1
+    for state, kind, _ in rows:
+        result.states[state] += 1  # pending: planned past the end of the run
         if state == "sent":
             result.sent_kinds[kind] += 1
 

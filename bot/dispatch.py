@@ -657,6 +657,8 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
         meeting = session.get(Meeting, row.meeting_id)
         if meeting is not None:
             setattr(meeting, field_name, ts)
+            if row.kind == "minutes_posted" and meeting.minutes_posted_at is None:
+                meeting.minutes_posted_at = now  # minutes count as delivered once in the channel (SPEC §4)
             meeting.updated_at = now
             session.add(meeting)
 
@@ -803,7 +805,9 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
             continue
         try:
-            still_needed = notices.build(session, row, now=now) is not None
+            # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
+            # not late yet) is still needed; a reminder whose subject is done is not.
+            still_needed = notices.build(session, row, now=max(now, row.due_at)) is not None
         except Exception:  # noqa: BLE001
             log.exception("checking notification %s failed", row.key)
             continue

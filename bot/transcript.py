@@ -55,6 +55,8 @@ EMOJI = {
     "bar_chart": "📊", "chart_with_upwards_trend": "📈", "zzz": "💤", "x": "❌", "no_entry": "⛔",
     "arrow_right": "→", "point_right": "👉", "busts_in_silhouette": "👥", "link": "🔗", "mega": "📣",
     "sleeping": "😴", "tada": "🎉", "wave": "👋", "information_source": "ℹ", "inbox_tray": "📥",
+    "newspaper": "📰", "sunny": "☀", "heartbeat": "💓", "arrows_counterclockwise": "🔄", "pencil2": "✏",
+    "palm_tree": "🌴", "leftwards_arrow_with_hook": "↩", "bust_in_silhouette": "👤",
 }  # fmt: skip
 
 
