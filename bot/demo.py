@@ -50,6 +50,7 @@ from bot.offline import Call, OfflineSlack
 from bot.parsing import parse_add
 from bot.planning import calendar_window
 from bot.render import environment
+from bot.timeline import requires_approval
 from bot.transcript import Names, Transcript, day_label, render_message, wrap
 from storage.committees import get_workspace, list_committees
 from storage.db import make_engine, session_scope, upgrade
@@ -498,17 +499,11 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
                 finish = meeting.occurrence.end.astimezone(meeting.tz)
                 submitted = max(meeting.at(meeting.day, "16:30"), finish + timedelta(minutes=45))
                 steps.append(submit_minutes(meeting, submitted, decisions=["decision_routine"]))
-                if _requires_approval(meeting.committee):
+                if requires_approval(meeting.committee):
                     steps.append(approve_minutes(meeting, meeting.at(meeting.bd(meeting.day, 1), "09:40")))
 
     kept = [step for step in steps if start <= step.at < end]
     return sorted(kept, key=lambda step: step.at)
-
-
-def _requires_approval(committee: Committee) -> bool:
-    from bot.timeline import requires_approval
-
-    return requires_approval(committee)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,6 +529,8 @@ def run_demo(options: Options, out: IO[str] | None = None) -> DemoResult:
         path = options.db.expanduser().resolve()
         if path.exists() and path.stat().st_size > 0:
             raise DemoError(f"--db {options.db}: the file already exists; the demo needs a new file (or leave --db out)")
+        if not path.parent.is_dir():
+            raise DemoError(f"--db {options.db}: no directory {path.parent}; give a file in an existing directory")
         remove = False
     else:
         handle, raw = tempfile.mkstemp(prefix="committee-bot-demo-", suffix=".db")
