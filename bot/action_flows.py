@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import views
 from bot.actions import (
@@ -38,15 +38,15 @@ from bot.actions import (
     update_progress,
 )
 from bot.calendar import business_calendar
+from bot.dispatch import refresh, replan_action, write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
 from bot.home import publish_home
-from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, parse_user
+from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
-from bot.slack_users import Person, fetch_user
+from bot.slack_users import Person, know_user
 from storage.actions import get_action
 from storage.committees import committee_by_channel, get_workspace, list_committees
-from storage.db import session_scope
 from storage.home import committee_ids_of, open_actions_page
 from storage.models import ActionItem, Committee
 
@@ -343,43 +343,20 @@ def after_action_change(engine: Engine, client: WebClient, *, action_id: int, no
     about it, and refresh the App Home of ``users``. Never raises: the change itself is done, and
     the scheduler re-reads the item before it sends anything; a failure is logged with a reference."""
     try:
-        replan_and_refresh(engine, client, action_id=action_id, now=now)
+        with write_session(engine) as session:
+            replan_action(session, action_id=action_id, now=now)
+        with write_session(engine) as session:
+            refresh(session, client, action_id=action_id, now=now)
     except Exception:
         log.exception("after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3))
     for user_id in dict.fromkeys(u for u in users if u):
         try:
-            with session_scope(engine) as session:
-                publish_home(session, client, user_id=user_id, now=now)
+            publish_home(engine, client, user_id=user_id, now=now)
         except Exception:
             log.exception("after change of action A%s: App Home of %s not published (ref %s)", action_id, user_id, secrets.token_hex(3))
 
 
-def replan_and_refresh(engine: Engine, client: WebClient, *, action_id: int, now: datetime) -> None:
-    """The dispatcher's side of a change: the chase re-planned, posted messages kept current."""
-    from bot import dispatch
-
-    # TODO(slack-app): call dispatch.replan_action / dispatch.refresh directly once `dispatch` lands.
-    replan = getattr(dispatch, "replan_action", None)
-    refresh = getattr(dispatch, "refresh", None)
-    if replan is None or refresh is None:
-        return
-    with session_scope(engine) as session:
-        replan(session, action_id=action_id, now=now)
-    with session_scope(engine) as session:
-        refresh(session, client, action_id=action_id, now=now)
-
-
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def know_user(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:
-    """Make sure the bot has asked Slack about a future owner once: a deactivated account is then
-    refused, and the chase runs in the owner's own zone."""
-    from storage.users import get_user
-
-    row = get_user(session, user_id)
-    if row is None or row.fetched_at is None:
-        fetch_user(session, client, user_id=user_id, now=now)
 
 
 def authorized(session: Session, *, action_id: int, person: Person) -> ActionItem:

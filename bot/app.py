@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext
@@ -36,12 +36,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None) -> App:
+def listener_pool() -> ThreadPoolExecutor:
+    """The pool the listeners run on (after their ack, their work goes on there)."""
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+
+
+def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered.
 
     No ``auth.test`` at start-up (the app starts offline and in tests); Bolt calls it once, on the
     first request. ``process_before_response=False``: a listener's ``ack()`` answers Slack at once
-    and its slow work goes on in the listener pool.
+    and its slow work goes on in the listener pool (``executor``, default: a new ``listener_pool()``).
     """
     if not settings.signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
@@ -51,7 +56,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None
         signing_secret=settings.signing_secret,
         process_before_response=False,
         token_verification_enabled=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor or listener_pool(),
     )
 
     @app.middleware

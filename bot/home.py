@@ -8,11 +8,13 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import views
 from bot.render import render
 from bot.slack_users import Person, person
+from storage.db import session_scope
 from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page
 
 
@@ -34,7 +36,9 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
     )
 
 
-def publish_home(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:
+def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:
     """``views.publish`` the App Home of ``user_id``."""
-    who = person(session, client, user_id=user_id, now=now)
-    client.views_publish(user_id=user_id, view=home_for(session, who=who, now=now).to_dict())
+    who = person(engine, client, user_id=user_id, now=now)
+    with session_scope(engine) as session:
+        view = home_for(session, who=who, now=now)
+    client.views_publish(user_id=user_id, view=view.to_dict())

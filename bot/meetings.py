@@ -51,7 +51,6 @@ from storage.models import (
     Decision,
     Meeting,
     MeetingStatus,
-    Notification,
     WorkspaceSettings,
 )
 
@@ -792,22 +791,18 @@ def meeting_key(committee: Committee, meeting: Meeting) -> str:
 
 def _notify(
     session: Session, *, committee: Committee, meeting: Meeting, kind: str, to: str, now: datetime, **data: Any
-) -> Notification:
-    """Insert an event notification due now; its key is numbered (the 2nd approval request is ``:2``)."""
+) -> str:
+    """Queue an event notification due now through the dispatcher's outbox; returns its key.
+
+    Keys are numbered per meeting and kind (the 2nd approval request is ``…:minutes_approval:2``).
+    """
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
-    notification = Notification(
-        key=f"{meeting_key(committee, meeting)}:{kind}:{number}",
-        kind=kind,
-        due_at=now,
-        recipient=to,
-        committee_id=committee.id,
-        meeting_id=meeting.id,
+    key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
+    dispatch.enqueue(
+        session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id,
         data={k: v for k, v in data.items() if v is not None},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(notification)
-    return notification
+    )  # fmt: skip
+    return key
 
 
 def local_label(moment: datetime, committee: Committee) -> str:

@@ -13,7 +13,7 @@ each reader sees their own zone; announcements of a meeting time also name the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from storage.models import (
     Committee,
     CommitteeMember,
     Meeting,
+    DeliveryState,
     MeetingStatus,
     Notification,
     SlackUser,
@@ -82,15 +83,28 @@ MAX_UNREACHABLE_ACTIONS = 10  # each takes two blocks
 def build(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
     """The message for ``notification`` as the state stands at ``now``; None when not needed any more.
 
+    For a notification already sent (the dispatcher refreshing a posted message), a state that
+    makes the message unneeded is shown instead: "Done", "Deck shared", "Minutes submitted",
+    "Meeting cancelled"… with the buttons gone (see ``settled``).
+
     Raises ValueError for a kind this module does not know (a planning bug, not a state change).
     """
     builder = BUILDERS.get(notification.kind)
     if builder is None:
         raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
-    if notification.expires_at is not None and now >= notification.expires_at:
-        return None
-    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
-    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+    message = _build(session, notification, builder, now)
+    if message is None and notification.state == DeliveryState.sent.value:
+        # Already posted, and nothing more to ask: show how it was settled (the dispatcher's refresh
+        # edits the posted message with it), or None to leave the message as it is.
+        return settled(session, notification, now=now)
+    return message
+
+
+def _build(
+    session: Session, notification: Notification, builder: Callable[[Context], OutgoingMessage | None], now: datetime
+) -> OutgoingMessage | None:
+    committee = _live_committee(session, notification, now)
+    if committee is None:
         return None
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
@@ -104,6 +118,38 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
             return None
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)
+
+
+def build_many(session: Session, notifications: Sequence[Notification], *, now: datetime) -> list[OutgoingMessage | None]:
+    """``build`` for each notification, in order, with the weekly digests of many channels rendered
+    together from a few bulk queries (a dispatcher that claims a batch on Monday 09:00 should call
+    this rather than ``build`` thousands of times)."""
+    from bot.digest import weekly_digests  # the digest module builds on this one
+
+    live: dict[int, Committee] = {}  # notification index -> its committee, for the digests still wanted
+    for index, notification in enumerate(notifications):
+        if notification.kind == "weekly_digest":
+            committee = _live_committee(session, notification, now)
+            if committee is not None:
+                live[index] = committee
+    digests = weekly_digests(session, committees=list({c.id: c for c in live.values()}.values()), now=now)
+    return [
+        (digests[live[index].id] if index in live else None)  # type: ignore[index]
+        if notification.kind == "weekly_digest"
+        else build(session, notification, now=now)
+        for index, notification in enumerate(notifications)
+    ]
+
+
+def _live_committee(session: Session, notification: Notification, now: datetime) -> Committee | None:
+    """The notification's committee, unless the notification expired or the committee is gone or
+    inactive (a delivery failure is still reported to the chair of an inactive committee)."""
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+        return None
+    return committee
 
 
 # -- What every builder needs --------------------------------------------------------------------
@@ -152,10 +198,7 @@ class Context:
         return self.label("local_time", moment=stamp, tz=self.tz)
 
     def span(self, delta: timedelta) -> str:
-        """A duration a reader takes in at a glance: "2 days 3 h", "5 h 20 min", "45 min"."""
-        minutes = max(int(delta.total_seconds() // 60), 0)
-        days, rest = divmod(minutes, 24 * 60)
-        return self.label("span", days=days, hours=rest // 60, minutes=rest % 60 if not days else 0)
+        return bk.span(self.locale, delta)
 
     def agenda(self) -> Agenda:
         """The meeting's agenda as it stands (``bot.meetings.agenda``), deck due time included."""
@@ -521,13 +564,13 @@ def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
 
 
 def meeting_moved(ctx: Context) -> OutgoingMessage | None:
-    """``data``: ``previous_start`` and ``start`` (ISO), before and after the move, when known."""
+    """``data``: ``old_start`` and ``start`` (ISO), before and after the move, when known."""
     meeting = ctx.meeting
     assert meeting is not None
     moved_to = _iso(ctx.data.get("start"))
     if moved_to is not None and moved_to != meeting.start:
         return None  # moved again since: the later notice tells where it is now
-    old = _iso(ctx.data.get("previous_start"))
+    old = _iso(ctx.data.get("old_start") or ctx.data.get("previous_start"))
     p = ctx.parts(
         "notice_meeting_moved",
         when=ctx.when(meeting.start),
@@ -614,7 +657,8 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
     if not owner_id:
         return None
     owner = ctx.session.get(SlackUser, owner_id)
-    today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+    # Away "until DATE" is the owner's own date, as the dispatcher reads it.
+    today = ctx.now.astimezone(ZoneInfo(owner.tz if owner is not None and owner.tz else ctx.tz)).date()
     if not unreachable(owner, today):
         return None  # back, or reactivated: the chases resume on their own
     assert owner is not None
@@ -668,6 +712,69 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+# -- Posted messages that have nothing more to ask -----------------------------------------------
+
+
+def settled(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
+    """What a posted reminder shows once its subject is settled, without its buttons; None when
+    there is nothing new to show."""
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None:
+        return None
+    locale = reader_locale(session, notification.recipient, committee)
+
+    def piece(block: str, **values: Any) -> str:
+        return bk.piece(locale, "notice_settled", block, name=committee.name, channel=committee.channel, **values)
+
+    def when(moment: datetime) -> str:
+        return slack_date(moment, fallback_tz=committee.timezone)
+
+    kind, data = notification.kind, notification.data or {}
+    if kind in ACTION_CHASES:
+        action = session.get(ActionItem, notification.action_id) if notification.action_id else None
+        if action is None:
+            return None
+        tz = user_tz(session, action.owner, committee.timezone)
+        today = now.astimezone(ZoneInfo(tz)).date()
+        if action.status not in OPEN_ACTION_STATUSES:
+            line = piece("action_done" if action.status == "done" else "action_cancelled")
+        elif data.get("due", action.due.isoformat()) != action.due.isoformat():
+            line = piece("action_redated", day=slack_day(action.due, tz))
+        elif action.snoozed_until is not None and action.snoozed_until > today:
+            line = piece("action_snoozed", day=slack_day(action.snoozed_until, tz))
+        elif kind != "action_escalation" and notification.recipient != action.owner:
+            line = piece("action_reassigned", owner=action.owner)
+        else:
+            return None
+        reader = user_tz(session, notification.recipient, committee.timezone)
+        blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
+        return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
+
+    meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    if kind not in MEETING_KINDS or meeting is None:
+        return None
+    line = None
+    if meeting.status == MeetingStatus.cancelled.value:
+        line = piece("cancelled") if kind != "meeting_cancelled" else None
+    elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
+        line = piece("deck_shared", at=when(meeting.deck_shared_at), link=link(meeting.deck_link, bk.label(locale, "open_link")))
+    elif kind in ("minutes_request", "minutes_reminder", "minutes_overdue", "minutes_changes_requested"):
+        if meeting.minutes_posted_at is not None:
+            line = piece("minutes_posted", at=when(meeting.minutes_posted_at))
+        elif meeting.minutes_submitted_at is not None:
+            line = piece("minutes_submitted", at=when(meeting.minutes_submitted_at), by=meeting.minutes_submitted_by)
+    elif kind == "minutes_approval":
+        approved = meeting.minutes_approved_at or meeting.minutes_posted_at
+        if approved is not None:
+            line = piece("minutes_approved", at=when(approved))
+        elif meeting.minutes_submitted_at is None:
+            line = piece("minutes_sent_back", by=data.get("submitted_by") or committee.secretary)
+    if line is None:
+        return None
+    text = f"{piece('meeting', when=when(meeting.start))}\n{line}"
+    return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(text)])
 
 
 # -- Weekly digest (SPEC §6) ---------------------------------------------------------------------

@@ -57,6 +57,9 @@ def start_scheduler(engine: Engine, client: WebClient) -> Any:
 
 def serve(settings: Settings, *, http: bool = False, port: int | None = None, scheduler: bool = True, host: str | None = None) -> None:
     """Run the Slack app until stopped (what ``committee-bot serve`` does)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "apscheduler.executors", "apscheduler.scheduler"):  # a line per tick
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if not settings.bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's OAuth & Permissions page")
     if not settings.signing_secret:
@@ -89,18 +92,28 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         self.options = options
         self.scheduler = scheduler
         self.clock = clock
+        self.server: BotServer | None = None
+        self.ticker: Any = None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("worker_exit", self.worker_exit)
 
     def load(self) -> BotServer:
         engine = open_checked_engine(self.settings)
-        server = create_server(self.settings, engine, clock=self.clock)
+        self.server = create_server(self.settings, engine, clock=self.clock)
         if self.scheduler:
-            start_scheduler(engine, server.app.client)
-        return server
+            self.ticker = start_scheduler(engine, self.server.app.client)
+        return self.server
+
+    def worker_exit(self, _arbiter: Any, _worker: Any) -> None:
+        """Stop ticking, let the work begun after acks finish, close the database."""
+        if self.ticker is not None:
+            self.ticker.shutdown()
+        if self.server is not None:
+            self.server.close()
 
 
 def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> dict[str, Any]:
@@ -116,6 +129,9 @@ def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> di
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "committee-bot",
+        # gunicorn 23+ opens a control socket in the home directory: not needed, and two instances
+        # on one machine would fight over it.
+        "control_socket_disable": True,
     }
 
 

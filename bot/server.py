@@ -16,6 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
-from bot.app import Clock, create_app, utc_now
+from bot.app import Clock, create_app, listener_pool, utc_now
 from bot.ics import calendar_feed
 from bot.settings import Settings
 from storage.db import session_scope
@@ -39,11 +40,18 @@ log = logging.getLogger(__name__)
 class BotServer:
     """The WSGI application (``server(environ, start_response)``)."""
 
-    def __init__(self, app: App, engine: Engine, *, clock: Clock | None = None) -> None:
+    def __init__(self, app: App, engine: Engine, *, clock: Clock | None = None, executor: ThreadPoolExecutor | None = None) -> None:
         self.app = app
         self.engine = engine
         self.clock = clock or utc_now
+        self.executor = executor
         self.slack = SlackRequestHandler(app, path=SLACK_PATH)
+
+    def close(self) -> None:
+        """Let the work begun after acks finish (replies, App Home), then release the database."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+        self.engine.dispose()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -83,4 +91,5 @@ def _answer(start_response: StartResponse, status: str, body: bytes, content_typ
 
 def create_server(settings: Settings, engine: Engine, *, clock: Clock | None = None) -> BotServer:
     """The WSGI application serving the Bolt app of ``create_app(settings, engine, clock=clock)``."""
-    return BotServer(create_app(settings, engine, clock=clock), engine, clock=clock)
+    executor = listener_pool()
+    return BotServer(create_app(settings, engine, clock=clock, executor=executor), engine, clock=clock, executor=executor)

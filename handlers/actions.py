@@ -10,24 +10,24 @@ from slack_sdk import WebClient
 
 from bot import action_flows, ids
 from bot.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
-from handlers.common import channel_of, deliver, engine_of, now_of, user_of, who
-from storage.db import session_scope
+from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.action(ids.BTN_ACTION_DONE)(on_done)
-    app.action(ids.BTN_ACTION_PROGRESS)(on_progress)
-    app.action(ids.BTN_ACTION_SNOOZE)(on_snooze)
-    app.action(ids.BTN_ACTION_REASSIGN)(on_reassign)
-    app.action(ids.BTN_PICK_COMMITTEE)(on_pick_committee)
-    app.action(ids.BTN_ACTION_NEW)(on_new)
+    app.action(ids.BTN_ACTION_DONE)(answering_errors(on_done))
+    app.action(ids.BTN_ACTION_PROGRESS)(answering_errors(on_progress))
+    app.action(ids.BTN_ACTION_SNOOZE)(answering_errors(on_snooze))
+    app.action(ids.BTN_ACTION_REASSIGN)(answering_errors(on_reassign))
+    app.action(ids.BTN_PICK_COMMITTEE)(answering_errors(on_pick_committee))
+    app.action(ids.BTN_ACTION_NEW)(answering_errors(on_new))
 
 
 def on_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.done(session, action_id=ref.action_id, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
@@ -36,7 +36,7 @@ def on_progress(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: 
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_progress(session, action_id=ref.action_id, person=person, channel=channel_of(body))
     deliver(outcome, body=body, client=client, context=context)
 
@@ -45,7 +45,7 @@ def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
     ack()
     ref = load(SnoozeRef, action["selected_option"]["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.snooze(session, ref=ref, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
@@ -54,7 +54,7 @@ def on_reassign(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: 
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_reassign(session, action_id=ref.action_id, person=person, channel=channel_of(body))
     deliver(outcome, body=body, client=client, context=context)
 
@@ -64,7 +64,7 @@ def on_pick_committee(ack: Ack, body: dict[str, Any], action: dict[str, Any], cl
     picked = load(PickCommittee, action["selected_option"]["value"])
     pending = load(PendingCommand, action["block_id"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.picked_committee(session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context)
     if body.get("response_url"):
@@ -74,6 +74,6 @@ def on_pick_committee(ack: Ack, body: dict[str, Any], action: dict[str, Any], cl
 def on_new(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_new(session, person=person)
     deliver(outcome, body=body, client=client, context=context)

@@ -9,18 +9,18 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.action_flows import run_command
-from handlers.common import deliver, engine_of, now_of, who
-from storage.db import session_scope
+from handlers.common import deliver, engine_of, now_of, unit_of_work, who
+from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.command(ids.CMD_ACTION)(on_action)
+    app.command(ids.CMD_ACTION)(answering_errors(on_action))
 
 
 def on_action(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = run_command(session, client, text=body.get("text") or "", person=person, channel=body.get("channel_id"), now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)

@@ -13,8 +13,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.action_flows import Outcome, Reply, after_action_change
+from bot.dispatch import write_session
 from bot.slack_users import Person, person
-from storage.db import session_scope
+
+# Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)
+# so that two requests never fail each other's read-then-write transactions.
+unit_of_work = write_session
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,7 @@ def now_of(context: BoltContext) -> datetime:
 
 def who(context: BoltContext, client: WebClient, user_id: str) -> Person:
     """The user behind the request (zone, locale); remembered in ``context`` for the error handler."""
-    with session_scope(engine_of(context)) as session:
-        found = person(session, client, user_id=user_id, now=now_of(context))
+    found = person(engine_of(context), client, user_id=user_id, now=now_of(context))
     context["person"] = found
     context["locale"] = found.locale
     return found

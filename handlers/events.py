@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 
 from bot.home import publish_home
 from handlers.common import engine_of, now_of
-from storage.db import session_scope
 
 
 def register(app: App) -> None:
@@ -19,5 +18,4 @@ def register(app: App) -> None:
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
         return  # the Messages tab
-    with session_scope(engine_of(context)) as session:
-        publish_home(session, client, user_id=event["user"], now=now_of(context))
+    publish_home(engine_of(context), client, user_id=event["user"], now=now_of(context))

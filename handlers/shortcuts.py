@@ -10,14 +10,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import action_flows, ids
-from handlers.common import channel_of, deliver, engine_of, user_of, who
-from storage.db import session_scope
+from handlers.common import channel_of, deliver, engine_of, unit_of_work, user_of, who
+from handlers.errors import answering_errors
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.shortcut(ids.SHORTCUT_CREATE_ACTION)(on_create_from_message)
+    app.shortcut(ids.SHORTCUT_CREATE_ACTION)(answering_errors(on_create_from_message))
 
 
 def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -25,7 +25,7 @@ def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, co
     channel = channel_of(body)
     message = body.get("message") or {}
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_new(
             session,
             person=person,

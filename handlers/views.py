@@ -14,21 +14,21 @@ from slack_sdk import WebClient
 from bot import action_flows, ids
 from bot.payloads import ActionChange, ActionModal, load
 from bot.views import read_action_form, read_owner, read_progress_form
-from handlers.common import deliver, engine_of, now_of, user_of, who
-from storage.db import session_scope
+from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.view(ids.VIEW_ACTION)(on_action_submitted)
-    app.view(ids.VIEW_PROGRESS)(on_progress_submitted)
-    app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
+    app.view(ids.VIEW_ACTION)(answering_errors(on_action_submitted))
+    app.view(ids.VIEW_PROGRESS)(answering_errors(on_progress_submitted))
+    app.view(ids.VIEW_REASSIGN)(answering_errors(on_reassign_submitted))
 
 
 def on_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     meta = load(ActionModal, view["private_metadata"])
     form, committee_id = read_action_form(view["state"]["values"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_action(session, client, form=form, picked_committee_id=committee_id, meta=meta, person=person, now=now_of(context))
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
@@ -38,7 +38,7 @@ def on_progress_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], 
     meta = load(ActionChange, view["private_metadata"])
     form = read_progress_form(view["state"]["values"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_progress(session, form=form, meta=meta, person=person, now=now_of(context))
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
@@ -48,7 +48,7 @@ def on_reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], 
     meta = load(ActionChange, view["private_metadata"])
     owner = read_owner(view["state"]["values"]) or ""
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context))
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)

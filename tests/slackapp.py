@@ -228,7 +228,8 @@ def slack_app(engine: Engine, database: tuple[str, str | None]) -> Iterator[Slac
     with FakeSlack() as fake:
         add_people(fake)
         committees = seed(engine)
-        server = make_server("127.0.0.1", 0, create_server(app_settings(fake, database), engine, clock=lambda: NOW), server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+        wsgi = create_server(app_settings(fake, database), engine, clock=lambda: NOW)
+        server = make_server("127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         try:
@@ -236,6 +237,7 @@ def slack_app(engine: Engine, database: tuple[str, str | None]) -> Iterator[Slac
         finally:
             server.shutdown()
             server.server_close()
+            wsgi.close()
 
 
 __all__ = [

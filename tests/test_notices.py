@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from bot import ids
-from bot.notices import OutgoingMessage, build
+from bot.notices import OutgoingMessage, build, build_many
 from bot.payloads import ActionRef, MeetingRef, SnoozeRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
@@ -378,7 +378,7 @@ def test_meeting_moved_shows_old_and_new_time_with_the_committee_zone(session, p
     meeting.start = START + timedelta(days=1, hours=4)
     meeting.end = meeting.start + timedelta(hours=1)
     meeting.status = MeetingStatus.moved.value
-    data = dict(previous_start=old.isoformat(), start=meeting.start.isoformat())
+    data = dict(old_start=old.isoformat(), start=meeting.start.isoformat())
     message = send(session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data)
     text = visible(message)
     assert f"~{token(old)}" in text and f"→ *{token(meeting.start)}" in text
@@ -389,7 +389,7 @@ def test_meeting_moved_twice_only_the_last_notice_is_sent(session, prod):
     committee, meeting = prod
     first_move = START + timedelta(days=1)
     meeting.start, meeting.end = START + timedelta(days=2), START + timedelta(days=2, hours=1)
-    data = dict(previous_start=START.isoformat(), start=first_move.isoformat())
+    data = dict(old_start=START.isoformat(), start=first_move.isoformat())
     assert send(session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data) is None
 
 
@@ -597,3 +597,79 @@ def test_weekly_digest_kind_builds_the_digest(session, prod):
     committee, _ = prod
     message = send(session, "weekly_digest", committee.channel, committee, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), week="2027-03-22")
     assert "*Synthèse hebdomadaire — Comité de production*" in visible(message)
+
+
+def test_build_many_matches_build_and_renders_digests_together(session, prod, pilot):
+    committee, meeting = prod
+    other, _ = pilot
+    now = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)
+    rows = [
+        h.notification(session, "weekly_digest", committee.channel, committee),
+        h.notification(session, "agenda_request", committee.channel, committee, meeting),
+        h.notification(session, "weekly_digest", other.channel, other, expires_at=now),
+        h.notification(session, "weekly_digest", other.channel, other),
+    ]
+    assert build_many(session, rows, now=now) == [build(session, row, now=now) for row in rows]
+    assert build_many(session, rows, now=now)[2] is None
+
+
+# -- posted messages kept current (the dispatcher's refresh) -------------------------------------
+
+
+def sent(row):
+    row.state, row.ts = "sent", "1700000000.000100"
+    return row
+
+
+def test_a_posted_chase_shows_the_action_done_without_buttons(session, prod):
+    committee, _ = prod
+    item = h.action(session, committee, due=DUE)
+    row = sent(h.notification(session, "action_overdue", OWNER, committee, None, item, due=DUE.isoformat()))
+    now = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+    assert buttons(build(session, row, now=now)) == action_buttons(item.id)  # still open: as posted
+    item.status, item.closed_at = ActionStatus.done.value, now
+    message = build(session, row, now=now)
+    assert ":white_check_mark: Terminée — plus rien à faire." in visible(message)
+    assert f"*A{item.id}*" in visible(message)
+    assert buttons(message) == []
+
+
+def test_a_posted_chase_shows_the_snooze_and_the_new_date(session, prod):
+    committee, _ = prod
+    item = h.action(session, committee, due=DUE)
+    row = sent(h.notification(session, "action_overdue", OWNER, committee, None, item, due=DUE.isoformat()))
+    now = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
+    item.snoozed_until = date(2027, 4, 6)
+    assert ":zzz: Reportée au <!date^" in visible(build(session, row, now=now))
+    item.due = date(2027, 4, 9)
+    assert ":calendar: Nouvelle échéance : <!date^" in visible(build(session, row, now=now))
+
+
+def test_a_posted_deck_reminder_shows_the_deck_shared(session, prod):
+    committee, meeting = prod
+    row = sent(h.notification(session, "deck_reminder", DECK, committee, meeting))
+    meeting.deck_shared_at = datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
+    meeting.deck_link = "https://drive.example.com/d"
+    message = build(session, row, now=datetime(2027, 3, 18, 10, 0, tzinfo=UTC))
+    assert f"Support partagé le {token(meeting.deck_shared_at)} : <https://drive.example.com/d|ouvrir>" in visible(message)
+    assert buttons(message) == []
+
+
+def test_a_posted_approval_request_shows_the_outcome(session, pilot):
+    committee, meeting = pilot
+    submitted(session, committee, meeting)
+    row = sent(h.notification(session, "minutes_approval", CHAIR, committee, meeting, submitted_by=SECRETARY))
+    meeting.minutes_approved_at = END + timedelta(hours=6)
+    assert "Minutes approved " + token(meeting.minutes_approved_at) in visible(build(session, row, now=END + timedelta(hours=7)))
+    meeting.minutes_approved_at, meeting.minutes_submitted_at = None, None  # sent back instead
+    assert f"Sent back to <@{SECRETARY}> for changes." in visible(build(session, row, now=END + timedelta(hours=7)))
+
+
+def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(session, prod):
+    committee, meeting = prod
+    row = sent(h.notification(session, "agenda_request", committee.channel, committee, meeting))
+    assert build(session, row, now=START + timedelta(hours=2)) is None  # over: the message stays as posted
+    meeting.status = MeetingStatus.cancelled.value
+    message = build(session, row, now=START - timedelta(days=1))
+    assert "Cette réunion a été annulée" in visible(message)
+    assert buttons(message) == []

@@ -98,6 +98,12 @@ def materialise(app: SlackApp, start: datetime = NEXT, **fields: Any) -> int:
         return meeting.id  # type: ignore[return-value]
 
 
+def settled(app: SlackApp, *users: str) -> None:
+    """Wait for the work the app does after its ack (edits, App Homes) so the test ends quiet."""
+    for user in users:
+        app.home(user)
+
+
 def require_approval(app: SlackApp) -> None:
     with Session(app.engine) as session:
         committee = session.get(Committee, app.committees["production"])
@@ -224,6 +230,7 @@ def test_deck_owner_marks_the_deck_shared(slack_app: SlackApp) -> None:
     (meeting,) = meetings(slack_app)
     assert meeting.deck_shared_at is not None and meeting.deck_link == "https://drive.example/deck.pdf"
     assert "Support marqué comme partagé" in slack_app.reply_text(DECK)
+    settled(slack_app, DECK)
 
 
 def test_deck_button_is_refused_to_someone_else(slack_app: SlackApp) -> None:
@@ -262,6 +269,7 @@ def test_minutes_modal_for_the_last_meeting_and_a_valid_submission(slack_app: Sl
     assert len(notifications(slack_app, "minutes_posted")) == 1
     reply = slack_app.reply_text(SECRETARY)
     assert "publié" in reply and "A1" in reply
+    settled(slack_app, SECRETARY, CHAIR)
 
 
 def test_an_invalid_action_line_is_shown_under_the_actions_field(slack_app: SlackApp) -> None:
@@ -304,6 +312,7 @@ def test_chair_approves_minutes_and_a_secretary_cannot(slack_app: SlackApp) -> N
     assert "approuvé" in slack_app.reply_text(CHAIR)
     assert meetings(slack_app)[0].minutes_approved_at is not None
     assert len(notifications(slack_app, "minutes_posted")) == 1
+    settled(slack_app, SECRETARY, CHAIR)
 
 
 def test_chair_requests_changes_with_a_comment(slack_app: SlackApp) -> None:
@@ -320,6 +329,7 @@ def test_chair_requests_changes_with_a_comment(slack_app: SlackApp) -> None:
     (changes,) = notifications(slack_app, "minutes_changes_requested")
     assert changes.recipient == SECRETARY and changes.data["comment"] == "Ajouter le taux de décroché"
     assert "renvoyé" in slack_app.reply_text(CHAIR)
+    settled(slack_app, SECRETARY, CHAIR)
 
 
 def test_request_changes_button_is_for_the_chair_only(slack_app: SlackApp) -> None:
@@ -341,6 +351,7 @@ def test_chair_moves_the_next_meeting(slack_app: SlackApp) -> None:
     assert (meeting.status, meeting.start, meeting.end) == ("moved", paris(2027, 3, 17, 14, 0), paris(2027, 3, 17, 15, 0))
     assert meeting.series_start == NEXT
     assert len(notifications(slack_app, "meeting_moved")) == 1
+    settled(slack_app, CHAIR, SECRETARY, DECK)
 
 
 def test_move_is_refused_to_a_member(slack_app: SlackApp) -> None:
@@ -375,6 +386,7 @@ def test_move_without_a_date_opens_the_move_modal(slack_app: SlackApp) -> None:
     (meeting,) = meetings(slack_app)
     assert meeting.series_start == paris(2027, 3, 23, 10, 0)
     assert (meeting.status, meeting.start) == ("moved", paris(2027, 3, 24, 15, 30))
+    settled(slack_app, CHAIR, SECRETARY, DECK)
 
 
 def test_chair_cancels_a_meeting_by_date(slack_app: SlackApp) -> None:
@@ -383,6 +395,7 @@ def test_chair_cancels_a_meeting_by_date(slack_app: SlackApp) -> None:
     (meeting,) = meetings(slack_app)
     assert (meeting.start, meeting.status) == (paris(2027, 3, 23, 10, 0), "cancelled")
     assert len(notifications(slack_app, "meeting_cancelled")) == 1
+    settled(slack_app, CHAIR, SECRETARY, DECK)
 
 
 def test_cancel_is_refused_to_a_member_and_admins_may(slack_app: SlackApp) -> None:
@@ -392,3 +405,4 @@ def test_cancel_is_refused_to_a_member_and_admins_may(slack_app: SlackApp) -> No
     committee_command(slack_app, "cancel", user=ADMIN)
     assert "annulée" in slack_app.reply_text(ADMIN)
     assert [m.status for m in meetings(slack_app)] == ["cancelled"]
+    settled(slack_app, CHAIR, SECRETARY, DECK, ADMIN)
