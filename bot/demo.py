@@ -752,7 +752,11 @@ class _Printer:
         posted_local, now_local = posted_at.astimezone(tz), call.at.astimezone(tz)
         when = f"{posted_local:%H:%M}"
         if posted_local.date() != now_local.date():
-            when = f"{day_label(posted_local.date(), self.locale)} {when}"
+            when = f"{day_label(posted_local.date(), self.locale).rsplit(' ', 1)[0]} {when}"  # no year
+        if difflib.SequenceMatcher(None, before, lines).ratio() < 0.5:
+            # Rewritten rather than touched up (a reminder now saying "done"): shown whole.
+            self.transcript.message(call.at, to=to, kind=kind, lines=lines, note=say(self.locale, "rewritten", time=when))
+            return
         changes = [
             ("+ " if line.startswith("+") else "- ") + line[1:]
             for line in difflib.unified_diff(before, lines, lineterm="", n=0)

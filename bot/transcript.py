@@ -280,9 +280,10 @@ def _rich_inline(element: Block, names: Names) -> str:
 def render_message(text: str, blocks: Iterable[Block] | None, names: Names) -> list[str]:
     """A message's lines: its blocks, or its text when it has none."""
     blocks = list(blocks or [])
-    if blocks:
-        return render_blocks(blocks, names)
-    return render_mrkdwn(text, names).split("\n")
+    lines = render_blocks(blocks, names) if blocks else render_mrkdwn(text, names).split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
 
 
 def wrap(lines: Iterable[str], width: int) -> list[str]:
