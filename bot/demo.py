@@ -29,7 +29,7 @@ import tempfile
 import time as time_mod
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -292,7 +292,7 @@ def submit_minutes(
     at: datetime,
     *,
     decisions: list[str],
-    actions: list[tuple[str, str, str, date, bool]] = (),  # type: ignore[assignment]
+    actions: Sequence[tuple[str, str, str, date, bool]] = (),
     late_days: int | None = None,
 ) -> Step:
     """The secretary submits the minutes; ``actions`` are (memo name, owner, text key, due, high)."""
@@ -736,7 +736,6 @@ class _Printer:
                 self.channel_posts += to[:1] in ("C", "G")
                 self.transcript.message(call.at, to=to, kind=kind, lines=lines)
             elif call.method == "chat.update":
-                self.edited += 1
                 self._edit(call, to, kind)
             else:
                 self.transcript.message(call.at, to=to, kind=kind, lines=[], note="🗑")
@@ -747,7 +746,8 @@ class _Printer:
         before, posted_at = self.shown.get(ts, ([], call.at))
         self.shown[ts] = (lines, posted_at)
         if before == lines:
-            return  # nothing a reader would notice
+            return  # nothing a reader would notice (not counted either)
+        self.edited += 1
         tz = ZoneInfo(self.transcript.names.timezone)
         posted_local, now_local = posted_at.astimezone(tz), call.at.astimezone(tz)
         when = f"{posted_local:%H:%M}"
