@@ -297,6 +297,24 @@ def test_plan_reaches_the_horizon_and_extends_when_it_runs_low(engine) -> None:
     assert expected <= {r.key for r in rows(engine)}
 
 
+def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 8, 0)
+    with session_scope(engine) as session:
+        dispatch.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=120))  # ~17 meetings at once
+    with session_scope(engine) as session:
+        meetings = {m.id: m for m in session.exec(select(Meeting)).all()}
+    planned = [r for r in rows(engine) if r.key.startswith("m:")]
+    assert len(meetings) >= 17 and len(planned) > 100
+    for r in planned:
+        stamp = meetings[r.meeting_id].series_start.strftime("%Y%m%dT%H%MZ")
+        assert r.key.split(":")[2] == stamp
+    with session_scope(engine) as session:  # planning again, one by one or in bulk, creates nothing twice
+        dispatch.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=150))
+        assert len(session.exec(select(Meeting)).all()) >= len(meetings)
+        assert len({(m.committee_id, m.series_start) for m in session.exec(select(Meeting)).all()}) == len(session.exec(select(Meeting)).all())
+
+
 def test_sent_rows_are_never_touched_by_a_replan(engine, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     tick(engine, client, paris(2026, 12, 31, 9, 0))
