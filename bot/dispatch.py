@@ -920,7 +920,9 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
             continue
         try:
-            still_needed = notices.build(session, row, now=now) is not None
+            # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
+            # not late yet) is still needed; a reminder whose subject is done is not.
+            still_needed = notices.build(session, row, now=max(now, row.due_at)) is not None
         except Exception:  # noqa: BLE001
             log.exception("checking notification %s failed", row.key)
             continue

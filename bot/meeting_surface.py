@@ -34,7 +34,6 @@ from bot.slack_users import Person
 from bot.timeline import requires_approval
 from storage import meetings as store
 from storage.committees import committee_by_channel
-from storage.db import session_scope
 from storage.models import Committee, Meeting
 
 log = logging.getLogger(__name__)
@@ -257,8 +256,7 @@ def after_meeting_committed(engine: Engine, client: WebClient, *, meeting_id: in
     flows.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
     for user_id in dict.fromkeys(u for u in users if u):
         try:
-            with session_scope(engine) as session:
-                publish_home(session, client, user_id=user_id, now=now)
+            publish_home(engine, client, user_id=user_id, now=now)
         except Exception:  # noqa: BLE001 (the change stands; the Home is refreshed next time it opens)
             log.exception("could not refresh the App Home of %s", user_id)
 

@@ -2,8 +2,9 @@
 
 Every flow takes a ``Session`` and keyword-only plain values (``now`` included, aware), checks
 everything first and raises a typed domain error (``InvalidInput``, ``PermissionDenied``,
-``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``:
-the one place where the notification plan is redone and the bot's earlier messages are edited.
+``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``,
+the one place where the meeting's notification plan is redone. Once the change is committed, the
+caller runs ``refresh_messages`` (next to it) to edit the bot's earlier messages about the meeting.
 
 Event-driven messages (minutes to approve, minutes posted, meeting moved or cancelled, changes
 requested) are Notification rows due at once, which the dispatcher sends like every other one.
@@ -20,15 +21,15 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import dispatch
 from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
+    TEXT_MAX,
+    action_line_error,
     check_decisions,
     check_duration,
-    TEXT_MAX,
     check_length,
     check_link,
     check_summary,
@@ -37,12 +38,10 @@ from bot.meeting_input import (
     check_user,
     check_users,
     collect,
-    action_line_error,
     parse_action_lines,
 )
 from bot.timeline import requires_approval, rules_for
 from storage import meetings as store
-from storage.db import session_scope
 from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.models import (
@@ -167,6 +166,8 @@ def after_meeting_change(session: Session, *, meeting_id: int, now: datetime) ->
     submitted or approved, changes requested, meeting moved or cancelled). The messages already
     posted are edited afterwards by ``refresh_messages``, once the change is committed.
     """
+    from bot import dispatch  # here: dispatch renders through notices, which reads agendas from this module
+
     session.flush()
     dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
 
@@ -177,8 +178,10 @@ def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now:
     Run by the Slack listeners after a flow's change is committed and the request acknowledged. A
     Slack failure is logged, not raised: the change stands, and the dispatcher's next pass refreshes.
     """
+    from bot import dispatch
+
     try:
-        with session_scope(engine) as session:
+        with dispatch.write_session(engine) as session:
             dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
     except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
         log.exception("could not refresh the messages of meeting %s", meeting_id)
@@ -295,15 +298,14 @@ def schedule(session: Session, *, committee: Committee, now: datetime, limit: in
     entries = []
     for occurrence in found:
         row = rows.get(occurrence.series_start.astimezone(UTC))
-        shape = Meeting(committee_id=committee.id, series_start=occurrence.series_start, start=occurrence.start, end=occurrence.end)
         entries.append(
             ScheduleEntry(
                 series_start=occurrence.series_start,
                 start=occurrence.start,
                 end=occurrence.end,
                 status=occurrence.status,
-                deck_due=deck_due(committee, calendar, shape),
-                minutes_due=minutes_due(committee, calendar, shape),
+                deck_due=deck_due(committee, calendar, occurrence.start),
+                minutes_due=minutes_due(committee, calendar, occurrence.end),
                 deck_shared=bool(row and row.deck_shared_at),
                 topics=len(store.agenda_items(session, meeting_id=row.id)) if row else 0,  # type: ignore[arg-type]
                 meeting_id=row.id if row else None,
@@ -464,7 +466,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
         topics=topics,
         deck_shared_at=meeting.deck_shared_at,
         deck_link=meeting.deck_link,
-        deck_due=deck_due(committee, calendar, meeting),
+        deck_due=deck_due(committee, calendar, meeting.start),
         previous_meeting_id=previous.id if previous else None,
         previous_minutes_link=previous.minutes_link if previous else None,
         previous_minutes_ts=previous.minutes_ts if previous else None,
@@ -496,10 +498,10 @@ def mark_deck_shared(
     return meeting
 
 
-def deck_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the deck is due: n business days before the start, at the start's time (committee zone)."""
+def deck_due(committee: Committee, calendar: BusinessCalendar, start: datetime) -> datetime:
+    """When the deck is due: n business days before ``start``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    start = meeting.start.astimezone(tz)
+    start = start.astimezone(tz)
     day = calendar.add(start.date(), -rules_for(committee).deck_due_business_days)
     return localize(datetime.combine(day, start.time().replace(tzinfo=None)), tz)
 
@@ -627,10 +629,10 @@ def request_minutes_changes(
     return meeting
 
 
-def minutes_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the minutes are due: n business days after the end, at the end's time (committee zone)."""
+def minutes_due(committee: Committee, calendar: BusinessCalendar, end: datetime) -> datetime:
+    """When the minutes are due: n business days after ``end``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    end = meeting.end.astimezone(tz)
+    end = end.astimezone(tz)
     day = calendar.add(end.date(), rules_for(committee).minutes_due_business_days)
     return localize(datetime.combine(day, end.time().replace(tzinfo=None)), tz)
 
@@ -641,6 +643,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
     ``cancelled`` for a cancelled meeting."""
     if meeting.status == MeetingStatus.cancelled.value:
         return "cancelled"
+    # Posted: the dispatcher sent the minutes_posted message to the channel.
     if meeting.minutes_posted_at is not None:
         return "posted"
     if meeting.minutes_submitted_at is not None:
@@ -654,7 +657,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
 
 def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime) -> MinutesState:
     """Status, holder (the secretary before submission, the chair while approval waits) and due time."""
-    due = minutes_due(committee, business_calendar(committee, workspace), meeting)
+    due = minutes_due(committee, business_calendar(committee, workspace), meeting.end)
     approval = requires_approval(committee)
     status = minutes_status(meeting, now, due=due, approval=approval)
     holder = {
@@ -796,6 +799,8 @@ def _notify(
 
     Keys are numbered per meeting and kind (the 2nd approval request is ``…:minutes_approval:2``).
     """
+    from bot import dispatch
+
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
     key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
     dispatch.enqueue(

@@ -10,8 +10,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.meeting_surface import Outcome, after_meeting_committed, run_command
 from bot.settings import from_env
-from handlers.common import engine_of, now_of, tell, who
-from storage.db import session_scope
+from handlers.common import engine_of, now_of, tell, unit_of_work, who
 
 
 def register(app: App) -> None:
@@ -22,7 +21,7 @@ def on_committee(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
     """``/committee [next|calendar|agenda|minutes|move|cancel|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session, text=body.get("text") or "", person=person, channel=body.get("channel_id"), now=now_of(context),
             public_url=from_env().public_url,

@@ -12,8 +12,7 @@ from bot import ids
 from bot import meeting_surface as surface
 from bot.payloads import MeetingRef, load
 from handlers.committee import deliver
-from handlers.common import channel_of, engine_of, now_of, user_of, who
-from storage.db import session_scope
+from handlers.common import channel_of, engine_of, now_of, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -28,7 +27,7 @@ def on_add_topic(ack: Ack, body: dict[str, Any], action: dict[str, Any], client:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_topic(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context))
     deliver(outcome, body=body, client=client, context=context)
 
@@ -37,7 +36,7 @@ def on_deck_shared(ack: Ack, body: dict[str, Any], action: dict[str, Any], clien
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_deck(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body))
     deliver(outcome, body=body, client=client, context=context)
 
@@ -46,7 +45,7 @@ def on_submit_minutes(ack: Ack, body: dict[str, Any], action: dict[str, Any], cl
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_minutes(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context))
     deliver(outcome, body=body, client=client, context=context)
 
@@ -55,7 +54,7 @@ def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: W
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = surface.approve(session, meeting_id=ref.meeting_id, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
@@ -64,6 +63,6 @@ def on_request_changes(ack: Ack, body: dict[str, Any], action: dict[str, Any], c
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
-    with session_scope(engine_of(context)) as session:
+    with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_changes(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body))
     deliver(outcome, body=body, client=client, context=context)

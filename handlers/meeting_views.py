@@ -19,8 +19,7 @@ from bot.meeting_payloads import MeetingForm, MoveForm
 from bot.payloads import load
 from bot.slack_users import Person
 from handlers.committee import deliver
-from handlers.common import engine_of, now_of, user_of, who
-from storage.db import session_scope
+from handlers.common import engine_of, now_of, unit_of_work, user_of, who
 
 Submit = Callable[..., surface.Outcome]
 
@@ -40,7 +39,7 @@ def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Calla
         metadata = view.get("private_metadata") or ""
         channel = load(form, metadata).channel
         person: Person = who(context, client, user_of(body))
-        with session_scope(engine_of(context)) as session:
+        with unit_of_work(engine_of(context)) as session:
             outcome = submit(session, metadata=metadata, view=view, person=person, now=now_of(context))
         ack()
         deliver(outcome, body=body, client=client, context=context, channel=channel)

@@ -478,6 +478,16 @@ def test_minutes_status(now, submitted, approved, posted, approval, status) -> N
     assert flows.minutes_status(meeting, now, due=paris(2027, 1, 7, 11, 30), approval=approval) == status
 
 
+def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
+    meeting_id = next_meeting(db)
+    with session_scope(db) as session:
+        flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
+    with Session(db) as session:
+        meeting = session.get(Meeting, meeting_id)
+        state = flows.minutes_state(get_committee(session, "production"), session.exec(select(WorkspaceSettings)).one(), meeting, AFTER + timedelta(days=5))
+    assert (state.status, state.holder) == ("cancelled", None)
+
+
 def test_minutes_state_holder_and_due(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with Session(db) as session:

@@ -6,6 +6,7 @@ The app's clock is Tuesday 16 March 2027, 09:00 in Paris: the production committ
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,10 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot import ids
+from slack_sdk import WebClient
+
+from bot import dispatch, ids
+from bot import meetings as flows
 from bot.payloads import MeetingRef, dump
-from storage.models import ActionItem, AgendaItem, Committee, Decision, Meeting, Notification
-from tests.slackapp import ADMIN, CHAIR, DECK, FEED_TOKEN, MARIE, PAUL, PROD, SECRETARY, STRANGER, SlackApp, slack_app  # noqa: F401
+from storage.models import ActionItem, AgendaItem, Committee, Decision, Meeting, Notification, WorkspaceSettings
+from tests.fakeslack import blocks_text
+from tests.slackapp import ADMIN, CHAIR, DECK, FEED_TOKEN, MARIE, PAUL, PROD, SECRETARY, STRANGER, SlackApp, find_element, slack_app  # noqa: F401
 
 PARIS = ZoneInfo("Europe/Paris")
 NEXT = datetime(2027, 3, 16, 10, 0, tzinfo=PARIS)
@@ -406,3 +411,40 @@ def test_cancel_is_refused_to_a_member_and_admins_may(slack_app: SlackApp) -> No
     assert "annulée" in slack_app.reply_text(ADMIN)
     assert [m.status for m in meetings(slack_app)] == ["cancelled"]
     settled(slack_app, CHAIR, SECRETARY, DECK, ADMIN)
+
+
+# --- end to end: the dispatcher's messages, their buttons, and the edits --------------------------
+
+
+def tick(app: SlackApp, now: datetime) -> None:
+    client = WebClient(token="xoxb-test", base_url=app.fake.api_url)
+    dispatch.tick(app.engine, client, now=now, worker="test", sleep=lambda _s: None)
+
+
+def test_a_topic_added_from_the_agenda_request_edits_that_message(slack_app: SlackApp) -> None:
+    # The agenda request of the 23 March meeting goes out on the 18th at 09:00 (3 business days before).
+    tick(slack_app, paris(2027, 3, 18, 9, 0))
+    request = next(m for m in slack_app.fake.messages(PROD) if any(
+        e.get("action_id") == ids.BTN_ADD_TOPIC for b in m.blocks for e in b.get("elements", [])
+    ))  # fmt: skip
+    block, element = find_element(request.blocks, ids.BTN_ADD_TOPIC)
+    slack_app.click(block, element, user=PAUL)
+    modal = slack_app.modal()
+    slack_app.submit(modal, {"title": text_input("Absentéisme & <retards>")}, user=PAUL)
+    assert "ajouté" in slack_app.reply_text(PAUL)
+    edited = slack_app.wait(lambda: request.edits and request, what="the agenda request edited")
+    assert "Absentéisme &amp; &lt;retards&gt;" in blocks_text(edited.blocks)
+
+
+def test_minutes_submitted_are_posted_by_the_dispatcher(slack_app: SlackApp) -> None:
+    committee_command(slack_app, "minutes", user=SECRETARY)
+    slack_app.submit(slack_app.modal(), {"summary": text_input("KPI en hausse."), "decisions": text_input("Renfort validé")}, user=SECRETARY)
+    settled(slack_app, SECRETARY, CHAIR)
+    tick(slack_app, paris(2027, 3, 16, 9, 1))
+    posted = [m for m in slack_app.fake.messages(PROD) if "minutes_posted" in json.dumps(m.metadata or {})]
+    assert len(posted) == 1 and "Renfort validé" in blocks_text(posted[0].blocks)
+    with Session(slack_app.engine) as session:
+        meeting = session.exec(select(Meeting).where(Meeting.start == LAST)).one()
+        committee = session.get(Committee, meeting.committee_id)
+        state = flows.minutes_state(committee, session.exec(select(WorkspaceSettings)).one(), meeting, paris(2027, 3, 16, 9, 2))  # type: ignore[arg-type]
+    assert (state.status, state.holder) == ("posted", None)
