@@ -26,7 +26,7 @@ import random
 import statistics
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 

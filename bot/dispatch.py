@@ -18,16 +18,16 @@ edit the messages already posted.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
-import collections
 import socket
 import threading
 import time as time_mod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,9 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
-from bot import notices
-from bot import planning
-from bot import sender
+from bot import notices, planning, sender
 from bot import timeline as timeline_mod
 from bot.calendar import Occurrence
 from bot.sender import Outcome

@@ -14,7 +14,6 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from bot import dispatch
@@ -24,8 +23,6 @@ from tests.conftest import database_env
 from tests.fakeslack import FakeSlack
 from tests.test_dispatch import (
     SPEC_EXAMPLE,
-    real_notices,
-    TEST_KIND,
     add_action,
     client,
     declare,
@@ -34,6 +31,7 @@ from tests.test_dispatch import (
     paris,
     planned_in,
     posted_keys,
+    real_notices,
     rows,
     stand_in_notices,
     tick,
