@@ -191,3 +191,12 @@ def test_three_ticks_at_once_send_each_notification_once(engine, database, fake)
     assert_each_sent_once(engine, fake, [r.key for r in due])
     sent_by = [int(s.split("sent ")[1].split(",")[0]) for s in summaries]
     assert sum(sent_by) == 61 == len(fake.calls_to("chat.postMessage"))
+
+
+def test_tick_refuses_an_instant_without_offset_and_changes_nothing(engine, database, fake) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    process = cli(database, fake, "tick", "--now", "2027-01-05T09:00")
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert 'has no UTC offset (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T09:00Z)' in err
+    assert rows(engine) == [] and fake.calls == []

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot import dispatch, notices
+from bot import dispatch, notices, sender
 from bot.config import import_config, parse_config
 from bot.notices import OutgoingMessage
 from bot.planning import plan_window
@@ -793,3 +793,50 @@ def test_shutdown_releases_the_claims_not_started(engine, fake, client) -> None:
     pending = rows(engine, state="pending", kind=TEST_KIND)
     assert len(pending) == 3 and {r.claimed_by for r in pending} == {None}
     assert tick(engine, client, now, plan=False).sent == 3  # at once, no lease to wait for
+
+
+def test_a_network_error_is_retried_and_the_retry_looks_the_key_up_first(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    [key] = due_rows(engine, now, 1)
+    unreachable = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)  # nothing listens
+
+    assert tick(engine, unreachable, now, plan=False).retried == 1
+    stored = row(engine, key)
+    assert (stored.state, stored.attempts, stored.error.split(":")[0]) == ("pending", 1, "URLError")
+
+    tick(engine, client, stored.next_attempt_at, plan=False)
+    assert [c.method for c in fake.calls if c.method != "api.test"] == ["conversations.history", "chat.postMessage"]
+    assert posted_keys(fake) == {key: 1}
+
+
+def test_when_the_look_up_fails_nothing_is_posted_blindly(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    [key] = due_rows(engine, now, 1)
+    fake.server_error("chat.postMessage", after_effect=True)
+    tick(engine, client, now, plan=False)  # posted, answered 500
+    fake.server_error("conversations.history")
+
+    retry_at = row(engine, key).next_attempt_at
+    assert tick(engine, client, retry_at, plan=False).retried == 1  # could not look: did not post
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    tick(engine, client, row(engine, key).next_attempt_at, plan=False)
+    assert posted_keys(fake) == {key: 1} and row(engine, key).state == "sent"
+
+
+@pytest.mark.parametrize(
+    ("script", "outcome"),
+    [
+        (lambda fake: fake.rate_limit("chat.postMessage", retry_after=7), ("rate_limited", "ratelimited", 7.0)),
+        (lambda fake: fake.server_error("chat.postMessage", status=502), ("transient", "fatal_error (HTTP 502)", 0.0)),
+        (lambda fake: fake.fail("chat.postMessage", "internal_error"), ("transient", "internal_error (HTTP 200)", 0.0)),
+        (lambda fake: fake.fail("chat.postMessage", "not_in_channel"), ("permanent", "not_in_channel", 0.0)),
+        (lambda fake: fake.fail("chat.postMessage", "account_inactive"), ("permanent", "account_inactive", 0.0)),
+        (lambda fake: fake.fail("chat.postMessage", "token_revoked"), ("fatal", "token_revoked", 0.0)),
+    ],
+)
+def test_slack_answers_are_sorted_by_what_to_do_next(fake, client, script, outcome) -> None:
+    script(fake)
+    result = sender.post(client, channel="C0PROD", text="x", blocks=[], key="k")
+    assert (result.outcome.value, result.error, result.retry_after) == outcome
