@@ -129,8 +129,9 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
     until = now + horizon
     marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
     last = {subject: (mark.last_id or 0) for subject, mark in marks.items()}
-    result += _plan_new_committees(session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0))
-    result += _plan_new_actions(session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0))
+    planned_now: set[int] = set()
+    result += _plan_new_committees(session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0), planned=planned_now)
+    result += _plan_new_actions(session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0), skip=planned_now)
     swept = marks.get(SWEEP)
     if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
         result += _sweep_changed_committees(session, now=now, until=until)
@@ -251,7 +252,8 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
         return PlanResult()
 
 
-def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
+def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int, planned: set[int]) -> PlanResult:
+    """Plan the committees created since the last tick (their actions with them); adds them to ``planned``."""
     new = session.execute(
         sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
     ).all()
@@ -263,6 +265,7 @@ def _plan_new_committees(session: Session, *, now: datetime, until: datetime, la
         # A mark that is already due: if this first plan fails, the extension pass retries it.
         store.set_mark(session, subject, planned_until=now - LOOKBACK)
         result += _guarded(session, subject, lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
+        planned.add(committee_id)
     if new:
         store.set_mark(session, SEEN_COMMITTEES, last_id=new[-1].id, planned_at=now)
     return result
@@ -279,14 +282,19 @@ def _sweep_changed_committees(session: Session, *, now: datetime, until: datetim
     return result
 
 
-def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
+def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last: int, skip: set[int]) -> PlanResult:
+    """Plan the open actions created since the last tick, but those of committees in ``skip``
+    (planned whole in this tick, their actions included)."""
     newest = session.execute(sa.select(sa.func.max(ActionItem.id)).where(col(ActionItem.id) > last)).scalar()
     if newest is None:
         return PlanResult()
-    new = session.exec(
-        select(ActionItem).where(col(ActionItem.id) > last, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
-        .order_by(col(ActionItem.id))
-    ).all()
+    new = [
+        action for action in session.exec(
+            select(ActionItem).where(col(ActionItem.id) > last, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+            .order_by(col(ActionItem.id))
+        ).all()
+        if action.committee_id not in skip
+    ]
     result = PlanResult()
     if new:
         planned, action_until = _plan_actions(session, list(new), now=now, horizon=until - now)
