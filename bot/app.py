@@ -3,16 +3,28 @@
 Listeners find the database engine in ``context["engine"]`` and the request's instant in
 ``context["now"]`` (aware UTC), both set by one global middleware. The clock is injected: tests and
 the benchmark pass a fixed one, production reads the wall clock here, at the edge, and nowhere else.
+
+The ack path. Bolt's sync App (``process_before_response=False``) runs each listener on a thread pool
+and the request thread polls, every 10 ms, for the listener's ``ack()``. Under load that ack waits for
+a free pool thread, behind the slow work of earlier requests (bench/bench_ack.py measured p99 in
+seconds). So the requests whose ack carries nothing (slash commands, buttons, shortcuts) are acked by
+a global middleware, in the request thread, before their listener is scheduled: the answer leaves as
+fast as a bare Bolt app's. Listeners still ``ack()`` first (a no-op then). Modal submissions are not
+acked early: their ack carries the field errors, after validation.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
@@ -24,9 +36,13 @@ from handlers import register_listeners
 
 Clock = Callable[[], datetime]
 
-# Listeners ack first, then do their work on this pool. Bolt's default (5 threads) lets five slow
-# listeners (a users.info, a views.publish) hold back the ack of every request behind them.
-LISTENER_THREADS = 32
+# The listeners' work (database, Slack Web API calls) runs on this pool, after the ack, at a lower
+# OS priority. More threads only add contention for the GIL, which the request threads need to ack,
+# and for SQLite's single writer (bench/bench_ack.py); Slack calls mostly wait on the network.
+LISTENER_THREADS = 4
+LISTENER_NICE = 10
+# Requests acked by the middleware (their ack has no content), by payload type; plus slash commands.
+ACKED_AT_ONCE = ("block_actions", "message_action", "shortcut")
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +54,14 @@ def utc_now() -> datetime:
 
 def listener_pool() -> ThreadPoolExecutor:
     """The pool the listeners run on (after their ack, their work goes on there)."""
-    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener", initializer=_yield_to_acks)
+
+
+def _yield_to_acks() -> None:
+    """Run this pool thread below the request threads' priority (Linux: a thread has its own nice
+    value), so that the CPU goes to acks first when the work after them piles up."""
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LISTENER_NICE)
 
 
 def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None) -> App:
@@ -63,6 +86,12 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None
     def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["engine"] = engine
         context["now"] = read_clock()
+        next()
+
+    @app.middleware
+    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002
+        if body.get("command") or body.get("type") in ACKED_AT_ONCE:
+            ack()
         next()
 
     register_listeners(app)
