@@ -24,7 +24,6 @@ import http.client
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -299,7 +298,6 @@ def main() -> None:
     python = sys.executable
     fake = subprocess.Popen([python, __file__, "--fake"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     fake_url = fake.stdout.readline().strip()  # type: ignore[union-attr]
-    fake_port = int(fake_url.rsplit(":", 1)[1])
     bare_port, serve_port = free_port(), free_port()
     env = {
         **os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,

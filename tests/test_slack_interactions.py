@@ -198,7 +198,7 @@ def test_shortcut_outside_a_committee_channel_asks_for_the_committee(slack_app: 
 
 
 def test_app_home_opened_publishes_my_items_with_buttons(slack_app: SlackApp) -> None:
-    mine = slack_app.make_action(title="Préparer le support", owner=MARIE)
+    slack_app.make_action(title="Préparer le support", owner=MARIE)
     slack_app.make_action(title="Pas à moi", owner=PAUL)
     assert slack_app.home_opened(MARIE).status == 200
     home = slack_app.home(MARIE)
