@@ -12,6 +12,7 @@ form ``chat.postMessage`` takes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +28,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot import ids
+from bot.payloads import ActionRef, MeetingRef, dump
 from bot.render import environment, normalize_locale
+from storage.models import ActionItem
 
 SECTION_LIMIT = 3000  # characters of a section's text
 HEADER_LIMIT = 150  # characters of a header block (plain text)
@@ -64,6 +68,13 @@ def more(locale: str | None, count: int) -> str:
     return label(locale, "more", n=count)
 
 
+def span(locale: str | None, delta: timedelta) -> str:
+    """A duration read at a glance: "2 days 3 h", "5 h 20 min", "45 min" (never negative)."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    return label(locale, "span", days=days, hours=rest // 60, minutes=0 if days else rest % 60)
+
+
 def fit_lines(
     lines: Sequence[str],
     *,
@@ -93,6 +104,33 @@ def fit_lines(
     body = "\n".join(shown)
     text = f"{head}\n{body}" if head and body else head or body
     return clip(text, limit)
+
+
+def split_text(text: str, *, limit: int = SECTION_LIMIT, max_chunks: int = 5) -> list[str]:
+    """Long text (minutes) as up to ``max_chunks`` pieces of at most ``limit`` characters, cut
+    between lines where possible; text beyond the last piece is replaced by "…"."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one line longer than a whole section
+            if current:
+                chunks.append(current)
+                current = ""
+            piece = clip(line, limit)[: -len(ELLIPSIS)] or line[: limit - len(ELLIPSIS)]
+            chunks.append(piece + ELLIPSIS)
+            line = line[len(piece) :].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    if len(chunks) > max_chunks:
+        chunks = chunks[:max_chunks]
+        chunks[-1] = clip(chunks[-1] + "\n" + ELLIPSIS * 2, limit)
+    return chunks
 
 
 def section(text: str, *, accessory: Block | None = None) -> Block:
@@ -137,6 +175,18 @@ def finish(blocks: list[Block], *, locale: str | None) -> list[Block]:
     return kept + [context(f"_{more(locale, len(blocks) - len(kept))}_")]
 
 
+def meeting_value(meeting_id: int) -> str:
+    """The ``value`` of a button on a meeting (Add a topic, Mark deck shared, Submit minutes…)."""
+    return dump(MeetingRef(meeting_id=meeting_id))
+
+
+def reassign_button(action: ActionItem, *, locale: str | None) -> Block:
+    """The Reassign button alone (the chair's notice about an owner who cannot be reached)."""
+    assert action.id is not None
+    value = dump(ActionRef(action_id=action.id))
+    return button(label(locale, "btn_reassign"), action_id=ids.BTN_ACTION_REASSIGN, value=value)
+
+
 def fallback(text: str) -> str:
     """The notification text of a message: one short line, no longer than Slack shows."""
     return clip(" ".join(text.split()), FALLBACK_LIMIT)
@@ -146,23 +196,34 @@ def fallback(text: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _template(name: str) -> Template:
-    return environment().get_template(name)
+def _template(path: str) -> Template:
+    return environment().get_template(path)
 
 
-def parts(locale: str | None, name: str, **context_vars: object) -> dict[str, str]:
+def parts(locale: str | None, template: str, /, **context_vars: object) -> dict[str, str]:
     """Every ``{% block %}`` of ``templates/<locale>/<name>.j2``, rendered and stripped.
 
     A message template names its pieces (``text``, ``title``, ``body``…) as Jinja blocks, so one
     file holds all the wording of one message.
     """
-    template = _template(f"{normalize_locale(locale)}/{name}.j2")
-    ctx = template.new_context(dict(context_vars))
-    return {block: "".join(render(ctx)).strip() for block, render in template.blocks.items()}
+    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
+    ctx = compiled.new_context(context_vars, shared=True)
+    return {block: "".join(render(ctx)).strip() for block, render in compiled.blocks.items()}
 
 
-def label(locale: str | None, name: str, **context_vars: object) -> str:
+def piece(locale: str | None, template: str, block: str, /, **context_vars: object) -> str:
+    """One ``{% block %}`` of ``templates/<locale>/<template>.j2``, rendered and stripped."""
+    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
+    render = compiled.blocks[block]
+    # shared=True: the values are the whole context (no Jinja globals, which these templates never
+    # use), which halves the cost of rendering the thousands of lines of a Monday's digests.
+    return "".join(render(compiled.new_context(context_vars, shared=True))).strip()
+
+
+def has_piece(locale: str | None, template: str, block: str) -> bool:
+    return block in _template(f"{normalize_locale(locale)}/{template}.j2").blocks
+
+
+def label(locale: str | None, block: str, /, **context_vars: object) -> str:
     """One short piece of shared wording from ``notice_labels.j2`` (button labels, "and N more"…)."""
-    template = _template(f"{normalize_locale(locale)}/notice_labels.j2")
-    render = template.blocks[name]
-    return "".join(render(template.new_context(dict(context_vars)))).strip()
+    return piece(locale, "notice_labels", block, **context_vars)

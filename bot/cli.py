@@ -37,8 +37,14 @@ class CliError(click.ClickException):
 class _Group(click.Group):
     """A click group whose errors, usage errors included, are one line on stderr with exit status 2."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -166,8 +172,10 @@ def config() -> None:
           holiday_policy: next_business_day
 
     Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
-    timezone, locale, holidays, workdays (default: the workspace's), requires_approval,
-    timeline (overrides), agenda_template, active.
+    timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
+    approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
+    SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
+    active (false retires the committee).
     """
 
 
@@ -419,25 +427,34 @@ def actions_list(ctx: click.Context, status: str | None, fmt: str) -> None:
     click.echo(f"{len(rows)} action item{'s' if len(rows) != 1 else ''}.")
 
 
-# --- serve ---------------------------------------------------------------------------------
+# --- demo ------------------------------------------------------------------------------------
 
 
-@cli.command(short_help="Run the Slack app (Socket Mode or HTTP).")
-@click.option("--http", "http", is_flag=True, help="Serve HTTP even when SLACK_APP_TOKEN is set.")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT, else 3000).")
-@click.option("--no-scheduler", is_flag=True, help="Leave the scheduled jobs to another process (`committee-bot scheduler`).")
-def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
-    """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
-    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
-    GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
-    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
+@cli.command("demo", short_help="The whole product offline, on a simulated clock: start here.")
+@click.option("--locale", type=click.Choice(("fr", "en")), default="fr", show_default=True,
+              help="The preset and the language: contact-centre (French) or contact-centre-en.")
+@click.option("--weeks", type=click.IntRange(1, 26), default=6, show_default=True, help="How many weeks to simulate.")
+@click.option("--start", type=DATE, help="First simulated day (YYYY-MM-DD); default: the Monday a week before the first meeting.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=str),
+              help="SQLite file to create and keep (default: a temporary file, removed afterwards).")
+@click.option("--keep", is_flag=True, help="Keep the temporary database and print its path.")
+@click.option("--quiet", is_flag=True, help="Print only the governance health and delivery totals.")
+def demo_command(locale: str, weeks: int, start: date | None, db_path: str | None, keep: bool, quiet: bool) -> int:
+    """Run the whole product offline, on a simulated clock, and print what the bot would post.
+
+    A fresh SQLite database gets the contact-centre preset; scripted participants propose topics,
+    share decks (one late), submit minutes (one late), add, close, snooze and neglect actions; the
+    real dispatcher sends every reminder through an offline Slack client. Nothing reaches Slack and
+    DATABASE_URL is not used. Ends with each committee's governance health and the delivery totals.
     """
-    from bot.serve import SettingsError, serve as run
-    from bot.settings import from_env
+    from pathlib import Path
 
+    from bot.demo import DemoError, Options, run_demo
+
+    options = Options(locale=locale, weeks=weeks, start=start, db=Path(db_path) if db_path else None, keep=keep, quiet=quiet)
     try:
-        run(from_env(), http=http, port=port, scheduler=not no_scheduler)
-    except (SchemaOutOfDate, SettingsError) as error:
+        return run_demo(options).exit_code
+    except DemoError as error:
         raise CliError(str(error)) from None
 
 
@@ -498,6 +515,28 @@ def scheduler_command(ctx: click.Context) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = open_database(ctx)
     run_worker(engine, _slack_client())
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+@cli.command(short_help="Run the Slack app (Socket Mode or HTTP).")
+@click.option("--http", "http", is_flag=True, help="Serve HTTP even when SLACK_APP_TOKEN is set.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT, else 3000).")
+@click.option("--no-scheduler", is_flag=True, help="Leave the scheduled jobs to another process (`committee-bot scheduler`).")
+def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
+    """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
+    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
+    GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
+    """
+    from bot.serve import SettingsError, serve as run
+    from bot.settings import from_env
+
+    try:
+        run(from_env(), http=http, port=port, scheduler=not no_scheduler)
+    except (SchemaOutOfDate, SettingsError) as error:
+        raise CliError(str(error)) from None
 
 
 def main() -> None:

@@ -177,10 +177,24 @@ def load_config(path: str | Path, *, source: str | None = None) -> ConfigDoc:
     return parse_config(text, source=source)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML with YAML 1.2 booleans: only true/false are booleans, so ``holidays: NO`` (Norway) and
+    a timeline's ``off:`` key stay text instead of turning into false."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def parse_config(text: str, *, source: str = "<config>") -> ConfigDoc:
     """Validate configuration text (what ``load_config`` does once the file is read)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: {_yaml_problem(error)}") from None
     return _Validator(source).document(data)
@@ -374,11 +388,14 @@ class _Validator:
             raise self.fail(where, f'active "{active}" is not a yes/no value (allowed: true, false)')
         timeline = data.get("timeline") or {}
         if not isinstance(timeline, dict):
-            raise self.fail(where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: 4})")
+            raise self.fail(
+                where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})"
+            )
         try:
             timeline_mod.check_timeline(timeline)
         except ValueError as error:
-            raise self.fail(where, f"timeline: {error}") from None
+            problem = str(error)
+            raise self.fail(where, problem if problem.startswith("timeline") else f"timeline: {problem}") from None
         template = data.get("agenda_template")
         if template is not None:
             allowed = template_keys(locale or workspace.locale)
@@ -465,9 +482,7 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
         values = _committee_values(spec, timezone=workspace.timezone, locale=workspace.locale)
         committee = stored.get(spec.key)
         if committee is None:
-            committee = Committee(
-                **values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now
-            )
+            committee = Committee(**values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now)
             session.add(committee)
             result.created.append(spec.key)
         elif _apply(committee, values):
@@ -583,9 +598,7 @@ def export_config(session: Session) -> str:
     members: dict[int, list[str]] = {}
     if ids:
         rows = session.exec(
-            select(CommitteeMember)
-            .where(col(CommitteeMember.committee_id).in_(ids))
-            .order_by(col(CommitteeMember.id))
+            select(CommitteeMember).where(col(CommitteeMember.committee_id).in_(ids)).order_by(col(CommitteeMember.id))
         ).all()
         for row in rows:
             members.setdefault(row.committee_id, []).append(row.user_id)

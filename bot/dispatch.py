@@ -69,6 +69,9 @@ BACKOFF_MAX = timedelta(hours=1)
 MAX_RATE_LIMIT_WAIT = 5.0
 # Committees whose window is extended in one tick (new subjects are always planned at once).
 EXTEND_BUDGET = 200
+# Up to this many new meetings of one committee are created one by one (get_or_create_meeting);
+# more, in one bulk statement.
+BULK_MEETINGS = 4
 
 ACTION_KINDS = frozenset(timeline_mod.ACTION_KINDS)
 MEETING_KINDS = frozenset(timeline_mod.MEETING_KINDS)
@@ -433,25 +436,38 @@ def _materialise_meetings(
             by_committee[committee_key].append(series_start)  # type: ignore[index]
     for committee_key, starts in by_committee.items():
         committee_id = committee_ids[committee_key]
-        rows = session.execute(
-            sa.select(Meeting.id, Meeting.series_start)
-            .where(Meeting.committee_id == committee_id, col(Meeting.series_start).in_(starts))
-        )
-        for row in rows:
-            found[(committee_key, _utc(row.series_start))] = row.id
-        committee = None
-        for series_start in starts:
-            if (committee_key, series_start) in found:
-                continue
-            committee = committee or session.get(Committee, committee_id)
-            item = wanted[(committee_key, series_start)]
-            start = item.meeting_start or series_start
-            end = (datetime.fromisoformat(item.data["meeting_end"]) if "meeting_end" in item.data
-                   else start + timedelta(minutes=committee.duration))
-            occurrence = Occurrence(committee_key, series_start, start, end, "scheduled")
-            meeting = committees_store.get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
-            found[(committee_key, series_start)] = meeting.id  # type: ignore[assignment]
+        stored = store.meeting_ids(session, committee_id=committee_id, series_starts=starts)
+        found.update({(committee_key, _utc(start)): meeting_id for start, meeting_id in stored.items()})
+        missing = [start for start in starts if (committee_key, start) not in found]
+        if not missing:
+            continue
+        committee = session.get(Committee, committee_id)
+        assert committee is not None
+        occurrences = [_planned_occurrence(committee, wanted[(committee_key, start)]) for start in missing]
+        if len(missing) <= BULK_MEETINGS:
+            for occurrence in occurrences:
+                meeting = committees_store.get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+                found[(committee_key, occurrence.series_start)] = meeting.id  # type: ignore[assignment]
+            continue
+        # A committee planned far ahead at once (first plan of a long horizon): one statement.
+        session.flush()
+        store.insert_meetings(session, [
+            {"committee_id": committee_id, "series_start": o.series_start, "start": o.start, "end": o.end,
+             "status": o.status, "minutes_attendees": [], "created_at": now, "updated_at": now}
+            for o in occurrences
+        ])
+        stored = store.meeting_ids(session, committee_id=committee_id, series_starts=missing)
+        found.update({(committee_key, _utc(start)): meeting_id for start, meeting_id in stored.items()})
     return found
+
+
+def _planned_occurrence(committee: Committee, item: Planned) -> Occurrence:
+    """The occurrence a planned item belongs to, as the timeline saw it (start, end in ``data``)."""
+    series_start = _utc(item.series_start)  # type: ignore[arg-type]
+    start = item.meeting_start or series_start
+    end = (datetime.fromisoformat(item.data["meeting_end"]) if "meeting_end" in item.data
+           else start + timedelta(minutes=committee.duration))
+    return Occurrence(committee.key, series_start, start, end, "scheduled")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,6 +673,8 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
         meeting = session.get(Meeting, row.meeting_id)
         if meeting is not None:
             setattr(meeting, field_name, ts)
+            if row.kind == "minutes_posted" and meeting.minutes_posted_at is None:
+                meeting.minutes_posted_at = now  # minutes count as delivered once posted (SPEC §4)
             meeting.updated_at = now
             session.add(meeting)
 
@@ -803,7 +821,9 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
             continue
         try:
-            still_needed = notices.build(session, row, now=now) is not None
+            # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
+            # not late yet) is still needed; a reminder whose subject is done is not.
+            still_needed = notices.build(session, row, now=max(now, row.due_at)) is not None
         except Exception:  # noqa: BLE001
             log.exception("checking notification %s failed", row.key)
             continue

@@ -18,6 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -25,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from bot.calendar import BusinessCalendar, business_calendar, localize
 from bot.timeline import TimelineRules, rules_for
-from storage.models import ActionItem, ActionStatus, Committee, Meeting, MeetingStatus, WorkspaceSettings
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, ActionStatus, Committee, Meeting, MeetingStatus, WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,31 @@ class Deadlines:
     minutes_due: datetime
 
 
+class Timed(Protocol):
+    """A meeting, a row of one, or an occurrence: anything with an aware start and end."""
+
+    start: datetime
+    end: datetime
+
+
 def meeting_deadlines(
-    committee: Committee, meeting: Meeting, calendar: BusinessCalendar, rules: TimelineRules | None = None
+    committee: Committee, meeting: Timed, calendar: BusinessCalendar, rules: TimelineRules | None = None
 ) -> Deadlines:
     """Deck due (N bd before T, at T's time) and minutes due (N bd after E, at E's time), as planned
     by ``bot.timeline.plan_meeting``."""
     rules = rules or rules_for(committee)
-    tz = ZoneInfo(committee.timezone)
-    start, end = meeting.start.astimezone(tz), meeting.end.astimezone(tz)
-    deck_day = calendar.add(start.date(), -rules.deck_due_business_days)
-    minutes_day = calendar.add(end.date(), rules.minutes_due_business_days)
+    return _deadlines(
+        committee.timezone, meeting.start, meeting.end, calendar, rules.deck_due_business_days, rules.minutes_due_business_days
+    )
+
+
+@lru_cache(maxsize=65536)
+def _deadlines(tz_name: str, start: datetime, end: datetime, calendar: BusinessCalendar, deck_bd: int, minutes_bd: int) -> Deadlines:
+    # Committees share zones, calendars and meeting times: each set of deadlines is computed once.
+    tz = ZoneInfo(tz_name)
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    deck_day = calendar.add(start.date(), -deck_bd)
+    minutes_day = calendar.add(end.date(), minutes_bd)
     return Deadlines(
         deck_due=localize(datetime.combine(deck_day, start.time().replace(tzinfo=None)), tz),
         minutes_due=localize(datetime.combine(minutes_day, end.time().replace(tzinfo=None)), tz),
@@ -94,6 +111,13 @@ def workspace_settings(session: Session) -> WorkspaceSettings:
     return session.exec(select(WorkspaceSettings).order_by(col(WorkspaceSettings.id))).first() or WorkspaceSettings()
 
 
+def deadline_margin(rules: Iterable[TimelineRules]) -> timedelta:
+    """How far from a meeting its deck or minutes deadline can lie: two calendar days per business
+    day, plus two weeks for runs of holidays."""
+    most = max((max(r.deck_due_business_days, r.minutes_due_business_days) for r in rules), default=2)
+    return timedelta(days=2 * most + 14)
+
+
 def governance_health(session: Session, *, committee_ids: Iterable[int], now: datetime, weeks: int = 12) -> Health:
     """The committees' health summed over all of them (SPEC §6), over ``weeks`` weeks up to ``now``."""
     total = Health(weeks=weeks)
@@ -105,59 +129,149 @@ def governance_health(session: Session, *, committee_ids: Iterable[int], now: da
 def health_by_committee(
     session: Session, *, committee_ids: Iterable[int], now: datetime, weeks: int = 12
 ) -> dict[int, Health]:
-    """Each committee's health, in three queries whatever the number of committees (the digest of
-    thousands of channels needs them all at once)."""
+    """Each committee's health, from three queries whatever the number of committees."""
     ids = sorted(set(committee_ids))
     if not ids:
         return {}
+    committees = [c for chunk in chunks(ids) for c in session.exec(select(Committee).where(col(Committee.id).in_(chunk)))]
+    scopes = scopes_for(committees, workspace_settings(session))
     since = now - timedelta(weeks=weeks)
-    committees = {c.id: c for c in _in_chunks(session, Committee, col(Committee.id), ids)}
-    workspace = workspace_settings(session)
-    calendars: dict[int, BusinessCalendar] = {}
-    rules: dict[int, TimelineRules] = {}
-    for committee_id, committee in committees.items():
-        calendars[committee_id] = business_calendar(committee, workspace)
-        rules[committee_id] = rules_for(committee)
+    margin = deadline_margin(s.rules for s in scopes.values())
+    meetings = meeting_rows(session, ids, start=since - margin, end=now + margin)
+    actions = action_rows(session, ids, since=since, now=now)
+    return health_from_rows(scopes, meetings, actions, now=now, weeks=weeks)
 
+
+# -- Bulk reads, shared with the digest ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the deadlines of one committee depend on."""
+
+    committee: Committee
+    calendar: BusinessCalendar
+    rules: TimelineRules
+
+
+def scopes_for(committees: Iterable[Committee], workspace: WorkspaceSettings) -> dict[int, Scope]:
+    return {
+        c.id: Scope(c, business_calendar(c, workspace), rules_for(c))  # type: ignore[misc]
+        for c in committees
+    }
+
+
+_CHUNK = 500  # ids per IN (...) clause: well under every back end's parameter limit
+MEETING_COLUMNS = (
+    Meeting.id,
+    Meeting.committee_id,
+    Meeting.series_start,
+    Meeting.start,
+    Meeting.end,
+    Meeting.status,
+    Meeting.deck_shared_at,
+    Meeting.deck_link,
+    Meeting.minutes_submitted_at,
+    Meeting.minutes_approved_at,
+    Meeting.minutes_posted_at,
+)
+ACTION_COLUMNS = (
+    ActionItem.id,
+    ActionItem.committee_id,
+    ActionItem.title,
+    ActionItem.owner,
+    ActionItem.due,
+    ActionItem.status,
+    ActionItem.progress,
+    ActionItem.closed_at,
+)
+
+
+def chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+# The statements are built once: on a Monday the dispatcher asks for thousands of digests one by
+# one, and building a statement costs more than running it.
+_IDS = sa.bindparam("ids", expanding=True)
+_MEETINGS = (
+    select(*MEETING_COLUMNS)
+    .where(col(Meeting.committee_id).in_(_IDS))
+    .where(
+        sa.or_(
+            sa.and_(col(Meeting.start) >= sa.bindparam("start"), col(Meeting.start) < sa.bindparam("end")),
+            sa.and_(col(Meeting.series_start) >= sa.bindparam("start"), col(Meeting.series_start) < sa.bindparam("end")),
+        )
+    )
+    .order_by(col(Meeting.start))
+)
+_CAME_TO_TERM = sa.or_(
+    sa.and_(col(ActionItem.due) >= sa.bindparam("due_from"), col(ActionItem.due) <= sa.bindparam("due_to")),
+    sa.and_(col(ActionItem.closed_at) >= sa.bindparam("since"), col(ActionItem.closed_at) < sa.bindparam("now")),
+)
+_ACTIONS = select(*ACTION_COLUMNS).where(
+    col(ActionItem.committee_id).in_(_IDS), col(ActionItem.status) != ActionStatus.cancelled.value
+)
+_ACTIONS_TO_TERM = _ACTIONS.where(_CAME_TO_TERM).order_by(col(ActionItem.due), col(ActionItem.id))
+_ACTIONS_TO_TERM_OR_OPEN = _ACTIONS.where(
+    sa.or_(_CAME_TO_TERM, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+).order_by(col(ActionItem.due), col(ActionItem.id))
+
+
+def meeting_rows(session: Session, ids: list[int], *, start: datetime, end: datetime) -> list[Any]:
+    """The committees' meetings starting (or once planned to start) in [start, end), as light rows
+    (``MEETING_COLUMNS``, read by attribute), by start. Cancelled ones included."""
+    rows: list[Any] = []
+    for chunk in chunks(ids):
+        rows.extend(session.exec(_MEETINGS, params={"ids": chunk, "start": start, "end": end}).all())  # type: ignore[call-overload]
+    return rows
+
+
+def action_rows(session: Session, ids: list[int], *, since: datetime, now: datetime, open_too: bool = False) -> list[Any]:
+    """The committees' actions that came to term in [since, now) (due then, or closed then), and with
+    ``open_too`` every open one, as light rows (``ACTION_COLUMNS``), by due date. Cancelled ones left out."""
+    # A day of margin each side of the due dates for the zones; health decides exactly.
+    params = {"due_from": (since - timedelta(days=1)).date(), "due_to": now.date() + timedelta(days=1), "since": since, "now": now}
+    statement = _ACTIONS_TO_TERM_OR_OPEN if open_too else _ACTIONS_TO_TERM
+    rows: list[Any] = []
+    for chunk in chunks(ids):
+        rows.extend(session.exec(statement, params={"ids": chunk, **params}).all())  # type: ignore[call-overload]
+    return rows
+
+
+def health_from_rows(
+    scopes: dict[int, Scope], meetings: Iterable[Any], actions: Iterable[Any], *, now: datetime, weeks: int
+) -> dict[int, Health]:
+    """Each committee's health from rows already read (``meeting_rows``, ``action_rows``)."""
+    since = now - timedelta(weeks=weeks)
     minutes: dict[int, Rate] = defaultdict(Rate)
     decks: dict[int, Rate] = defaultdict(Rate)
-    actions: dict[int, Rate] = defaultdict(Rate)
+    actions_rate: dict[int, Rate] = defaultdict(Rate)
 
-    # Deadlines lie within a few weeks of the meeting: read a margin around the window, decide exactly below.
-    margin = timedelta(weeks=8)
-    meeting_filter = [
-        col(Meeting.status) != MeetingStatus.cancelled.value,
-        col(Meeting.start) >= since - margin,
-        col(Meeting.start) < now + margin,
-    ]
-    for meeting in _in_chunks(session, Meeting, col(Meeting.committee_id), ids, *meeting_filter):
-        committee = committees[meeting.committee_id]
-        due = meeting_deadlines(committee, meeting, calendars[committee.id], rules[committee.id])
-        rate = _measure(meeting.minutes_posted_at, due.minutes_due, since, now)
-        if rate is not None:
-            minutes[committee.id] = minutes[committee.id].count(rate)
-        rate = _measure(meeting.deck_shared_at, due.deck_due, since, now)
-        if rate is not None:
-            decks[committee.id] = decks[committee.id].count(rate)
+    for meeting in meetings:
+        scope = scopes.get(meeting.committee_id)
+        if scope is None or meeting.status == MeetingStatus.cancelled.value:
+            continue
+        due = meeting_deadlines(scope.committee, meeting, scope.calendar, scope.rules)
+        on_time = _measure(meeting.minutes_posted_at, due.minutes_due, since, now)
+        if on_time is not None:
+            minutes[meeting.committee_id] = minutes[meeting.committee_id].count(on_time)
+        on_time = _measure(meeting.deck_shared_at, due.deck_due, since, now)
+        if on_time is not None:
+            decks[meeting.committee_id] = decks[meeting.committee_id].count(on_time)
 
-    # An action comes to term at its due day's end or when closed; read a day of margin for zones.
-    action_filter = [
-        col(ActionItem.status) != ActionStatus.cancelled.value,
-        sa.or_(
-            sa.and_(col(ActionItem.due) >= (since - timedelta(days=1)).date(), col(ActionItem.due) <= now.date() + timedelta(days=1)),
-            sa.and_(col(ActionItem.closed_at) >= since, col(ActionItem.closed_at) < now),
-        ),
-    ]
-    for action in _in_chunks(session, ActionItem, col(ActionItem.committee_id), ids, *action_filter):
-        committee = committees[action.committee_id]  # type: ignore[index]
+    for action in actions:
+        scope = scopes.get(action.committee_id)
+        if scope is None or action.status == ActionStatus.cancelled.value:
+            continue
         closed = action.closed_at if action.status == ActionStatus.done.value else None
-        rate = _measure(closed, end_of_day(action.due, committee.timezone), since, now)
-        if rate is not None:
-            actions[committee.id] = actions[committee.id].count(rate)
+        on_time = _measure(closed, end_of_day(action.due, scope.committee.timezone), since, now)
+        if on_time is not None:
+            actions_rate[action.committee_id] = actions_rate[action.committee_id].count(on_time)
 
     return {
-        committee_id: Health(minutes[committee_id], decks[committee_id], actions[committee_id], weeks)
-        for committee_id in ids
+        committee_id: Health(minutes[committee_id], decks[committee_id], actions_rate[committee_id], weeks)
+        for committee_id in scopes
     }
 
 
@@ -172,14 +286,3 @@ def _measure(delivered: datetime | None, due: datetime, since: datetime, now: da
     if not since <= term < now:
         return None
     return delivered is not None and delivered <= due
-
-
-_CHUNK = 500  # ids per IN (...) clause: well under every back end's parameter limit
-
-
-def _in_chunks(session: Session, model: type, column: object, ids: list[int], *where: object) -> list:
-    rows = []
-    for index in range(0, len(ids), _CHUNK):
-        statement = select(model).where(column.in_(ids[index : index + _CHUNK]), *where)  # type: ignore[attr-defined]
-        rows.extend(session.exec(statement).all())
-    return rows

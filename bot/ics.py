@@ -104,9 +104,7 @@ def calendars_ics(entries: Iterable[CommitteeCalendar], *, now: datetime, name: 
                 if moment is None:
                     continue
                 local = moment.astimezone(zone)
-                calendar.add_component(
-                    _deadline_event(committee, occurrence, suffix, local, labels, stamp)
-                )
+                calendar.add_component(_deadline_event(committee, occurrence, suffix, local, labels, stamp))
                 moments.append(local)
     if moments:
         # VTIMEZONE rules only for the years the events span, not 1970-2038.

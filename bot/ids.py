@@ -51,3 +51,17 @@ INPUT_VALUE = "value"
 
 # Static modals (callback_id) that only show a message.
 VIEW_NOTICE = "notice_modal"
+
+# Input blocks of the meeting modals (block_id), named like the fields meeting errors point at
+# (InvalidInput.field). BLOCK_TITLE and BLOCK_COMMENT above serve the topic and changes modals.
+BLOCK_PRESENTER = "presenter"
+BLOCK_DURATION = "duration"
+BLOCK_NOTES = "notes"
+BLOCK_LINK = "link"
+BLOCK_SUMMARY = "summary"
+BLOCK_DECISIONS = "decisions"
+BLOCK_ACTIONS = "actions"
+BLOCK_ATTENDEES = "attendees"
+BLOCK_MEETING = "meeting"
+BLOCK_DATE = "when"  # the move modal's date: errors about the new time ("when") show under it
+BLOCK_TIME = "time"

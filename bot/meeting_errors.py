@@ -143,22 +143,6 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Je ne connais pas `/committee {name}`. Commandes possibles :\n{usage}",
         "en": "I don't know `/committee {name}`. You can use:\n{usage}",
     },
-    "committee_usage": {
-        "fr": "• `/committee next` : prochaines réunions\n"
-        "• `/committee calendar` : calendrier et échéances\n"
-        "• `/committee agenda` : proposer un sujet pour la prochaine réunion\n"
-        "• `/committee minutes` : soumettre le compte rendu\n"
-        "• `/committee move 2027-03-19 14:00` : déplacer la prochaine réunion (président)\n"
-        "• `/committee cancel [2027-03-19]` : annuler une réunion (président)\n"
-        "• `/committee help` : cette aide",
-        "en": "• `/committee next`: upcoming meetings\n"
-        "• `/committee calendar`: calendar and deadlines\n"
-        "• `/committee agenda`: add a topic to the next meeting\n"
-        "• `/committee minutes`: submit the minutes\n"
-        "• `/committee move 2027-03-19 14:00`: move the next meeting (chair)\n"
-        "• `/committee cancel [2027-03-19]`: cancel a meeting (chair)\n"
-        "• `/committee help`: this help",
-    },
 }
 
 errors.MESSAGES.update(MEETING_MESSAGES)

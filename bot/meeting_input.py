@@ -128,8 +128,11 @@ def check_decisions(decisions: list[str], locale: str) -> list[str]:
     return clean
 
 
-def parse_action_lines(lines: list[str], committee: Committee, now: datetime) -> list[ActionDraft]:
-    """Each non-blank line as an ``ActionDraft``; every bad line is reported, by its number."""
+def parse_action_lines(lines: list[str], committee: Committee, now: datetime) -> list[tuple[int, ActionDraft]]:
+    """Each non-blank line as (line number, ``ActionDraft``); every bad line is reported, by its number.
+
+    A line is read like ``/action add``: ``<@U…> task by date [!priority]``, dates in the committee's zone.
+    """
     locale = committee.locale
     drafts, problems = [], []
     numbered = [(n, line.strip().lstrip("•-* ").strip()) for n, line in enumerate(lines, start=1)]
@@ -139,16 +142,22 @@ def parse_action_lines(lines: list[str], committee: Committee, now: datetime) ->
         try:
             draft = parse_add(line, now=now, tz=committee.timezone, locale=locale)
         except InvalidInput as error:
-            problems.append(InvalidInput(key="action_line_invalid", locale=locale, field="actions", line=number, problem=Msg(error.key, error.params) if error.key else error.message))
+            problems.append(action_line_error(number, error, locale))
             continue
         if draft.missing:
             problem = Msg(f"action_line_missing_{draft.missing[0]}")
             problems.append(InvalidInput(key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem))
             continue
-        drafts.append(draft)
+        drafts.append((number, draft))
     if problems:
         raise InvalidInput.combine(problems)
     return drafts
+
+
+def action_line_error(number: int, error: InvalidInput, locale: str) -> InvalidInput:
+    """``error`` about one action line, restated as "Line n: … Write one action per line: …"."""
+    problem: Msg | str = Msg(error.key, error.params) if error.key else error.message
+    return InvalidInput(key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem)
 
 
 def parse_meeting_time(text: str, *, now: datetime, tz: str, default_time: time, locale: str = "fr") -> datetime:

@@ -2,8 +2,9 @@
 
 Every flow takes a ``Session`` and keyword-only plain values (``now`` included, aware), checks
 everything first and raises a typed domain error (``InvalidInput``, ``PermissionDenied``,
-``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``:
-the one place where the notification plan is redone and the bot's earlier messages are edited.
+``NotFound``) before changing anything, then records the change and calls ``after_meeting_change``,
+the one place where the meeting's notification plan is redone. Once the change is committed, the
+caller runs ``refresh_messages`` (next to it) to edit the bot's earlier messages about the meeting.
 
 Event-driven messages (minutes to approve, minutes posted, meeting moved or cancelled, changes
 requested) are Notification rows due at once, which the dispatcher sends like every other one.
@@ -16,28 +17,32 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import dispatch
-from bot.actions import create_action
+from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
+    TEXT_MAX,
+    action_line_error,
     check_decisions,
     check_duration,
-    TEXT_MAX,
     check_length,
     check_link,
     check_summary,
     check_text,
     check_title,
+    check_user,
     check_users,
     collect,
     parse_action_lines,
 )
 from bot.timeline import requires_approval, rules_for
 from storage import meetings as store
+from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.models import (
     AgendaItem,
@@ -45,8 +50,6 @@ from storage.models import (
     Decision,
     Meeting,
     MeetingStatus,
-    Notification,
-    SlackUser,
     WorkspaceSettings,
 )
 
@@ -156,20 +159,31 @@ class MinutesState:
 # The one hook after every change
 
 
-def after_meeting_change(session: Session, *, meeting_id: int, now: datetime, client: Any = None) -> None:
-    """Re-plan a meeting's notifications and, given a Slack client, edit the messages already posted.
+def after_meeting_change(session: Session, *, meeting_id: int, now: datetime) -> None:
+    """Re-plan a meeting's notifications, in the same transaction as the change.
 
     Called by every flow below once its change is recorded (topic added, deck shared, minutes
-    submitted or approved, meeting moved or cancelled). A failure to edit a message must not undo the
-    user's change: it is logged, and the next dispatcher pass (which refreshes too) catches up.
+    submitted or approved, changes requested, meeting moved or cancelled). The messages already
+    posted are edited afterwards by ``refresh_messages``, once the change is committed.
     """
+    from bot import dispatch  # here: dispatch renders through notices, which reads agendas from this module
+
     session.flush()
     dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
-    if client is None:
-        return
+
+
+def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now: datetime) -> None:
+    """Edit the bot's earlier messages about a meeting (agenda, deck, minutes) to show its state.
+
+    Run by the Slack listeners after a flow's change is committed and the request acknowledged. A
+    Slack failure is logged, not raised: the change stands, and the dispatcher's next pass refreshes.
+    """
+    from bot import dispatch
+
     try:
-        dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
-    except Exception:  # noqa: BLE001 (a Slack hiccup must not lose the user's change)
+        with dispatch.write_session(engine) as session:
+            dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
+    except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
         log.exception("could not refresh the messages of meeting %s", meeting_id)
 
 
@@ -228,6 +242,76 @@ def upcoming_occurrences(
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def meeting_for_series(session: Session, *, committee: Committee, series_start: datetime, now: datetime) -> Meeting:
+    """The meeting of the occurrence identified by ``series_start`` (aware), stored if it was not.
+
+    ``NotFound`` when the series has no occurrence at that instant (a stale form, a changed cadence).
+    """
+    series_start = series_start.astimezone(UTC)
+    stored = get_stored_meeting(session, committee_id=committee.id, series_start=series_start)  # type: ignore[arg-type]
+    if stored is not None:
+        return stored
+    workspace = get_workspace(session)
+    # The holiday policy shifts an occurrence by a few days at most around its series instant.
+    around = _occurrences(
+        session, committee=committee, workspace=workspace, start=series_start - timedelta(days=10), end=series_start + timedelta(days=10)
+    )
+    for occurrence in around:
+        if occurrence.series_start.astimezone(UTC) == series_start:
+            return get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+    raise NotFound(key="meeting_not_found", meeting=series_start.isoformat())
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One upcoming occurrence as ``/committee next`` and ``calendar`` show it (times in the committee's zone)."""
+
+    series_start: datetime
+    start: datetime
+    end: datetime
+    status: str
+    deck_due: datetime
+    minutes_due: datetime
+    deck_shared: bool
+    topics: int
+    meeting_id: int | None  # None: no row stored yet for this occurrence
+
+    @property
+    def start_local(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}"
+
+
+def schedule(session: Session, *, committee: Committee, now: datetime, limit: int = 8, include_cancelled: bool = True) -> list[ScheduleEntry]:
+    """The committee's next ``limit`` occurrences with their deadlines, deck state and topic count.
+
+    Reads only: occurrences without a stored row are shown from the series, not materialised.
+    """
+    workspace = get_workspace(session)
+    calendar = business_calendar(committee, workspace)
+    found = upcoming_occurrences(session, committee=committee, workspace=workspace, now=now, limit=limit, include_cancelled=include_cancelled)
+    rows = {
+        m.series_start.astimezone(UTC): m
+        for m in meetings_between(session, committee_ids=[committee.id], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD)
+    }
+    entries = []
+    for occurrence in found:
+        row = rows.get(occurrence.series_start.astimezone(UTC))
+        entries.append(
+            ScheduleEntry(
+                series_start=occurrence.series_start,
+                start=occurrence.start,
+                end=occurrence.end,
+                status=occurrence.status,
+                deck_due=deck_due(committee, calendar, occurrence.start),
+                minutes_due=minutes_due(committee, calendar, occurrence.end),
+                deck_shared=bool(row and row.deck_shared_at),
+                topics=len(store.agenda_items(session, meeting_id=row.id)) if row else 0,  # type: ignore[arg-type]
+                meeting_id=row.id if row else None,
+            )
+        )
+    return entries
 
 
 def minutes_meeting(session: Session, *, committee: Committee, now: datetime) -> Meeting:
@@ -292,7 +376,6 @@ def add_topic(
     link: str | None = None,
     proposer: str,
     now: datetime,
-    client: Any = None,
 ) -> AgendaItem:
     """Propose a topic for a meeting's agenda; anyone may.
 
@@ -301,7 +384,7 @@ def add_topic(
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
     locale = committee.locale
-    _check_open(meeting, committee, now, "what_add_topic")
+    check_open(meeting, committee, now, "what_add_topic")
     problems: list[InvalidInput] = []
     clean_title = collect(problems, check_title, title, locale)
     clean_presenter = collect(problems, check_user, presenter, locale, "presenter")
@@ -323,7 +406,7 @@ def add_topic(
     session.add(item)
     meeting.updated_at = now
     session.add(meeting)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return item
 
 
@@ -383,7 +466,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
         topics=topics,
         deck_shared_at=meeting.deck_shared_at,
         deck_link=meeting.deck_link,
-        deck_due=deck_due(committee, calendar, meeting),
+        deck_due=deck_due(committee, calendar, meeting.start),
         previous_meeting_id=previous.id if previous else None,
         previous_minutes_link=previous.minutes_link if previous else None,
         previous_minutes_ts=previous.minutes_ts if previous else None,
@@ -395,7 +478,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
 
 
 def mark_deck_shared(
-    session: Session, *, meeting_id: int, link: str | None, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, link: str | None, actor: str, now: datetime
 ) -> Meeting:
     """Record that the support deck is shared (deck owner, chair or admin).
 
@@ -403,10 +486,7 @@ def mark_deck_shared(
     updates the link.
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
-    if actor not in (committee.deck_owner, committee.chair) and not is_admin(session, actor):
-        raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
-    if meeting.status == MeetingStatus.cancelled.value:
-        raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
+    check_deck(session, meeting, committee, actor)
     clean_link = check_link(link, committee.locale, "link")
     if meeting.deck_shared_at is None:
         meeting.deck_shared_at = now
@@ -414,14 +494,14 @@ def mark_deck_shared(
         meeting.deck_link = clean_link
     meeting.updated_at = now
     session.add(meeting)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
-def deck_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the deck is due: n business days before the start, at the start's time (committee zone)."""
+def deck_due(committee: Committee, calendar: BusinessCalendar, start: datetime) -> datetime:
+    """When the deck is due: n business days before ``start``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    start = meeting.start.astimezone(tz)
+    start = start.astimezone(tz)
     day = calendar.add(start.date(), -rules_for(committee).deck_due_business_days)
     return localize(datetime.combine(day, start.time().replace(tzinfo=None)), tz)
 
@@ -441,7 +521,6 @@ def submit_minutes(
     link: str | None = None,
     actor: str,
     now: datetime,
-    client: Any = None,
 ) -> MinutesResult:
     """Record a meeting's minutes, its decisions and the action items they create.
 
@@ -453,20 +532,8 @@ def submit_minutes(
     """
     meeting, committee = _locked(session, meeting_id)
     locale = committee.locale
-    if actor not in (committee.secretary, committee.chair) and not is_admin(session, actor):
-        raise PermissionDenied(key="minutes_denied", locale=locale, secretary=committee.secretary, chair=committee.chair)
-    when = local_label(meeting.start, committee)
-    if meeting.status == MeetingStatus.cancelled.value:
-        raise InvalidInput(key="meeting_cancelled", locale=locale, when=when)
-    if now < meeting.start:
-        raise InvalidInput(key="meeting_not_started", locale=locale, when=when)
-    if meeting.minutes_posted_at is not None or meeting.minutes_approved_at is not None:
-        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+    check_minutes_open(session, meeting, committee, actor, now)
     approval = requires_approval(committee)
-    if meeting.minutes_submitted_at is not None:
-        if approval:
-            raise InvalidInput(key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair)
-        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
 
     problems: list[InvalidInput] = []
     clean_summary = collect(problems, check_summary, summary, locale)
@@ -477,25 +544,35 @@ def submit_minutes(
     if problems:
         raise InvalidInput.combine(problems)
 
-    store.delete_decisions(session, meeting_id=meeting_id)
-    for text in clean_decisions:
-        session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
-    created = []
-    # A savepoint: should an action be refused after all, no decision nor action is left behind.
+    created: list[str] = []
+    # A savepoint: should the action flow refuse a line after all (a deactivated owner), no
+    # decision nor action is left behind, whatever the caller does with the session.
     with session.begin_nested():
-        for draft in drafts:
-            action = create_action(
-                session,
-                title=draft.title,
-                owner=draft.owner,
-                creator=actor,
-                due=draft.due,
-                priority=draft.priority,
-                committee_id=committee.id,
-                meeting_id=meeting_id,
-                now=now,
-            )
+        store.delete_decisions(session, meeting_id=meeting_id)
+        for text in clean_decisions:
+            session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
+        refused: list[InvalidInput] = []
+        today = now.astimezone(zone(committee.timezone)).date()
+        for number, draft in drafts:
+            try:
+                action = create_action(
+                    session,
+                    title=draft.title,
+                    owner=draft.owner,
+                    creator=actor,
+                    due=draft.due,
+                    priority=draft.priority,
+                    committee_id=committee.id,
+                    meeting_id=meeting_id,
+                    now=now,
+                    today=today,
+                )
+            except InvalidInput as error:
+                refused.append(action_line_error(number, error, locale))
+                continue
             created.append(action.public_id)
+        if refused:
+            raise InvalidInput.combine(refused)
 
     meeting.minutes_text = clean_summary
     meeting.minutes_link = clean_link
@@ -510,25 +587,25 @@ def submit_minutes(
         _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_APPROVAL, to=committee.chair, now=now, submitted_by=actor)
     else:
         _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return MinutesResult(meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval)
 
 
-def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime, client: Any = None) -> Meeting:
+def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
     """The chair (or an admin) approves submitted minutes; they are then posted in the channel."""
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_approve")
-    _check_awaiting(meeting, committee)
+    check_chair(session, committee, actor, "what_approve")
+    check_awaiting(meeting, committee)
     meeting.minutes_approved_at = now
     meeting.updated_at = now
     session.add(meeting)
     _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=meeting.minutes_submitted_by, approved_by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
 def request_minutes_changes(
-    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime
 ) -> Meeting:
     """The chair sends submitted minutes back to the secretary with a comment.
 
@@ -536,8 +613,8 @@ def request_minutes_changes(
     are kept so that the form opens pre-filled.
     """
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_request_changes")
-    _check_awaiting(meeting, committee)
+    check_chair(session, committee, actor, "what_request_changes")
+    check_awaiting(meeting, committee)
     clean_comment = (comment or "").strip()
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
@@ -548,14 +625,14 @@ def request_minutes_changes(
     meeting.updated_at = now
     session.add(meeting)
     _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_CHANGES, to=secretary, now=now, comment=clean_comment, by=actor)
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
-def minutes_due(committee: Committee, calendar: BusinessCalendar, meeting: Meeting) -> datetime:
-    """When the minutes are due: n business days after the end, at the end's time (committee zone)."""
+def minutes_due(committee: Committee, calendar: BusinessCalendar, end: datetime) -> datetime:
+    """When the minutes are due: n business days after ``end``, at its time of day (committee zone)."""
     tz = zone(committee.timezone)
-    end = meeting.end.astimezone(tz)
+    end = end.astimezone(tz)
     day = calendar.add(end.date(), rules_for(committee).minutes_due_business_days)
     return localize(datetime.combine(day, end.time().replace(tzinfo=None)), tz)
 
@@ -566,6 +643,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
     ``cancelled`` for a cancelled meeting."""
     if meeting.status == MeetingStatus.cancelled.value:
         return "cancelled"
+    # Posted: the dispatcher sent the minutes_posted message to the channel.
     if meeting.minutes_posted_at is not None:
         return "posted"
     if meeting.minutes_submitted_at is not None:
@@ -579,7 +657,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
 
 def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime) -> MinutesState:
     """Status, holder (the secretary before submission, the chair while approval waits) and due time."""
-    due = minutes_due(committee, business_calendar(committee, workspace), meeting)
+    due = minutes_due(committee, business_calendar(committee, workspace), meeting.end)
     approval = requires_approval(committee)
     status = minutes_status(meeting, now, due=due, approval=approval)
     holder = {
@@ -596,7 +674,7 @@ def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: M
 
 
 def move_meeting(
-    session: Session, *, meeting_id: int, new_start: datetime, actor: str, now: datetime, client: Any = None
+    session: Session, *, meeting_id: int, new_start: datetime, actor: str, now: datetime
 ) -> Meeting:
     """Move one occurrence (chair or admin) to ``new_start`` (aware), keeping its duration.
 
@@ -605,8 +683,8 @@ def move_meeting(
     if new_start.tzinfo is None:
         raise ValueError("new_start must be an aware datetime")
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_move_meeting")
-    _check_open(meeting, committee, now, "what_move")
+    check_chair(session, committee, actor, "what_move_meeting")
+    check_open(meeting, committee, now, "what_move")
     if new_start <= now:
         raise InvalidInput(key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee))
     if new_start == meeting.start:
@@ -620,18 +698,18 @@ def move_meeting(
     session.add(meeting)
     _notify(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
-        by=actor, previous_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
+        by=actor, old_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
     )  # fmt: skip
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
 def cancel_meeting(
-    session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None, client: Any = None
+    session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None
 ) -> Meeting:
     """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice."""
     meeting, committee = _locked(session, meeting_id)
-    _check_chair(session, committee, actor, "what_cancel_meeting")
+    check_chair(session, committee, actor, "what_cancel_meeting")
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
         raise InvalidInput(key="meeting_already_cancelled", locale=committee.locale, when=when)
@@ -645,7 +723,7 @@ def cancel_meeting(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
         by=actor, start=meeting.start.astimezone(UTC).isoformat(), reason=clean_reason,
     )  # fmt: skip
-    after_meeting_change(session, meeting_id=meeting_id, now=now, client=client)
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
@@ -653,21 +731,12 @@ def cancel_meeting(
 # Permissions
 
 
-def is_admin(session: Session, user_id: str) -> bool:
-    """A workspace admin: named in the workspace settings, or a Slack admin the bot knows of."""
-    workspace = get_workspace(session)
-    if user_id in (workspace.admins or []):
-        return True
-    known = session.get(SlackUser, user_id)
-    return bool(known and known.is_admin)
-
-
-def _check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
-    if actor != committee.chair and not is_admin(session, actor):
+def check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
+    if actor != committee.chair and not is_workspace_admin(session, actor):
         raise PermissionDenied(key="chair_only", locale=committee.locale, committee=committee.name, chair=committee.chair, what=Msg(what))
 
 
-def _check_open(meeting: Meeting, committee: Committee, now: datetime, what: str) -> None:
+def check_open(meeting: Meeting, committee: Committee, now: datetime, what: str) -> None:
     """A meeting still to come: not cancelled, not started."""
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
@@ -676,7 +745,39 @@ def _check_open(meeting: Meeting, committee: Committee, now: datetime, what: str
         raise InvalidInput(key="meeting_started", locale=committee.locale, when=when, what=Msg(what))
 
 
-def _check_awaiting(meeting: Meeting, committee: Committee) -> None:
+def check_deck(session: Session, meeting: Meeting, committee: Committee, actor: str) -> None:
+    """The deck owner, the chair or an admin, on a meeting not cancelled, may mark the deck shared."""
+    if actor not in (committee.deck_owner, committee.chair) and not is_workspace_admin(session, actor):
+        raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
+    if meeting.status == MeetingStatus.cancelled.value:
+        raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
+
+
+def check_minutes_role(session: Session, committee: Committee, actor: str) -> None:
+    """The secretary, the chair or an admin: who may submit a committee's minutes."""
+    if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
+        raise PermissionDenied(key="minutes_denied", locale=committee.locale, secretary=committee.secretary, chair=committee.chair)
+
+
+def check_minutes_open(session: Session, meeting: Meeting, committee: Committee, actor: str, now: datetime) -> None:
+    """The secretary, the chair or an admin may submit minutes of a meeting that took place and whose
+    minutes are neither waiting for approval nor posted."""
+    locale = committee.locale
+    check_minutes_role(session, committee, actor)
+    when = local_label(meeting.start, committee)
+    if meeting.status == MeetingStatus.cancelled.value:
+        raise InvalidInput(key="meeting_cancelled", locale=locale, when=when)
+    if now < meeting.start:
+        raise InvalidInput(key="meeting_not_started", locale=locale, when=when)
+    if meeting.minutes_posted_at is not None or meeting.minutes_approved_at is not None:
+        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+    if meeting.minutes_submitted_at is not None:
+        if requires_approval(committee):
+            raise InvalidInput(key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair)
+        raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
+
+
+def check_awaiting(meeting: Meeting, committee: Committee) -> None:
     if meeting.minutes_submitted_at is None or meeting.minutes_approved_at is not None or meeting.minutes_posted_at is not None:
         raise InvalidInput(key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee))
 
@@ -693,22 +794,20 @@ def meeting_key(committee: Committee, meeting: Meeting) -> str:
 
 def _notify(
     session: Session, *, committee: Committee, meeting: Meeting, kind: str, to: str, now: datetime, **data: Any
-) -> Notification:
-    """Insert an event notification due now; its key is numbered (the 2nd approval request is ``:2``)."""
+) -> str:
+    """Queue an event notification due now through the dispatcher's outbox; returns its key.
+
+    Keys are numbered per meeting and kind (the 2nd approval request is ``…:minutes_approval:2``).
+    """
+    from bot import dispatch
+
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
-    notification = Notification(
-        key=f"{meeting_key(committee, meeting)}:{kind}:{number}",
-        kind=kind,
-        due_at=now,
-        recipient=to,
-        committee_id=committee.id,
-        meeting_id=meeting.id,
+    key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
+    dispatch.enqueue(
+        session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id,
         data={k: v for k, v in data.items() if v is not None},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(notification)
-    return notification
+    )  # fmt: skip
+    return key
 
 
 def local_label(moment: datetime, committee: Committee) -> str:

@@ -13,33 +13,36 @@ each reader sees their own zone; announcements of a meeting time also name the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
-from bot import ids
-from bot.agenda import action_review_title, agenda_sections, template_key
-from bot.health import Deadlines, meeting_deadlines, workspace_settings
-from bot.calendar import business_calendar
-from bot.render import normalize_locale, render, slack_date, slack_day, slack_escape
-from bot.timeline import requires_approval
+from bot import ids, timeline
+from bot.health import workspace_settings
+from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
+from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
+from bot.views import action_block
+from storage import meetings as meeting_store
+from storage.actions import open_actions_for_owner
 from storage.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
-    AgendaItem,
     Committee,
     CommitteeMember,
-    Decision,
+    DeliveryState,
     Meeting,
     MeetingStatus,
     Notification,
     SlackUser,
 )
+
+if TYPE_CHECKING:
+    from bot.meetings import Agenda, MinutesState
 
 Block = dict[str, Any]
 
@@ -59,18 +62,11 @@ class OutgoingMessage:
     also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
 
 
-PRE_MEETING = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
-MEETING_KINDS = PRE_MEETING + (
-    "minutes_request",
-    "minutes_reminder",
-    "minutes_overdue",
-    "minutes_approval",
-    "minutes_posted",
-    "minutes_changes_requested",
-    "meeting_moved",
-    "meeting_cancelled",
-)
-ACTION_CHASES = ("action_due_soon", "action_overdue", "action_escalation")
+PRE_MEETING = timeline.PRE_MEETING_KINDS  # expire at T
+# Sent when someone acts on a meeting (bot.meetings inserts them), not planned by the timeline.
+EVENT_KINDS = ("minutes_approval", "minutes_posted", "minutes_changes_requested", "meeting_moved", "meeting_cancelled")
+MEETING_KINDS = timeline.MEETING_KINDS + EVENT_KINDS  # about one meeting: None once it is cancelled
+ACTION_CHASES = timeline.ACTION_KINDS
 MAX_AGENDA_ACTIONS = 15  # action lines shown under the action review
 MAX_TOPICS = 20
 MAX_MINUTES_ACTIONS = 20
@@ -83,15 +79,28 @@ MAX_UNREACHABLE_ACTIONS = 10  # each takes two blocks
 def build(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
     """The message for ``notification`` as the state stands at ``now``; None when not needed any more.
 
+    For a notification already sent (the dispatcher refreshing a posted message), a state that
+    makes the message unneeded is shown instead: "Done", "Deck shared", "Minutes submitted",
+    "Meeting cancelled"… with the buttons gone (see ``settled``).
+
     Raises ValueError for a kind this module does not know (a planning bug, not a state change).
     """
     builder = BUILDERS.get(notification.kind)
     if builder is None:
         raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
-    if notification.expires_at is not None and now >= notification.expires_at:
-        return None
-    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
-    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+    message = _build(session, notification, builder, now)
+    if message is None and notification.state == DeliveryState.sent.value:
+        # Already posted, and nothing more to ask: show how it was settled (the dispatcher's refresh
+        # edits the posted message with it), or None to leave the message as it is.
+        return settled(session, notification, now=now)
+    return message
+
+
+def _build(
+    session: Session, notification: Notification, builder: Callable[[Context], OutgoingMessage | None], now: datetime
+) -> OutgoingMessage | None:
+    committee = _live_committee(session, notification, now)
+    if committee is None:
         return None
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
@@ -105,6 +114,38 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
             return None
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)
+
+
+def build_many(session: Session, notifications: Sequence[Notification], *, now: datetime) -> list[OutgoingMessage | None]:
+    """``build`` for each notification, in order, with the weekly digests of many channels rendered
+    together from a few bulk queries (a dispatcher that claims a batch on Monday 09:00 should call
+    this rather than ``build`` thousands of times)."""
+    from bot.digest import weekly_digests  # the digest module builds on this one
+
+    live: dict[int, Committee] = {}  # notification index -> its committee, for the digests still wanted
+    for index, notification in enumerate(notifications):
+        if notification.kind == "weekly_digest":
+            committee = _live_committee(session, notification, now)
+            if committee is not None:
+                live[index] = committee
+    digests = weekly_digests(session, committees=list({c.id: c for c in live.values()}.values()), now=now)
+    return [
+        (digests[live[index].id] if index in live else None)  # type: ignore[index]
+        if notification.kind == "weekly_digest"
+        else build(session, notification, now=now)
+        for index, notification in enumerate(notifications)
+    ]
+
+
+def _live_committee(session: Session, notification: Notification, now: datetime) -> Committee | None:
+    """The notification's committee, unless the notification expired or the committee is gone or
+    inactive (a delivery failure is still reported to the chair of an inactive committee)."""
+    if notification.expires_at is not None and now >= notification.expires_at:
+        return None
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None or (not committee.active and notification.kind != "delivery_failed"):
+        return None
+    return committee
 
 
 # -- What every builder needs --------------------------------------------------------------------
@@ -131,7 +172,7 @@ class Context:
         self.data: dict[str, Any] = dict(notification.data or {})
         self.tz = committee.timezone
         self.locale = reader_locale(session, notification.recipient, committee)
-        self._deadlines: Deadlines | None = None
+        self._agenda: Agenda | None = None
 
     # Wording
     def parts(self, name: str, **values: Any) -> dict[str, str]:
@@ -153,18 +194,19 @@ class Context:
         return self.label("local_time", moment=stamp, tz=self.tz)
 
     def span(self, delta: timedelta) -> str:
-        minutes = max(int(delta.total_seconds() // 60), 0)
-        days, rest = divmod(minutes, 24 * 60)
-        return self.label("span", days=days, hours=rest // 60, minutes=rest % 60)
+        return bk.span(self.locale, delta)
 
-    @property
-    def deadlines(self) -> Deadlines:
-        """Deck and minutes due times of the meeting, from its current start and end."""
-        if self._deadlines is None:
-            assert self.meeting is not None
-            calendar = business_calendar(self.committee, workspace_settings(self.session))
-            self._deadlines = meeting_deadlines(self.committee, self.meeting, calendar)
-        return self._deadlines
+    def agenda(self) -> Agenda:
+        """The meeting's agenda as it stands (``bot.meetings.agenda``), deck due time included."""
+        if self._agenda is None:
+            assert self.meeting is not None and self.meeting.id is not None
+            self._agenda = meeting_flows.agenda(self.session, meeting_id=self.meeting.id, now=self.now)
+        return self._agenda
+
+    def minutes(self) -> MinutesState:
+        """Where the meeting's minutes stand, who holds them and when they are due."""
+        assert self.meeting is not None
+        return meeting_flows.minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
 
     def message(self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None) -> OutgoingMessage:
         return OutgoingMessage(text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or [])
@@ -176,11 +218,12 @@ def is_user(recipient: str) -> bool:
 
 
 def reader_locale(session: Session, recipient: str, committee: Committee) -> str:
-    """The committee's locale in its channel; in a DM, the reader's Slack locale when it is one we speak."""
+    """The committee's locale in its channel; in a DM, the reader's Slack locale when we speak it."""
     if is_user(recipient):
         user = session.get(SlackUser, recipient)
-        if user is not None and user.locale and normalize_locale(user.locale) == user.locale.replace("_", "-").split("-")[0].lower():
-            return normalize_locale(user.locale)
+        short = (user.locale or "").replace("_", "-").split("-")[0].lower() if user else ""
+        if short in LOCALES:
+            return short
     return normalize_locale(committee.locale)
 
 
@@ -207,61 +250,45 @@ def meeting_button(ctx: Context, label_name: str, action_id: str, style: str | N
 # -- The agenda (SPEC §4) ------------------------------------------------------------------------
 
 
-def open_actions(session: Session, committee_id: int) -> list[ActionItem]:
-    """The committee's open and in-progress actions, earliest due first."""
-    statement = (
-        select(ActionItem)
-        .where(ActionItem.committee_id == committee_id, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
-        .order_by(col(ActionItem.due), col(ActionItem.id))
+def action_line(locale: str, *, public_id: str, title: str, owner: str, due: date, overdue: bool, progress: int, tz: str) -> str:
+    return bk.label(
+        locale,
+        "action_line",
+        public_id=public_id,
+        title=title,
+        owner=owner,
+        due=slack_day(due, tz),
+        overdue=overdue,
+        progress=progress,
     )
-    return list(session.exec(statement).all())
 
 
-def action_lines(locale: str, actions: list[ActionItem], *, today: date, tz: str) -> list[str]:
-    return [
-        bk.label(
-            locale,
-            "action_line",
-            public_id=a.public_id,
-            title=a.title,
-            owner=a.owner,
-            due=slack_day(a.due, tz),
-            overdue=a.due < today,
-            progress=a.progress,
-        )
-        for a in actions
-    ]
-
-
-def agenda_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str, now: datetime) -> list[Block]:
-    """The agenda: the template's sections with the action review (open and overdue actions), then the
-    topics participants proposed (title, presenter, duration)."""
-    assert committee.id is not None and meeting.id is not None
-    today = now.astimezone(ZoneInfo(committee.timezone)).date()
-    sections = agenda_sections(locale, template_key(committee))
-    review = action_review_title(locale)
-    actions = open_actions(session, committee.id)
-    overdue = sum(1 for a in actions if a.due < today)
-    count = bk.label(locale, "review_count", open=len(actions), overdue=overdue)
+def agenda_blocks(agenda: Agenda, *, locale: str) -> list[Block]:
+    """The agenda as three sections: the template's sections (the action review among them, with its
+    counts), the open and overdue actions under the review, then the topics participants proposed."""
+    review = agenda.action_review
+    count = bk.label(locale, "review_count", open=len(agenda.actions), overdue=len(agenda.overdue_actions))
     numbered = [
         f"{i}. *{slack_escape(s)}* — {count}" if s == review else f"{i}. {slack_escape(s)}"
-        for i, s in enumerate(sections, start=1)
+        for i, s in enumerate(agenda.sections, start=1)
     ]
     result = [bk.section(bk.fit_lines(numbered, locale=locale, head=f"*{bk.label(locale, 'agenda')}*"))]
 
-    lines = action_lines(locale, actions, today=today, tz=committee.timezone)
+    heading = f"*{slack_escape(review)}*"
+    lines = [
+        action_line(locale, public_id=a.id, title=a.title, owner=a.owner, due=a.due, overdue=a.overdue, progress=a.progress, tz=agenda.timezone)
+        for a in agenda.actions
+    ]
     result.append(
         bk.section(
-            bk.fit_lines(lines, locale=locale, max_items=MAX_AGENDA_ACTIONS, head=f"*{slack_escape(review)}*")
+            bk.fit_lines(lines, locale=locale, max_items=MAX_AGENDA_ACTIONS, head=heading)
             if lines
-            else f"*{slack_escape(review)}*\n{bk.label(locale, 'no_actions')}"
+            else f"{heading}\n{bk.label(locale, 'no_actions')}"
         )
     )
 
-    topics = session.exec(
-        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id).order_by(col(AgendaItem.created_at), col(AgendaItem.id))
-    ).all()
-    topic_lines = [
+    heading = f"*{bk.label(locale, 'topics')}*"
+    lines = [
         bk.label(
             locale,
             "topic_line",
@@ -270,13 +297,12 @@ def agenda_blocks(session: Session, committee: Committee, meeting: Meeting, *, l
             duration=t.duration,
             link=link(t.link, bk.label(locale, "open_link")),
         )
-        for t in topics
+        for t in agenda.topics
     ]
-    heading = f"*{bk.label(locale, 'topics')}*"
     result.append(
         bk.section(
-            bk.fit_lines(topic_lines, locale=locale, max_items=MAX_TOPICS, head=heading)
-            if topic_lines
+            bk.fit_lines(lines, locale=locale, max_items=MAX_TOPICS, head=heading)
+            if lines
             else f"{heading}\n{bk.label(locale, 'no_topics')}"
         )
     )
@@ -316,8 +342,8 @@ def save_the_date(ctx: Context) -> OutgoingMessage:
 def agenda_request(ctx: Context) -> OutgoingMessage:
     meeting = ctx.meeting
     assert meeting is not None
-    p = ctx.parts("notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.deadlines.deck_due))
-    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    p = ctx.parts("notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.agenda().deck_due))
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_add_topic", ids.BTN_ADD_TOPIC, "primary")))
     return ctx.message(p["text"], body)
 
@@ -327,8 +353,8 @@ def deck_reminder(ctx: Context) -> OutgoingMessage | None:
     assert meeting is not None
     if meeting.deck_shared_at is not None:
         return None
-    p = ctx.parts("notice_deck_reminder", when=ctx.when(meeting.start), deck_due=ctx.when(ctx.deadlines.deck_due))
-    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    p = ctx.parts("notice_deck_reminder", when=ctx.when(meeting.start), deck_due=ctx.when(ctx.agenda().deck_due))
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_deck_shared", ids.BTN_DECK_SHARED, "primary")))
     return ctx.message(p["text"], body)
 
@@ -336,7 +362,7 @@ def deck_reminder(ctx: Context) -> OutgoingMessage | None:
 def agenda_published(ctx: Context) -> OutgoingMessage:
     meeting, committee = ctx.meeting, ctx.committee
     assert meeting is not None
-    deck_due = ctx.when(ctx.deadlines.deck_due)
+    deck_due = ctx.when(ctx.agenda().deck_due)
     values = dict(
         when=ctx.when(meeting.start),
         deck_due=deck_due,
@@ -344,7 +370,7 @@ def agenda_published(ctx: Context) -> OutgoingMessage:
         deck_link=link(meeting.deck_link, ctx.label("open_link")),
     )
     p = ctx.parts("notice_agenda_published", **values)
-    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, committee, meeting, locale=ctx.locale, now=ctx.now)]
+    body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     also: list[tuple[str, OutgoingMessage]] = []
     if meeting.deck_shared_at is not None:
         body.append(bk.section(p["deck"]))
@@ -366,35 +392,23 @@ def _deck_missing_dm(ctx: Context, values: dict[str, Any]) -> OutgoingMessage:
     return OutgoingMessage(text=bk.fallback(p["chair_text"]), blocks=bk.finish(blocks, locale=locale))
 
 
-def previous_minutes(session: Session, meeting: Meeting) -> Meeting | None:
-    """The committee's last meeting before this one whose minutes were posted."""
-    statement = (
-        select(Meeting)
-        .where(
-            Meeting.committee_id == meeting.committee_id,
-            col(Meeting.start) < meeting.start,
-            col(Meeting.minutes_posted_at).is_not(None),
-        )
-        .order_by(col(Meeting.start).desc())
-    )
-    return session.exec(statement).first()
-
-
 def meeting_reminder(ctx: Context) -> OutgoingMessage:
     meeting = ctx.meeting
     assert meeting is not None
-    previous = previous_minutes(ctx.session, meeting)
+    current = ctx.agenda()
+    previous = ctx.session.get(Meeting, current.previous_meeting_id) if current.previous_meeting_id else None
+    posted = previous is not None and previous.minutes_posted_at is not None
     p = ctx.parts(
         "notice_meeting_reminder",
         when=ctx.when(meeting.start),
         left=ctx.span(meeting.start - ctx.now),
         deck_link=link(meeting.deck_link, ctx.label("open_link")),
         deck_shared=meeting.deck_shared_at is not None,
-        previous_when=ctx.when(previous.start) if previous else None,
-        previous_link=link(previous.minutes_link, ctx.label("open_link")) if previous else None,
-        previous_posted=ctx.when(previous.minutes_posted_at) if previous and previous.minutes_posted_at else None,
+        previous_when=ctx.when(previous.start) if previous is not None and posted else None,
+        previous_link=link(previous.minutes_link, ctx.label("open_link")) if previous is not None and posted else None,
+        previous_posted=ctx.when(previous.minutes_posted_at) if previous is not None and previous.minutes_posted_at else None,
     )
-    body = [bk.section(p["body"]), *agenda_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale, now=ctx.now)]
+    body = [bk.section(p["body"]), *agenda_blocks(current, locale=ctx.locale)]
     body.append(bk.context(p["deck"]))
     body.append(bk.context(p["previous"]))
     return ctx.message(p["text"], body)
@@ -403,39 +417,29 @@ def meeting_reminder(ctx: Context) -> OutgoingMessage:
 # -- After the meeting: minutes ------------------------------------------------------------------
 
 
-def _submitted(meeting: Meeting) -> bool:
-    return meeting.minutes_submitted_at is not None
-
-
-def _approval_waits(ctx: Context) -> bool:
-    meeting = ctx.meeting
-    assert meeting is not None
-    return (
-        _submitted(meeting)
-        and meeting.minutes_posted_at is None
-        and meeting.minutes_approved_at is None
-        and requires_approval(ctx.committee)
-    )
+NOT_SUBMITTED = ("not_due", "due", "late")  # minutes_state statuses before the secretary submits
 
 
 def minutes_request(ctx: Context) -> OutgoingMessage | None:
-    meeting = ctx.meeting
-    assert meeting is not None
-    if _submitted(meeting) or meeting.minutes_posted_at is not None:
+    state = ctx.minutes()
+    if state.status not in NOT_SUBMITTED:
         return None
-    p = ctx.parts("notice_minutes_request", when=ctx.when(meeting.start), minutes_due=ctx.when(ctx.deadlines.minutes_due))
+    assert ctx.meeting is not None
+    p = ctx.parts("notice_minutes_request", when=ctx.when(ctx.meeting.start), minutes_due=ctx.when(state.due))
     button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
     return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
 
 
 def minutes_reminder(ctx: Context) -> OutgoingMessage | None:
-    meeting = ctx.meeting
-    assert meeting is not None
-    due = ctx.deadlines.minutes_due
-    if _submitted(meeting) or meeting.minutes_posted_at is not None or ctx.now >= due:
+    state = ctx.minutes()
+    if state.status not in NOT_SUBMITTED or ctx.now >= state.due:
         return None  # in, or already late: minutes_overdue takes over
+    assert ctx.meeting is not None
     p = ctx.parts(
-        "notice_minutes_reminder", when=ctx.when(meeting.start), minutes_due=ctx.when(due), left=ctx.span(due - ctx.now)
+        "notice_minutes_reminder",
+        when=ctx.when(ctx.meeting.start),
+        minutes_due=ctx.when(state.due),
+        left=ctx.span(state.due - ctx.now),
     )
     button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
     return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
@@ -443,30 +447,24 @@ def minutes_reminder(ctx: Context) -> OutgoingMessage | None:
 
 def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     """How late, and who holds the minutes: the secretary until submitted, the chair while approval waits."""
-    meeting, committee = ctx.meeting, ctx.committee
+    meeting, committee, state = ctx.meeting, ctx.committee, ctx.minutes()
     assert meeting is not None
-    due = ctx.deadlines.minutes_due
-    if meeting.minutes_posted_at is not None or ctx.now < due:
-        return None
-    if not _submitted(meeting):
-        holder, role = committee.secretary, "secretary"
-    elif _approval_waits(ctx):
-        holder, role = committee.chair, "chair"
-    else:
-        return None  # submitted and approved (or no approval needed): posting is the bot's own job
+    if ctx.now < state.due or state.holder is None or state.status not in ("late", "awaiting_approval"):
+        return None  # not late yet, or posted (or about to be: the bot's own job)
+    role = "secretary" if state.status == "late" else "chair"
     p = ctx.parts(
         "notice_minutes_overdue",
         when=ctx.when(meeting.start),
-        minutes_due=ctx.when(due),
-        late=ctx.span(ctx.now - due),
-        holder=holder,
+        minutes_due=ctx.when(state.due),
+        late=ctx.span(ctx.now - state.due),
+        holder=state.holder,
         holder_role=role,
         secretary=meeting.minutes_submitted_by or committee.secretary,
         n=ctx.data.get("n", 1),
         max=ctx.data.get("max", 3),
     )
     body = [bk.section(p["body"])]
-    if ctx.notification.recipient == holder:
+    if ctx.notification.recipient == state.holder:
         if role == "secretary":
             body.append(bk.actions(meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")))
         else:
@@ -484,21 +482,26 @@ def _approval_buttons(ctx: Context) -> Block:
 
 def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
     """The minutes as readers see them: summary, decisions, action items created, attendees, link."""
-    p = bk.parts(locale, "notice_minutes", summary=meeting.minutes_text or "", attendees=meeting.minutes_attendees or [],
-                 link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "")
-    result = [bk.section(chunk) for chunk in bk.split_text(p["summary"], max_chunks=6, locale=locale)]
-    decisions = session.exec(
-        select(Decision).where(Decision.meeting_id == meeting.id).order_by(col(Decision.recorded_at), col(Decision.id))
-    ).all()
+    p = bk.parts(
+        locale,
+        "notice_minutes",
+        summary=meeting.minutes_text or "",
+        attendees=meeting.minutes_attendees or [],
+        link=link(meeting.minutes_link, bk.label(locale, "open_link")) or "",
+    )
+    result = [bk.section(chunk) for chunk in bk.split_text(p["summary"], max_chunks=6)]
+    assert meeting.id is not None
+    decisions = meeting_store.decisions(session, meeting_id=meeting.id)
     lines = [bk.label(locale, "decision_line", text=d.text) for d in decisions]
     result.append(
         bk.section(bk.fit_lines(lines, locale=locale, head=p["decisions"]) if lines else f"{p['decisions']}\n{p['no_decisions']}")
     )
-    actions = session.exec(
-        select(ActionItem).where(ActionItem.meeting_id == meeting.id).order_by(col(ActionItem.id))
-    ).all()
+    # Overdue as seen when the meeting ended: fresh actions are never shown late in their own minutes.
     today = meeting.end.astimezone(ZoneInfo(committee.timezone)).date()
-    lines = action_lines(locale, list(actions), today=today, tz=committee.timezone)
+    lines = [
+        action_line(locale, public_id=a.public_id, title=a.title, owner=a.owner, due=a.due, overdue=a.due < today, progress=a.progress, tz=committee.timezone)
+        for a in meeting_store.meeting_actions(session, meeting_id=meeting.id)
+    ]
     result.append(
         bk.section(
             bk.fit_lines(lines, locale=locale, head=p["actions"], max_items=MAX_MINUTES_ACTIONS)
@@ -515,12 +518,12 @@ def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, 
 def minutes_approval(ctx: Context) -> OutgoingMessage | None:
     meeting = ctx.meeting
     assert meeting is not None
-    if not _approval_waits(ctx):
+    if ctx.minutes().status != "awaiting_approval":
         return None
     p = ctx.parts(
         "notice_minutes_approval",
         when=ctx.when(meeting.start),
-        submitter=meeting.minutes_submitted_by or ctx.committee.secretary,
+        submitter=meeting.minutes_submitted_by or ctx.data.get("submitted_by") or ctx.committee.secretary,
     )
     body = [bk.section(p["body"]), bk.divider(), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
     body += [bk.divider(), _approval_buttons(ctx)]
@@ -534,7 +537,7 @@ def minutes_posted(ctx: Context) -> OutgoingMessage | None:
     """
     meeting = ctx.meeting
     assert meeting is not None
-    if not _submitted(meeting) or _approval_waits(ctx):
+    if ctx.minutes().status not in ("submitted", "posted"):
         return None
     p = ctx.parts("notice_minutes_posted", when=ctx.when(meeting.start))
     body = [bk.section(p["body"]), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
@@ -543,16 +546,16 @@ def minutes_posted(ctx: Context) -> OutgoingMessage | None:
 
 def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
     """To the secretary: the chair's comment and a button to submit again. ``data``: ``by``, ``comment``."""
-    meeting = ctx.meeting
+    meeting, state = ctx.meeting, ctx.minutes()
     assert meeting is not None
-    if meeting.minutes_approved_at is not None or meeting.minutes_posted_at is not None:
-        return None
+    if state.status not in NOT_SUBMITTED:
+        return None  # submitted again (or posted) since
     p = ctx.parts(
         "notice_minutes_changes_requested",
         when=ctx.when(meeting.start),
         by=ctx.data.get("by") or ctx.committee.chair,
         comment=ctx.data.get("comment") or "",
-        minutes_due=ctx.when(ctx.deadlines.minutes_due),
+        minutes_due=ctx.when(state.due),
     )
     button = meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")
     return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(button)])
@@ -561,11 +564,14 @@ def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
 # -- Moves and cancellations ---------------------------------------------------------------------
 
 
-def meeting_moved(ctx: Context) -> OutgoingMessage:
-    """``data``: ``old_start`` (ISO), the start before the move, when known."""
+def meeting_moved(ctx: Context) -> OutgoingMessage | None:
+    """``data``: ``old_start`` and ``start`` (ISO), before and after the move, when known."""
     meeting = ctx.meeting
     assert meeting is not None
-    old = _iso(ctx.data.get("old_start"))
+    moved_to = _iso(ctx.data.get("start"))
+    if moved_to is not None and moved_to != meeting.start:
+        return None  # moved again since: the later notice tells where it is now
+    old = _iso(ctx.data.get("old_start") or ctx.data.get("previous_start"))
     p = ctx.parts(
         "notice_meeting_moved",
         when=ctx.when(meeting.start),
@@ -638,11 +644,7 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
         chases=ctx.data.get("chase"),
     )
     reader_tz = user_tz(ctx.session, ctx.notification.recipient, ctx.tz)
-    body = [
-        bk.section(p["body"]),
-        bk.action_section(action, locale=ctx.locale, tz=reader_tz),
-        bk.action_buttons(action, locale=ctx.locale),
-    ]
+    body = [bk.section(p["body"]), *[block.to_dict() for block in action_block(action, locale=ctx.locale, tz=reader_tz)]]
     return ctx.message(p["text"], body)
 
 
@@ -656,14 +658,15 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
     if not owner_id:
         return None
     owner = ctx.session.get(SlackUser, owner_id)
-    today = ctx.now.astimezone(ZoneInfo(ctx.tz)).date()
+    # Away "until DATE" is the owner's own date, as the dispatcher reads it.
+    today = ctx.now.astimezone(ZoneInfo(owner.tz if owner is not None and owner.tz else ctx.tz)).date()
     if not unreachable(owner, today):
         return None  # back, or reactivated: the chases resume on their own
     assert owner is not None
     if ctx.action is not None:
         actions = [ctx.action] if ctx.action.status in OPEN_ACTION_STATUSES and ctx.action.owner == owner_id else []
     else:
-        actions = [a for a in open_actions(ctx.session, ctx.committee.id) if a.owner == owner_id]  # type: ignore[arg-type]
+        actions = open_actions_for_owner(ctx.session, owner_id, committee_id=ctx.committee.id)
     if not actions:
         return None
     p = ctx.parts(
@@ -676,8 +679,9 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
     body = [bk.section(p["body"])]
     reader_tz = user_tz(ctx.session, ctx.notification.recipient, ctx.tz)
     for action in actions[:MAX_UNREACHABLE_ACTIONS]:
-        body.append(bk.action_section(action, locale=ctx.locale, tz=reader_tz))
-        body.append(bk.actions(bk.reassign_button(action, locale=ctx.locale)))
+        item, *_buttons = action_block(action, locale=ctx.locale, tz=reader_tz)
+        body.append(item.to_dict())
+        body.append(bk.actions(bk.reassign_button(action, locale=ctx.locale), block_id=f"reassign_{action.id}"))
     if len(actions) > MAX_UNREACHABLE_ACTIONS:
         body.append(bk.context(f"_{bk.more(ctx.locale, len(actions) - MAX_UNREACHABLE_ACTIONS)}_"))
     return ctx.message(p["text"], body)
@@ -701,21 +705,77 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     kind = str(ctx.data.get("kind") or "other")
     to = str(ctx.data.get("to") or "")
     error = str(ctx.data.get("error") or "unknown_error")
-    what_block = f"kind_{kind}"
-    labels = bk.parts(ctx.locale, "notice_labels", n=0, **_LABEL_DEFAULTS)
-    what = labels.get(what_block) or labels["kind_other"]
-    where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else labels["none"]
-    reason_parts = ctx.parts("notice_delivery_failed", what=what, where=where, reason="", error=error)
-    reason = reason_parts[_REASONS.get(error.split(":")[0].strip(), "reason_other")]
+    what_label = f"kind_{kind}" if bk.has_piece(ctx.locale, "notice_labels", f"kind_{kind}") else "kind_other"
+    what = ctx.label(what_label)
+    where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else ctx.label("none")
+    # Slack error codes may come with detail ("not_in_channel: ..."): the code decides the advice.
+    reason_block = _REASONS.get(error.split(":")[0].strip(), "reason_other")
+    reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
 
 
-# notice_labels.j2 blocks rendered all at once need every variable some block uses.
-_LABEL_DEFAULTS: dict[str, Any] = dict(
-    open=0, overdue=False, title="", presenter=None, duration=None, link=None, public_id="", owner="", due="",
-    progress=0, text="", days=0, hours=0, minutes=0, moment="", tz="",
-)
+# -- Posted messages that have nothing more to ask -----------------------------------------------
+
+
+def settled(session: Session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
+    """What a posted reminder shows once its subject is settled, without its buttons; None when
+    there is nothing new to show."""
+    committee = session.get(Committee, notification.committee_id) if notification.committee_id else None
+    if committee is None:
+        return None
+    locale = reader_locale(session, notification.recipient, committee)
+
+    def piece(block: str, **values: Any) -> str:
+        return bk.piece(locale, "notice_settled", block, name=committee.name, channel=committee.channel, **values)
+
+    def when(moment: datetime) -> str:
+        return slack_date(moment, fallback_tz=committee.timezone)
+
+    kind, data = notification.kind, notification.data or {}
+    if kind in ACTION_CHASES:
+        action = session.get(ActionItem, notification.action_id) if notification.action_id else None
+        if action is None:
+            return None
+        tz = user_tz(session, action.owner, committee.timezone)
+        today = now.astimezone(ZoneInfo(tz)).date()
+        if action.status not in OPEN_ACTION_STATUSES:
+            line = piece("action_done" if action.status == "done" else "action_cancelled")
+        elif data.get("due", action.due.isoformat()) != action.due.isoformat():
+            line = piece("action_redated", day=slack_day(action.due, tz))
+        elif action.snoozed_until is not None and action.snoozed_until > today:
+            line = piece("action_snoozed", day=slack_day(action.snoozed_until, tz))
+        elif kind != "action_escalation" and notification.recipient != action.owner:
+            line = piece("action_reassigned", owner=action.owner)
+        else:
+            return None
+        reader = user_tz(session, notification.recipient, committee.timezone)
+        blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
+        return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
+
+    meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
+    if kind not in MEETING_KINDS or meeting is None:
+        return None
+    line = None
+    if meeting.status == MeetingStatus.cancelled.value:
+        line = piece("cancelled") if kind != "meeting_cancelled" else None
+    elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
+        line = piece("deck_shared", at=when(meeting.deck_shared_at), link=link(meeting.deck_link, bk.label(locale, "open_link")))
+    elif kind in ("minutes_request", "minutes_reminder", "minutes_overdue", "minutes_changes_requested"):
+        if meeting.minutes_posted_at is not None:
+            line = piece("minutes_posted", at=when(meeting.minutes_posted_at))
+        elif meeting.minutes_submitted_at is not None:
+            line = piece("minutes_submitted", at=when(meeting.minutes_submitted_at), by=meeting.minutes_submitted_by)
+    elif kind == "minutes_approval":
+        approved = meeting.minutes_approved_at or meeting.minutes_posted_at
+        if approved is not None:
+            line = piece("minutes_approved", at=when(approved))
+        elif meeting.minutes_submitted_at is None:
+            line = piece("minutes_sent_back", by=data.get("submitted_by") or committee.secretary)
+    if line is None:
+        return None
+    text = f"{piece('meeting', when=when(meeting.start))}\n{line}"
+    return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(text)])
 
 
 # -- Weekly digest (SPEC §6) ---------------------------------------------------------------------

@@ -79,8 +79,16 @@ class PendingCommand:
     channel: str | None = None
 
 
-Payload = ActionRef | SnoozeRef | ActionModal | ActionChange | PickCommittee | PendingCommand
-P = TypeVar("P", ActionRef, SnoozeRef, ActionModal, ActionChange, PickCommittee, PendingCommand)
+@dataclass(frozen=True)
+class MeetingRef:
+    """A button on one meeting: Add a topic, Mark deck shared, Submit minutes, Approve, Request changes."""
+
+    tag: ClassVar[str] = "mt"
+    meeting_id: int
+
+
+Payload = ActionRef | SnoozeRef | ActionModal | ActionChange | PickCommittee | PendingCommand | MeetingRef
+P = TypeVar("P", ActionRef, SnoozeRef, ActionModal, ActionChange, PickCommittee, PendingCommand, MeetingRef)
 
 
 def dump(payload: Payload, *, limit: int = MAX_BUTTON_VALUE) -> str:

@@ -25,6 +25,7 @@ from storage.models import (
     ActionItem,
     Committee,
     Meeting,
+    MeetingStatus,
     SlackUser,
     WorkspaceSettings,
 )
@@ -35,9 +36,6 @@ UTC = timezone.utc
 # business days later). Occurrences are read over the window widened by these margins.
 MEETING_LOOKAHEAD = timedelta(days=120)
 MEETING_LOOKBEHIND = timedelta(days=45)
-# Pre-meeting kinds whose instant marks a deadline shown in calendars.
-DECK_DUE_KIND = "agenda_published"
-MINUTES_DUE_KIND = "minutes_overdue"
 
 __all__ = [
     "CommitteeCalendar",
@@ -96,15 +94,22 @@ def _stored_meetings(
 
 
 def meeting_deadlines(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> Deadlines:
-    """The deck due (when the agenda is published) and minutes due (first overdue chase) of a meeting.
+    """The deck due and minutes due of a meeting (SPEC §4), with the committee's timeline overrides.
 
-    Read from the meeting's own timeline so that per-committee overrides apply; a cancelled meeting
-    plans nothing and so has no deadlines.
+    Deck due: n business days before T at T's time of day; minutes due: n business days after E at
+    E's time of day. A cancelled meeting has no deadlines.
     """
-    planned = timeline_mod.plan_meeting(committee, occurrence, calendar)
-    deck = [item.at for item in planned if item.kind == DECK_DUE_KIND]
-    minutes = [item.at for item in planned if item.kind == MINUTES_DUE_KIND]
-    return Deadlines(deck_due=min(deck, default=None), minutes_due=min(minutes, default=None))
+    if occurrence.status == MeetingStatus.cancelled.value:
+        return Deadlines(deck_due=None, minutes_due=None)
+    rules = timeline_mod.rules_for(committee)
+    zone = ZoneInfo(committee.timezone)
+    start, end = occurrence.start.astimezone(zone), occurrence.end.astimezone(zone)
+    deck_day = calendar.add(start.date(), -rules.deck_due_business_days)
+    minutes_day = calendar.add(end.date(), rules.minutes_due_business_days)
+    return Deadlines(
+        deck_due=datetime.combine(deck_day, start.time(), zone).astimezone(UTC),
+        minutes_due=datetime.combine(minutes_day, end.time(), zone).astimezone(UTC),
+    )
 
 
 def calendar_window(
@@ -190,6 +195,7 @@ def plan_window(
     planned: list[Planned] = []
 
     wide_start, wide_end = start - MEETING_LOOKBEHIND, end + MEETING_LOOKAHEAD
+    # Stored rows over a wider range still: a meeting moved by weeks keeps its series slot.
     stored = _stored_meetings(session, committees, wide_start - MEETING_LOOKAHEAD, wide_end + MEETING_LOOKAHEAD)
     calendars: dict[int, BusinessCalendar] = {}
     for committee in committees:
@@ -231,8 +237,11 @@ def _plan_actions(
         for user in session.exec(select(SlackUser).where(col(SlackUser.user_id).in_(owners))).all()
         if user.tz
     }
-    # Actions of inactive committees (absent from ``by_id``) use the workspace's calendar and no chair.
-    inactive_ids = {action.committee_id for action in actions if action.committee_id and action.committee_id not in by_id}
+    # Actions of inactive committees (absent from ``by_id``) keep their committee's calendar and zone,
+    # but there is no chair to escalate to.
+    inactive_ids = {
+        action.committee_id for action in actions if action.committee_id and action.committee_id not in by_id
+    }
     others = {
         committee.id: committee
         for committee in (
@@ -243,7 +252,9 @@ def _plan_actions(
     planned: list[Planned] = []
     for action in actions:
         committee = by_id.get(action.committee_id) or others.get(action.committee_id)
-        business = calendars.get(action.committee_id or 0, workspace_calendar)
+        business = calendars.get(action.committee_id or 0) or (
+            calendar_mod.business_calendar(committee, workspace) if committee else workspace_calendar
+        )
         owner_tz = zones.get(action.owner) or (committee.timezone if committee else workspace.timezone)
         last_day = until or (end - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
         chair = committee.chair if committee and committee.active else None
@@ -264,9 +275,7 @@ def _with_committee(items: Iterable[Planned], committee: Committee | None) -> li
     return out
 
 
-def plan_days(
-    session: Session, *, first: date, last: date, committee_key: str | None = None
-) -> list[Planned]:
+def plan_days(session: Session, *, first: date, last: date, committee_key: str | None = None) -> list[Planned]:
     """``plan_window`` over whole days ``first``..``last``, each notification in its committee's zone
     (committee-less action chases in the workspace's)."""
     committees = _committees(session, committee_key)
@@ -275,7 +284,9 @@ def plan_days(
     windows = {tz: day_window(first, last, tz) for tz in {workspace.timezone, *(c.timezone for c in committees)}}
     low = min(window[0] for window in windows.values())
     high = max(window[1] for window in windows.values())
-    planned = plan_window(session, start=low, end=high, committee_key=committee_key, until_actions=last + timedelta(days=1))
+    planned = plan_window(
+        session, start=low, end=high, committee_key=committee_key, until_actions=last + timedelta(days=1)
+    )
     kept = []
     for item in planned:
         tz = zones.get(item.committee_key or "", workspace.timezone)

@@ -61,7 +61,10 @@ def without_retries(client: WebClient) -> WebClient:
 
     The SDK's connection-error retry re-sends a request whose answer was lost, which for
     chat.postMessage can post twice; the dispatcher retries itself, after a metadata look-up.
+    A client that has none already (the demo's offline client) is returned as it is.
     """
+    if not client.retry_handlers:
+        return client
     return WebClient(
         token=client.token,
         base_url=client.base_url,

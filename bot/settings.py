@@ -18,6 +18,8 @@ class Settings:
     app_token: str | None
     slack_api_url: str
     port: int
+    # The server's public base URL (PUBLIC_URL, optional): /committee calendar links the .ics feed under it.
+    public_url: str | None = None
 
 
 def from_env(environ: dict[str, str] | None = None) -> Settings:
@@ -33,4 +35,5 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         app_token=env.get("SLACK_APP_TOKEN"),
         slack_api_url=api_url,
         port=int(env.get("PORT") or 3000),
+        public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
     )

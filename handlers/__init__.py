@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, shortcuts, views
+from handlers import actions, commands, committee, errors, events, meeting_actions, meeting_views, shortcuts, views
 
-# The /committee command and its modals (handlers/committee.py, by the meetings flows) join this
-# tuple next to ``commands``.
-SURFACES = (commands, actions, views, shortcuts, events, errors)
+SURFACES = (commands, committee, actions, meeting_actions, views, meeting_views, shortcuts, events, errors)
 
 
 def register_listeners(app: App) -> None:

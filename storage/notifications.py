@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from storage.models import DeliveryState, Notification, PlanMark
+from storage.models import DeliveryState, Meeting, Notification, PlanMark
 
 PENDING = DeliveryState.pending.value
 SENT = DeliveryState.sent.value
@@ -26,6 +26,7 @@ FAILED = DeliveryState.failed.value
 
 N = Notification.__table__  # type: ignore[attr-defined]
 MARK = PlanMark.__table__  # type: ignore[attr-defined]
+MEETING = Meeting.__table__  # type: ignore[attr-defined]
 
 Executor = Session | Connection
 
@@ -181,13 +182,36 @@ def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
-    inserted = 0
-    for start in range(0, len(rows), CHUNK):
-        statement = (
-            insert(N).values(list(rows[start:start + CHUNK])).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
+    # One statement compiled once and executed over all the rows (executemany): far cheaper than
+    # one huge multi-row VALUES. PostgreSQL's driver does not report the count of an executemany;
+    # the callers pass only keys they did not find, so all of them is the count but for a race.
+    statement = insert(N).on_conflict_do_nothing(index_elements=["key"])
+    result = executor.execute(statement, list(rows))
+    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+
+
+def insert_meetings(executor: Executor, rows: Sequence[dict[str, Any]]) -> None:
+    """Create meeting rows in bulk, keeping any that exists (unique committee_id + series_start).
+
+    The bulk counterpart of ``storage.committees.get_or_create_meeting`` (same columns), for a
+    planner that materialises hundreds of occurrences at once.
+    """
+    if rows:
+        insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+        statement = insert(MEETING).on_conflict_do_nothing(index_elements=["committee_id", "series_start"])
+        executor.execute(statement, list(rows))
+
+
+def meeting_ids(executor: Executor, *, committee_id: int, series_starts: Sequence[datetime]) -> dict[datetime, int]:
+    """Ids of a committee's stored meetings, by series instant (aware UTC)."""
+    found: dict[datetime, int] = {}
+    for start in range(0, len(series_starts), CHUNK):
+        rows = executor.execute(
+            sa.select(MEETING.c.id, MEETING.c.series_start)
+            .where(MEETING.c.committee_id == committee_id, MEETING.c.series_start.in_(list(series_starts[start:start + CHUNK])))
         )
-        inserted += len(executor.execute(statement).all())
-    return inserted
+        found.update({row.series_start: row.id for row in rows})
+    return found
 
 
 def reschedule(executor: Executor, *, id: int, due_at: datetime, expires_at: datetime | None, recipient: str, now: datetime) -> bool:

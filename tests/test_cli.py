@@ -105,7 +105,9 @@ def test_config_export_imports_back_unchanged(run, engine, spec_file: Path, tmp_
     assert run("config", "export").stdout == exported.stdout
 
 
-def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(run, engine, spec_file: Path, tmp_path: Path) -> None:
+def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(
+    run, engine, spec_file: Path, tmp_path: Path
+) -> None:
     assert run("config", "import", str(spec_file)).exit_code == 0
     before = snapshot(engine)
     path = tmp_path / "committees.yaml"
@@ -135,13 +137,22 @@ def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(run, engine
         (["plan", "--from", "01/01/2027", "--to", "2027-03-01"], '"01/01/2027" is not a date (write YYYY-MM-DD'),
         (["plan", "--from", "2027-03-01", "--to", "2027-01-01"], "--to 2027-01-01 is before --from 2027-03-01"),
         (["plan", "--from", "2027-01-01"], "Missing option '--to'"),
-        (["calendar", "--from", "2027-01-01", "--to", "2027-01-31", "--committee", "quality"],
-         'unknown committee "quality" (known: production)'),
-        (["plan", "--from", "2027-01-01", "--to", "2027-01-31", "--committee", "quality"],
-         'unknown committee "quality" (known: production)'),
-        (["calendar", "--from", "2027-01-01", "--to", "2027-01-31", "--format", "csv"], "'csv' is not one of 'text', 'json', 'ics'"),
-        (["actions", "list", "--status", "closed"],
-         "'closed' is not one of 'open', 'in_progress', 'done', 'cancelled'"),
+        (
+            ["calendar", "--from", "2027-01-01", "--to", "2027-01-31", "--committee", "quality"],
+            'unknown committee "quality" (known: production)',
+        ),
+        (
+            ["plan", "--from", "2027-01-01", "--to", "2027-01-31", "--committee", "quality"],
+            'unknown committee "quality" (known: production)',
+        ),
+        (
+            ["calendar", "--from", "2027-01-01", "--to", "2027-01-31", "--format", "csv"],
+            "'csv' is not one of 'text', 'json', 'ics'",
+        ),
+        (
+            ["actions", "list", "--status", "closed"],
+            "'closed' is not one of 'open', 'in_progress', 'done', 'cancelled'",
+        ),
         (["no-such-command"], "No such command 'no-such-command'"),
     ],
 )
@@ -159,7 +170,9 @@ def test_preset_is_imported_by_name(run) -> None:
     result = run("config", "import", "--preset", "contact-centre")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("contact-centre-fr.yaml: committees 4 created (production, qualite, pilotage, strategique)")
+    assert result.stdout.startswith(
+        "contact-centre-fr.yaml: committees 4 created (production, qualite, pilotage, strategique)"
+    )
 
 
 def test_dry_run_writes_nothing(run, engine, spec_file: Path) -> None:
@@ -190,8 +203,12 @@ def test_calendar_json_lists_the_52_tuesdays_of_2027(run, spec_file: Path) -> No
         "end": "2027-01-05T11:00:00+01:00",
         "status": "scheduled",
     }
-    assert {"committee": "production", "start": "2027-03-30T10:00:00+02:00", "end": "2027-03-30T11:00:00+02:00",
-            "status": "scheduled"}.items() <= next(m for m in meetings if m["start"].startswith("2027-03-30")).items()
+    assert {
+        "committee": "production",
+        "start": "2027-03-30T10:00:00+02:00",
+        "end": "2027-03-30T11:00:00+02:00",
+        "status": "scheduled",
+    }.items() <= next(m for m in meetings if m["start"].startswith("2027-03-30")).items()
 
 
 def test_calendar_window_includes_both_days(run, spec_file: Path) -> None:
@@ -207,8 +224,16 @@ def test_calendar_window_includes_both_days(run, spec_file: Path) -> None:
 def test_plan_json_holds_every_timeline_kind_of_a_weekly_committee(run, spec_file: Path, engine) -> None:
     run("config", "import", str(spec_file))
     with session_scope(engine) as session:
-        session.add(ActionItem(title="Plan de renfort", owner="U0A", creator="U0CHAIR", committee_id=1,
-                               due=date(2027, 3, 19), created_at=NOW))
+        session.add(
+            ActionItem(
+                title="Plan de renfort",
+                owner="U0A",
+                creator="U0CHAIR",
+                committee_id=1,
+                due=date(2027, 3, 19),
+                created_at=NOW,
+            )
+        )
 
     result = run("plan", "--from", "2027-01-01", "--to", "2027-12-31", "--format", "json")
 
@@ -224,11 +249,18 @@ def test_plan_json_holds_every_timeline_kind_of_a_weekly_committee(run, spec_fil
         "committee": "production",
         "meeting": "2027-03-30T10:00:00+02:00",
         "to": "C0PROD",
-    }.items() <= next(i for i in planned if i["kind"] == "meeting_reminder" and i["at"].startswith("2027-03-30")).items()
+    }.items() <= next(
+        i for i in planned if i["kind"] == "meeting_reminder" and i["at"].startswith("2027-03-30")
+    ).items()
     digest = next(i for i in planned if i["kind"] == "weekly_digest")
     assert digest["meeting"] is None and digest["to"] == "C0PROD"
     chase = next(i for i in planned if i["kind"] == "action_due_soon")
-    assert (chase["at"], chase["to"], chase["meeting"], chase["action"]) == ("2027-03-18T09:00:00+01:00", "U0A", None, "A1")
+    assert (chase["at"], chase["to"], chase["meeting"], chase["action"]) == (
+        "2027-03-18T09:00:00+01:00",
+        "U0A",
+        None,
+        "A1",
+    )
     instants = [datetime.fromisoformat(i["at"]) for i in planned]
     assert instants == sorted(instants)
 
@@ -239,7 +271,10 @@ def test_plan_text_lists_one_line_per_notification(run, spec_file: Path) -> None
     result = run("plan", "--from", "2027-03-31", "--to", "2027-03-31", "--committee", "production")
 
     assert result.exit_code == 0
-    assert "2027-03-31 Wed 11:00 +0200  minutes_reminder   production     → U0SEC  meeting 2027-03-30 10:00" in result.stdout
+    assert (
+        "2027-03-31 Wed 11:00 +0200  minutes_reminder   production     → U0SEC  meeting 2027-03-30 10:00"
+        in result.stdout
+    )
 
 
 def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine) -> None:
@@ -273,10 +308,22 @@ def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine)
 def test_actions_list_json_shape(run, spec_file: Path, engine) -> None:
     run("config", "import", str(spec_file))
     with session_scope(engine) as session:
-        session.add(ActionItem(title="Plan de renfort", owner="U0A", creator="U0CHAIR", committee_id=1,
-                               due=date(2027, 3, 19), priority="high", created_at=NOW))
-        session.add(ActionItem(title="Sans comité", owner="U0B", creator="U0B", due=date(2027, 3, 12),
-                               status="done", created_at=NOW))
+        session.add(
+            ActionItem(
+                title="Plan de renfort",
+                owner="U0A",
+                creator="U0CHAIR",
+                committee_id=1,
+                due=date(2027, 3, 19),
+                priority="high",
+                created_at=NOW,
+            )
+        )
+        session.add(
+            ActionItem(
+                title="Sans comité", owner="U0B", creator="U0B", due=date(2027, 3, 12), status="done", created_at=NOW
+            )
+        )
 
     everything = json.loads(run("actions", "list", "--format", "json").stdout)
     open_only = json.loads(run("actions", "list", "--status", "open", "--format", "json").stdout)

@@ -102,8 +102,9 @@ def test_export_imports_back_without_changing_anything(engine) -> None:
         engine,
         SPEC_EXAMPLE.replace("holidays: FR\n", "holidays: FR\nworkdays: [mon, tue, wed, thu, fri]\nadmins: [U0ADMIN]\n")
         + SECOND_COMMITTEE
-        + "    timezone: America/Montreal\n    locale: en\n    holidays: CA\n    requires_approval: true\n"
-        + "    agenda_template: pilotage\n    active: false\n",
+        + "    timezone: America/Montreal\n    locale: en\n    holidays: NO\n    requires_approval: true\n"
+        + "    agenda_template: pilotage\n    active: false\n"
+        + "    timeline: {off: [meeting_reminder], deck_due: {business_days: 3}, digest: {time: '08:30'}}\n",
     )
     before = snapshot(engine)
     with session_scope(engine) as session:
@@ -301,7 +302,7 @@ BAD_INPUT = [
     pytest.param(
         SPEC_EXAMPLE + "    timeline: soon\n",
         'committees.yaml: committee "production": timeline must be a mapping of overrides '
-        "(e.g. timeline: {agenda_request: 4})",
+        "(e.g. timeline: {agenda_request: {business_days: 4}})",
         id="timeline-not-a-mapping",
     ),
     pytest.param(
@@ -327,13 +328,15 @@ def test_bad_input_is_refused_with_one_line_saying_what_and_what_is_allowed(text
 
 
 DELEGATED_CHECKS = [
-        pytest.param(
-            SPEC_EXAMPLE.replace("cadence: weekly", "cadence: 'FREQ=WEEKLY;UNTIL=20260101T000000'"),
-            'cadence "FREQ=WEEKLY;UNTIL=20260101T000000"',
-            id="rrule-that-never-occurs",
-        ),
-        pytest.param(SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"),
-        pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
+    pytest.param(
+        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: 'FREQ=WEEKLY;UNTIL=20260101T000000'"),
+        'cadence "FREQ=WEEKLY;UNTIL=20260101T000000"',
+        id="rrule-that-never-occurs",
+    ),
+    pytest.param(
+        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"
+    ),
+    pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
 ]
 
 
@@ -344,6 +347,17 @@ def test_checks_delegated_to_the_timeline_name_the_committee(text: str, what: st
 
     assert str(caught.value).startswith(f'committees.yaml: committee "production": {what}')
     assert "\n" not in str(caught.value)
+
+
+def test_yes_no_on_off_stay_text() -> None:
+    doc = parse_config(
+        SPEC_EXAMPLE.replace("holidays: FR", "holidays: NO")
+        + "    timeline: {off: [meeting_reminder]}\n    requires_approval: false\n"
+    )
+
+    assert doc.workspace.holidays == "NO"
+    assert doc.committees[0].timeline == {"off": ["meeting_reminder"]}
+    assert doc.committees[0].requires_approval is False
 
 
 def test_spec_example_ids_are_accepted() -> None:
@@ -370,7 +384,9 @@ def test_an_import_refused_by_the_database_changes_nothing(engine) -> None:
     # Valid on its own, but its channel belongs to production, which this file does not declare.
     clash = "timezone: Europe/Lisbon\ncommittees:\n" + SECOND_COMMITTEE.replace("C0QUAL", "C0PROD")
 
-    with pytest.raises(ConfigError, match='committee "qualite": channel C0PROD is already the channel of committee "production"'):
+    with pytest.raises(
+        ConfigError, match='committee "qualite": channel C0PROD is already the channel of committee "production"'
+    ):
         import_text(engine, clash, now=LATER)
 
     assert snapshot(engine) == before
@@ -379,7 +395,9 @@ def test_an_import_refused_by_the_database_changes_nothing(engine) -> None:
 # --- presets and agenda templates --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "locale"), [("contact-centre", "fr"), ("contact-centre-fr", "fr"), ("contact-centre-en", "en")])
+@pytest.mark.parametrize(
+    ("name", "locale"), [("contact-centre", "fr"), ("contact-centre-fr", "fr"), ("contact-centre-en", "en")]
+)
 def test_contact_centre_preset_declares_the_four_committees(name: str, locale: str) -> None:
     doc = load_config(preset_path(name))
 

@@ -26,9 +26,19 @@ def paris(*args: int) -> datetime:
 
 def production() -> Committee:
     return Committee(
-        key="production", name="Comité de production", kind="production", channel="C0PROD", cadence="weekly",
-        first=datetime(2027, 1, 5, 10), duration=60, timezone="Europe/Paris", locale="fr", chair="U0CHAIR",
-        secretary="U0SEC", deck_owner="U0DECK", feed_token="token",
+        key="production",
+        name="Comité de production",
+        kind="production",
+        channel="C0PROD",
+        cadence="weekly",
+        first=datetime(2027, 1, 5, 10),
+        duration=60,
+        timezone="Europe/Paris",
+        locale="fr",
+        chair="U0CHAIR",
+        secretary="U0SEC",
+        deck_owner="U0DECK",
+        feed_token="token",
     )
 
 
@@ -124,7 +134,13 @@ def test_feed_serves_the_committee_of_the_token_with_its_deadlines(engine) -> No
     import_text(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
         committee = get_committee(session, key="production")
-        slot = Occurrence("production", paris(2027, 3, 30, 10).astimezone(UTC), paris(2027, 3, 30, 10), paris(2027, 3, 30, 11), "scheduled")
+        slot = Occurrence(
+            "production",
+            paris(2027, 3, 30, 10).astimezone(UTC),
+            paris(2027, 3, 30, 10),
+            paris(2027, 3, 30, 11),
+            "scheduled",
+        )
         get_or_create_meeting(session, committee=committee, occurrence=slot, now=NOW).status = "cancelled"
         token = session.exec(select(Committee.feed_token)).one()
 

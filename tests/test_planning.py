@@ -56,10 +56,17 @@ def year_2027(session, committee_key: str | None = None):
     return plan_window(session, start=start, end=end, committee_key=committee_key)
 
 
-def add_action(session, *, owner: str = "U0A", due: date = date(2027, 3, 19), status: str = "open", committee_id=1) -> ActionItem:
+def add_action(
+    session, *, owner: str = "U0A", due: date = date(2027, 3, 19), status: str = "open", committee_id=1
+) -> ActionItem:
     action = ActionItem(
-        title="Relancer le prestataire", owner=owner, creator="U0CHAIR", committee_id=committee_id,
-        due=due, status=status, created_at=NOW,
+        title="Relancer le prestataire",
+        owner=owner,
+        creator="U0CHAIR",
+        committee_id=committee_id,
+        due=due,
+        status=status,
+        created_at=NOW,
     )
     session.add(action)
     session.flush()
@@ -97,7 +104,9 @@ def test_meetings_are_found_by_series_slot_or_by_start(engine) -> None:
     with session_scope(engine) as session:
         committee = get_committee(session, key="production")
         # Moved from 2027-03-23 to 2027-04-06: found from either week.
-        moved = get_or_create_meeting(session, committee=committee, occurrence=occurrence(paris(2027, 3, 23, 10)), now=NOW)
+        moved = get_or_create_meeting(
+            session, committee=committee, occurrence=occurrence(paris(2027, 3, 23, 10)), now=NOW
+        )
         moved.start, moved.end, moved.status = paris(2027, 4, 6, 14), paris(2027, 4, 6, 15), "moved"
         get_or_create_meeting(session, committee=committee, occurrence=occurrence(paris(2027, 5, 4, 10)), now=NOW)
 
@@ -229,9 +238,13 @@ def test_cancelled_meeting_sends_nothing_and_moved_meeting_replans(engine) -> No
     import_text(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
         committee = get_committee(session, key="production")
-        cancelled = get_or_create_meeting(session, committee=committee, occurrence=occurrence(paris(2027, 3, 23, 10)), now=NOW)
+        cancelled = get_or_create_meeting(
+            session, committee=committee, occurrence=occurrence(paris(2027, 3, 23, 10)), now=NOW
+        )
         cancelled.status = "cancelled"
-        moved = get_or_create_meeting(session, committee=committee, occurrence=occurrence(paris(2027, 3, 30, 10)), now=NOW)
+        moved = get_or_create_meeting(
+            session, committee=committee, occurrence=occurrence(paris(2027, 3, 30, 10)), now=NOW
+        )
         moved.status, moved.start, moved.end = "moved", paris(2027, 3, 31, 14), paris(2027, 3, 31, 15)
 
     with session_scope(engine) as session:
@@ -250,7 +263,12 @@ def test_cancelled_meeting_sends_nothing_and_moved_meeting_replans(engine) -> No
 
 
 def test_plan_days_uses_each_committee_zone(engine) -> None:
-    import_text(engine, SPEC_EXAMPLE + SECOND_COMMITTEE.replace("first: 2027-01-14T14:00", "first: 2027-01-14T08:00") + "    timezone: America/Montreal\n")
+    import_text(
+        engine,
+        SPEC_EXAMPLE
+        + SECOND_COMMITTEE.replace("first: 2027-01-14T14:00", "first: 2027-01-14T08:00")
+        + "    timezone: America/Montreal\n",
+    )
     with session_scope(engine) as session:
         planned = plan_days(session, first=date(2027, 1, 14), last=date(2027, 1, 14))
 
@@ -260,6 +278,18 @@ def test_plan_days_uses_each_committee_zone(engine) -> None:
     for item in planned:
         zone = ZoneInfo("America/Montreal" if item.committee_key == "qualite" else "Europe/Paris")
         assert item.at.astimezone(zone).date() == date(2027, 1, 14)
+
+
+def test_deadlines_follow_the_timeline_overrides(engine) -> None:
+    overrides = "    timeline: {deck_due: {business_days: 3}, minutes_due: {business_days: 1}}\n"
+    import_text(engine, SPEC_EXAMPLE + overrides)
+    with session_scope(engine) as session:
+        (entry,) = calendar_days(session, first=date(2027, 3, 23), last=date(2027, 3, 23), with_deadlines=True)
+
+    (meeting,) = entry.occurrences
+    deadlines = entry.deadlines[meeting.series_start]
+    assert deadlines.deck_due == paris(2027, 3, 18, 10)  # 3 bd before Tue 23 March, at 10:00
+    assert deadlines.minutes_due == paris(2027, 3, 24, 11)  # 1 bd after the 11:00 end
 
 
 def test_unknown_committee_is_refused(engine) -> None:

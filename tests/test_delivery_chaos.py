@@ -1,0 +1,182 @@
+"""Exactly-once delivery under failure (SPEC §9): flaky Slack, killed processes, concurrent ticks.
+
+Each scenario ends with the same two checks: every notification that was due is in Slack exactly
+once (by the idempotency key in its message metadata), and the table says ``sent`` with that ts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot import dispatch
+from storage.db import session_scope
+from storage.models import Notification
+from tests.conftest import database_env
+from tests.fakeslack import FakeSlack
+from tests.test_dispatch import (
+    SPEC_EXAMPLE,
+    TEST_KIND,
+    add_action,
+    client,
+    declare,
+    due_rows,
+    fake,
+    paris,
+    planned_in,
+    posted_keys,
+    rows,
+    stand_in_notices,
+    tick,
+)
+
+__all__ = ["client", "fake", "stand_in_notices"]  # fixtures shared with test_dispatch
+
+ROOT = Path(__file__).resolve().parent.parent
+# The CLI with the tests' stand-in for notices.build (see tests/test_dispatch.py).
+CLI = "import sys; import tests.test_dispatch as t; t.use_fallback_notices(); from bot.cli import main; sys.argv[0] = 'committee-bot'; main()"
+
+
+def assert_each_sent_once(engine, fake: FakeSlack, keys) -> None:
+    posted = posted_keys(fake)
+    assert {key: posted[key] for key in keys} == {key: 1 for key in keys}
+    assert [key for key, count in posted.items() if count > 1] == []
+    ts_by_key = {m.metadata["event_payload"]["key"]: m.ts for m in fake.messages() if m.metadata}
+    for key in keys:
+        [stored] = rows(engine, key=key)
+        assert (key, stored.state, stored.ts) == (key, "sent", ts_by_key[key])
+
+
+def posts_of(fake: FakeSlack, keys) -> int:
+    """chat.postMessage calls made for ``keys`` (successful or not)."""
+    wanted = set(keys)
+    return len([c for c in fake.calls_to("chat.postMessage") if (c.params.get("metadata") or {}).get("event_payload", {}).get("key") in wanted])
+
+
+def travel(engine, client, start: datetime, end: datetime) -> int:
+    """Tick at each instant something is due (planned or retried) from ``start`` to ``end``."""
+    now, ticks = start, 0
+    while now < end:
+        tick(engine, client, now)
+        ticks += 1
+        with session_scope(engine) as session:
+            pending = session.exec(select(Notification).where(Notification.state == "pending")).all()
+        upcoming = [max(r.due_at, r.next_attempt_at or r.due_at) for r in pending]
+        upcoming = [moment for moment in upcoming if moment > now] + [now + dispatch.REFILL]
+        now = min(upcoming)
+    return ticks
+
+
+def cli(database, fake: FakeSlack, *args: str) -> subprocess.Popen:
+    env = {**os.environ, **database_env(database), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.api_url,
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def slow_posts(fake: FakeSlack, seconds: float) -> None:
+    """Make chat.postMessage answer late, after the message is posted: the crash window."""
+    original = fake._dispatch
+
+    def slow(method, params):
+        body = original(method, params)
+        if method == "chat.postMessage":
+            time.sleep(seconds)
+        return body
+
+    fake._dispatch = slow  # type: ignore[method-assign]
+
+
+# -- flaky Slack -----------------------------------------------------------------------------
+
+
+def test_thirty_percent_of_calls_failing_still_delivers_everything_once(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    add_action(engine, due=date(2027, 1, 13))
+    add_action(engine, owner="U0B", due=date(2027, 1, 20))
+    start, end = paris(2027, 1, 4, 8, 0), paris(2027, 2, 1, 0, 0)
+    due = [item.key for item in planned_in(engine, start, end)]
+    fake.chaos(0.3, seed=7)
+
+    travel(engine, client, start, end + timedelta(days=1))
+
+    assert_each_sent_once(engine, fake, due)
+    assert rows(engine, state="failed") == []
+    failures = [c for c in fake.calls_to("chat.postMessage") if c.status != 200]
+    assert len(failures) > 10  # the chaos did happen
+    assert {c.status for c in failures} == {429, 500}
+
+
+def test_posted_but_answered_500_under_load_is_never_posted_twice(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 20)
+    fake.server_error("chat.postMessage", after_effect=True, times=7)
+
+    travel(engine, client, now, now + timedelta(hours=3))
+
+    assert_each_sent_once(engine, fake, keys)
+    assert posts_of(fake, keys) == 20  # 7 posted-but-500, found again by key
+
+
+# -- killed processes ------------------------------------------------------------------------
+
+
+def test_a_tick_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(engine, database, fake) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 30)
+    slow_posts(fake, 0.3)
+
+    process = cli(database, fake, "tick", "--now", now.isoformat())
+    deadline = time.monotonic() + 60
+    while len(fake.calls_to("chat.postMessage")) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)  # mid-send: the 5th message is in Slack, its answer not read yet
+    process.wait(timeout=10)
+    fake._dispatch = FakeSlack._dispatch.__get__(fake)  # Slack is fast again
+
+    stranded = [r for r in rows(engine, kind=TEST_KIND) if r.state == "pending"]
+    assert stranded and any(r.claimed_by for r in stranded)  # claims of the dead process
+    assert len(posted_keys(fake)) > len([r for r in rows(engine, kind=TEST_KIND) if r.state == "sent"])
+
+    # Restarted before the lease ends: the dead claims wait; after it, they are taken over.
+    restart = cli(database, fake, "tick", "--now", (now + timedelta(minutes=1)).isoformat())
+    assert restart.wait(timeout=60) == 0, restart.stderr.read()
+    restart = cli(database, fake, "tick", "--now", (now + dispatch.LEASE + timedelta(seconds=1)).isoformat())
+    assert restart.wait(timeout=60) == 0, restart.stderr.read()
+
+    assert_each_sent_once(engine, fake, keys)
+    assert posts_of(fake, keys) == 30  # the one posted at the kill was found, not re-posted
+
+
+# -- concurrent ticks ------------------------------------------------------------------------
+
+
+def test_three_ticks_at_once_send_each_notification_once(engine, database, fake) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    now = paris(2027, 1, 4, 9, 0)
+    keys = due_rows(engine, now, 60)
+    add_action(engine, due=date(2027, 1, 5))  # planned by whichever tick plans: due soon at 09:00 on the 4th
+    slow_posts(fake, 0.01)
+
+    processes = [cli(database, fake, "tick", "--now", now.isoformat()) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+
+    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    summaries = [out.strip().splitlines()[-1] for out, _err in outputs]
+    assert all(s.startswith(f"tick {now.isoformat()}: planned ") for s in summaries), summaries
+    due = [r for r in rows(engine) if r.due_at <= now]
+    assert {r.state for r in due} <= {"sent", "skipped"}
+    assert set(keys) | {"a:1:2027-01-05:-:action_due_soon"} <= {r.key for r in due if r.state == "sent"}
+    assert_each_sent_once(engine, fake, [r.key for r in due if r.state == "sent"])
+    sent_by = [int(s.split("sent ")[1].split(",")[0]) for s in summaries]
+    assert sum(sent_by) == len(fake.calls_to("chat.postMessage"))
