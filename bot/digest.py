@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
-from bot.calendar import occurrences
+from bot.calendar import Occurrence, occurrences
 from bot.health import (
     Health,
     Rate,
@@ -196,8 +196,18 @@ class _Digest:
         week_start = datetime.combine(self.monday, datetime.min.time(), tz)
         week_end = datetime.combine(self.monday + timedelta(days=7), datetime.min.time(), tz)
         stored = {m.series_start.astimezone(UTC): m for m in self.rows.meetings}
+        try:
+            week = occurrences(self.committee, self.workspace, week_start, week_end, self.rows.meetings)
+        except ValueError:
+            # A cadence this version cannot read (config import refuses them): the stored meetings
+            # still give the week; one committee's bad setting must not cost every channel its digest.
+            week = [
+                Occurrence(self.committee.key, m.series_start, m.start.astimezone(tz), m.end.astimezone(tz), m.status)
+                for m in self.rows.meetings
+                if week_start <= m.start < week_end
+            ]
         lines = []
-        for occurrence in occurrences(self.committee, self.workspace, week_start, week_end, self.rows.meetings):
+        for occurrence in week:
             row = stored.get(occurrence.series_start.astimezone(UTC))
             when = self.when(occurrence.start)
             if occurrence.status == MeetingStatus.cancelled.value:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import collections
 import socket
+import threading
 import time as time_mod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
@@ -67,6 +69,8 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 # A 429 asking to wait at most this long is waited in the tick; longer, the tick stops sending.
 MAX_RATE_LIMIT_WAIT = 5.0
+# Threads that send the rows of a batch.
+SENDERS = 4
 # Committees whose window is extended in one tick (new subjects are always planned at once).
 EXTEND_BUDGET = 200
 # Up to this many new meetings of one committee are created one by one (get_or_create_meeting);
@@ -91,6 +95,9 @@ COMMITTEE = "committee:"
 ACTION = "action:"
 SEEN_COMMITTEES = "seen:committee"
 SEEN_ACTIONS = "seen:action"
+SWEEP = "sweep:committees"
+# How often a tick looks for committees changed since they were planned (one query).
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,11 +129,15 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
         return 0
     result = PlanResult()
     until = now + horizon
-    seen = store.last_ids(session, [SEEN_COMMITTEES, SEEN_ACTIONS])
-    result += _plan_new_committees(session, now=now, until=until, last=seen.get(SEEN_COMMITTEES, 0))
-    result += _plan_new_actions(session, now=now, until=until, last=seen.get(SEEN_ACTIONS, 0))
-    for subject, planned_until in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
-        result += _extend(session, subject, start=max(planned_until, now - LOOKBACK), until=until, now=now)
+    marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
+    last = {subject: (mark.last_id or 0) for subject, mark in marks.items()}
+    result += _plan_new_committees(session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0))
+    result += _plan_new_actions(session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0))
+    swept = marks.get(SWEEP)
+    if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
+        result += _sweep_changed_committees(session, now=now, until=until)
+    for mark in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
+        result += _guarded(session, mark.subject, lambda: _extend(session, mark, until=until, now=now))
     return result.inserted
 
 
@@ -152,7 +163,8 @@ def replan_committee(session: Session, *, committee_id: int, now: datetime, hori
         if start <= row.due_at < until
     ]
     result = _upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
-    store.set_mark(session, subject, planned_until=until, planned_at=now)
+    # planned_at: when the committee was last planned in full (a later change re-plans it again).
+    store.set_mark(session, subject, planned_until=until, planned_at=max(now, _utc(committee.updated_at or now)))
     return result
 
 
@@ -217,7 +229,7 @@ def enqueue(
     """
     row = _row(kind=kind, due_at=due_at or now, expires_at=expires_at, to=to, key=key, now=now,
                committee_id=committee_id, meeting_id=meeting_id, action_id=action_id, data=data or {})
-    return store.insert_new(session, [row]) == 1
+    return store.insert_one(session, row)
 
 
 def _planning_lock(session: Session) -> bool:
@@ -230,15 +242,42 @@ def _planning_lock(session: Session) -> bool:
     )).scalar())
 
 
+def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> PlanResult:
+    """Plan one subject in a savepoint: a committee whose plan fails (a bug, bad data) is logged
+    and retried on the next tick, and never stops the others from being planned or sent."""
+    try:
+        with session.begin_nested():
+            return plan()
+    except Exception:  # noqa: BLE001
+        log.exception("planning %s failed; it is retried on the next tick", what)
+        return PlanResult()
+
+
 def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int) -> PlanResult:
-    new = session.exec(select(Committee).where(col(Committee.id) > last).order_by(col(Committee.id))).all()
+    new = session.execute(
+        sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
+    ).all()
     result = PlanResult()
-    for committee in new:
-        assert committee.id is not None
-        if committee.active and store.get_mark(session, f"{COMMITTEE}{committee.id}") is None:
-            result += replan_committee(session, committee_id=committee.id, now=now, horizon=until - now)
+    for committee_id, active in new:
+        subject = f"{COMMITTEE}{committee_id}"
+        if not active or store.get_mark(session, subject) is not None:
+            continue
+        # A mark that is already due: if this first plan fails, the extension pass retries it.
+        store.set_mark(session, subject, planned_until=now - LOOKBACK)
+        result += _guarded(session, subject, lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
     if new:
         store.set_mark(session, SEEN_COMMITTEES, last_id=new[-1].id, planned_at=now)
+    return result
+
+
+def _sweep_changed_committees(session: Session, *, now: datetime, until: datetime) -> PlanResult:
+    """Every ``SWEEP_EVERY``: re-plan committees changed since their last full plan (settings
+    imported, deactivated), whatever changed them. One query over the committees."""
+    result = PlanResult()
+    for committee_id in store.committees_changed(session):
+        result += _guarded(session, f"{COMMITTEE}{committee_id}",
+                           lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
+    store.set_mark(session, SWEEP, planned_at=now)
     return result
 
 
@@ -261,29 +300,32 @@ def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last:
     return result
 
 
-def _extend(session: Session, subject: str, *, start: datetime, until: datetime, now: datetime) -> PlanResult:
-    """Plan [start, until) for one subject whose mark ran low; nothing planned before is re-checked."""
-    kind, _, raw_id = subject.partition(":")
-    result = PlanResult()
+def _extend(session: Session, mark: store.Mark, *, until: datetime, now: datetime) -> PlanResult:
+    """Plan [planned_until, until) for one subject whose mark ran low; what was planned before is
+    not re-checked, unless the committee changed since its last full plan (then it is re-planned)."""
+    subject = mark.subject
+    _, _, raw_id = subject.partition(":")
+    start = max(mark.planned_until, now - LOOKBACK)
     if subject.startswith(COMMITTEE):
         committee = session.get(Committee, int(raw_id))
-        if committee is None or not committee.active:
-            store.delete_marks(session, [subject])
-            return result
+        if committee is None or not committee.active or mark.planned_at is None or (
+            committee.updated_at is not None and _utc(committee.updated_at) > mark.planned_at
+        ):
+            return replan_committee(session, committee_id=int(raw_id), now=now, horizon=until - now)
         planned = planning.plan_window(session, start=start, end=until, committee_key=committee.key)
-        result += _upsert(session, planned, now=now)
+        result = _upsert(session, planned, now=now)
     elif subject.startswith(ACTION):
         action = session.get(ActionItem, int(raw_id))
         if action is None or action.status not in OPEN_ACTION_STATUSES or _committee_key(session, action) is not None:
             store.delete_marks(session, [subject])
-            return result
+            return PlanResult()
         planned, _ = _plan_actions(session, [action], now=now, horizon=until - now)
-        result += _upsert(session, [p for p in planned if start <= p.at < until], now=now)
+        result = _upsert(session, [p for p in planned if start <= p.at < until], now=now)
     else:
         log.warning("unknown planning mark %r", subject)
         store.delete_marks(session, [subject])
-        return result
-    store.set_mark(session, subject, planned_until=until, planned_at=now)
+        return PlanResult()
+    store.set_mark(session, subject, planned_until=until)
     return result
 
 
@@ -514,16 +556,22 @@ def write_session(engine: Engine) -> Iterator[Session]:
     A deferred SQLite transaction that reads then writes fails at once (SQLITE_BUSY) when another
     process wrote in between; taking the lock first makes it wait its turn instead.
     """
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-        with Session(bind=connection, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    with engine.connect() as connection, transaction(connection) as session:
+        yield session
+
+
+@contextmanager
+def transaction(connection: Connection) -> Iterator[Session]:
+    """``write_session`` on a connection the caller holds (a tick keeps one for all its rows)."""
+    if connection.dialect.name == "sqlite":
+        connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
+    with Session(bind=connection, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def tick(
@@ -536,39 +584,86 @@ def tick(
     should_stop: Callable[[], bool] | None = None,
     sleep: Callable[[float], None] = time_mod.sleep,
     plan: bool = True,
+    concurrency: int = SENDERS,
 ) -> TickSummary:
     """Plan, then claim and send everything due at ``now``, ``batch`` rows at a time.
 
-    Each row's outcome is committed right after its Slack call. ``should_stop`` is asked before
-    each row: when it answers True the claims not yet started are released and the tick returns.
-    Safe to run in several processes at once.
+    Each row's outcome is committed right after its Slack call. ``concurrency`` threads send the
+    rows of a batch (Slack answers in tens of milliseconds: sending one at a time would make a
+    busy tick wait mostly on the network). ``should_stop`` is asked before each row: when it
+    answers True, rows being sent are finished, the claims not started are released and the tick
+    returns. Safe to run in several processes at once.
     """
     worker = worker or default_worker()
     summary = TickSummary()
-    if plan:
-        with write_session(engine) as session:
-            summary.planned = plan_horizon(session, now=now)
     client = sender.without_retries(client)
-    while summary.stopped is None:
-        with write_session(engine) as session:
-            claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
-        if not claimed:
-            break
-        for index, row in enumerate(claimed):
-            if should_stop is not None and should_stop():
-                summary.stopped = "shutdown"
-            else:
-                delivery = _deliver(engine, client, row, now=now, worker=worker)
-                _count(summary, delivery.state)
-                summary.stopped = delivery.stop
-                if delivery.wait and summary.stopped is None:
-                    sleep(delivery.wait)
-            if summary.stopped is not None:
-                rest = [r.id for r in claimed[index + (0 if summary.stopped == "shutdown" else 1):]]
-                with write_session(engine) as session:
-                    store.release(session, ids=rest, worker=worker)
+    # One connection for the whole tick, one short transaction per step: no pool checkout (and
+    # no pre-ping) per row, and no transaction left open while Slack answers.
+    with engine.connect() as connection:
+        if plan:
+            with transaction(connection) as session:
+                summary.planned = plan_horizon(session, now=now)
+        while summary.stopped is None:
+            with transaction(connection) as session:
+                claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
+            if not claimed:
                 break
+            rest = _send_batch(engine, connection, client, claimed, now=now, worker=worker, summary=summary,
+                               should_stop=should_stop, sleep=sleep, concurrency=concurrency)
+            if rest:
+                with transaction(connection) as session:
+                    store.release(session, ids=rest, worker=worker)
     return summary
+
+
+def _send_batch(
+    engine: Engine,
+    connection: Connection,
+    client: WebClient,
+    claimed: list[store.Claimed],
+    *,
+    now: datetime,
+    worker: str,
+    summary: TickSummary,
+    should_stop: Callable[[], bool] | None,
+    sleep: Callable[[float], None],
+    concurrency: int,
+) -> list[int]:
+    """Deliver ``claimed`` (oldest first) with ``concurrency`` threads; returns the ids not started."""
+    queue = collections.deque(claimed)
+    lock = threading.Lock()
+
+    def work(own: Connection) -> None:
+        while True:
+            with lock:
+                if summary.stopped is not None or not queue:
+                    return
+                if should_stop is not None and should_stop():
+                    summary.stopped = "shutdown"
+                    return
+                row = queue.popleft()
+            delivery = _deliver(own, client, row, now=now, worker=worker)
+            with lock:
+                _count(summary, delivery.state)
+                if delivery.stop and summary.stopped is None:
+                    summary.stopped = delivery.stop
+            if delivery.wait and summary.stopped is None:
+                sleep(delivery.wait)
+
+    def work_on_own_connection() -> None:
+        with engine.connect() as own:
+            work(own)
+
+    threads = [threading.Thread(target=work_on_own_connection, name=f"dispatch-send-{n}", daemon=True)
+               for n in range(min(concurrency, len(claimed)) - 1)]
+    for thread in threads:
+        thread.start()
+    try:
+        work(connection)
+    finally:
+        for thread in threads:
+            thread.join()
+    return [row.id for row in queue]
 
 
 def _count(summary: TickSummary, state: str) -> None:
@@ -591,11 +686,15 @@ class _Ready:
     kind: str
     recipient: str
     attempts: int
+    expires_at: datetime | None
+    committee_id: int | None
+    meeting_id: int | None
+    action_id: int | None
     message: notices.OutgoingMessage
 
 
-def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str) -> _Delivery:
-    with write_session(engine) as session:
+def _deliver(connection: Connection, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str) -> _Delivery:
+    with transaction(connection) as session:
         row = session.get(Notification, claimed.id)
         if row is None or row.state != store.PENDING or row.claimed_by != worker:
             return _Delivery(GONE)
@@ -611,7 +710,8 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
             return _Delivery(SKIPPED)
-        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, message)
+        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, row.expires_at, row.committee_id,
+                       row.meeting_id, row.action_id, message)
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
@@ -622,7 +722,7 @@ def _deliver(engine: Engine, client: WebClient, claimed: store.Claimed, *, now: 
         result = sender.post(client, channel=ready.recipient, text=ready.message.text,
                              blocks=ready.message.blocks, key=ready.key)
 
-    with write_session(engine) as session:
+    with transaction(connection) as session:
         return _record(session, ready, result, now=now, worker=worker)
 
 
@@ -662,8 +762,7 @@ def _record(session: Session, ready: _Ready, result: sender.Result, *, now: date
 
 def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: datetime) -> None:
     """In the same transaction as "sent": queue the message's secondary DMs, keep meeting message ts."""
-    row = session.get(Notification, ready.id)
-    assert row is not None
+    row = ready
     for index, (user_id, extra) in enumerate(ready.message.also):
         enqueue(session, kind=FOLLOWUP, to=user_id, key=f"{row.key}:also:{index}", now=now, expires_at=row.expires_at,
                 committee_id=row.committee_id, meeting_id=row.meeting_id, action_id=row.action_id,

@@ -156,9 +156,18 @@ class Scope:
 
 def scopes_for(committees: Iterable[Committee], workspace: WorkspaceSettings) -> dict[int, Scope]:
     return {
-        c.id: Scope(c, business_calendar(c, workspace), rules_for(c))  # type: ignore[misc]
+        c.id: Scope(c, business_calendar(c, workspace), _rules(c))  # type: ignore[misc]
         for c in committees
     }
+
+
+def _rules(committee: Committee) -> TimelineRules:
+    try:
+        return rules_for(committee)
+    except ValueError:
+        # A cadence or override this version cannot read (config import refuses them): measure
+        # against the SPEC defaults rather than fail every committee's figures with it.
+        return TimelineRules()
 
 
 _CHUNK = 500  # ids per IN (...) clause: well under every back end's parameter limit

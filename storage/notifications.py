@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from storage.models import DeliveryState, Meeting, Notification, PlanMark
+from storage.models import Committee, DeliveryState, Meeting, Notification, PlanMark
 
 PENDING = DeliveryState.pending.value
 SENT = DeliveryState.sent.value
@@ -27,6 +27,7 @@ FAILED = DeliveryState.failed.value
 N = Notification.__table__  # type: ignore[attr-defined]
 MARK = PlanMark.__table__  # type: ignore[attr-defined]
 MEETING = Meeting.__table__  # type: ignore[attr-defined]
+COMMITTEE = Committee.__table__  # type: ignore[attr-defined]
 
 Executor = Session | Connection
 
@@ -186,7 +187,9 @@ def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
     # one huge multi-row VALUES. PostgreSQL's driver does not report the count of an executemany;
     # the callers pass only keys they did not find, so all of them is the count but for a race.
     statement = insert(N).on_conflict_do_nothing(index_elements=["key"])
-    result = executor.execute(statement, list(rows))
+    # Always in key order: two planners inserting overlapping keys then wait on each other in the
+    # same order instead of deadlocking.
+    result = executor.execute(statement, sorted(rows, key=lambda row: row["key"]))
     return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
 
 
@@ -212,6 +215,13 @@ def meeting_ids(executor: Executor, *, committee_id: int, series_starts: Sequenc
         )
         found.update({row.series_start: row.id for row in rows})
     return found
+
+
+def insert_one(executor: Executor, row: dict[str, Any]) -> bool:
+    """Insert one row unless its key is stored; True when it was new."""
+    insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+    statement = insert(N).values(row).on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
+    return executor.execute(statement).first() is not None
 
 
 def reschedule(executor: Executor, *, id: int, due_at: datetime, expires_at: datetime | None, recipient: str, now: datetime) -> bool:
@@ -268,15 +278,38 @@ def _subject(query: sa.Select, *, meeting_id: int | None, action_id: int | None,
 # -- planning marks ----------------------------------------------------------------------------
 
 
-def marks_due(executor: Executor, *, before: datetime, limit: int) -> list[tuple[str, datetime]]:
+@dataclass(frozen=True)
+class Mark:
+    subject: str
+    planned_until: datetime
+    planned_at: datetime | None
+
+
+def marks_due(executor: Executor, *, before: datetime, limit: int) -> list[Mark]:
     """Subjects planned only up to before ``before`` (oldest first): their window must be extended."""
     rows = executor.execute(
-        sa.select(MARK.c.subject, MARK.c.planned_until)
+        sa.select(MARK.c.subject, MARK.c.planned_until, MARK.c.planned_at)
         .where(MARK.c.planned_until < before)
         .order_by(MARK.c.planned_until)
         .limit(limit)
     )
-    return [(row.subject, row.planned_until) for row in rows]
+    return [Mark(row.subject, row.planned_until, row.planned_at) for row in rows]
+
+
+def committees_changed(executor: Executor) -> list[int]:
+    """Committees to plan again: active ones changed after their last full plan, inactive ones
+    still planned (their pending rows must be skipped)."""
+    subject = sa.literal("committee:") + sa.cast(COMMITTEE.c.id, sa.String)
+    rows = executor.execute(
+        sa.select(COMMITTEE.c.id)
+        .select_from(COMMITTEE.join(MARK, MARK.c.subject == subject))
+        .where(sa.or_(
+            sa.and_(COMMITTEE.c.active.is_(True), COMMITTEE.c.updated_at > MARK.c.planned_at),
+            COMMITTEE.c.active.is_(False),
+        ))
+        .order_by(COMMITTEE.c.id)
+    )
+    return [row.id for row in rows]
 
 
 def get_mark(executor: Executor, subject: str) -> PlanMark | None:
@@ -284,10 +317,10 @@ def get_mark(executor: Executor, subject: str) -> PlanMark | None:
     return None if row is None else PlanMark(**row._mapping)
 
 
-def last_ids(executor: Executor, subjects: Sequence[str]) -> dict[str, int]:
-    """The ``last_id`` of ``seen:`` marks, by subject (absent: never seen)."""
-    rows = executor.execute(sa.select(MARK.c.subject, MARK.c.last_id).where(MARK.c.subject.in_(list(subjects))))
-    return {row.subject: row.last_id or 0 for row in rows}
+def get_marks(executor: Executor, subjects: Sequence[str]) -> dict[str, PlanMark]:
+    """Several marks in one query, by subject (absent ones are absent)."""
+    rows = executor.execute(sa.select(MARK).where(MARK.c.subject.in_(list(subjects))))
+    return {row.subject: PlanMark(**row._mapping) for row in rows}
 
 
 def set_mark(executor: Executor, subject: str, *, planned_until: datetime | None = None, planned_at: datetime | None = None,

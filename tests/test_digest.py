@@ -124,3 +124,10 @@ def test_bulk_digests_match_one_by_one(session, busy):
     both = weekly_digests(session, committees=[committee, other], now=NOW)
     assert both[committee.id] == weekly_digest(session, committee=committee, now=NOW)
     assert both[other.id] == weekly_digest(session, committee=other, now=NOW)
+
+
+def test_a_committee_with_an_unreadable_cadence_still_gets_its_stored_meetings(session):
+    committee = h.committee(session, cadence="every other blue moon")
+    h.meeting(session, committee)
+    text = visible(weekly_digest(session, committee=committee, now=NOW))
+    assert f"• {token(START)} — ordre du jour : 0 sujet — support : :warning: manquant" in text

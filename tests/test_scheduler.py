@@ -84,7 +84,7 @@ def test_the_scheduler_command_stops_cleanly_on_sigterm_and_a_restart_finishes(e
     keys = due_now(engine, 15)
     slow_posts(fake, 0.2)
 
-    worker = cli(database, fake, "scheduler")
+    worker = cli(database, fake, "scheduler", stand_in=True)
     wait_for(lambda: len(fake.calls_to("chat.postMessage")) >= 3, timeout=60)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0, worker.stderr.read()
@@ -93,7 +93,7 @@ def test_the_scheduler_command_stops_cleanly_on_sigterm_and_a_restart_finishes(e
     assert pending and {r.claimed_by for r in pending} == {None}
     fake._dispatch = type(fake)._dispatch.__get__(fake)
 
-    again = cli(database, fake, "scheduler")  # claims were released: no lease to wait for
+    again = cli(database, fake, "scheduler", stand_in=True)  # claims were released: no lease to wait for
     try:
         wait_for(lambda: {r.state for r in rows(engine, kind=TEST_KIND)} == {"sent"}, timeout=60)
     finally:
