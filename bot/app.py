@@ -15,7 +15,6 @@ acked early: their ack carries the field errors, after validation.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -24,7 +23,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
@@ -44,12 +43,35 @@ LISTENER_NICE = 10
 # Requests acked by the middleware (their ack has no content), by payload type; plus slash commands.
 ACKED_AT_ONCE = ("block_actions", "message_action", "shortcut")
 
-log = logging.getLogger(__name__)
-
-
 def utc_now() -> datetime:
     """The wall clock, aware UTC (the default clock)."""
     return datetime.now(UTC)
+
+
+class KeptAck(Ack):
+    """``ack()`` whose answer, once given, is kept.
+
+    When a listener raises after acking, Bolt's sync runner sets the ack's response back to None (it
+    assumes the answer has left). If the request thread has not picked the answer up yet, it then
+    waits for the 3 s ack timeout and Slack reports a failure. Keeping the answer closes that race for
+    every listener; the error itself still goes to the ``@app.error`` handler.
+    """
+
+    _kept: BoltResponse | None = None
+
+    def __init__(self, previous: Ack | None = None) -> None:
+        super().__init__()
+        if previous is not None:
+            self.response = previous.response
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._kept
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None:
+            self._kept = value
 
 
 def listener_pool() -> ThreadPoolExecutor:
@@ -68,8 +90,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None
     """The Bolt app with every listener registered.
 
     No ``auth.test`` at start-up (the app starts offline and in tests); Bolt calls it once, on the
-    first request. ``process_before_response=False``: a listener's ``ack()`` answers Slack at once
-    and its slow work goes on in the listener pool (``executor``, default: a new ``listener_pool()``).
+    first request. ``process_before_response=False``: listeners run on the listener pool
+    (``executor``, default: a new ``listener_pool()``); slash commands, buttons and shortcuts are
+    acked before that, in the request thread, by the ``ack_at_once`` middleware.
     """
     if not settings.signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
@@ -86,6 +109,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None
     def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
         context["engine"] = engine
         context["now"] = read_clock()
+        context["ack"] = KeptAck(context.get("ack"))
         next()
 
     @app.middleware
