@@ -153,30 +153,31 @@ def main() -> int:
         print(f"filled {args.channels} channels in {time.perf_counter() - started:.1f} s ({engine.dialect.name})")
 
         with Session(engine) as session:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             digests = weekly_digests(session, committees=committees, now=NOW)
-            bulk = time.perf_counter() - started
+            bulk, bulk_cpu = time.perf_counter() - started, time.process_time() - cpu
         blocks = [len(d.blocks) for d in digests.values()]
         chars = [sum(len(str(b)) for b in d.blocks) for d in digests.values()]
-        print(f"bulk:       {len(digests)} digests in {bulk:.2f} s ({1000 * bulk / len(digests):.2f} ms each)")
+        # CPU time too: on a shared machine the wall clock also counts other processes' turns.
+        print(f"bulk:       {len(digests)} digests in {bulk:.2f} s, {bulk_cpu:.2f} s CPU ({1000 * bulk / len(digests):.2f} ms each)")
         print(f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
               f"payload median {statistics.median(chars)} chars")  # fmt: skip
 
         with Session(engine) as session:
             notifications = session.exec(select(Notification).where(Notification.kind == "weekly_digest")).all()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             batch = build_many(session, notifications, now=NOW)
-            batched = time.perf_counter() - started
+            batched, batched_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert all(m is not None for m in batch)
-        print(f"build_many: {len(batch)} digests in {batched:.2f} s ({1000 * batched / len(batch):.2f} ms each)")
+        print(f"build_many: {len(batch)} digests in {batched:.2f} s, {batched_cpu:.2f} s CPU ({1000 * batched / len(batch):.2f} ms each)")
 
         with Session(engine) as session:
             notifications = session.exec(select(Notification).where(Notification.kind == "weekly_digest")).all()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             built = [build(session, n, now=NOW) for n in notifications]
-            one_by_one = time.perf_counter() - started
+            one_by_one, one_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert all(m is not None for m in built)
-        print(f"one by one: {len(built)} digests in {one_by_one:.2f} s ({1000 * one_by_one / len(built):.2f} ms each)")
+        print(f"one by one: {len(built)} digests in {one_by_one:.2f} s, {one_cpu:.2f} s CPU ({1000 * one_by_one / len(built):.2f} ms each)")
         engine.dispose()
         if schema:
             with make_engine(url).begin() as connection:

@@ -1,7 +1,7 @@
 """Block Kit helpers shared by every message builder, within Slack's limits.
 
-Slack refuses a message whose section text exceeds 3,000 characters, whose button label exceeds 75,
-or which holds more than 50 blocks. The helpers here never produce such a
+Slack refuses a message whose section text exceeds 3,000 characters, whose header exceeds 150, whose
+button label exceeds 75, or which holds more than 50 blocks. The helpers here never produce such a
 message: long lists are cut at a line boundary and end with "and N more" / "et N de plus", long single
 strings end with "…", and ``finish`` caps the block count.
 
@@ -22,7 +22,9 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DividerBlock,
+    HeaderBlock,
     MarkdownTextObject,
+    PlainTextObject,
     SectionBlock,
 )
 
@@ -32,6 +34,7 @@ from bot.render import environment, normalize_locale
 from storage.models import ActionItem
 
 SECTION_LIMIT = 3000  # characters of a section's text
+HEADER_LIMIT = 150  # characters of a header block (plain text)
 BUTTON_LIMIT = 75  # characters of a button label
 CONTEXT_LIMIT = 3000  # characters of one context element
 FALLBACK_LIMIT = 3000  # the notification text; Slack accepts more, but nobody reads it in a toast
@@ -130,9 +133,17 @@ def split_text(text: str, *, limit: int = SECTION_LIMIT, max_chunks: int = 5) ->
     return chunks
 
 
-def section(text: str) -> Block:
-    """A mrkdwn section, clipped to 3,000 characters."""
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT) or " ")).to_dict()
+def section(text: str, *, accessory: Block | None = None) -> Block:
+    """A mrkdwn section, clipped to 3,000 characters, with an optional accessory (a button…)."""
+    result = SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT) or " ")).to_dict()
+    if accessory is not None:
+        result["accessory"] = accessory
+    return result
+
+
+def header(text: str) -> Block:
+    """A header (plain text, 150 characters at most)."""
+    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_LIMIT) or " ")).to_dict()
 
 
 def context(text: str) -> Block:
@@ -201,11 +212,16 @@ def parts(locale: str | None, template: str, /, **context_vars: object) -> dict[
 
 def piece(locale: str | None, template: str, block: str, /, **context_vars: object) -> str:
     """One ``{% block %}`` of ``templates/<locale>/<template>.j2``, rendered and stripped."""
-    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
-    render = compiled.blocks[block]
+    compiled, render = _block(locale, template, block)
     # shared=True: the values are the whole context (no Jinja globals, which these templates never
     # use), which halves the cost of rendering the thousands of lines of a Monday's digests.
     return "".join(render(compiled.new_context(context_vars, shared=True))).strip()
+
+
+@lru_cache(maxsize=1024)
+def _block(locale: str | None, template: str, block: str) -> tuple[Template, Any]:
+    compiled = _template(f"{normalize_locale(locale)}/{template}.j2")
+    return compiled, compiled.blocks[block]
 
 
 def has_piece(locale: str | None, template: str, block: str) -> bool:
