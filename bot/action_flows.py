@@ -107,7 +107,7 @@ def run_command(session: Session, client: WebClient, *, text: str, person: Perso
         return reassign(session, client, action_id=command.action_id, new_owner=command.user, person=person, now=now)
     if command.name == "edit":
         return open_edit(session, action_id=command.action_id, person=person, channel=channel)
-    raise InvalidInput(key="unknown_subcommand", locale=person.locale, name=command.name, usage="")
+    raise AssertionError(f"parse_command returned an unknown subcommand {command.name!r}")
 
 
 def add(session: Session, client: WebClient, *, command: Command, person: Person, committee: Committee | None, channel: str | None, now: datetime) -> Outcome:
@@ -245,7 +245,7 @@ def picked_committee(session: Session, *, committee_id: int, pending: PendingCom
 
 def open_new(session: Session, *, person: Person, channel: str | None = None, title: str = "", source_link: str | None = None) -> Outcome:
     """The action modal from the App Home or a message shortcut: the channel's committee when it
-    has one, else a committee select (the user's committees first... or every active one)."""
+    has one, else a select of the active committees, the user's own first."""
     committee = committee_by_channel(session, channel=channel) if channel else None
     meta = ActionModal(committee_id=committee.id if committee else None, channel=channel, source_link=source_link)
     committees: list[Committee] = []
