@@ -40,7 +40,7 @@ from bot.actions import (
 from bot.calendar import business_calendar
 from bot.dispatch import refresh, replan_action, write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
-from bot.home import publish_home
+from bot.home import home_refresher
 from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
@@ -69,7 +69,7 @@ class Outcome:
     reply: Reply | None = None
     modal: View | None = None
     action_id: int | None = None
-    users: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()  # the owner, and the former owner after a reassignment
 
 
 def reply(text: str) -> Reply:
@@ -107,7 +107,7 @@ def run_command(session: Session, client: WebClient, *, text: str, person: Perso
         return reassign(session, client, action_id=command.action_id, new_owner=command.user, person=person, now=now)
     if command.name == "edit":
         return open_edit(session, action_id=command.action_id, person=person, channel=channel)
-    raise InvalidInput(key="unknown_subcommand", locale=person.locale, name=command.name, usage="")
+    raise AssertionError(f"parse_command returned an unknown subcommand {command.name!r}")
 
 
 def add(session: Session, client: WebClient, *, command: Command, person: Person, committee: Committee | None, channel: str | None, now: datetime) -> Outcome:
@@ -245,7 +245,7 @@ def picked_committee(session: Session, *, committee_id: int, pending: PendingCom
 
 def open_new(session: Session, *, person: Person, channel: str | None = None, title: str = "", source_link: str | None = None) -> Outcome:
     """The action modal from the App Home or a message shortcut: the channel's committee when it
-    has one, else a committee select (the user's committees first... or every active one)."""
+    has one, else a select of the active committees, the user's own first."""
     committee = committee_by_channel(session, channel=channel) if channel else None
     meta = ActionModal(committee_id=committee.id if committee else None, channel=channel, source_link=source_link)
     committees: list[Committee] = []
@@ -340,7 +340,7 @@ def submit_progress(session: Session, *, form: views.ProgressForm, meta: ActionC
 
 def after_action_change(engine: Engine, client: WebClient, *, action_id: int, now: datetime, users: Iterable[str]) -> None:
     """Once a change of an item is committed: re-plan its chase, edit the messages already posted
-    about it, and refresh the App Home of ``users``. Never raises: the change itself is done, and
+    about it, and refresh the App Home of ``users`` (an App Home lists the items one owns). Never raises: the change itself is done, and
     the scheduler re-reads the item before it sends anything; a failure is logged with a reference."""
     try:
         with write_session(engine) as session:
@@ -351,7 +351,7 @@ def after_action_change(engine: Engine, client: WebClient, *, action_id: int, no
         log.exception("after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3))
     for user_id in dict.fromkeys(u for u in users if u):
         try:
-            publish_home(engine, client, user_id=user_id, now=now)
+            home_refresher.publish(engine, client, user_id=user_id, now=now)
         except Exception:
             log.exception("after change of action A%s: App Home of %s not published (ref %s)", action_id, user_id, secrets.token_hex(3))
 
@@ -382,7 +382,7 @@ def created(action: ActionItem, committee: Committee, person: Person) -> Outcome
         tz=committee.timezone,
         labels=views.labels(person.locale),
     )
-    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner, person.user_id))
+    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner,))
 
 
 def changed(action: ActionItem, change: str, person: Person, *, also: Iterable[str] = ()) -> Outcome:
@@ -396,7 +396,7 @@ def changed(action: ActionItem, change: str, person: Person, *, also: Iterable[s
         tz=person.tz,
         labels=views.labels(person.locale),
     )
-    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner, *also, person.user_id))
+    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner, *also))
 
 
 def _load(session: Session, action_id: int) -> ActionItem:

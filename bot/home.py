@@ -4,6 +4,7 @@ meetings. Published when the user opens the tab and after each change of their i
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -42,3 +43,39 @@ def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: dateti
     with session_scope(engine) as session:
         view = home_for(session, who=who, now=now)
     client.views_publish(user_id=user_id, view=view.to_dict())
+
+
+class HomeRefresher:
+    """Publishes App Homes after changes, at most one at a time per user.
+
+    A burst of changes to one user's items (a busy meeting, a bulk import) would otherwise render
+    and publish that user's App Home once per change. While a user's home is being published, further
+    requests only mark it stale; the publisher then publishes once more with the latest state.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._stale: set[str] = set()
+
+    def publish(self, engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:
+        with self._lock:
+            if user_id in self._running:
+                self._stale.add(user_id)
+                return
+            self._running.add(user_id)
+        try:
+            while True:
+                publish_home(engine, client, user_id=user_id, now=now)
+                with self._lock:
+                    if user_id not in self._stale:
+                        return
+                    self._stale.discard(user_id)
+        finally:
+            with self._lock:
+                self._running.discard(user_id)
+                self._stale.discard(user_id)
+
+
+# One per process: the App Homes are the process's own Slack state.
+home_refresher = HomeRefresher()

@@ -356,15 +356,6 @@ def pick_committee_blocks(committees: Sequence[Committee], *, locale: str | None
     ]
 
 
-def field_errors(fields: dict[str, str]) -> dict[str, str]:
-    """Domain field names -> the modal's block ids (they are the same names; unknown ones go to the title)."""
-    known = {ids.BLOCK_TITLE, ids.BLOCK_OWNER, ids.BLOCK_DUE, ids.BLOCK_PRIORITY, ids.BLOCK_COMMITTEE, ids.BLOCK_STATUS, ids.BLOCK_PROGRESS, ids.BLOCK_COMMENT}
-    errors: dict[str, str] = {}
-    for name, message in fields.items():
-        errors[name if name in known else ids.BLOCK_TITLE] = message
-    return errors
-
-
 # -- App Home -------------------------------------------------------------------------------
 
 

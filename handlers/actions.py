@@ -11,16 +11,15 @@ from slack_sdk import WebClient
 from bot import action_flows, ids
 from bot.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
 from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
-from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.action(ids.BTN_ACTION_DONE)(answering_errors(on_done))
-    app.action(ids.BTN_ACTION_PROGRESS)(answering_errors(on_progress))
-    app.action(ids.BTN_ACTION_SNOOZE)(answering_errors(on_snooze))
-    app.action(ids.BTN_ACTION_REASSIGN)(answering_errors(on_reassign))
-    app.action(ids.BTN_PICK_COMMITTEE)(answering_errors(on_pick_committee))
-    app.action(ids.BTN_ACTION_NEW)(answering_errors(on_new))
+    app.action(ids.BTN_ACTION_DONE)(on_done)
+    app.action(ids.BTN_ACTION_PROGRESS)(on_progress)
+    app.action(ids.BTN_ACTION_SNOOZE)(on_snooze)
+    app.action(ids.BTN_ACTION_REASSIGN)(on_reassign)
+    app.action(ids.BTN_PICK_COMMITTEE)(on_pick_committee)
+    app.action(ids.BTN_ACTION_NEW)(on_new)
 
 
 def on_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:

@@ -10,11 +10,10 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.action_flows import run_command
 from handlers.common import deliver, engine_of, now_of, unit_of_work, who
-from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.command(ids.CMD_ACTION)(answering_errors(on_action))
+    app.command(ids.CMD_ACTION)(on_action)
 
 
 def on_action(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse, Respond
@@ -33,30 +31,6 @@ log = logging.getLogger(__name__)
 
 def register(app: App) -> None:
     app.error(on_error)
-
-
-def answering_errors(listener: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a listener that acks: an error raised *after* its ``ack()`` is answered here, by
-    ``on_error``, instead of propagating to Bolt.
-
-    Bolt's sync runner (``process_before_response=False``) resets an already-set ack response to
-    None when the listener then raises; if its poller has not picked the ack up yet, the request
-    waits for the 3 s ack timeout and Slack gets a 404. Errors before the ack still propagate, so
-    that ``on_error`` can put them in the ack (a modal's field errors).
-    """
-
-    @wraps(listener)
-    def run(**kwargs: Any) -> None:
-        try:
-            listener(**kwargs)
-        except Exception as error:
-            ack = kwargs.get("ack")
-            if ack is None or ack.response is None:
-                raise
-            context: BoltContext = kwargs["context"]
-            on_error(error, kwargs["body"], context, context.client, context.respond, None)
-
-    return run
 
 
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None, response: BoltResponse | None) -> BoltResponse | None:

@@ -11,13 +11,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import action_flows, ids
 from handlers.common import channel_of, deliver, engine_of, unit_of_work, user_of, who
-from handlers.errors import answering_errors
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.shortcut(ids.SHORTCUT_CREATE_ACTION)(answering_errors(on_create_from_message))
+    app.shortcut(ids.SHORTCUT_CREATE_ACTION)(on_create_from_message)
 
 
 def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

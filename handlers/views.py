@@ -15,13 +15,12 @@ from bot import action_flows, ids
 from bot.payloads import ActionChange, ActionModal, load
 from bot.views import read_action_form, read_owner, read_progress_form
 from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
-from handlers.errors import answering_errors
 
 
 def register(app: App) -> None:
-    app.view(ids.VIEW_ACTION)(answering_errors(on_action_submitted))
-    app.view(ids.VIEW_PROGRESS)(answering_errors(on_progress_submitted))
-    app.view(ids.VIEW_REASSIGN)(answering_errors(on_reassign_submitted))
+    app.view(ids.VIEW_ACTION)(on_action_submitted)
+    app.view(ids.VIEW_PROGRESS)(on_progress_submitted)
+    app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
 
 
 def on_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

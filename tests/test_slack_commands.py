@@ -212,3 +212,11 @@ def test_channel_without_committee_offers_to_pick_one(slack_app: SlackApp) -> No
     [item] = slack_app.wait(slack_app.actions)
     assert item.committee_id == slack_app.committees["qualite"]
     assert QUAL  # the qualite committee lives in its own channel, not in C0NONE
+
+
+def test_add_without_title_opens_the_modal_with_what_was_given(slack_app: SlackApp) -> None:
+    slack_app.command("add <@U123> d'ici vendredi")
+    blocks = {block["block_id"]: block for block in slack_app.modal()["blocks"]}
+    assert "initial_value" not in blocks["title"]["element"]
+    assert blocks["owner"]["element"]["initial_user"] == MARIE and blocks["due"]["element"]["initial_date"] == "2027-03-19"
+    assert slack_app.actions() == []

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+from sqlmodel import Session
+
 from bot.views import action_block
-from storage.models import ActionItem
+from storage.models import ActionItem, Meeting
 from tests.fakeslack import blocks_text
-from tests.slackapp import ADMIN, CHAIR, DECK, MARIE, PAUL, PROD, STRANGER, SlackApp, find_element, slack_app  # noqa: F401
+from tests.slackapp import ADMIN, CHAIR, DECK, MARIE, NOW, PAUL, PROD, SECRETARY, STRANGER, SlackApp, find_element, slack_app  # noqa: F401
 
 VALID = {
     "title": {"value": "Relancer le plan de renfort"},
@@ -198,7 +203,7 @@ def test_shortcut_outside_a_committee_channel_asks_for_the_committee(slack_app: 
 
 
 def test_app_home_opened_publishes_my_items_with_buttons(slack_app: SlackApp) -> None:
-    mine = slack_app.make_action(title="Préparer le support", owner=MARIE)
+    slack_app.make_action(title="Préparer le support", owner=MARIE)
     slack_app.make_action(title="Pas à moi", owner=PAUL)
     assert slack_app.home_opened(MARIE).status == 200
     home = slack_app.home(MARIE)
@@ -233,3 +238,33 @@ def test_chase_message_blocks_hold_the_buttons(slack_app: SlackApp) -> None:
     assert ids == ["action_done", "action_progress", "action_snooze", "action_reassign"]
     closed = ActionItem(id=1, title="x", owner=MARIE, creator=CHAIR, due=date(2027, 3, 19), status="done")
     assert len(action_block(closed, locale="en", tz="UTC")) == 1
+
+
+def test_app_home_lists_minutes_and_decks_owed_and_next_meetings(slack_app: SlackApp) -> None:
+    committee = slack_app.committees["production"]
+    with Session(slack_app.engine) as session:
+        past = NOW - timedelta(days=1)
+        soon = NOW + timedelta(days=6)
+        session.add(Meeting(committee_id=committee, series_start=past, start=past, end=past + timedelta(hours=1)))
+        session.add(Meeting(committee_id=committee, series_start=soon, start=soon, end=soon + timedelta(hours=1)))
+        session.commit()
+    for user in (SECRETARY, DECK, MARIE):
+        slack_app.home_opened(user)
+    minutes = blocks_text(slack_app.home(SECRETARY)["blocks"])
+    deck = blocks_text(slack_app.home(DECK)["blocks"])
+    meetings = blocks_text(slack_app.home(MARIE)["blocks"])
+    assert "Comité de production* — <!date^" in minutes and "compte rendu à soumettre" in minutes
+    assert "support à partager" in deck and "support à partager" not in minutes
+    assert f"<!date^{int(soon.timestamp())}^" in meetings  # Marie is a member: her next meeting
+    assert datetime.fromtimestamp(int(soon.timestamp()), UTC) == soon
+
+
+def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(slack_app: SlackApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    block = {"block_id": "action_1", "elements": []}
+    answer = slack_app.click(block, {"action_id": "action_done", "type": "button", "value": "not-a-payload"}, user=MARIE, channel=MARIE)
+    assert answer.status == 200
+    text = slack_app.reply_text(MARIE)
+    ref = re.search(r"réf\. `([0-9a-f]{6})`", text)
+    assert ref, text
+    assert any(ref.group(1) in record.getMessage() for record in caplog.records)
