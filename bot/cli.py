@@ -15,9 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from sqlmodel import Session
 from sqlalchemy.engine import Engine
 
-from bot.config import ConfigError, export_config, import_config, load_config, preset_path
+from bot.config import ConfigError, ImportResult, export_config, import_config, load_config, preset_path
 from bot.timeline import Planned
 from storage.committees import UnknownCommittee, get_workspace, list_committees
 from storage.db import SchemaOutOfDate, check_schema, current_revision, make_engine, session_scope, upgrade
@@ -213,13 +214,29 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         raise CliError(str(error)) from None
     try:
         with session_scope(engine) as session:
-            result = import_config(session, doc, now=datetime.now(UTC))
+            now = datetime.now(UTC)
+            result = import_config(session, doc, now=now)
             if dry_run:
                 session.rollback()
+            else:
+                _replan_changed(session, result, now=now)
     except ConfigError as error:
         raise CliError(str(error)) from None
     prefix = "dry run, nothing written: " if dry_run else ""
     click.echo(prefix + result.summary(doc.source))
+
+
+def _replan_changed(session: Session, result: ImportResult, *, now: datetime) -> None:
+    """Re-plan the notifications of committees whose settings changed, so a new cadence, time
+    zone or chair takes effect at once rather than at the dispatcher's next periodic check.
+    New committees are planned by the dispatcher's first pass."""
+    from bot import dispatch  # the CLI's other commands need not load the dispatcher
+
+    keys = None if result.workspace_changed else set(result.updated)
+    for committee in list_committees(session, active=None):
+        if keys is None or committee.key in keys:
+            if committee.key not in result.created:
+                dispatch.replan_committee(session, committee_id=committee.id, now=now)
 
 
 @config.command("export")

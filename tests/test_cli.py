@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
 
@@ -384,3 +384,29 @@ def test_installed_console_script_upgrades_imports_and_lists(database, spec_file
     meetings = json.loads(listed.stdout)
     assert len(meetings) == 52
     assert any(m["start"] == "2027-03-30T10:00:00+02:00" for m in meetings)
+
+
+def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(run, engine, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from bot import dispatch
+    from storage.models import Notification
+
+    # `config import` runs on the real clock, so the committee starts a few days from today.
+    first = (datetime.now(timezone.utc) + timedelta(days=3)).date()
+    path = tmp_path / "c.yaml"
+    path.write_text(SPEC_EXAMPLE.replace("2027-01-05T10:00", f"{first.isoformat()}T10:00"), encoding="utf-8")
+    assert run("config", "import", str(path)).exit_code == 0
+    with session_scope(engine) as session:
+        dispatch.plan_horizon(session, now=datetime.now(timezone.utc))
+
+    def reminder_time() -> str:
+        with session_scope(engine) as session:
+            rows = session.exec(select(Notification).where(Notification.kind == "meeting_reminder", Notification.state == "pending")).all()
+            first_row = min(rows, key=lambda row: row.due_at)
+            return first_row.due_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
+
+    assert reminder_time() == "09:00"
+    path.write_text(path.read_text(encoding="utf-8").replace("T10:00", "T11:00"), encoding="utf-8")
+    assert run("config", "import", str(path)).exit_code == 0
+    assert reminder_time() == "10:00"
