@@ -61,6 +61,8 @@ LOOKBACK = timedelta(days=120)
 CATCH_UP = timedelta(days=1)
 # A claim older than this is abandoned (its worker died) and may be taken by another worker.
 LEASE = timedelta(minutes=5)
+# How long a message whose edits keep failing is retried before it is left as posted.
+STALE_GIVE_UP = timedelta(days=2)
 # 5xx and network errors: 1, 2, 4 … 60 minutes apart, then give up (about 2 hours in all).
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(minutes=1)
@@ -531,11 +533,12 @@ class TickSummary:
     skipped: int = 0
     failed: int = 0
     retried: int = 0
+    reedited: int = 0
     stopped: str | None = None
 
     def line(self, now: datetime) -> str:
         text = (f"tick {now.isoformat()}: planned {self.planned}, sent {self.sent}, skipped {self.skipped}, "
-                f"failed {self.failed}, retried {self.retried}")
+                f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}")
         return text + (f" (stopped: {self.stopped})" if self.stopped else "")
 
 
@@ -609,6 +612,7 @@ def tick(
         if plan:
             with transaction(connection) as session:
                 summary.planned = plan_horizon(session, now=now)
+        summary.reedited = retry_stale_edits(connection, client, now=now)
         while summary.stopped is None:
             with transaction(connection) as session:
                 claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
@@ -895,6 +899,49 @@ def _mark_deactivated(session: Session, user_id: str, now: datetime) -> None:
 # Keeping posted messages current
 
 
+def _edit(session: Session, client: WebClient, row: Notification, *, now: datetime) -> bool:
+    """Edit one posted message to show its subject's current state; True when Slack took the edit.
+
+    A failed edit marks the row stale, so that a later tick tries again (``retry_stale_edits``):
+    a message that shows an outdated state is not left as it is. An edit Slack refuses for good
+    (message or channel gone) is given up, and so is one still failing after ``STALE_GIVE_UP``.
+    """
+    try:
+        message = notices.build(session, row, now=now)
+    except Exception:  # noqa: BLE001
+        log.exception("re-rendering notification %s failed", row.key)
+        return False
+    if message is None:
+        row.stale_since = None  # nothing newer to show: the message stays as posted
+        session.add(row)
+        return False
+    result = sender.update(client, channel=row.channel or row.recipient, ts=row.ts, text=message.text,
+                           blocks=message.blocks, key=row.key)
+    if result.outcome is Outcome.sent:
+        row.stale_since = None
+    elif result.outcome is Outcome.permanent or (row.stale_since and now - row.stale_since > STALE_GIVE_UP):
+        log.warning("giving up editing %s (%s): %s", row.key, row.ts, result.error)
+        row.stale_since = None
+    else:
+        log.warning("could not edit %s (%s): %s; will retry", row.key, row.ts, result.error)
+        row.stale_since = row.stale_since or now
+    session.add(row)
+    return result.outcome is Outcome.sent
+
+
+def retry_stale_edits(connection: Connection, client: WebClient, *, now: datetime, limit: int = 50) -> int:
+    """Edit again the posted messages whose last edit failed (see ``_edit``); returns edits made."""
+    with transaction(connection) as session:
+        ids = store.stale_ids(session, limit=limit)
+    edited = 0
+    for row_id in ids:
+        with transaction(connection) as session:
+            row = session.get(Notification, row_id)
+            if row is not None and row.stale_since is not None:
+                edited += _edit(session, client, row, now=now)
+    return edited
+
+
 def refresh(session: Session, client: WebClient, *, meeting_id: int | None = None, action_id: int | None = None,
             now: datetime) -> int:
     """Re-render the messages already posted about a meeting or an action and edit them in Slack
@@ -906,21 +953,8 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
     edited = 0
     for row_id in store.sent_ids_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, row_id)
-        if row is None or not row.ts or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
-            continue
-        try:
-            message = notices.build(session, row, now=now)
-        except Exception:  # noqa: BLE001
-            log.exception("re-rendering notification %s failed", row.key)
-            continue
-        if message is None:
-            continue  # nothing newer to show: the message stays as posted
-        result = sender.update(client, channel=row.channel or row.recipient, ts=row.ts, text=message.text,
-                               blocks=message.blocks, key=row.key)
-        if result.outcome is Outcome.sent:
-            edited += 1
-        else:
-            log.warning("could not edit %s (%s): %s", row.key, row.ts, result.error)
+        if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind != FOLLOWUP:
+            edited += _edit(session, client, row, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:

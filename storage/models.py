@@ -263,6 +263,8 @@ class Notification(SQLModel, table=True):
     channel: Optional[str] = Field(default=None, max_length=32, description="where it was posted")
     ts: Optional[str] = Field(default=None, max_length=32)
     error: Optional[str] = Field(default=None, max_length=500)
+    # Set when editing the posted message (chat.update) failed: the next tick edits it again.
+    stale_since: Optional[datetime] = Field(default=None, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None

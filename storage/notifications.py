@@ -263,6 +263,12 @@ def sent_ids_of(executor: Executor, *, meeting_id: int | None = None, action_id:
     return [row.id for row in executor.execute(query.order_by(N.c.id))]
 
 
+def stale_ids(executor: Executor, *, limit: int) -> list[int]:
+    """Ids of posted rows whose last edit failed, oldest failure first."""
+    query = sa.select(N.c.id).where(N.c.stale_since.is_not(None)).order_by(N.c.stale_since, N.c.id).limit(limit)
+    return [row.id for row in executor.execute(query)]
+
+
 def _subject(query: sa.Select, *, meeting_id: int | None, action_id: int | None, committee_id: int | None) -> sa.Select:
     if meeting_id is None and action_id is None and committee_id is None:
         raise ValueError("name a subject: meeting_id, action_id or committee_id")

@@ -563,6 +563,42 @@ def test_refresh_edits_the_posted_messages_and_skips_reminders_no_longer_needed(
     assert row(engine, "m:production:20270105T0900Z:meeting_reminder").state == "pending"
 
 
+def test_an_edit_slack_fails_is_made_again_by_the_next_tick(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 31, 9, 0))  # agenda request posted
+    key = "m:production:20270105T0900Z:agenda_request"
+    now = paris(2027, 1, 2, 12, 0)
+    fake.server_error("chat.update")
+    with session_scope(engine) as session:
+        meeting = session.exec(select(Meeting).order_by(Meeting.start)).first()
+        meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
+        session.add(meeting)
+        session.flush()
+        assert dispatch.refresh(session, client, meeting_id=meeting.id, now=now) == 0
+
+    assert not by_key(fake, key).text.endswith("deck=https://deck")
+    assert row(engine, key).stale_since == now
+    summary = tick(engine, client, now + timedelta(minutes=1))
+    assert summary.reedited == 1
+    assert by_key(fake, key).text.endswith("deck=https://deck")
+    assert row(engine, key).stale_since is None
+
+
+def test_an_edit_of_a_deleted_message_is_given_up(engine, fake, client) -> None:
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 31, 9, 0))
+    key = "m:production:20270105T0900Z:agenda_request"
+    fake.fail("chat.update", "message_not_found")
+    now = paris(2027, 1, 2, 12, 0)
+    with session_scope(engine) as session:
+        meeting = session.exec(select(Meeting).order_by(Meeting.start)).first()
+        meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
+        session.add(meeting)
+        session.flush()
+        dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+    assert row(engine, key).stale_since is None
+
+
 # -- claiming and crash recovery -------------------------------------------------------------
 
 
