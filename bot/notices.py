@@ -456,7 +456,8 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
         "notice_minutes_overdue",
         when=ctx.when(meeting.start),
         minutes_due=ctx.when(state.due),
-        late=ctx.span(ctx.now - state.due),
+        # The first chase falls on the deadline itself: "0 min late" would read oddly.
+        late=ctx.span(ctx.now - state.due) if ctx.now - state.due >= timedelta(minutes=1) else None,
         holder=state.holder,
         holder_role=role,
         secretary=meeting.minutes_submitted_by or committee.secretary,

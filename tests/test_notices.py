@@ -273,6 +273,14 @@ def test_minutes_overdue_names_the_secretary_before_submission(session, prod):
     assert send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE - timedelta(minutes=1)) is None
 
 
+def test_first_minutes_overdue_chase_at_the_deadline_says_it_is_reached(session, prod):
+    committee, meeting = prod
+    message = send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3)
+    text = visible(message)
+    assert "*l'échéance est atteinte*" in text
+    assert "de retard" not in text
+
+
 def test_minutes_overdue_goes_on_with_the_chair_while_approval_waits(session, pilot):
     committee, meeting = pilot
     meeting.minutes_submitted_at = MINUTES_DUE - timedelta(hours=1)
