@@ -33,7 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import make_engine, session_scope, upgrade, write_session
 
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -262,7 +262,7 @@ def bench_plan_year(backend: str, committees: int) -> None:
             t0 = time.perf_counter()
             planned = plan_window(session, start=start, end=end)
             t1 = time.perf_counter()
-        with dispatch.write_session(engine) as session:
+        with write_session(engine) as session:
             t2 = time.perf_counter()
             result = dispatch._upsert(session, planned, now=start)
             t3 = time.perf_counter()

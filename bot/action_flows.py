@@ -38,7 +38,8 @@ from bot.actions import (
     update_progress,
 )
 from bot.calendar import business_calendar
-from bot.dispatch import refresh, replan_action, write_session
+from bot.dispatch import refresh, replan_action
+from storage.db import write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
 from bot.home import home_refresher
 from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date

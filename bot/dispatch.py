@@ -25,8 +25,7 @@ import socket
 import threading
 import time as time_mod
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -45,6 +44,7 @@ from bot.sender import Outcome
 from bot.timeline import Planned
 from storage import committees as committees_store
 from storage import notifications as store
+from storage.db import transaction
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, Notification, SlackUser
 
 log = logging.getLogger(__name__)
@@ -556,31 +556,6 @@ class _Delivery:
 def default_worker() -> str:
     """This process's name in ``claimed_by``."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """A unit of work that writes; on SQLite it takes the write lock up front (``BEGIN IMMEDIATE``).
-
-    A deferred SQLite transaction that reads then writes fails at once (SQLITE_BUSY) when another
-    process wrote in between; taking the lock first makes it wait its turn instead.
-    """
-    with engine.connect() as connection, transaction(connection) as session:
-        yield session
-
-
-@contextmanager
-def transaction(connection: Connection) -> Iterator[Session]:
-    """``write_session`` on a connection the caller holds (a tick keeps one for all its rows)."""
-    if connection.dialect.name == "sqlite":
-        connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-    with Session(bind=connection, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def tick(

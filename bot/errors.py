@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
-from bot.render import LOCALES, normalize_locale
+from bot.render import normalize_locale
 
 # Every user-facing error text, by key then locale. Placeholders are str.format fields; values
 # are plain strings (the raiser formats dates and ids). Slack mrkdwn: `code` shows the syntax.

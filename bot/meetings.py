@@ -42,6 +42,7 @@ from bot.meeting_input import (
 )
 from bot.timeline import requires_approval, rules_for
 from storage import meetings as store
+from storage.db import write_session
 from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.models import (
@@ -181,7 +182,7 @@ def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now:
     from bot import dispatch
 
     try:
-        with dispatch.write_session(engine) as session:
+        with write_session(engine) as session:
             dispatch.refresh(session, client, meeting_id=meeting_id, now=now)
     except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
         log.exception("could not refresh the messages of meeting %s", meeting_id)

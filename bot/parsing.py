@@ -80,10 +80,10 @@ DATE_EXPR = "|".join(
     [
         r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})",
         r"(?P<num>\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?)",
-        rf"(?P<eom>fin\s+(?:du|de\s+ce|de)\s+mois(?P<eom_fr_next>\s+prochain)?"
-        rf"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eom_en_next>next\s+)?month)",
-        rf"(?P<eow>fin\s+(?:de\s+(?:la\s+|cette\s+)?)?semaine(?P<eow_fr_next>\s+prochaine)?"
-        rf"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eow_en_next>next\s+)?week)",
+        r"(?P<eom>fin\s+(?:du|de\s+ce|de)\s+mois(?P<eom_fr_next>\s+prochain)?"
+        r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eom_en_next>next\s+)?month)",
+        r"(?P<eow>fin\s+(?:de\s+(?:la\s+|cette\s+)?)?semaine(?P<eow_fr_next>\s+prochaine)?"
+        r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eow_en_next>next\s+)?week)",
         rf"(?:fin\s+(?:d{_AP}|de\s+)?|(?:the\s+)?end\s+of\s+)(?P<eo_month>{_MO})",
         rf"(?:le\s+|the\s+)?(?P<dm_day>\d{{1,2}})(?:er|st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_month>{_MO})\.?(?:\s+(?P<dm_year>\d{{4}}))?",
         rf"(?P<md_month>{_MO})\.?\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<md_year>\d{{4}}))?",

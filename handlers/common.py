@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.action_flows import Outcome, Reply, after_action_change
-from bot.dispatch import write_session
+from storage.db import write_session
 from bot.slack_users import Person, person
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)

@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic import command
+from sqlalchemy.engine import Connection
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -64,6 +65,31 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on error."""
     with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A unit of work that writes; on SQLite it takes the write lock up front (``BEGIN IMMEDIATE``).
+
+    A deferred SQLite transaction that reads then writes fails at once (SQLITE_BUSY) when another
+    process wrote in between; taking the lock first makes it wait its turn instead.
+    """
+    with engine.connect() as connection, transaction(connection) as session:
+        yield session
+
+
+@contextmanager
+def transaction(connection: Connection) -> Iterator[Session]:
+    """``write_session`` on a connection the caller holds (a tick keeps one for all its rows)."""
+    if connection.dialect.name == "sqlite":
+        connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
+    with Session(bind=connection, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

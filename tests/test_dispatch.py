@@ -23,7 +23,7 @@ from bot.config import import_config, parse_config
 from bot.notices import OutgoingMessage
 from bot.planning import plan_window
 from storage import notifications as store
-from storage.db import make_engine, session_scope
+from storage.db import make_engine, session_scope, write_session
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, Notification, SlackUser
 from tests.fakeslack import FakeSlack
 
@@ -645,7 +645,7 @@ def test_concurrent_claims_never_share_a_row(engine) -> None:
     due_rows(engine, now, 30)
     taken: list[list[int]] = []
     for worker in ("a", "b", "c", "d"):
-        with dispatch.write_session(engine) as session:
+        with write_session(engine) as session:
             taken.append([c.id for c in store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker=worker, limit=10)])
     assert [len(t) for t in taken] == [10, 10, 10, 0]
     assert len(set(sum(taken, []))) == 30
@@ -657,7 +657,7 @@ def test_oldest_due_rows_are_claimed_first(engine) -> None:
     with session_scope(engine) as session:
         for hours in (1, 5, 3):
             dispatch.enqueue(session, kind=TEST_KIND, to="C0PROD", key=f"k{hours}", now=now, due_at=now - timedelta(hours=hours))
-    with dispatch.write_session(engine) as session:
+    with write_session(engine) as session:
         claimed = store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="w", limit=2)
     assert [c.key for c in claimed] == ["k5", "k3"]
 
@@ -666,7 +666,7 @@ def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(engine
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 9, 0)
     keys = due_rows(engine, now, 3)
-    with dispatch.write_session(engine) as session:
+    with write_session(engine) as session:
         store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="dead", limit=10)
     # The dead worker had posted the first one before it died, without recording it.
     client.chat_postMessage(channel="C0PROD", text="x", metadata={"event_type": "committee_bot_notification", "event_payload": {"key": keys[0]}})
