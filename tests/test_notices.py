@@ -688,3 +688,13 @@ def test_every_planned_and_event_kind_has_a_builder():
 
     assert set(notices.EVENT_KINDS) == set(meetings.EVENT_KINDS)
     assert set(timeline.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
+
+
+def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):
+    """The 'how late' sentence and the 'who owes it' sentence stay apart (space or new line), fr and en."""
+    committee, meeting = prod
+    french = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3))
+    assert "*l'échéance est atteinte*.\nÀ rédiger et déposer par" in french
+    committee, meeting = pilot
+    late = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE + timedelta(hours=5)))
+    assert "*5 h late*.\nOwed by" in late
