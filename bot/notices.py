@@ -353,7 +353,13 @@ def deck_reminder(ctx: Context) -> OutgoingMessage | None:
     assert meeting is not None
     if meeting.deck_shared_at is not None:
         return None
-    p = ctx.parts("notice_deck_reminder", when=ctx.when(meeting.start), deck_due=ctx.when(ctx.agenda().deck_due))
+    p = ctx.parts(
+        "notice_deck_reminder",
+        when=ctx.when(meeting.start),
+        deck_due=ctx.when(ctx.agenda().deck_due),
+        # Business days, as the timeline counts them: over a weekend "48 hours" would be wrong.
+        days=timeline.rules_for(ctx.committee).deck_due_business_days,
+    )
     body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_deck_shared", ids.BTN_DECK_SHARED, "primary")))
     return ctx.message(p["text"], body)

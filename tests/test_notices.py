@@ -698,3 +698,16 @@ def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):
     committee, meeting = pilot
     late = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE + timedelta(hours=5)))
     assert "*5 h late*.\nOwed by" in late
+
+
+def test_deck_reminder_counts_the_deadline_in_business_days_not_48_hours(session, prod):
+    """Deck due is N business days before T (Fri 19 for Tue 23 March: four days, not 48 hours)."""
+    committee, meeting = prod
+    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    assert "48" not in text
+    assert "(2 jours ouvrés avant la réunion)" in text
+    committee.locale = "en"
+    committee.timeline = {"deck_due": {"business_days": 1}}
+    h.user(session, DECK, locale="en-US")
+    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    assert "(1 business day before the meeting)" in text
