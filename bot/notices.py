@@ -458,6 +458,9 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     if ctx.now < state.due or state.holder is None or state.status not in ("late", "awaiting_approval"):
         return None  # not late yet, or posted (or about to be: the bot's own job)
     role = "secretary" if state.status == "late" else "chair"
+    recipient = ctx.notification.recipient
+    if recipient == committee.secretary and recipient not in (state.holder, committee.chair):
+        return None  # the secretary's chase stops once the minutes are submitted
     p = ctx.parts(
         "notice_minutes_overdue",
         when=ctx.when(meeting.start),

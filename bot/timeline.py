@@ -258,8 +258,9 @@ def plan_meeting(
     Pre-meeting kinds expire at T and are left out when their instant is at or after T; one that
     lands on a non-business day moves to the same local time on the previous business day (except
     the meeting reminder, which stays exactly N minutes before T). Post-meeting kinds landing on a
-    non-business day move to the next one. ``minutes_overdue`` goes to the chair and to the channel:
-    two rows per instance. ``rules`` defaults to ``rules_for(committee)``.
+    non-business day move to the next one. ``minutes_overdue`` goes to the secretary (while the
+    minutes are not submitted), the chair and the channel: three rows per instance. ``rules``
+    defaults to ``rules_for(committee)``.
     """
     if occurrence.status == MeetingStatus.cancelled.value:
         return []
@@ -326,6 +327,10 @@ def plan_meeting(
             else:
                 at = _wall(calendar.add(minutes_due.date(), n - 1), rules.minutes_overdue_time, tz)
             data = {"n": n, "max": rules.minutes_overdue_max}
+            # Whoever holds the minutes is chased: the secretary until submission (this row; the
+            # message drops it once submitted), the chair while approval waits (the chair's row).
+            if committee.secretary and committee.secretary != committee.chair:
+                add("minutes_overdue", at, committee.secretary, f":{n}:secretary", **data)
             add("minutes_overdue", at, committee.chair, f":{n}:chair", **data)
             add("minutes_overdue", at, committee.channel, f":{n}:channel", **data)
 

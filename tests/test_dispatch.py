@@ -877,3 +877,37 @@ def test_slack_answers_are_sorted_by_what_to_do_next(fake, client, script, outco
     script(fake)
     result = sender.post(client, channel="C0PROD", text="x", blocks=[], key="k")
     assert (result.outcome.value, result.error, result.retry_after) == outcome
+
+
+# -- minutes overdue: whoever holds the minutes ---------------------------------------------
+
+
+def test_minutes_overdue_chases_the_secretary_three_times_then_the_chair_while_approval_waits(
+    engine, fake, client, real_notices
+) -> None:
+    """SPEC §4: past the deadline the chase goes to whoever holds the minutes, at most 3 times."""
+    declare(engine, SPEC_EXAMPLE.replace("kind: production", "kind: pilotage"))  # approval required
+    # Meeting Tue 5 Jan 10:00-11:00 Paris; minutes due Thu 7 Jan 11:00; chases Thu 11:00, Fri 09:00, Mon 09:00.
+    chases = [paris(2027, 1, 7, 11, 0), paris(2027, 1, 8, 9, 0), paris(2027, 1, 11, 9, 0)]
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+
+    def overdue_to(user: str) -> list:
+        prefix = "m:production:20270105T0900Z:minutes_overdue:"
+        return [m for m in fake.messages(user) if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+
+    for instant in chases[:2]:
+        tick(engine, client, instant)
+    assert len(overdue_to("U0SEC")) == 2  # the secretary owes them
+    assert len(overdue_to("U0CHAIR")) == 2
+
+    with session_scope(engine) as session:  # the secretary submits; the chair has not approved yet
+        meeting = session.exec(select(Meeting).where(Meeting.series_start == paris(2027, 1, 5, 10, 0))).one()
+        meeting.minutes_submitted_at = paris(2027, 1, 8, 15, 0)
+        meeting.minutes_submitted_by = "U0SEC"
+    tick(engine, client, chases[2])
+    tick(engine, client, paris(2027, 1, 15, 9, 0))
+
+    assert len(overdue_to("U0SEC")) == 2  # no longer the holder
+    chair = overdue_to("U0CHAIR")
+    assert len(chair) == 3  # at most 3
+    assert "en attente de l'approbation de <@U0CHAIR>" in str(chair[-1].blocks)

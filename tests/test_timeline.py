@@ -87,11 +87,14 @@ def test_weekly_meeting_plans_every_kind_at_its_instant() -> None:
         # 1 bd after E at E's time: Friday 06-11 11:00.
         ("minutes_reminder", utc(2027, 6, 11, 9), "U0SEC"),
         # Minutes due 2 bd after E across the weekend: Fri 11, Mon 14 -> Monday 06-14 11:00,
-        # then Tuesday 06-15 and Wednesday 06-16 at 09:00; chair DM and channel each time.
+        # then Tuesday 06-15 and Wednesday 06-16 at 09:00; secretary DM, chair DM and channel each time.
+        ("minutes_overdue", utc(2027, 6, 14, 9), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 14, 9), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 14, 9), "C0PROD"),
+        ("minutes_overdue", utc(2027, 6, 15, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 15, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 15, 7), "C0PROD"),
+        ("minutes_overdue", utc(2027, 6, 16, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 16, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 16, 7), "C0PROD"),
     ]
@@ -112,10 +115,13 @@ def test_meeting_plan_carries_identity_expiry_keys_and_data() -> None:
         "m:prod:20270610T0800Z:meeting_reminder",
         "m:prod:20270610T0800Z:minutes_overdue:1:chair",
         "m:prod:20270610T0800Z:minutes_overdue:1:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:1:secretary",
         "m:prod:20270610T0800Z:minutes_overdue:2:chair",
         "m:prod:20270610T0800Z:minutes_overdue:2:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:2:secretary",
         "m:prod:20270610T0800Z:minutes_overdue:3:chair",
         "m:prod:20270610T0800Z:minutes_overdue:3:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:3:secretary",
         "m:prod:20270610T0800Z:minutes_reminder",
         "m:prod:20270610T0800Z:minutes_request",
     ]
@@ -152,10 +158,13 @@ def test_semiannual_meeting_plans_every_kind_at_its_instant() -> None:
         # Friday 09-10 17:00.
         ("minutes_reminder", utc(2027, 9, 10, 15), "U0SEC"),
         # Due Monday 09-13 17:00, then Tuesday 09-14 and Wednesday 09-15 at 09:00.
+        ("minutes_overdue", utc(2027, 9, 13, 15), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 13, 15), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 13, 15), "C0STRAT"),
+        ("minutes_overdue", utc(2027, 9, 14, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 14, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 14, 7), "C0STRAT"),
+        ("minutes_overdue", utc(2027, 9, 15, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 15, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 15, 7), "C0STRAT"),
     ]
@@ -304,7 +313,7 @@ def test_overrides_change_delays_and_turn_kinds_off() -> None:
     planned = plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)
     # 4 bd before Thursday 06-10: Wed 9, Tue 8, Mon 7, Fri 4 -> Friday 06-04 14:30 CEST.
     assert kinds_at(planned)["agenda_request"] == utc(2027, 6, 4, 12, 30)
-    assert [p.kind for p in planned].count("minutes_overdue") == 2  # once, to chair and channel
+    assert [p.kind for p in planned].count("minutes_overdue") == 3  # once, to secretary, chair and channel
     assert not {"meeting_reminder", "deck_reminder"} & {p.kind for p in planned}
 
 
