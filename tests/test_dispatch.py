@@ -911,3 +911,17 @@ def test_minutes_overdue_chases_the_secretary_three_times_then_the_chair_while_a
     chair = overdue_to("U0CHAIR")
     assert len(chair) == 3  # at most 3
     assert "en attente de l'approbation de <@U0CHAIR>" in str(chair[-1].blocks)
+
+
+def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burst(engine, fake, client, real_notices) -> None:
+    """SPEC §9 catch-up sends what is still valid: a chase superseded by a later one is not (like action chases)."""
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    # Down from Monday 4 to Tuesday 12 January 10:30: the 5 January meeting's three chases are all past.
+    tick(engine, client, paris(2027, 1, 12, 10, 30))
+
+    prefix = "m:production:20270105T0900Z:minutes_overdue:"
+    channel = [m for m in fake.messages("C0PROD") if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+    assert [m.metadata["event_payload"]["key"] for m in channel] == [prefix + "3:channel"]
+    assert "Relance 3 sur 3" in str(channel[0].blocks)
+    assert {r.state for r in rows(engine) if r.key.startswith(prefix) and r.key[len(prefix)] in "12"} == {"skipped"}

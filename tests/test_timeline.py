@@ -271,7 +271,20 @@ def test_pre_meeting_kinds_expire_at_t_and_post_meeting_ones_never() -> None:
     planned = plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)
     pre = {"save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder"}
     for p in planned:
+        if p.kind == "minutes_overdue":
+            continue  # see test_each_minutes_overdue_chase_expires_when_the_next_one_is_due
         assert p.expires_at == (utc(2027, 9, 9, 12) if p.kind in pre else None), p.kind
+
+
+def test_each_minutes_overdue_chase_expires_when_the_next_one_is_due() -> None:
+    c = strategic()
+    planned = plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)
+    chases = [(p.at, p.expires_at) for p in planned if p.kind == "minutes_overdue" and p.to == "C0STRAT"]
+    assert chases == [
+        (utc(2027, 9, 13, 15), utc(2027, 9, 14, 7)),
+        (utc(2027, 9, 14, 7), utc(2027, 9, 15, 7)),
+        (utc(2027, 9, 15, 7), None),  # the last runs until the minutes are in
+    ]
 
 
 def test_pre_meeting_kind_at_or_after_t_is_dropped() -> None:
