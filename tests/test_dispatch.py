@@ -925,3 +925,18 @@ def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burs
     assert [m.metadata["event_payload"]["key"] for m in channel] == [prefix + "3:channel"]
     assert "Relance 3 sur 3" in str(channel[0].blocks)
     assert {r.state for r in rows(engine) if r.key.startswith(prefix) and r.key[len(prefix)] in "12"} == {"skipped"}
+
+
+def test_after_downtime_past_the_deck_deadline_no_stale_topic_call_or_deck_reminder_is_sent(engine, fake, client, real_notices) -> None:
+    """Catch-up sends what is still valid: 'propose topics before Friday' on Monday is not; the agenda is."""
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 28, 8, 0))
+    # Meeting Tue 12 Jan 10:00: agenda request and deck reminder Thu 7 at 09:00, deck due Fri 8 at 10:00.
+    # Down from Wed 6 to Mon 11 January 08:00, deck never shared.
+    tick(engine, client, paris(2027, 1, 11, 8, 0))
+
+    prefix = "m:production:20270112T0900Z:"
+    sent = [k for k in posted_keys(fake) if k.startswith(prefix)]
+    assert sent == [prefix + "agenda_published", prefix + "agenda_published:also:0"]  # 'deck missing' + the chair's DM
+    assert row(engine, prefix + "agenda_request").state == "skipped"
+    assert row(engine, prefix + "deck_reminder").state == "skipped"
