@@ -711,3 +711,13 @@ def test_deck_reminder_counts_the_deadline_in_business_days_not_48_hours(session
     h.user(session, DECK, locale="en-US")
     text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
     assert "(1 business day before the meeting)" in text
+
+
+def test_a_meeting_reminder_caught_up_in_the_last_minute_never_says_0_min(session, pilot, prod):
+    """Sent 30 s before T (a catch-up): 'starts in less than a minute', not 'starts in 0 min'."""
+    committee, meeting = pilot
+    english = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    assert "0 min" not in english and "starts in less than a minute" in english
+    committee, meeting = prod
+    french = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    assert "0 min" not in french and "commence dans moins d'une minute" in french
