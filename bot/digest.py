@@ -48,6 +48,8 @@ HEALTH_WEEKS = 12
 MINUTES_LOOKBACK = timedelta(weeks=HEALTH_WEEKS)
 # "This week" in any zone lies within this distance of ``now``.
 WEEK_REACH = timedelta(days=9)
+# The previous calendar week, in any zone, starts within this distance before ``now``.
+DECISIONS_REACH = timedelta(days=15)
 MAX_MEETINGS = 10
 MAX_OWNERS = 15
 MAX_ITEMS_PER_OWNER = 5
@@ -62,7 +64,7 @@ class _Rows:
 
     meetings: list[Any] = field(default_factory=list)  # health.MEETING_COLUMNS rows, by start
     actions: list[Any] = field(default_factory=list)  # health.ACTION_COLUMNS rows, by due date
-    decisions: list[tuple[str, datetime]] = field(default_factory=list)  # text, the meeting's start
+    decisions: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # text, meeting start, recorded at
     topics: dict[int, int] = field(default_factory=dict)  # meeting id -> proposed topics
 
 
@@ -104,7 +106,7 @@ def health_line(locale: str, health: Health) -> str:
 
 # Built once (see bot.health): building a statement costs more than running it.
 _DECISIONS = (
-    select(Decision.text, Meeting.committee_id, Meeting.start)
+    select(Decision.text, Meeting.committee_id, Meeting.start, Decision.recorded_at)
     .join(Meeting, col(Meeting.id) == col(Decision.meeting_id))
     .where(col(Meeting.committee_id).in_(sa.bindparam("ids", expanding=True)))
     .where(col(Decision.recorded_at) >= sa.bindparam("since"), col(Decision.recorded_at) < sa.bindparam("now"))
@@ -129,9 +131,10 @@ def _read(session: Session, scopes: dict[int, Scope], now: datetime) -> dict[int
         rows[action.committee_id].actions.append(action)
 
     for chunk in chunks(ids):
-        week_ago = now - timedelta(days=7)
-        for text, committee_id, start in session.exec(_DECISIONS, params={"ids": chunk, "since": week_ago, "now": now}):  # type: ignore[call-overload]
-            rows[committee_id].decisions.append((text, start))
+        # Wide enough for the previous calendar week in any zone; each digest keeps its own week.
+        since_decisions = now - DECISIONS_REACH
+        for text, committee_id, start, recorded in session.exec(_DECISIONS, params={"ids": chunk, "since": since_decisions, "now": now}):  # type: ignore[call-overload]
+            rows[committee_id].decisions.append((text, start, recorded))
 
     # Topic counts, only for the meetings that can fall in this week whatever the zone.
     near = {m.id: m.committee_id for r in rows.values() for m in r.meetings if abs(m.start - now) <= WEEK_REACH}
@@ -282,4 +285,13 @@ class _Digest:
         return lines
 
     def decision_lines(self) -> list[str]:
-        return [self.piece("decision_line", text=bk.clip(text, 500), when=self.when(start)) for text, start in self.rows.decisions]
+        """Decisions recorded in the previous calendar week (committee zone): each digest shows a
+        decision exactly once, also when a holiday moves the digest to Tuesday or it is caught up late."""
+        tz = ZoneInfo(self.tz)
+        week_start = datetime.combine(self.monday, datetime.min.time(), tz)
+        since = datetime.combine(self.monday - timedelta(days=7), datetime.min.time(), tz)
+        return [
+            self.piece("decision_line", text=bk.clip(text, 500), when=self.when(start))
+            for text, start, recorded in self.rows.decisions
+            if since <= recorded < week_start
+        ]

@@ -339,9 +339,20 @@ def save_the_date(ctx: Context) -> OutgoingMessage:
     return ctx.message(p["text"], [bk.section(p["body"]), bk.section(people)])
 
 
-def agenda_request(ctx: Context) -> OutgoingMessage:
+def _overtaken_by_deck_deadline(ctx: Context) -> bool:
+    """True for a first send planned before the deck deadline but sent after it (a catch-up after
+    downtime): "propose topics / share the deck before X" once X has passed is no longer valid, and
+    agenda_published (with its "deck missing" notice) has taken over. Edits of a posted message go on."""
+    deck_due = ctx.agenda().deck_due
+    row = ctx.notification
+    return row.ts is None and deck_due is not None and row.due_at < deck_due <= ctx.now
+
+
+def agenda_request(ctx: Context) -> OutgoingMessage | None:
     meeting = ctx.meeting
     assert meeting is not None
+    if _overtaken_by_deck_deadline(ctx):
+        return None
     p = ctx.parts("notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.agenda().deck_due))
     body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_add_topic", ids.BTN_ADD_TOPIC, "primary")))
@@ -351,9 +362,15 @@ def agenda_request(ctx: Context) -> OutgoingMessage:
 def deck_reminder(ctx: Context) -> OutgoingMessage | None:
     meeting = ctx.meeting
     assert meeting is not None
-    if meeting.deck_shared_at is not None:
+    if meeting.deck_shared_at is not None or _overtaken_by_deck_deadline(ctx):
         return None
-    p = ctx.parts("notice_deck_reminder", when=ctx.when(meeting.start), deck_due=ctx.when(ctx.agenda().deck_due))
+    p = ctx.parts(
+        "notice_deck_reminder",
+        when=ctx.when(meeting.start),
+        deck_due=ctx.when(ctx.agenda().deck_due),
+        # Business days, as the timeline counts them: over a weekend "48 hours" would be wrong.
+        days=timeline.rules_for(ctx.committee).deck_due_business_days,
+    )
     body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_deck_shared", ids.BTN_DECK_SHARED, "primary")))
     return ctx.message(p["text"], body)
@@ -452,6 +469,9 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     if ctx.now < state.due or state.holder is None or state.status not in ("late", "awaiting_approval"):
         return None  # not late yet, or posted (or about to be: the bot's own job)
     role = "secretary" if state.status == "late" else "chair"
+    recipient = ctx.notification.recipient
+    if recipient == committee.secretary and recipient not in (state.holder, committee.chair):
+        return None  # the secretary's chase stops once the minutes are submitted
     p = ctx.parts(
         "notice_minutes_overdue",
         when=ctx.when(meeting.start),

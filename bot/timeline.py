@@ -258,8 +258,9 @@ def plan_meeting(
     Pre-meeting kinds expire at T and are left out when their instant is at or after T; one that
     lands on a non-business day moves to the same local time on the previous business day (except
     the meeting reminder, which stays exactly N minutes before T). Post-meeting kinds landing on a
-    non-business day move to the next one. ``minutes_overdue`` goes to the chair and to the channel:
-    two rows per instance. ``rules`` defaults to ``rules_for(committee)``.
+    non-business day move to the next one. ``minutes_overdue`` goes to the secretary (while the
+    minutes are not submitted), the chair and the channel: three rows per instance. ``rules``
+    defaults to ``rules_for(committee)``.
     """
     if occurrence.status == MeetingStatus.cancelled.value:
         return []
@@ -277,7 +278,7 @@ def plan_meeting(
 
     planned: list[Planned] = []
 
-    def add(kind: str, at: datetime, to: str, suffix: str = "", **data: Any) -> None:
+    def add(kind: str, at: datetime, to: str, suffix: str = "", expires: datetime | None = None, **data: Any) -> None:
         pre = kind in PRE_MEETING_KINDS
         if kind != "meeting_reminder" and not calendar.is_business_day(at.date()):
             day = calendar.on_or_before(at.date()) if pre else calendar.on_or_after(at.date())
@@ -294,7 +295,7 @@ def plan_meeting(
                 committee_key=committee.key,
                 meeting_start=start,
                 series_start=series_start,
-                expires_at=start_utc if pre else None,
+                expires_at=start_utc if pre else expires,
                 data={**common, **data},
             )
         )
@@ -320,14 +321,21 @@ def plan_meeting(
         day = calendar.add(end.date(), rules.minutes_reminder_business_days)
         add("minutes_reminder", _wall(day, end.time(), tz), committee.secretary)
     if rules.on("minutes_overdue"):
-        for n in range(1, rules.minutes_overdue_max + 1):
-            if n == 1:
-                at = minutes_due
-            else:
-                at = _wall(calendar.add(minutes_due.date(), n - 1), rules.minutes_overdue_time, tz)
+        instants = [minutes_due] + [
+            _wall(calendar.add(minutes_due.date(), n - 1), rules.minutes_overdue_time, tz)
+            for n in range(2, rules.minutes_overdue_max + 1)
+        ]
+        for n, at in enumerate(instants, start=1):
+            # Each chase expires when the next one is due: a catch-up after downtime sends only the
+            # latest, not a burst of stale ones; the last runs until the minutes are in.
+            following = instants[n].astimezone(UTC) if n < len(instants) else None
             data = {"n": n, "max": rules.minutes_overdue_max}
-            add("minutes_overdue", at, committee.chair, f":{n}:chair", **data)
-            add("minutes_overdue", at, committee.channel, f":{n}:channel", **data)
+            # Whoever holds the minutes is chased: the secretary until submission (this row; the
+            # message drops it once submitted), the chair while approval waits (the chair's row).
+            if committee.secretary and committee.secretary != committee.chair:
+                add("minutes_overdue", at, committee.secretary, f":{n}:secretary", following, **data)
+            add("minutes_overdue", at, committee.chair, f":{n}:chair", following, **data)
+            add("minutes_overdue", at, committee.channel, f":{n}:channel", following, **data)
 
     planned.sort(key=lambda p: p.at)  # stable: SPEC table order at equal instants
     return planned

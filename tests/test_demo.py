@@ -101,11 +101,12 @@ def test_late_deck_notice_then_the_deck_shared_late(french: Run):
     assert re.search(r"\(agenda_published\) ✎ .*\n(?:.*\n)*?.*\+ 📊 \*Support :\*", french.stdout)
 
 
-def test_minutes_overdue_chase_to_the_chair_and_the_channel_then_late_minutes(french: Run):
+def test_minutes_overdue_chase_to_the_secretary_the_chair_and_the_channel_then_late_minutes(french: Run):
     overdue = entries(french, "minutes_overdue")
+    assert any("@thomas (DM)" in line for line in overdue)  # the quality committee's secretary owes them
     assert any("@sophie (DM)" in line for line in overdue)  # the quality committee's chair
     assert any("#comite-qualite" in line for line in overdue)
-    assert len(overdue) == 6  # 3 chases, each to the chair and the channel
+    assert len(overdue) == 9  # 3 chases, each to the secretary, the chair and the channel
     assert "@thomas › soumet enfin le compte rendu du Comité qualité du jeu. 14 janv., 3 jours ouvrés après l'échéance" in flat(french)
     after = french.stdout.split("@thomas › soumet enfin", 1)[1]
     assert not [line for line in after.splitlines() if "(minutes_overdue)" in line and "✎" not in line]  # chase over

@@ -131,3 +131,19 @@ def test_a_committee_with_an_unreadable_cadence_still_gets_its_stored_meetings(s
     h.meeting(session, committee)
     text = visible(weekly_digest(session, committee=committee, now=NOW))
     assert f"• {token(START)} — ordre du jour : 0 sujet — support : :warning: manquant" in text
+
+
+def test_each_decision_is_in_exactly_one_digest_across_the_tuesday_after_easter_monday(session):
+    """Digests on Mon 22 March, Tue 30 March (Easter Monday 29th), Mon 5 April 2027, 09:00 Paris:
+    a decision is shown once, never lost in the gap nor repeated in the overlap of 'the past week'."""
+    committee = h.committee(session)
+    meeting = h.meeting(session, committee)
+    h.decision(session, meeting, "Monday noon decision", datetime(2027, 3, 22, 11, 0, tzinfo=UTC))
+    h.decision(session, meeting, "Tuesday dawn decision", datetime(2027, 3, 30, 6, 0, tzinfo=UTC))
+    session.commit()
+    digests = [
+        visible(weekly_digest(session, committee=committee, now=moment))
+        for moment in (NOW, datetime(2027, 3, 30, 7, 0, tzinfo=UTC), datetime(2027, 4, 5, 7, 0, tzinfo=UTC))
+    ]
+    for decision in ("Monday noon decision", "Tuesday dawn decision"):
+        assert sum(decision in text for text in digests) == 1, decision

@@ -877,3 +877,66 @@ def test_slack_answers_are_sorted_by_what_to_do_next(fake, client, script, outco
     script(fake)
     result = sender.post(client, channel="C0PROD", text="x", blocks=[], key="k")
     assert (result.outcome.value, result.error, result.retry_after) == outcome
+
+
+# -- minutes overdue: whoever holds the minutes ---------------------------------------------
+
+
+def test_minutes_overdue_chases_the_secretary_three_times_then_the_chair_while_approval_waits(
+    engine, fake, client, real_notices
+) -> None:
+    """SPEC §4: past the deadline the chase goes to whoever holds the minutes, at most 3 times."""
+    declare(engine, SPEC_EXAMPLE.replace("kind: production", "kind: pilotage"))  # approval required
+    # Meeting Tue 5 Jan 10:00-11:00 Paris; minutes due Thu 7 Jan 11:00; chases Thu 11:00, Fri 09:00, Mon 09:00.
+    chases = [paris(2027, 1, 7, 11, 0), paris(2027, 1, 8, 9, 0), paris(2027, 1, 11, 9, 0)]
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+
+    def overdue_to(user: str) -> list:
+        prefix = "m:production:20270105T0900Z:minutes_overdue:"
+        return [m for m in fake.messages(user) if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+
+    for instant in chases[:2]:
+        tick(engine, client, instant)
+    assert len(overdue_to("U0SEC")) == 2  # the secretary owes them
+    assert len(overdue_to("U0CHAIR")) == 2
+
+    with session_scope(engine) as session:  # the secretary submits; the chair has not approved yet
+        meeting = session.exec(select(Meeting).where(Meeting.series_start == paris(2027, 1, 5, 10, 0))).one()
+        meeting.minutes_submitted_at = paris(2027, 1, 8, 15, 0)
+        meeting.minutes_submitted_by = "U0SEC"
+    tick(engine, client, chases[2])
+    tick(engine, client, paris(2027, 1, 15, 9, 0))
+
+    assert len(overdue_to("U0SEC")) == 2  # no longer the holder
+    chair = overdue_to("U0CHAIR")
+    assert len(chair) == 3  # at most 3
+    assert "en attente de l'approbation de <@U0CHAIR>" in str(chair[-1].blocks)
+
+
+def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burst(engine, fake, client, real_notices) -> None:
+    """SPEC §9 catch-up sends what is still valid: a chase superseded by a later one is not (like action chases)."""
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    # Down from Monday 4 to Tuesday 12 January 10:30: the 5 January meeting's three chases are all past.
+    tick(engine, client, paris(2027, 1, 12, 10, 30))
+
+    prefix = "m:production:20270105T0900Z:minutes_overdue:"
+    channel = [m for m in fake.messages("C0PROD") if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+    assert [m.metadata["event_payload"]["key"] for m in channel] == [prefix + "3:channel"]
+    assert "Relance 3 sur 3" in str(channel[0].blocks)
+    assert {r.state for r in rows(engine) if r.key.startswith(prefix) and r.key[len(prefix)] in "12"} == {"skipped"}
+
+
+def test_after_downtime_past_the_deck_deadline_no_stale_topic_call_or_deck_reminder_is_sent(engine, fake, client, real_notices) -> None:
+    """Catch-up sends what is still valid: 'propose topics before Friday' on Monday is not; the agenda is."""
+    declare(engine, SPEC_EXAMPLE)
+    tick(engine, client, paris(2026, 12, 28, 8, 0))
+    # Meeting Tue 12 Jan 10:00: agenda request and deck reminder Thu 7 at 09:00, deck due Fri 8 at 10:00.
+    # Down from Wed 6 to Mon 11 January 08:00, deck never shared.
+    tick(engine, client, paris(2027, 1, 11, 8, 0))
+
+    prefix = "m:production:20270112T0900Z:"
+    sent = [k for k in posted_keys(fake) if k.startswith(prefix)]
+    assert sent == [prefix + "agenda_published", prefix + "agenda_published:also:0"]  # 'deck missing' + the chair's DM
+    assert row(engine, prefix + "agenda_request").state == "skipped"
+    assert row(engine, prefix + "deck_reminder").state == "skipped"

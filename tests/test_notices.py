@@ -688,3 +688,36 @@ def test_every_planned_and_event_kind_has_a_builder():
 
     assert set(notices.EVENT_KINDS) == set(meetings.EVENT_KINDS)
     assert set(timeline.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
+
+
+def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):
+    """The 'how late' sentence and the 'who owes it' sentence stay apart (space or new line), fr and en."""
+    committee, meeting = prod
+    french = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3))
+    assert "*l'échéance est atteinte*.\nÀ rédiger et déposer par" in french
+    committee, meeting = pilot
+    late = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE + timedelta(hours=5)))
+    assert "*5 h late*.\nOwed by" in late
+
+
+def test_deck_reminder_counts_the_deadline_in_business_days_not_48_hours(session, prod):
+    """Deck due is N business days before T (Fri 19 for Tue 23 March: four days, not 48 hours)."""
+    committee, meeting = prod
+    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    assert "48" not in text
+    assert "(2 jours ouvrés avant la réunion)" in text
+    committee.locale = "en"
+    committee.timeline = {"deck_due": {"business_days": 1}}
+    h.user(session, DECK, locale="en-US")
+    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    assert "(1 business day before the meeting)" in text
+
+
+def test_a_meeting_reminder_caught_up_in_the_last_minute_never_says_0_min(session, pilot, prod):
+    """Sent 30 s before T (a catch-up): 'starts in less than a minute', not 'starts in 0 min'."""
+    committee, meeting = pilot
+    english = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    assert "0 min" not in english and "starts in less than a minute" in english
+    committee, meeting = prod
+    french = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    assert "0 min" not in french and "commence dans moins d'une minute" in french

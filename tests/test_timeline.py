@@ -87,11 +87,14 @@ def test_weekly_meeting_plans_every_kind_at_its_instant() -> None:
         # 1 bd after E at E's time: Friday 06-11 11:00.
         ("minutes_reminder", utc(2027, 6, 11, 9), "U0SEC"),
         # Minutes due 2 bd after E across the weekend: Fri 11, Mon 14 -> Monday 06-14 11:00,
-        # then Tuesday 06-15 and Wednesday 06-16 at 09:00; chair DM and channel each time.
+        # then Tuesday 06-15 and Wednesday 06-16 at 09:00; secretary DM, chair DM and channel each time.
+        ("minutes_overdue", utc(2027, 6, 14, 9), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 14, 9), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 14, 9), "C0PROD"),
+        ("minutes_overdue", utc(2027, 6, 15, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 15, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 15, 7), "C0PROD"),
+        ("minutes_overdue", utc(2027, 6, 16, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 6, 16, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 6, 16, 7), "C0PROD"),
     ]
@@ -112,10 +115,13 @@ def test_meeting_plan_carries_identity_expiry_keys_and_data() -> None:
         "m:prod:20270610T0800Z:meeting_reminder",
         "m:prod:20270610T0800Z:minutes_overdue:1:chair",
         "m:prod:20270610T0800Z:minutes_overdue:1:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:1:secretary",
         "m:prod:20270610T0800Z:minutes_overdue:2:chair",
         "m:prod:20270610T0800Z:minutes_overdue:2:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:2:secretary",
         "m:prod:20270610T0800Z:minutes_overdue:3:chair",
         "m:prod:20270610T0800Z:minutes_overdue:3:channel",
+        "m:prod:20270610T0800Z:minutes_overdue:3:secretary",
         "m:prod:20270610T0800Z:minutes_reminder",
         "m:prod:20270610T0800Z:minutes_request",
     ]
@@ -152,10 +158,13 @@ def test_semiannual_meeting_plans_every_kind_at_its_instant() -> None:
         # Friday 09-10 17:00.
         ("minutes_reminder", utc(2027, 9, 10, 15), "U0SEC"),
         # Due Monday 09-13 17:00, then Tuesday 09-14 and Wednesday 09-15 at 09:00.
+        ("minutes_overdue", utc(2027, 9, 13, 15), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 13, 15), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 13, 15), "C0STRAT"),
+        ("minutes_overdue", utc(2027, 9, 14, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 14, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 14, 7), "C0STRAT"),
+        ("minutes_overdue", utc(2027, 9, 15, 7), "U0SEC"),
         ("minutes_overdue", utc(2027, 9, 15, 7), "U0CHAIR"),
         ("minutes_overdue", utc(2027, 9, 15, 7), "C0STRAT"),
     ]
@@ -262,7 +271,20 @@ def test_pre_meeting_kinds_expire_at_t_and_post_meeting_ones_never() -> None:
     planned = plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)
     pre = {"save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder"}
     for p in planned:
+        if p.kind == "minutes_overdue":
+            continue  # see test_each_minutes_overdue_chase_expires_when_the_next_one_is_due
         assert p.expires_at == (utc(2027, 9, 9, 12) if p.kind in pre else None), p.kind
+
+
+def test_each_minutes_overdue_chase_expires_when_the_next_one_is_due() -> None:
+    c = strategic()
+    planned = plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)
+    chases = [(p.at, p.expires_at) for p in planned if p.kind == "minutes_overdue" and p.to == "C0STRAT"]
+    assert chases == [
+        (utc(2027, 9, 13, 15), utc(2027, 9, 14, 7)),
+        (utc(2027, 9, 14, 7), utc(2027, 9, 15, 7)),
+        (utc(2027, 9, 15, 7), None),  # the last runs until the minutes are in
+    ]
 
 
 def test_pre_meeting_kind_at_or_after_t_is_dropped() -> None:
@@ -304,7 +326,7 @@ def test_overrides_change_delays_and_turn_kinds_off() -> None:
     planned = plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)
     # 4 bd before Thursday 06-10: Wed 9, Tue 8, Mon 7, Fri 4 -> Friday 06-04 14:30 CEST.
     assert kinds_at(planned)["agenda_request"] == utc(2027, 6, 4, 12, 30)
-    assert [p.kind for p in planned].count("minutes_overdue") == 2  # once, to chair and channel
+    assert [p.kind for p in planned].count("minutes_overdue") == 3  # once, to secretary, chair and channel
     assert not {"meeting_reminder", "deck_reminder"} & {p.kind for p in planned}
 
 
