@@ -86,6 +86,13 @@ def test_list_scopes(slack_app: SlackApp) -> None:
     assert f"A{overdue}" in text and f"A{mine}" not in text and f"A{other}" not in text and f"A{done}" not in text
 
 
+def test_an_empty_list_says_so_on_its_own_line_in_both_languages(slack_app: SlackApp) -> None:
+    slack_app.command("list")
+    assert slack_app.reply().text == "*Vos actions ouvertes* (0)\nAucune action."
+    slack_app.command("list overdue", user=ANNA)
+    assert slack_app.reply(ANNA).text == "*Overdue action items* — Comité de production (0)\nNone."
+
+
 def test_list_is_cut_within_slack_limits(slack_app: SlackApp) -> None:
     for n in range(25):
         slack_app.make_action(title=f"Tâche {n}", owner=CHAIR)
