@@ -82,6 +82,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "One priority per action item: `!high`, `!medium` or `!low` "
         "(or `!haute`, `!moyenne`, `!basse`).",
     },
+    "unknown_priority": {
+        "fr": "Priorité inconnue « {value} ». Écrivez `!high`, `!medium` ou `!low` "
+        "(ou `!haute`, `!moyenne`, `!basse`), par exemple `/action add @marie Relancer le plan vendredi !high`.",
+        "en": "Unknown priority “{value}”. Write `!high`, `!medium` or `!low` "
+        "(or `!haute`, `!moyenne`, `!basse`), for example `/action add @marie Follow up the plan by friday !high`.",
+    },
     "invalid_priority": {
         "fr": "Priorité inconnue « {value} » : utilisez high, medium ou low.",
         "en": "Unknown priority “{value}”: use high, medium or low.",

@@ -41,6 +41,9 @@ PRIORITY_WORDS = {
     "basse": "low",
 }
 PRIORITY_RE = re.compile(r"(?<!\S)!(" + "|".join(PRIORITY_WORDS) + r")(?!\S)", re.I)
+# Any other "!word" standing alone is a priority typed wrong ("!urgent", "!hight"): refused rather
+# than left in the title with the item silently at medium priority.
+PRIORITY_LIKE_RE = re.compile(r"(?<!\S)!([^\W\d_]+)(?!\S)")
 
 # --- date vocabulary --------------------------------------------------------------------------
 
@@ -294,7 +297,11 @@ def _extract_priority(text: str, locale: str) -> tuple[str | None, str]:
     found = {PRIORITY_WORDS[m.group(1).lower()] for m in PRIORITY_RE.finditer(text)}
     if len(found) > 1:
         raise InvalidInput(key="two_priorities", locale=locale, field="priority")
-    return (found.pop() if found else None), PRIORITY_RE.sub(" ", text)
+    rest = PRIORITY_RE.sub(" ", text)
+    unknown = PRIORITY_LIKE_RE.search(rest)
+    if unknown:
+        raise InvalidInput(key="unknown_priority", locale=locale, field="priority", value=unknown.group(0))
+    return (found.pop() if found else None), rest
 
 
 def _extract_due(text: str, local_now: datetime, locale: str) -> tuple[date | None, str]:

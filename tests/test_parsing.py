@@ -201,6 +201,8 @@ def test_add_lists_what_the_modal_must_ask(text, missing):
         ("<@U1> Prévenir @here", "title"),
         ("<@U1> Prévenir @everyone", "title"),
         ("<@U1> x !high !low", "priority"),
+        ("<@U1> x by friday !urgent", "priority"),
+        ("<@U1> x !haut by friday", "priority"),
         ("<@U1> " + "x" * 3001 + " by friday", "title"),
     ],
 )

@@ -193,6 +193,15 @@ def test_channel_mention_in_title_is_refused(slack_app: SlackApp) -> None:
     assert slack_app.actions() == []
 
 
+def test_a_misspelt_priority_is_refused_instead_of_landing_in_the_title(slack_app: SlackApp) -> None:
+    text = refused(slack_app, "add <@U123> Relancer le plan d'ici vendredi !urgent")
+    assert "« !urgent »" in text and "`!high`" in text
+    assert slack_app.actions() == []
+    text = refused(slack_app, "add <@U123> Send the plan by friday !hight", user=ANNA)
+    assert "“!hight”" in text and "`!high`" in text
+    assert slack_app.actions() == []
+
+
 def test_unknown_subcommand_shows_usage(slack_app: SlackApp) -> None:
     text = refused(slack_app, "frobnicate A1")
     assert "/action frobnicate" in text and "/action list" in text
