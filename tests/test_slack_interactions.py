@@ -268,3 +268,30 @@ def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(slack_app: 
     ref = re.search(r"réf\. `([0-9a-f]{6})`", text)
     assert ref, text
     assert any(ref.group(1) in record.getMessage() for record in caplog.records)
+
+
+def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:
+    from slack_sdk import WebClient
+
+    from bot import dispatch
+
+    first = slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
+    second = slack_app.make_action(title="Chiffrer le renfort", owner=MARIE, due=date(2027, 3, 18))
+    slack_app.command("away until 2027-03-30", user=MARIE)
+    slack_app.reply(MARIE)
+    client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
+    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
+
+    def reassign(item: int, after: int) -> None:
+        block, element = next((b, e) for b in report.blocks for e in b.get("elements", []) if e.get("action_id") == "action_reassign" and b["block_id"] == f"reassign_{item}")
+        slack_app.click(block, element, user=CHAIR, channel=CHAIR)
+        slack_app.submit(slack_app.modal(after=after), {"owner": {"type": "users_select", "selected_user": PAUL}}, user=CHAIR)
+        slack_app.wait(lambda: slack_app.action(item).owner == PAUL, what="the reassignment")
+
+    reassign(first, 0)
+    slack_app.wait(lambda: len(report.edits) >= 1, what="the report edited after the first reassignment")
+    assert "Relancer le plan" not in blocks_text(report.blocks) and f"reassign_{second}" in json.dumps(report.blocks)
+    reassign(second, 1)
+    slack_app.wait(lambda: "Plus rien à réattribuer" in blocks_text(report.blocks), what="the report settled")
+    assert "action_reassign" not in json.dumps(report.blocks)
