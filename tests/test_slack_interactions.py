@@ -295,3 +295,19 @@ def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack
     reassign(second, 1)
     slack_app.wait(lambda: "Plus rien à réattribuer" in blocks_text(report.blocks), what="the report settled")
     assert "action_reassign" not in json.dumps(report.blocks)
+
+
+def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackApp) -> None:
+    from slack_sdk import WebClient
+
+    from bot import dispatch
+
+    slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
+    slack_app.command("away until 2027-03-30", user=MARIE)
+    slack_app.reply(MARIE)
+    client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
+    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
+    text = blocks_text(report.blocks)
+    assert "Son action ouverte du *Comité de production* ne sera plus relancée ; réattribuez-la" in text
+    assert "Ses 1" not in text
