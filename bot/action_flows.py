@@ -42,7 +42,7 @@ from bot.dispatch import refresh, replan_action
 from storage.db import write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
 from bot.home import home_refresher
-from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date
+from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
 from bot.slack_users import Person, know_user
@@ -256,7 +256,8 @@ def open_new(session: Session, *, person: Person, channel: str | None = None, ti
             raise NoCommittee(locale=person.locale)
         mine = set(committee_ids_of(session, user_id=person.user_id))
         committees.sort(key=lambda c: (c.id not in mine, c.id))
-    form = views.ActionForm(title=title[: views.MAX_TITLE_CHARS])
+    # A shortcut's message text comes escaped by Slack: the input shows what was written.
+    form = views.ActionForm(title=plain_text(title)[: views.MAX_TITLE_CHARS])
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form, committees=committees))
 
 

@@ -193,6 +193,13 @@ def test_agenda_opens_the_topic_modal_and_a_valid_topic_is_added(slack_app: Slac
     assert "ajouté à l'ordre du jour" in slack_app.reply_text(MARIE)
 
 
+def test_agenda_prefills_the_topic_as_typed_not_as_slack_escaped_it(slack_app: SlackApp) -> None:
+    # Slack sends "Budget & coûts <x> @paul" as below (should_escape: true); the input must not show "&amp;".
+    committee_command(slack_app, "agenda Budget &amp; coûts &lt;2027&gt; avec <@U0PAUL|paul>", user=MARIE)
+    title_block = next(b for b in slack_app.modal()["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)
+    assert title_block["element"]["initial_value"] == "Budget & coûts <2027> avec @paul"
+
+
 def test_an_invalid_topic_shows_field_errors_and_changes_nothing(slack_app: SlackApp) -> None:
     committee_command(slack_app, "agenda", user=MARIE)
     modal = slack_app.modal()

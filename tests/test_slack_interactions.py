@@ -191,6 +191,12 @@ def test_shortcut_prefills_title_and_source_link(slack_app: SlackApp) -> None:
     assert item.source_link == meta["source_link"] and item.committee_id == slack_app.committees["production"]
 
 
+def test_shortcut_prefills_the_message_as_written_not_as_slack_escaped_it(slack_app: SlackApp) -> None:
+    slack_app.shortcut(text="Relancer R&amp;D &lt;urgent&gt; : <https://intranet.example/plan|le plan>")
+    blocks = {b["block_id"]: b for b in slack_app.modal()["blocks"]}
+    assert blocks["title"]["element"]["initial_value"] == "Relancer R&D <urgent> : le plan (https://intranet.example/plan)"
+
+
 def test_shortcut_outside_a_committee_channel_asks_for_the_committee(slack_app: SlackApp) -> None:
     slack_app.shortcut(text="Relancer", channel="C0NONE")
     modal = slack_app.modal()
