@@ -38,6 +38,13 @@ def test_add_from_committee_channel_is_acked_fast_and_creates_the_item(slack_app
     assert [(row["id"], row["owner"], row["due"], row["priority"], row["committee"]) for row in listed] == [("A1", MARIE, "2027-03-19", "high", "production")]  # type: ignore[union-attr]
 
 
+def test_a_second_mention_in_the_title_shows_as_a_mention_and_other_markup_stays_escaped(slack_app: SlackApp) -> None:
+    slack_app.command("add <@U123|marie> Appeler <@U0PAUL|paul> & <b> pour le planning d'ici vendredi")
+    reply = slack_app.reply_text()
+    assert "Appeler <@U0PAUL> &amp; &lt;b&gt; pour le planning" in reply
+    assert slack_app.actions()[0].title == "Appeler <@U0PAUL> & <b> pour le planning"
+
+
 def test_add_in_the_users_own_zone_and_language(slack_app: SlackApp) -> None:
     # 09:00 in Paris is 04:00 in New York: still Tuesday there too, so "friday" is the 19th.
     slack_app.command("add <@U123> Send the staffing plan by friday", user=ANNA)
