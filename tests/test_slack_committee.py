@@ -366,6 +366,17 @@ def test_chair_moves_the_next_meeting(slack_app: SlackApp) -> None:
     settled(slack_app, CHAIR, SECRETARY, DECK)
 
 
+def test_move_onto_another_meeting_of_the_committee_is_refused(slack_app: SlackApp) -> None:
+    committee_command(slack_app, "move 2027-03-23 10:30")  # the 23 March meeting runs 10:00-11:00
+    text = slack_app.reply_text()
+    assert "déjà une réunion le 2027-03-23 10:00 (Europe/Paris)" in text and "/committee cancel" in text
+    assert all(m.status == "scheduled" for m in meetings(slack_app))
+    assert notifications(slack_app, "meeting_moved") == []
+    committee_command(slack_app, "move 2027-03-23 14:00")  # later that day is free
+    assert "déplacée" in slack_app.reply_text(after=1)
+    settled(slack_app, CHAIR, SECRETARY, DECK)
+
+
 def test_move_is_refused_to_a_member(slack_app: SlackApp) -> None:
     committee_command(slack_app, "move 2027-03-17 14:00", user=MARIE)
     assert "président" in slack_app.reply_text(MARIE)
