@@ -200,6 +200,12 @@ def test_agenda_prefills_the_topic_as_typed_not_as_slack_escaped_it(slack_app: S
     assert title_block["element"]["initial_value"] == "Budget & coûts <2027> avec @paul"
 
 
+def test_a_topic_typed_longer_than_the_input_allows_is_cut_to_fit_so_slack_opens_the_modal(slack_app: SlackApp) -> None:
+    committee_command(slack_app, "agenda " + "x" * 3100, user=MARIE)
+    element = next(b for b in slack_app.modal()["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)["element"]
+    assert len(element["initial_value"]) <= element["max_length"] == 3000
+
+
 def test_an_invalid_topic_shows_field_errors_and_changes_nothing(slack_app: SlackApp) -> None:
     committee_command(slack_app, "agenda", user=MARIE)
     modal = slack_app.modal()
