@@ -187,9 +187,13 @@ def reassign(session: Session, client: WebClient, *, action_id: int, new_owner: 
 
 
 def open_edit(session: Session, *, action_id: int, person: Person, channel: str | None) -> Outcome:
-    """``/action edit <id>``: the action modal, pre-filled, for someone allowed to change the item."""
+    """``/action edit <id>``: the action modal, pre-filled, for someone allowed to change the item.
+
+    A done or cancelled item shows no buttons anywhere any more: its edit is the progress modal,
+    whose status field reopens it."""
     action = authorized(session, action_id=action_id, person=person)
-    _check_open(action)
+    if action.status in views.CLOSED:
+        return open_progress(session, action_id=action_id, person=person, channel=channel)
     meta = ActionModal(committee_id=action.committee_id, channel=channel, action_id=action.id)
     form = views.ActionForm(title=action.title, owner=action.owner, due=action.due, priority=action.priority)
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form))

@@ -143,6 +143,17 @@ def test_edit_opens_the_modal_prefilled(slack_app: SlackApp) -> None:
     assert json.loads(modal["private_metadata"])["action_id"] == item
 
 
+def test_a_done_item_can_be_reopened_the_way_the_refusal_says(slack_app: SlackApp) -> None:
+    item = slack_app.make_action(owner=MARIE, status="done")
+    slack_app.command(f"snooze A{item} lundi", user=MARIE)
+    assert f"`/action edit A{item}`" in slack_app.reply_text(MARIE)
+    slack_app.command(f"edit A{item}", user=MARIE)
+    modal = slack_app.modal()
+    assert modal["callback_id"] == "progress_modal"
+    slack_app.submit(modal, {"status": {"selected_option": {"value": "open"}}, "progress": {"value": "50"}, "comment": {"value": "Pas fini"}}, user=MARIE)
+    slack_app.wait(lambda: slack_app.action(item).status == "open", what="the item reopened")
+
+
 def test_away_until_and_off(slack_app: SlackApp) -> None:
     slack_app.command("away until 2027-04-01", user=MARIE)
     assert "absent jusqu'au" in slack_app.reply_text(MARIE)
