@@ -42,7 +42,7 @@ from bot.dispatch import refresh, replan_action
 from storage.db import write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
 from bot.home import home_refresher
-from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date
+from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
 from bot.slack_users import Person, know_user
@@ -187,9 +187,13 @@ def reassign(session: Session, client: WebClient, *, action_id: int, new_owner: 
 
 
 def open_edit(session: Session, *, action_id: int, person: Person, channel: str | None) -> Outcome:
-    """``/action edit <id>``: the action modal, pre-filled, for someone allowed to change the item."""
+    """``/action edit <id>``: the action modal, pre-filled, for someone allowed to change the item.
+
+    A done or cancelled item shows no buttons anywhere any more: its edit is the progress modal,
+    whose status field reopens it."""
     action = authorized(session, action_id=action_id, person=person)
-    _check_open(action)
+    if action.status in views.CLOSED:
+        return open_progress(session, action_id=action_id, person=person, channel=channel)
     meta = ActionModal(committee_id=action.committee_id, channel=channel, action_id=action.id)
     form = views.ActionForm(title=action.title, owner=action.owner, due=action.due, priority=action.priority)
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form))
@@ -256,7 +260,8 @@ def open_new(session: Session, *, person: Person, channel: str | None = None, ti
             raise NoCommittee(locale=person.locale)
         mine = set(committee_ids_of(session, user_id=person.user_id))
         committees.sort(key=lambda c: (c.id not in mine, c.id))
-    form = views.ActionForm(title=title[: views.MAX_TITLE_CHARS])
+    # A shortcut's message text comes escaped by Slack: the input shows what was written.
+    form = views.ActionForm(title=plain_text(title)[: views.MAX_TITLE_CHARS])
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form, committees=committees))
 
 

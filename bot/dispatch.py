@@ -917,6 +917,26 @@ def retry_stale_edits(connection: Connection, client: WebClient, *, now: datetim
     return edited
 
 
+def _refresh_unreachable_reports(session: Session, client: WebClient, *, action_id: int, now: datetime) -> int:
+    """Edit the chair's current "owner unreachable" messages of this action's committee: they list
+    the owner's open actions (with Reassign) under no action id of their own, so a reassignment or a
+    closure must reach them here."""
+    action = session.get(ActionItem, action_id)
+    if action is None:
+        return 0
+    rows = session.exec(select(Notification).where(
+        Notification.kind == OWNER_UNREACHABLE, Notification.committee_id == action.committee_id,
+        Notification.state == SENT, col(Notification.ts).is_not(None),
+    )).all()
+    edited = 0
+    for row in rows:
+        owner = session.get(SlackUser, (row.data or {}).get("owner", ""))
+        reported = owner.unreachable_reported_at if owner is not None else None
+        if reported is not None and row.sent_at is not None and row.sent_at >= reported:  # the current report only
+            edited += _edit(session, client, row, now=now)
+    return edited
+
+
 def refresh(session: Session, client: WebClient, *, meeting_id: int | None = None, action_id: int | None = None,
             now: datetime) -> int:
     """Re-render the messages already posted about a meeting or an action and edit them in Slack
@@ -930,6 +950,8 @@ def refresh(session: Session, client: WebClient, *, meeting_id: int | None = Non
         row = session.get(Notification, row_id)
         if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind != FOLLOWUP:
             edited += _edit(session, client, row, now=now)
+    if action_id is not None:
+        edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:

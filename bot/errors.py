@@ -82,6 +82,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "One priority per action item: `!high`, `!medium` or `!low` "
         "(or `!haute`, `!moyenne`, `!basse`).",
     },
+    "unknown_priority": {
+        "fr": "Priorité inconnue « {value} ». Écrivez `!high`, `!medium` ou `!low` "
+        "(ou `!haute`, `!moyenne`, `!basse`), par exemple `/action add @marie Relancer le plan vendredi !high`.",
+        "en": "Unknown priority “{value}”. Write `!high`, `!medium` or `!low` "
+        "(or `!haute`, `!moyenne`, `!basse`), for example `/action add @marie Follow up the plan by friday !high`.",
+    },
     "invalid_priority": {
         "fr": "Priorité inconnue « {value} » : utilisez high, medium ou low.",
         "en": "Unknown priority “{value}”: use high, medium or low.",
@@ -95,16 +101,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Progress is a whole percentage from 0 to 100; “{value}” is not.",
     },
     "action_closed_done": {
-        "fr": "L'action {action} est terminée. Pour la modifier, rouvrez-la d'abord avec "
-        "« Mettre à jour l'avancement » (statut open ou in_progress).",
-        "en": "Action {action} is done. To change it, first reopen it with “Update progress” "
-        "(status open or in_progress).",
+        "fr": "L'action {action} est terminée. Pour la modifier, rouvrez-la d'abord : `/action edit {action}` "
+        "ouvre « Mettre à jour l'avancement », choisissez le statut open ou in_progress.",
+        "en": "Action {action} is done. To change it, first reopen it: `/action edit {action}` "
+        "opens “Update progress”; choose the status open or in_progress.",
     },
     "action_closed_cancelled": {
-        "fr": "L'action {action} est annulée. Pour la modifier, rouvrez-la d'abord avec "
-        "« Mettre à jour l'avancement » (statut open ou in_progress).",
-        "en": "Action {action} is cancelled. To change it, first reopen it with “Update progress” "
-        "(status open or in_progress).",
+        "fr": "L'action {action} est annulée. Pour la modifier, rouvrez-la d'abord : `/action edit {action}` "
+        "ouvre « Mettre à jour l'avancement », choisissez le statut open ou in_progress.",
+        "en": "Action {action} is cancelled. To change it, first reopen it: `/action edit {action}` "
+        "opens “Update progress”; choose the status open or in_progress.",
     },
     # --- commands -----------------------------------------------------------------------------
     "unknown_subcommand": {

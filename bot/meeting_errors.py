@@ -62,6 +62,12 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "La réunion est déjà prévue le {when}. Indiquez une autre date ou heure.",
         "en": "The meeting is already set for {when}. Give another date or time.",
     },
+    "move_overlaps": {
+        "fr": "Le comité a déjà une réunion le {other} : impossible de déplacer celle-ci au {when}. "
+        "Choisissez un autre créneau, ou annulez d'abord l'autre réunion (`/committee cancel`).",
+        "en": "The committee already meets on {other}: this meeting cannot move to {when}. "
+        "Pick another slot, or cancel the other meeting first (`/committee cancel`).",
+    },
     "move_in_past": {
         "fr": "Le {when} est déjà passé : choisissez une date et une heure à venir, "
         "par exemple `/committee move 2027-03-19 14:00`.",

@@ -28,7 +28,7 @@ from bot.home import publish_home
 from bot.meeting_input import parse_meeting_time
 from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
 from bot.meeting_views import Reply
-from bot.parsing import parse_date
+from bot.parsing import parse_date, plain_text
 from bot.payloads import load
 from bot.slack_users import Person
 from bot.timeline import requires_approval
@@ -80,7 +80,8 @@ def run_command(
         return Outcome(reply=views.calendar_reply(committee=committee, entries=entries, locale=locale, feed_url=feed_url))
     if name == "agenda":
         meeting = flows.resolve_meeting(session, committee=committee, now=now)
-        return Outcome(modal=views.topic_modal(committee=committee, meeting=meeting, locale=locale, channel=channel, title=rest or None))
+        # Slack escapes the command text (&amp;, <@U1|marie>): the input shows what was typed.
+        return Outcome(modal=views.topic_modal(committee=committee, meeting=meeting, locale=locale, channel=channel, title=plain_text(rest) or None))
     if name == "minutes":
         flows.check_minutes_role(session, committee, person.user_id)
         meeting = flows.minutes_meeting(session, committee=committee, now=now)

@@ -107,7 +107,7 @@ def topic_modal(
     value = ids.INPUT_VALUE
     blocks = [
         _heading(committee, meeting, locale),
-        _input(ids.BLOCK_TITLE, words["topic_title"], PlainTextInputElement(action_id=value, max_length=TEXT_MAX, initial_value=title, placeholder=plain(words["topic_title_placeholder"]))),
+        _input(ids.BLOCK_TITLE, words["topic_title"], PlainTextInputElement(action_id=value, max_length=TEXT_MAX, initial_value=title[:TEXT_MAX] if title else None, placeholder=plain(words["topic_title_placeholder"]))),
         _input(ids.BLOCK_PRESENTER, words["presenter"], UserSelectElement(action_id=value), optional=True),
         _input(ids.BLOCK_DURATION, words["duration"], NumberInputElement(action_id=value, is_decimal_allowed=False, min_value=1, max_value=240), optional=True),
         _input(ids.BLOCK_NOTES, words["notes"], PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX), optional=True),

@@ -690,6 +690,7 @@ def move_meeting(
         raise InvalidInput(key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee))
     if new_start == meeting.start:
         raise InvalidInput(key="move_same_time", locale=committee.locale, field="when", when=local_label(new_start, committee))
+    _check_free(session, committee, meeting, new_start, new_start + (meeting.end - meeting.start))
     old_start = meeting.start
     duration = meeting.end - meeting.start
     meeting.start = new_start.astimezone(UTC)
@@ -703,6 +704,18 @@ def move_meeting(
     )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
+
+
+def _check_free(session: Session, committee: Committee, meeting: Meeting, start: datetime, end: datetime) -> None:
+    """Refuse a move onto another (not cancelled) meeting of the same committee: two meetings at once
+    would each get their own agenda, deck and minutes chases."""
+    workspace = get_workspace(session)
+    for other in _occurrences(session, committee=committee, workspace=workspace, start=start - timedelta(days=1), end=end + timedelta(days=1)):
+        if other.series_start.astimezone(UTC) == meeting.series_start.astimezone(UTC) or other.status == MeetingStatus.cancelled.value:
+            continue
+        if other.start < end and start < other.end:
+            raise InvalidInput(key="move_overlaps", locale=committee.locale, field="when",
+                               when=local_label(start, committee), other=local_label(other.start, committee))
 
 
 def cancel_meeting(

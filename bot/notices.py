@@ -774,6 +774,14 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
         return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
 
+    if kind == "owner_unreachable":
+        # Every action it listed has a reachable owner again (reassigned, done, cancelled).
+        owner = data.get("owner")
+        if not owner or open_actions_for_owner(session, owner, committee_id=committee.id):
+            return None
+        line = piece("owner_covered", owner=owner)
+        return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(line)])
+
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None
     if kind not in MEETING_KINDS or meeting is None:
         return None

@@ -41,6 +41,9 @@ PRIORITY_WORDS = {
     "basse": "low",
 }
 PRIORITY_RE = re.compile(r"(?<!\S)!(" + "|".join(PRIORITY_WORDS) + r")(?!\S)", re.I)
+# Any other "!word" standing alone is a priority typed wrong ("!urgent", "!hight"): refused rather
+# than left in the title with the item silently at medium priority.
+PRIORITY_LIKE_RE = re.compile(r"(?<!\S)!([^\W\d_]+)(?!\S)")
 
 # --- date vocabulary --------------------------------------------------------------------------
 
@@ -260,6 +263,21 @@ def check_not_past(day: date, today: date, *, locale: str = "fr", field: str = "
         raise InvalidInput(key="date_in_past", locale=locale, field=field, date=day.isoformat(), today=today.isoformat())
 
 
+LABELLED_MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+\|([^>]+)>")
+SLACK_CHANNEL_RE = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+SLACK_LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def plain_text(text: str) -> str:
+    """Slack's escaped message or command text as the user typed it, to pre-fill a plain text input:
+    ``&amp;`` ``&lt;`` ``&gt;`` undone, ``<@U1|marie>`` as ``@marie``, ``<#C1|prod>`` as ``#prod``, a
+    link as its address (or "label (address)"). A bare ``<@U1>`` stays: the bot reads it back as a mention."""
+    text = LABELLED_MENTION_RE.sub(lambda m: f"@{m.group(1)}", text)
+    text = SLACK_CHANNEL_RE.sub(lambda m: f"#{m.group(1)}", text)
+    text = SLACK_LINK_RE.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clean_title(text: str) -> str:
     """Collapse whitespace, drop the punctuation left around removed parts, undo Slack's escaping."""
     # Other mentions stay in the title, in their plain form (<@U123>, without the |name label).
@@ -294,7 +312,11 @@ def _extract_priority(text: str, locale: str) -> tuple[str | None, str]:
     found = {PRIORITY_WORDS[m.group(1).lower()] for m in PRIORITY_RE.finditer(text)}
     if len(found) > 1:
         raise InvalidInput(key="two_priorities", locale=locale, field="priority")
-    return (found.pop() if found else None), PRIORITY_RE.sub(" ", text)
+    rest = PRIORITY_RE.sub(" ", text)
+    unknown = PRIORITY_LIKE_RE.search(rest)
+    if unknown:
+        raise InvalidInput(key="unknown_priority", locale=locale, field="priority", value=unknown.group(0))
+    return (found.pop() if found else None), rest
 
 
 def _extract_due(text: str, local_now: datetime, locale: str) -> tuple[date | None, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
@@ -14,9 +15,17 @@ LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 
 
+# A user mention kept in user text ("/action add @marie Call @paul …" keeps <@U0PAUL> in the title).
+_ESCAPED_MENTION_RE = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+
+
 def slack_escape(text: object) -> str:
-    """Escape user text for Slack mrkdwn: ``&``, ``<`` and ``>`` (what Slack itself requires)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape user text for Slack mrkdwn: ``&``, ``<`` and ``>`` (what Slack itself requires).
+
+    A plain user mention ``<@U123>`` stays a mention, so that it shows as a name, not as code;
+    nothing else (no ``<!channel>``, no link) gets through."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _ESCAPED_MENTION_RE.sub(r"<@\1>", escaped)
 
 
 def slack_date(moment: datetime, fmt: str = "{date_short_pretty} {time}", fallback_tz: str = "UTC") -> str:

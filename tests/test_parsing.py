@@ -201,6 +201,8 @@ def test_add_lists_what_the_modal_must_ask(text, missing):
         ("<@U1> Prévenir @here", "title"),
         ("<@U1> Prévenir @everyone", "title"),
         ("<@U1> x !high !low", "priority"),
+        ("<@U1> x by friday !urgent", "priority"),
+        ("<@U1> x !haut by friday", "priority"),
         ("<@U1> " + "x" * 3001 + " by friday", "title"),
     ],
 )
@@ -344,3 +346,10 @@ def test_input_error_built_from_plain_field_texts():
     error = InvalidInput(fields={"due": "bad due", "title": "bad title"})
     assert error.fields == {"due": "bad due", "title": "bad title"}
     assert error.message == "bad due\nbad title"
+
+
+def test_plain_text_undoes_slacks_escaping_for_a_prefilled_input():
+    from bot.parsing import plain_text
+
+    escaped = "R&amp;D &lt;x&gt; <@U1|marie> <@U2> <#C1|prod> <https://a.example/p|doc> <https://a.example>"
+    assert plain_text(escaped) == "R&D <x> @marie <@U2> #prod doc (https://a.example/p) https://a.example"

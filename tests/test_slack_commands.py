@@ -38,6 +38,13 @@ def test_add_from_committee_channel_is_acked_fast_and_creates_the_item(slack_app
     assert [(row["id"], row["owner"], row["due"], row["priority"], row["committee"]) for row in listed] == [("A1", MARIE, "2027-03-19", "high", "production")]  # type: ignore[union-attr]
 
 
+def test_a_second_mention_in_the_title_shows_as_a_mention_and_other_markup_stays_escaped(slack_app: SlackApp) -> None:
+    slack_app.command("add <@U123|marie> Appeler <@U0PAUL|paul> & <b> pour le planning d'ici vendredi")
+    reply = slack_app.reply_text()
+    assert "Appeler <@U0PAUL> &amp; &lt;b&gt; pour le planning" in reply
+    assert slack_app.actions()[0].title == "Appeler <@U0PAUL> & <b> pour le planning"
+
+
 def test_add_in_the_users_own_zone_and_language(slack_app: SlackApp) -> None:
     # 09:00 in Paris is 04:00 in New York: still Tuesday there too, so "friday" is the 19th.
     slack_app.command("add <@U123> Send the staffing plan by friday", user=ANNA)
@@ -86,6 +93,13 @@ def test_list_scopes(slack_app: SlackApp) -> None:
     assert f"A{overdue}" in text and f"A{mine}" not in text and f"A{other}" not in text and f"A{done}" not in text
 
 
+def test_an_empty_list_says_so_on_its_own_line_in_both_languages(slack_app: SlackApp) -> None:
+    slack_app.command("list")
+    assert slack_app.reply().text == "*Vos actions ouvertes* (0)\nAucune action."
+    slack_app.command("list overdue", user=ANNA)
+    assert slack_app.reply(ANNA).text == "*Overdue action items* — Comité de production (0)\nNone."
+
+
 def test_list_is_cut_within_slack_limits(slack_app: SlackApp) -> None:
     for n in range(25):
         slack_app.make_action(title=f"Tâche {n}", owner=CHAIR)
@@ -127,6 +141,17 @@ def test_edit_opens_the_modal_prefilled(slack_app: SlackApp) -> None:
     assert blocks["owner"]["element"]["initial_user"] == MARIE
     assert blocks["due"]["element"]["initial_date"] == "2027-03-19"
     assert json.loads(modal["private_metadata"])["action_id"] == item
+
+
+def test_a_done_item_can_be_reopened_the_way_the_refusal_says(slack_app: SlackApp) -> None:
+    item = slack_app.make_action(owner=MARIE, status="done")
+    slack_app.command(f"snooze A{item} lundi", user=MARIE)
+    assert f"`/action edit A{item}`" in slack_app.reply_text(MARIE)
+    slack_app.command(f"edit A{item}", user=MARIE)
+    modal = slack_app.modal()
+    assert modal["callback_id"] == "progress_modal"
+    slack_app.submit(modal, {"status": {"selected_option": {"value": "open"}}, "progress": {"value": "50"}, "comment": {"value": "Pas fini"}}, user=MARIE)
+    slack_app.wait(lambda: slack_app.action(item).status == "open", what="the item reopened")
 
 
 def test_away_until_and_off(slack_app: SlackApp) -> None:
@@ -183,6 +208,15 @@ def test_title_over_3000_chars_is_refused(slack_app: SlackApp) -> None:
 
 def test_channel_mention_in_title_is_refused(slack_app: SlackApp) -> None:
     assert "@channel" in refused(slack_app, "add <@U123> Prévenir <!channel> du plan d'ici vendredi")
+    assert slack_app.actions() == []
+
+
+def test_a_misspelt_priority_is_refused_instead_of_landing_in_the_title(slack_app: SlackApp) -> None:
+    text = refused(slack_app, "add <@U123> Relancer le plan d'ici vendredi !urgent")
+    assert "« !urgent »" in text and "`!high`" in text
+    assert slack_app.actions() == []
+    text = refused(slack_app, "add <@U123> Send the plan by friday !hight", user=ANNA)
+    assert "“!hight”" in text and "`!high`" in text
     assert slack_app.actions() == []
 
 

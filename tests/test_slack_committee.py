@@ -193,6 +193,19 @@ def test_agenda_opens_the_topic_modal_and_a_valid_topic_is_added(slack_app: Slac
     assert "ajouté à l'ordre du jour" in slack_app.reply_text(MARIE)
 
 
+def test_agenda_prefills_the_topic_as_typed_not_as_slack_escaped_it(slack_app: SlackApp) -> None:
+    # Slack sends "Budget & coûts <x> @paul" as below (should_escape: true); the input must not show "&amp;".
+    committee_command(slack_app, "agenda Budget &amp; coûts &lt;2027&gt; avec <@U0PAUL|paul>", user=MARIE)
+    title_block = next(b for b in slack_app.modal()["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)
+    assert title_block["element"]["initial_value"] == "Budget & coûts <2027> avec @paul"
+
+
+def test_a_topic_typed_longer_than_the_input_allows_is_cut_to_fit_so_slack_opens_the_modal(slack_app: SlackApp) -> None:
+    committee_command(slack_app, "agenda " + "x" * 3100, user=MARIE)
+    element = next(b for b in slack_app.modal()["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)["element"]
+    assert len(element["initial_value"]) <= element["max_length"] == 3000
+
+
 def test_an_invalid_topic_shows_field_errors_and_changes_nothing(slack_app: SlackApp) -> None:
     committee_command(slack_app, "agenda", user=MARIE)
     modal = slack_app.modal()
@@ -356,6 +369,17 @@ def test_chair_moves_the_next_meeting(slack_app: SlackApp) -> None:
     assert (meeting.status, meeting.start, meeting.end) == ("moved", paris(2027, 3, 17, 14, 0), paris(2027, 3, 17, 15, 0))
     assert meeting.series_start == NEXT
     assert len(notifications(slack_app, "meeting_moved")) == 1
+    settled(slack_app, CHAIR, SECRETARY, DECK)
+
+
+def test_move_onto_another_meeting_of_the_committee_is_refused(slack_app: SlackApp) -> None:
+    committee_command(slack_app, "move 2027-03-23 10:30")  # the 23 March meeting runs 10:00-11:00
+    text = slack_app.reply_text()
+    assert "déjà une réunion le 2027-03-23 10:00 (Europe/Paris)" in text and "/committee cancel" in text
+    assert all(m.status == "scheduled" for m in meetings(slack_app))
+    assert notifications(slack_app, "meeting_moved") == []
+    committee_command(slack_app, "move 2027-03-23 14:00")  # later that day is free
+    assert "déplacée" in slack_app.reply_text(after=1)
     settled(slack_app, CHAIR, SECRETARY, DECK)
 
 

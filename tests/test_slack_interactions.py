@@ -191,6 +191,12 @@ def test_shortcut_prefills_title_and_source_link(slack_app: SlackApp) -> None:
     assert item.source_link == meta["source_link"] and item.committee_id == slack_app.committees["production"]
 
 
+def test_shortcut_prefills_the_message_as_written_not_as_slack_escaped_it(slack_app: SlackApp) -> None:
+    slack_app.shortcut(text="Relancer R&amp;D &lt;urgent&gt; : <https://intranet.example/plan|le plan>")
+    blocks = {b["block_id"]: b for b in slack_app.modal()["blocks"]}
+    assert blocks["title"]["element"]["initial_value"] == "Relancer R&D <urgent> : le plan (https://intranet.example/plan)"
+
+
 def test_shortcut_outside_a_committee_channel_asks_for_the_committee(slack_app: SlackApp) -> None:
     slack_app.shortcut(text="Relancer", channel="C0NONE")
     modal = slack_app.modal()
@@ -268,3 +274,46 @@ def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(slack_app: 
     ref = re.search(r"réf\. `([0-9a-f]{6})`", text)
     assert ref, text
     assert any(ref.group(1) in record.getMessage() for record in caplog.records)
+
+
+def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:
+    from slack_sdk import WebClient
+
+    from bot import dispatch
+
+    first = slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
+    second = slack_app.make_action(title="Chiffrer le renfort", owner=MARIE, due=date(2027, 3, 18))
+    slack_app.command("away until 2027-03-30", user=MARIE)
+    slack_app.reply(MARIE)
+    client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
+    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
+
+    def reassign(item: int, after: int) -> None:
+        block, element = next((b, e) for b in report.blocks for e in b.get("elements", []) if e.get("action_id") == "action_reassign" and b["block_id"] == f"reassign_{item}")
+        slack_app.click(block, element, user=CHAIR, channel=CHAIR)
+        slack_app.submit(slack_app.modal(after=after), {"owner": {"type": "users_select", "selected_user": PAUL}}, user=CHAIR)
+        slack_app.wait(lambda: slack_app.action(item).owner == PAUL, what="the reassignment")
+
+    reassign(first, 0)
+    slack_app.wait(lambda: len(report.edits) >= 1, what="the report edited after the first reassignment")
+    assert "Relancer le plan" not in blocks_text(report.blocks) and f"reassign_{second}" in json.dumps(report.blocks)
+    reassign(second, 1)
+    slack_app.wait(lambda: "Plus rien à réattribuer" in blocks_text(report.blocks), what="the report settled")
+    assert "action_reassign" not in json.dumps(report.blocks)
+
+
+def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackApp) -> None:
+    from slack_sdk import WebClient
+
+    from bot import dispatch
+
+    slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
+    slack_app.command("away until 2027-03-30", user=MARIE)
+    slack_app.reply(MARIE)
+    client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
+    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
+    text = blocks_text(report.blocks)
+    assert "Son action ouverte du *Comité de production* ne sera plus relancée ; réattribuez-la" in text
+    assert "Ses 1" not in text
