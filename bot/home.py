@@ -12,10 +12,13 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import views
+from bot import meetings, views
+from bot.calendar import business_calendar
 from bot.render import render
 from bot.slack_users import Person, person
+from storage.committees import get_workspace
 from storage.db import session_scope
+from storage.models import Committee, Meeting
 from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page
 
 
@@ -23,8 +26,19 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
     """The App Home of ``who`` as the database stands at ``now``."""
     actions, total = open_actions_page(session, owner=who.user_id, limit=views.HOME_ACTIONS_LIMIT)
 
+    workspace = get_workspace(session)
+
+    def due(kind: str, meeting: Meeting, committee: Committee) -> datetime | None:
+        """The deadline the line is about: deck due before the start, minutes due after the end."""
+        calendar = business_calendar(committee, workspace)
+        if kind == "deck":
+            return meetings.deck_due(committee, calendar, meeting.start)
+        if kind == "minutes":
+            return meetings.minutes_due(committee, calendar, meeting.end)
+        return None
+
     def lines(kind: str, rows: list) -> list[str]:  # type: ignore[type-arg]
-        return [render(who.locale, "home_line", kind=kind, meeting=m, committee=c) for m, c in rows]
+        return [render(who.locale, "home_line", kind=kind, meeting=m, committee=c, due=due(kind, m, c)) for m, c in rows]
 
     return views.home_view(
         locale=who.locale,

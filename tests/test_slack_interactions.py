@@ -261,6 +261,9 @@ def test_app_home_lists_minutes_and_decks_owed_and_next_meetings(slack_app: Slac
     meetings = blocks_text(slack_app.home(MARIE)["blocks"])
     assert "Comité de production* — <!date^" in minutes and "compte rendu à soumettre" in minutes
     assert "support à partager" in deck and "support à partager" not in minutes
+    # Each line gives its deadline (the committee's business days, not a fixed "48 h").
+    assert "à soumettre avant le <!date^" in minutes and "à partager avant le <!date^" in deck
+    assert "48 h" not in deck
     assert f"<!date^{int(soon.timestamp())}^" in meetings  # Marie is a member: her next meeting
     assert datetime.fromtimestamp(int(soon.timestamp()), UTC) == soon
 
