@@ -103,3 +103,11 @@ def test_kept_ack_survives_bolts_reset_after_a_late_error() -> None:
     assert ack.response is answered
     ack.response = BoltResponse(status=200, body="{}")
     assert ack.response is not answered
+
+
+@pytest.mark.parametrize("status, shown", [("open", True), ("in_progress", True), ("done", False), ("cancelled", False)])
+def test_snoozed_until_shows_only_on_an_item_still_open(status: str, shown: bool) -> None:
+    action = item(status=status)
+    action.snoozed_until = date(2027, 3, 26)
+    text = str(action_block(action, locale="en", tz="Europe/Paris")[0].to_dict())
+    assert ("snoozed until" in text) is shown
