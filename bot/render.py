@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# The repository's templates/ (a checkout, an editable install), else the copy a wheel installs as
+# bot/templates (see pyproject.toml).
+_REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 
