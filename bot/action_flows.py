@@ -13,12 +13,9 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -39,42 +36,20 @@ from bot.actions import (
 )
 from bot.calendar import business_calendar
 from bot.dispatch import refresh, replan_action
-from storage.db import write_session
 from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
 from bot.home import home_refresher
 from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
+from bot.outcome import Outcome, Reply, reply
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
 from bot.slack_users import Person, know_user
 from storage.actions import get_action
 from storage.committees import committee_by_channel, get_workspace, list_committees
+from storage.db import write_session
 from storage.home import committee_ids_of, open_actions_page
 from storage.models import ActionItem, Committee
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An ephemeral answer: fallback text and Block Kit (dicts)."""
-
-    text: str
-    blocks: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a listener delivers: a reply, a modal to open, and the item that changed (if any) with
-    the users whose App Home shows it."""
-
-    reply: Reply | None = None
-    modal: View | None = None
-    action_id: int | None = None
-    users: tuple[str, ...] = ()  # the owner, and the former owner after a reassignment
-
-
-def reply(text: str) -> Reply:
-    return Reply(text=text, blocks=views.message_blocks(text))
 
 
 # -- /action ---------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.errors import InvalidInput, NoCommittee
 from bot.home import publish_home
 from bot.meeting_input import parse_meeting_time
 from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
-from bot.meeting_views import Reply
+from bot.outcome import Outcome
 from bot.parsing import parse_date, plain_text
 from bot.payloads import load
 from bot.slack_users import Person
@@ -41,17 +40,6 @@ log = logging.getLogger(__name__)
 SUBCOMMANDS = ("next", "calendar", "agenda", "minutes", "move", "cancel", "help")
 NEXT_LIMIT = 3
 CALENDAR_LIMIT = 8
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a listener delivers: a reply, a modal to open, and the meeting that changed (if any)
-    with the users whose App Home shows it."""
-
-    reply: Reply | None = None
-    modal: View | None = None
-    meeting_id: int | None = None
-    users: tuple[str, ...] = ()
 
 
 # -- /committee ------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ every builder keeps within Slack's limits (24-character titles, 3,000 characters
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -37,31 +36,21 @@ from slack_sdk.models.views import View
 from bot import ids
 from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
 from bot.meetings import ScheduleEntry
+from bot.outcome import Reply
+from bot.outcome import reply as _reply
 from bot.payloads import MAX_OPTION_VALUE, MAX_PRIVATE_METADATA, dump
 from bot.render import render, slack_escape
-from bot.views import MAX_MODAL_TITLE, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS, mrkdwn_section, plain
+from bot.views import MAX_MODAL_TITLE, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS, plain
 from storage.models import Committee, Meeting
 
 TEXT_MAX = 3000
 LINK_MAX = 2000
 
 
-@dataclass(frozen=True)
-class Reply:
-    """An ephemeral reply: fallback text and its blocks (dicts, ready for the Web API)."""
-
-    text: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)
-
-
 @lru_cache(maxsize=8)
 def labels(locale: str | None) -> dict[str, str]:
     """The short labels of templates/<locale>/committee_labels.j2 (a YAML mapping)."""
     return yaml.safe_load(render(locale, "committee_labels"))
-
-
-def _reply(text: str) -> Reply:
-    return Reply(text=text, blocks=[mrkdwn_section(text).to_dict()])
 
 
 def _local(moment: datetime, committee: Committee) -> str:

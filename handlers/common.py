@@ -12,9 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.action_flows import Outcome, Reply, after_action_change
-from storage.db import write_session
+from bot.action_flows import after_action_change
+from bot.meeting_surface import after_meeting_committed
+from bot.outcome import Outcome, Reply
 from bot.slack_users import Person, person
+from storage.db import write_session
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)
 # so that two requests never fail each other's read-then-write transactions.
@@ -62,13 +64,16 @@ def deliver(
     respond: Respond | None = None,
     channel: str | None = None,
 ) -> None:
-    """Open the outcome's modal, send its reply, then follow up the change it made."""
+    """Open the outcome's modal, send its reply, then (the change being committed) edit the messages
+    and App Homes that show the action item or meeting it changed."""
     if outcome.modal is not None:
         client.views_open(trigger_id=body["trigger_id"], view=outcome.modal)
     if outcome.reply is not None:
         tell(outcome.reply, body=body, client=client, respond=respond, channel=channel or channel_of(body))
     if outcome.action_id is not None:
         after_action_change(engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users)
+    if outcome.meeting_id is not None:
+        after_meeting_committed(engine_of(context), client, meeting_id=outcome.meeting_id, now=now_of(context), users=outcome.users)
 
 
 def tell(reply: Reply, *, body: dict[str, Any], client: WebClient, respond: Respond | None, channel: str | None) -> None:

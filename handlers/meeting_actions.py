@@ -11,8 +11,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot import meeting_surface as surface
 from bot.payloads import MeetingRef, load
-from handlers.committee import deliver
-from handlers.common import channel_of, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:

@@ -18,8 +18,7 @@ from bot import meeting_surface as surface
 from bot.meeting_payloads import MeetingForm, MoveForm
 from bot.payloads import load
 from bot.slack_users import Person
-from handlers.committee import deliver
-from handlers.common import engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
 
 Submit = Callable[..., surface.Outcome]
 

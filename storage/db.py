@@ -64,13 +64,8 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with _committed(Session(engine, expire_on_commit=False)) as session:
+        yield session
 
 
 @contextmanager
@@ -89,7 +84,14 @@ def transaction(connection: Connection) -> Iterator[Session]:
     """``write_session`` on a connection the caller holds (a tick keeps one for all its rows)."""
     if connection.dialect.name == "sqlite":
         connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-    with Session(bind=connection, expire_on_commit=False) as session:
+    with _committed(Session(bind=connection, expire_on_commit=False)) as session:
+        yield session
+
+
+@contextmanager
+def _committed(session: Session) -> Iterator[Session]:
+    """Use ``session``, commit on success, roll back on error, close it in any case."""
+    with session:
         try:
             yield session
             session.commit()
