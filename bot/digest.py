@@ -31,7 +31,6 @@ from bot.health import (
     chunks,
     deadline_margin,
     health_from_rows,
-    meeting_deadlines,
     meeting_rows,
     scopes_for,
     workspace_settings,
@@ -39,7 +38,7 @@ from bot.health import (
 from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.notices import OutgoingMessage, link
 from bot.render import normalize_locale, slack_date, slack_day
-from bot.timeline import requires_approval
+from bot.timeline import meeting_deadlines, requires_approval
 from storage.models import OPEN_ACTION_STATUSES, AgendaItem, Committee, Decision, Meeting, MeetingStatus, WorkspaceSettings
 
 TEMPLATE = "digest_weekly"
@@ -216,7 +215,7 @@ class _Digest:
             if occurrence.status == MeetingStatus.cancelled.value:
                 lines.append(self.piece("meeting_line", when=when, cancelled=True))
                 continue
-            deck_due = meeting_deadlines(self.committee, occurrence, self.scope.calendar, self.scope.rules).deck_due
+            deck_due = meeting_deadlines(self.committee, occurrence.start, occurrence.end, self.scope.calendar, self.scope.rules).deck_due
             if row is not None and row.deck_shared_at is not None:
                 deck = "shared"
             elif deck_due <= self.now:
@@ -273,7 +272,7 @@ class _Digest:
                 continue
             if meeting.start < self.now - MINUTES_LOOKBACK:
                 continue
-            due = meeting_deadlines(self.committee, meeting, self.scope.calendar, self.scope.rules).minutes_due
+            due = meeting_deadlines(self.committee, meeting.start, meeting.end, self.scope.calendar, self.scope.rules).minutes_due
             status = meeting_flows.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
             if status not in ("due", "late", "awaiting_approval"):
                 continue

@@ -18,15 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.calendar import BusinessCalendar, business_calendar, localize
-from bot.timeline import TimelineRules, rules_for
+from bot.timeline import TimelineRules, meeting_deadlines, rules_for
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, ActionStatus, Committee, Meeting, MeetingStatus, WorkspaceSettings
 
 
@@ -60,45 +59,6 @@ class Health:
 
     def __add__(self, other: Health) -> Health:
         return Health(self.minutes + other.minutes, self.decks + other.decks, self.actions + other.actions, self.weeks)
-
-
-@dataclass(frozen=True)
-class Deadlines:
-    """When a meeting's deck and minutes are due (aware, in the committee's zone)."""
-
-    deck_due: datetime
-    minutes_due: datetime
-
-
-class Timed(Protocol):
-    """A meeting, a row of one, or an occurrence: anything with an aware start and end."""
-
-    start: datetime
-    end: datetime
-
-
-def meeting_deadlines(
-    committee: Committee, meeting: Timed, calendar: BusinessCalendar, rules: TimelineRules | None = None
-) -> Deadlines:
-    """Deck due (N bd before T, at T's time) and minutes due (N bd after E, at E's time), as planned
-    by ``bot.timeline.plan_meeting``."""
-    rules = rules or rules_for(committee)
-    return _deadlines(
-        committee.timezone, meeting.start, meeting.end, calendar, rules.deck_due_business_days, rules.minutes_due_business_days
-    )
-
-
-@lru_cache(maxsize=65536)
-def _deadlines(tz_name: str, start: datetime, end: datetime, calendar: BusinessCalendar, deck_bd: int, minutes_bd: int) -> Deadlines:
-    # Committees share zones, calendars and meeting times: each set of deadlines is computed once.
-    tz = ZoneInfo(tz_name)
-    start, end = start.astimezone(tz), end.astimezone(tz)
-    deck_day = calendar.add(start.date(), -deck_bd)
-    minutes_day = calendar.add(end.date(), minutes_bd)
-    return Deadlines(
-        deck_due=localize(datetime.combine(deck_day, start.time().replace(tzinfo=None)), tz),
-        minutes_due=localize(datetime.combine(minutes_day, end.time().replace(tzinfo=None)), tz),
-    )
 
 
 def end_of_day(day: date, tz: str) -> datetime:
@@ -261,7 +221,7 @@ def health_from_rows(
         scope = scopes.get(meeting.committee_id)
         if scope is None or meeting.status == MeetingStatus.cancelled.value:
             continue
-        due = meeting_deadlines(scope.committee, meeting, scope.calendar, scope.rules)
+        due = meeting_deadlines(scope.committee, meeting.start, meeting.end, scope.calendar, scope.rules)
         on_time = _measure(meeting.minutes_posted_at, due.minutes_due, since, now)
         if on_time is not None:
             minutes[meeting.committee_id] = minutes[meeting.committee_id].count(on_time)

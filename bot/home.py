@@ -12,10 +12,11 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import meetings, views
+from bot import views
 from bot.calendar import business_calendar
 from bot.render import render
 from bot.slack_users import Person, person
+from bot.timeline import meeting_deadlines
 from storage.committees import get_workspace
 from storage.db import session_scope
 from storage.models import Committee, Meeting
@@ -30,12 +31,8 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
 
     def due(kind: str, meeting: Meeting, committee: Committee) -> datetime | None:
         """The deadline the line is about: deck due before the start, minutes due after the end."""
-        calendar = business_calendar(committee, workspace)
-        if kind == "deck":
-            return meetings.deck_due(committee, calendar, meeting.start)
-        if kind == "minutes":
-            return meetings.minutes_due(committee, calendar, meeting.end)
-        return None
+        deadlines = meeting_deadlines(committee, meeting.start, meeting.end, business_calendar(committee, workspace))
+        return {"deck": deadlines.deck_due, "minutes": deadlines.minutes_due}.get(kind)
 
     def lines(kind: str, rows: list) -> list[str]:  # type: ignore[type-arg]
         return [render(who.locale, "home_line", kind=kind, meeting=m, committee=c, due=due(kind, m, c)) for m, c in rows]

@@ -101,8 +101,6 @@ def calendars_ics(entries: Iterable[CommitteeCalendar], *, now: datetime, name: 
             if due is None or occurrence.status == MeetingStatus.cancelled.value:
                 continue
             for suffix, moment in (("deck", due.deck_due), ("minutes", due.minutes_due)):
-                if moment is None:
-                    continue
                 local = moment.astimezone(zone)
                 calendar.add_component(_deadline_event(committee, occurrence, suffix, local, labels, stamp))
                 moments.append(local)

@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
-from bot.calendar import BusinessCalendar, Occurrence, business_calendar, localize, occurrences, zone
+from bot.calendar import Occurrence, business_calendar, localize, occurrences, zone
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
     TEXT_MAX,
@@ -40,7 +40,7 @@ from bot.meeting_input import (
     collect,
     parse_action_lines,
 )
-from bot.timeline import requires_approval, rules_for
+from bot.timeline import meeting_deadlines, requires_approval
 from storage import meetings as store
 from storage.db import write_session
 from storage.committees import get_meeting as get_stored_meeting
@@ -299,14 +299,15 @@ def schedule(session: Session, *, committee: Committee, now: datetime, limit: in
     entries = []
     for occurrence in found:
         row = rows.get(occurrence.series_start.astimezone(UTC))
+        deadlines = meeting_deadlines(committee, occurrence.start, occurrence.end, calendar)
         entries.append(
             ScheduleEntry(
                 series_start=occurrence.series_start,
                 start=occurrence.start,
                 end=occurrence.end,
                 status=occurrence.status,
-                deck_due=deck_due(committee, calendar, occurrence.start),
-                minutes_due=minutes_due(committee, calendar, occurrence.end),
+                deck_due=deadlines.deck_due,
+                minutes_due=deadlines.minutes_due,
                 deck_shared=bool(row and row.deck_shared_at),
                 topics=len(store.agenda_items(session, meeting_id=row.id)) if row else 0,  # type: ignore[arg-type]
                 meeting_id=row.id if row else None,
@@ -467,7 +468,7 @@ def agenda(session: Session, *, meeting_id: int, now: datetime | None = None) ->
         topics=topics,
         deck_shared_at=meeting.deck_shared_at,
         deck_link=meeting.deck_link,
-        deck_due=deck_due(committee, calendar, meeting.start),
+        deck_due=meeting_deadlines(committee, meeting.start, meeting.end, calendar).deck_due,
         previous_meeting_id=previous.id if previous else None,
         previous_minutes_link=previous.minutes_link if previous else None,
         previous_minutes_ts=previous.minutes_ts if previous else None,
@@ -497,14 +498,6 @@ def mark_deck_shared(
     session.add(meeting)
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
-
-
-def deck_due(committee: Committee, calendar: BusinessCalendar, start: datetime) -> datetime:
-    """When the deck is due: n business days before ``start``, at its time of day (committee zone)."""
-    tz = zone(committee.timezone)
-    start = start.astimezone(tz)
-    day = calendar.add(start.date(), -rules_for(committee).deck_due_business_days)
-    return localize(datetime.combine(day, start.time().replace(tzinfo=None)), tz)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,14 +623,6 @@ def request_minutes_changes(
     return meeting
 
 
-def minutes_due(committee: Committee, calendar: BusinessCalendar, end: datetime) -> datetime:
-    """When the minutes are due: n business days after ``end``, at its time of day (committee zone)."""
-    tz = zone(committee.timezone)
-    end = end.astimezone(tz)
-    day = calendar.add(end.date(), rules_for(committee).minutes_due_business_days)
-    return localize(datetime.combine(day, end.time().replace(tzinfo=None)), tz)
-
-
 def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: bool) -> str:
     """``not_due`` (before the end), ``due``, ``late`` (past ``due``, not submitted), ``submitted``
     (in, about to be posted), ``awaiting_approval`` (the chair holds them), ``posted``, or
@@ -658,7 +643,7 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
 
 def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime) -> MinutesState:
     """Status, holder (the secretary before submission, the chair while approval waits) and due time."""
-    due = minutes_due(committee, business_calendar(committee, workspace), meeting.end)
+    due = meeting_deadlines(committee, meeting.start, meeting.end, business_calendar(committee, workspace)).minutes_due
     approval = requires_approval(committee)
     status = minutes_status(meeting, now, due=due, approval=approval)
     holder = {

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot import calendar as calendar_mod
 from bot import timeline as timeline_mod
 from bot.calendar import BusinessCalendar, Occurrence
-from bot.timeline import Planned
+from bot.timeline import Deadlines, Planned
 from storage.committees import UnknownCommittee, get_workspace, list_committees, meetings_between, require_committee
 from storage.models import (
     OPEN_ACTION_STATUSES,
@@ -51,21 +51,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Deadlines:
-    """The deck and minutes deadlines of one meeting (aware UTC; None when the timeline has none)."""
-
-    deck_due: datetime | None
-    minutes_due: datetime | None
-
-
-@dataclass(frozen=True)
 class CommitteeCalendar:
     """A committee's occurrences in a window, with its business calendar and each meeting's deadlines."""
 
     committee: Committee
     calendar: BusinessCalendar | None  # None when built from plain occurrences (ICS of given values)
     occurrences: list[Occurrence]
-    deadlines: dict[datetime, Deadlines]  # by occurrence.series_start
+    deadlines: dict[datetime, Deadlines | None]  # by occurrence.series_start (None: cancelled)
 
 
 def day_window(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
@@ -93,23 +85,12 @@ def _stored_meetings(
     return by_committee
 
 
-def meeting_deadlines(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> Deadlines:
-    """The deck due and minutes due of a meeting (SPEC §4), with the committee's timeline overrides.
-
-    Deck due: n business days before T at T's time of day; minutes due: n business days after E at
-    E's time of day. A cancelled meeting has no deadlines.
-    """
+def meeting_deadlines(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> Deadlines | None:
+    """The deck and minutes deadlines of an occurrence (``timeline.meeting_deadlines``); None when
+    the meeting is cancelled."""
     if occurrence.status == MeetingStatus.cancelled.value:
-        return Deadlines(deck_due=None, minutes_due=None)
-    rules = timeline_mod.rules_for(committee)
-    zone = ZoneInfo(committee.timezone)
-    start, end = occurrence.start.astimezone(zone), occurrence.end.astimezone(zone)
-    deck_day = calendar.add(start.date(), -rules.deck_due_business_days)
-    minutes_day = calendar.add(end.date(), rules.minutes_due_business_days)
-    return Deadlines(
-        deck_due=datetime.combine(deck_day, start.time(), zone).astimezone(UTC),
-        minutes_due=datetime.combine(minutes_day, end.time(), zone).astimezone(UTC),
-    )
+        return None
+    return timeline_mod.meeting_deadlines(committee, occurrence.start, occurrence.end, calendar)
 
 
 def calendar_window(

@@ -242,6 +242,35 @@ def _wall(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return localize(datetime.combine(day, clock.replace(tzinfo=None)), tz)
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """When a meeting's deck and minutes are due (aware, in the committee's zone)."""
+
+    deck_due: datetime
+    minutes_due: datetime
+
+
+def meeting_deadlines(
+    committee: Committee, start: datetime, end: datetime, calendar: BusinessCalendar, rules: TimelineRules | None = None
+) -> Deadlines:
+    """Deck due: n business days before ``start`` at its time of day; minutes due: n business days
+    after ``end`` at its time of day (SPEC §4, with the committee's overrides)."""
+    rules = rules or rules_for(committee)
+    return _deadlines(committee.timezone, start, end, calendar, rules.deck_due_business_days, rules.minutes_due_business_days)
+
+
+@lru_cache(maxsize=65536)
+def _deadlines(tz_name: str, start: datetime, end: datetime, calendar: BusinessCalendar, deck_bd: int, minutes_bd: int) -> Deadlines:
+    # Committees share zones, calendars and meeting times: digests and health figures ask for the
+    # same deadlines many times over.
+    tz = zone(tz_name)
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    return Deadlines(
+        deck_due=_wall(calendar.add(start.date(), -deck_bd), start.time(), tz),
+        minutes_due=_wall(calendar.add(end.date(), minutes_bd), end.time(), tz),
+    )
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
@@ -272,8 +301,8 @@ def plan_meeting(
     series_start = occurrence.series_start.astimezone(UTC)
     base_key = f"m:{committee.key}:{_stamp(series_start)}"
 
-    deck_due = _wall(calendar.add(start.date(), -rules.deck_due_business_days), start.time(), tz)
-    minutes_due = _wall(calendar.add(end.date(), rules.minutes_due_business_days), end.time(), tz)
+    deadlines = meeting_deadlines(committee, start, end, calendar, rules)
+    deck_due, minutes_due = deadlines.deck_due, deadlines.minutes_due
     common = {"deck_due": deck_due.isoformat(), "minutes_due": minutes_due.isoformat(), "meeting_end": end.isoformat()}
 
     planned: list[Planned] = []
