@@ -57,26 +57,72 @@ def seed(url: str) -> None:
     upgrade(engine)
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        connection.execute(sa.insert(WorkspaceSettings), [{"team_id": "default", "timezone": "Europe/Paris", "locale": "fr", "holidays": "FR", "workdays": "mon,tue,wed,thu,fri", "admins": []}])
-        connection.execute(sa.insert(Committee), [
-            {
-                "key": f"committee-{n:04d}", "name": f"Comité {n:04d}", "kind": "production", "channel": f"C{n:04d}",
-                "cadence": "weekly", "first": datetime(2027, 1, 5, 10, 0), "duration": 60, "timezone": "Europe/Paris",
-                "locale": "fr", "chair": user(n), "secretary": user(n + 1), "deck_owner": user(n + 2), "holiday_policy": "next_business_day",
-                "timeline": {}, "feed_token": f"feed-{n:04d}", "active": True, "created_at": now, "updated_at": now,
-            }
-            for n in range(1, COMMITTEES + 1)
-        ])
-        connection.execute(sa.insert(SlackUser), [
-            {"user_id": user(n), "tz": "Europe/Paris", "locale": "fr-FR", "deleted": False, "is_admin": False, "fetched_at": now}
-            for n in range(USERS)
-        ])
+        connection.execute(
+            sa.insert(WorkspaceSettings),
+            [
+                {
+                    "team_id": "default",
+                    "timezone": "Europe/Paris",
+                    "locale": "fr",
+                    "holidays": "FR",
+                    "workdays": "mon,tue,wed,thu,fri",
+                    "admins": [],
+                }
+            ],
+        )
+        connection.execute(
+            sa.insert(Committee),
+            [
+                {
+                    "key": f"committee-{n:04d}",
+                    "name": f"Comité {n:04d}",
+                    "kind": "production",
+                    "channel": f"C{n:04d}",
+                    "cadence": "weekly",
+                    "first": datetime(2027, 1, 5, 10, 0),
+                    "duration": 60,
+                    "timezone": "Europe/Paris",
+                    "locale": "fr",
+                    "chair": user(n),
+                    "secretary": user(n + 1),
+                    "deck_owner": user(n + 2),
+                    "holiday_policy": "next_business_day",
+                    "timeline": {},
+                    "feed_token": f"feed-{n:04d}",
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(1, COMMITTEES + 1)
+            ],
+        )
+        connection.execute(
+            sa.insert(SlackUser),
+            [
+                {
+                    "user_id": user(n),
+                    "tz": "Europe/Paris",
+                    "locale": "fr-FR",
+                    "deleted": False,
+                    "is_admin": False,
+                    "fetched_at": now,
+                }
+                for n in range(USERS)
+            ],
+        )
         today = date.today()
         rows = [
             {
-                "title": f"Action {n}", "owner": user(n), "creator": user(n + 7), "committee_id": 1 + n % COMMITTEES,
-                "due": today + timedelta(days=n % 60 - 20), "priority": "medium", "status": "open", "progress": 0,
-                "created_at": now, "updated_at": now,
+                "title": f"Action {n}",
+                "owner": user(n),
+                "creator": user(n + 7),
+                "committee_id": 1 + n % COMMITTEES,
+                "due": today + timedelta(days=n % 60 - 20),
+                "priority": "medium",
+                "status": "open",
+                "progress": 0,
+                "created_at": now,
+                "updated_at": now,
             }
             for n in range(ACTIONS)
         ]
@@ -166,7 +212,9 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 def rss_kb(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process, in kB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
@@ -204,7 +252,16 @@ class Result:
         return f"{self.name:<22} {len(self.latencies):>6} {rate:>8.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  max {max(self.latencies) * 1000:6.1f} ms  {ratio}  errors {self.errors}"
 
 
-def load(name: str, port: int, texts: list[str], fake_url: str, *, clients: int, seconds: float, warmup: float = 0.5) -> Result:
+def load(
+    name: str,
+    port: int,
+    texts: list[str],
+    fake_url: str,
+    *,
+    clients: int,
+    seconds: float,
+    warmup: float = 0.5,
+) -> Result:
     """``clients`` threads, each on one keep-alive connection, sending signed commands in a closed loop."""
     from tests.slackhttp import command_body, sign
 
@@ -225,7 +282,14 @@ def load(name: str, port: int, texts: list[str], fake_url: str, *, clients: int,
             who = user(index)
             text = texts[n % len(texts)].format(n=n, client=index)
             channel = f"C{1 + index % 50:04d}"
-            body = command_body("/action", text, user=who, channel=channel, trigger_id=f"t{index}-{n}", response_url=f"{fake_url}/response/{channel}/{who}")
+            body = command_body(
+                "/action",
+                text,
+                user=who,
+                channel=channel,
+                trigger_id=f"t{index}-{n}",
+                response_url=f"{fake_url}/response/{channel}/{who}",
+            )
             headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret=SECRET)}
             sent = time.perf_counter()
             try:
@@ -260,16 +324,38 @@ def warm_up(port: int, fake_url: str) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 
     def send(body: str, content_type: str) -> None:
-        connection.request("POST", "/slack/events", body=body.encode(), headers={"Content-Type": content_type, **sign(body, secret=SECRET)})
+        connection.request(
+            "POST",
+            "/slack/events",
+            body=body.encode(),
+            headers={"Content-Type": content_type, **sign(body, secret=SECRET)},
+        )
         connection.getresponse().read()
 
     for n in range(50):
         for text in ("list all", f"add <@U00002> Warm-up {n} d'ici vendredi"):
-            body = command_body("/action", text, user=user(n), channel="C0001", response_url=f"{fake_url}/response/C0001/{user(n)}")
+            body = command_body(
+                "/action",
+                text,
+                user=user(n),
+                channel="C0001",
+                response_url=f"{fake_url}/response/C0001/{user(n)}",
+            )
             send(body, "application/x-www-form-urlencoded")
             time.sleep(0.02)
     for n in range(20):
-        send(event_body({"type": "app_home_opened", "user": user(100 + n), "channel": "D0", "tab": "home", "event_ts": f"{n}.0"}), "application/json")
+        send(
+            event_body(
+                {
+                    "type": "app_home_opened",
+                    "user": user(100 + n),
+                    "channel": "D0",
+                    "tab": "home",
+                    "event_ts": f"{n}.0",
+                }
+            ),
+            "application/json",
+        )
         time.sleep(0.05)
 
 
@@ -293,19 +379,44 @@ def main() -> None:
     url = f"sqlite:///{workdir}/bench.db"
     started = time.monotonic()
     seed(url)
-    print(f"seeded {COMMITTEES} committees and {ACTIONS} action items in {time.monotonic() - started:.1f} s ({workdir}/bench.db)")
+    print(
+        f"seeded {COMMITTEES} committees and {ACTIONS} action items in {time.monotonic() - started:.1f} s ({workdir}/bench.db)"
+    )
 
     python = sys.executable
-    fake = subprocess.Popen([python, __file__, "--fake"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    fake = subprocess.Popen(
+        [python, __file__, "--fake"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     fake_url = fake.stdout.readline().strip()  # type: ignore[union-attr]
     bare_port, serve_port = free_port(), free_port()
     env = {
-        **os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake_url + "/api/", "HOST": "127.0.0.1",
+        **os.environ,
+        "DATABASE_URL": url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_url + "/api/",
+        "HOST": "127.0.0.1",
     }
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    bare = subprocess.Popen([python, __file__, "--bare", str(bare_port), "--api-url", fake_url + "/api/"], cwd=ROOT, env=env, **quiet)  # type: ignore[call-overload]
-    serve = subprocess.Popen([str(Path(python).parent / "committee-bot"), "serve", "--http", "--port", str(serve_port), "--no-scheduler"], cwd=workdir, env=env, **quiet)  # type: ignore[call-overload]
+    bare = subprocess.Popen(
+        [python, __file__, "--bare", str(bare_port), "--api-url", fake_url + "/api/"],
+        cwd=ROOT,
+        env=env,
+        **quiet,
+    )  # type: ignore[call-overload]
+    serve = subprocess.Popen(
+        [
+            str(Path(python).parent / "committee-bot"),
+            "serve",
+            "--http",
+            "--port",
+            str(serve_port),
+            "--no-scheduler",
+        ],
+        cwd=workdir,
+        env=env,
+        **quiet,
+    )  # type: ignore[call-overload]
     try:
         wait_up(bare_port, "/slack/events", bare)
         wait_up(serve_port, "/healthz", serve)
@@ -315,15 +426,35 @@ def main() -> None:
         time.sleep(2)  # the work after the acks
         warm_rss = rss_kb(worker)[0]
         warm_pss = pss_kb(worker) + pss_kb(serve.pid)
-        print(f"serve worker RSS: {started_rss / 1024:.1f} MB at start, {warm_rss / 1024:.1f} MB after a warm-up "
-              f"(50 lists, 50 adds, 20 App Homes of 200-item owners, one at a time); "
-              f"master + worker PSS {warm_pss / 1024:.1f} MB")
+        print(
+            f"serve worker RSS: {started_rss / 1024:.1f} MB at start, {warm_rss / 1024:.1f} MB after a warm-up "
+            f"(50 lists, 50 adds, 20 App Homes of 200-item owners, one at a time); "
+            f"master + worker PSS {warm_pss / 1024:.1f} MB"
+        )
 
         results = [
-            load("bare Bolt app (ack)", bare_port, [""], fake_url, clients=args.clients, seconds=args.seconds),
-            load("/action list all", serve_port, ["list all"], fake_url, clients=args.clients, seconds=args.seconds),
-            load("/action add", serve_port, ["add <@U00001> Bench {client}-{n} d'ici vendredi !high"], fake_url, clients=args.clients, seconds=args.seconds),
-            load("bare Bolt app (again)", bare_port, [""], fake_url, clients=args.clients, seconds=args.seconds),
+            load(
+                "bare Bolt app (ack)", bare_port, [""], fake_url, clients=args.clients, seconds=args.seconds
+            ),
+            load(
+                "/action list all",
+                serve_port,
+                ["list all"],
+                fake_url,
+                clients=args.clients,
+                seconds=args.seconds,
+            ),
+            load(
+                "/action add",
+                serve_port,
+                ["add <@U00001> Bench {client}-{n} d'ici vendredi !high"],
+                fake_url,
+                clients=args.clients,
+                seconds=args.seconds,
+            ),
+            load(
+                "bare Bolt app (again)", bare_port, [""], fake_url, clients=args.clients, seconds=args.seconds
+            ),
         ]
         floor = min(results[0].pct(0.99), results[-1].pct(0.99))
         print(f"\n{args.clients} concurrent clients, {args.seconds:g} s each, gunicorn gthread (1 worker):")
@@ -331,11 +462,17 @@ def main() -> None:
             print(result.line(None if result.name.startswith("bare") else floor))
         rss, hwm = rss_kb(worker)
         master, _ = rss_kb(serve.pid)
-        print(f"\nserve RSS with {COMMITTEES} committees and {ACTIONS} action items: worker {warm_rss / 1024:.1f} MB warm "
-              f"(master {master / 1024:.1f} MB, mostly shared: both together {warm_pss / 1024:.1f} MB PSS); after the load {rss / 1024:.1f} MB (peak {hwm / 1024:.1f} MB, holding the work "
-              f"queued behind {sum(len(r.latencies) for r in results[1:3])} acks)")
-        ok_latency = all(r.pct(0.99) < 100 and r.pct(0.99) <= 1.5 * floor for r in results if not r.name.startswith("bare"))
-        print(f"targets: p99 < 100 ms and <= 1.5x bare: {'met' if ok_latency else 'NOT met'}; warm RSS < 150 MB: {'met' if warm_rss < 150 * 1024 else 'NOT met'}")
+        print(
+            f"\nserve RSS with {COMMITTEES} committees and {ACTIONS} action items: worker {warm_rss / 1024:.1f} MB warm "
+            f"(master {master / 1024:.1f} MB, mostly shared: both together {warm_pss / 1024:.1f} MB PSS); after the load {rss / 1024:.1f} MB (peak {hwm / 1024:.1f} MB, holding the work "
+            f"queued behind {sum(len(r.latencies) for r in results[1:3])} acks)"
+        )
+        ok_latency = all(
+            r.pct(0.99) < 100 and r.pct(0.99) <= 1.5 * floor for r in results if not r.name.startswith("bare")
+        )
+        print(
+            f"targets: p99 < 100 ms and <= 1.5x bare: {'met' if ok_latency else 'NOT met'}; warm RSS < 150 MB: {'met' if warm_rss < 150 * 1024 else 'NOT met'}"
+        )
     finally:
         stop(serve)
         stop(bare)

@@ -90,7 +90,9 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
                 deck_link="https://drive.example.com/deck",
             )
             if start + timedelta(days=2) < NOW:
-                meeting.minutes_submitted_at = meeting.minutes_posted_at = start + timedelta(days=(4 if late else 1))
+                meeting.minutes_submitted_at = meeting.minutes_posted_at = start + timedelta(
+                    days=(4 if late else 1)
+                )
             meetings.append(meeting)
     session.add_all(meetings)
     session.flush()
@@ -98,9 +100,20 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
     rows: list[object] = []
     for meeting in meetings:
         if meeting.start > NOW - timedelta(days=8):
-            rows += [AgendaItem(meeting_id=meeting.id, title=f"Sujet {n}", proposer="UMEMBER", duration=15) for n in range(3)]
+            rows += [
+                AgendaItem(meeting_id=meeting.id, title=f"Sujet {n}", proposer="UMEMBER", duration=15)
+                for n in range(3)
+            ]
         if NOW - timedelta(days=7) <= meeting.start < NOW:
-            rows += [Decision(meeting_id=meeting.id, text=f"Décision {n} & <suite>", recorded_by="USEC", recorded_at=meeting.end) for n in range(2)]
+            rows += [
+                Decision(
+                    meeting_id=meeting.id,
+                    text=f"Décision {n} & <suite>",
+                    recorded_by="USEC",
+                    recorded_at=meeting.end,
+                )
+                for n in range(2)
+            ]
     for committee in committees:
         for n in range(8):
             due = date(2027, 2, 1) + timedelta(days=rng.randrange(0, 90))
@@ -113,7 +126,10 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
                     committee_id=committee.id,
                     due=due,
                     status="done" if done else "open",
-                    closed_at=datetime.combine(due, datetime.min.time(), PARIS) + timedelta(hours=rng.choice((10, 40))) if done else None,
+                    closed_at=datetime.combine(due, datetime.min.time(), PARIS)
+                    + timedelta(hours=rng.choice((10, 40)))
+                    if done
+                    else None,
                 )
             )
         rows.append(
@@ -150,7 +166,9 @@ def main() -> int:
         started = time.perf_counter()
         with Session(engine, expire_on_commit=False) as session:
             committees = fill(session, args.channels)
-        print(f"filled {args.channels} channels in {time.perf_counter() - started:.1f} s ({engine.dialect.name})")
+        print(
+            f"filled {args.channels} channels in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
+        )
 
         with Session(engine) as session:
             started, cpu = time.perf_counter(), time.process_time()
@@ -159,25 +177,35 @@ def main() -> int:
         blocks = [len(d.blocks) for d in digests.values()]
         chars = [sum(len(str(b)) for b in d.blocks) for d in digests.values()]
         # CPU time too: on a shared machine the wall clock also counts other processes' turns.
-        print(f"bulk:       {len(digests)} digests in {bulk:.2f} s, {bulk_cpu:.2f} s CPU ({1000 * bulk / len(digests):.2f} ms each)")
+        print(
+            f"bulk:       {len(digests)} digests in {bulk:.2f} s, {bulk_cpu:.2f} s CPU ({1000 * bulk / len(digests):.2f} ms each)"
+        )
         print(f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
               f"payload median {statistics.median(chars)} chars")  # fmt: skip
 
         with Session(engine) as session:
-            notifications = session.exec(select(Notification).where(Notification.kind == "weekly_digest")).all()
+            notifications = session.exec(
+                select(Notification).where(Notification.kind == "weekly_digest")
+            ).all()
             started, cpu = time.perf_counter(), time.process_time()
             batch = build_many(session, notifications, now=NOW)
             batched, batched_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert all(m is not None for m in batch)
-        print(f"build_many: {len(batch)} digests in {batched:.2f} s, {batched_cpu:.2f} s CPU ({1000 * batched / len(batch):.2f} ms each)")
+        print(
+            f"build_many: {len(batch)} digests in {batched:.2f} s, {batched_cpu:.2f} s CPU ({1000 * batched / len(batch):.2f} ms each)"
+        )
 
         with Session(engine) as session:
-            notifications = session.exec(select(Notification).where(Notification.kind == "weekly_digest")).all()
+            notifications = session.exec(
+                select(Notification).where(Notification.kind == "weekly_digest")
+            ).all()
             started, cpu = time.perf_counter(), time.process_time()
             built = [build(session, n, now=NOW) for n in notifications]
             one_by_one, one_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert all(m is not None for m in built)
-        print(f"one by one: {len(built)} digests in {one_by_one:.2f} s, {one_cpu:.2f} s CPU ({1000 * one_by_one / len(built):.2f} ms each)")
+        print(
+            f"one by one: {len(built)} digests in {one_by_one:.2f} s, {one_cpu:.2f} s CPU ({1000 * one_by_one / len(built):.2f} ms each)"
+        )
         engine.dispose()
         if schema:
             with make_engine(url).begin() as connection:

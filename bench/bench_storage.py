@@ -37,12 +37,40 @@ from storage.db import make_engine, session_scope, upgrade, write_session
 
 PG_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-KINDS = ("agenda_request", "deck_reminder", "agenda_published", "meeting_reminder", "minutes_request",
-         "minutes_overdue", "weekly_digest", "action_due_soon", "action_overdue")
+KINDS = (
+    "agenda_request",
+    "deck_reminder",
+    "agenda_published",
+    "meeting_reminder",
+    "minutes_request",
+    "minutes_overdue",
+    "weekly_digest",
+    "action_due_soon",
+    "action_overdue",
+)
 
-NOTIFICATION_COLUMNS = ("key", "kind", "due_at", "expires_at", "recipient", "committee_id", "meeting_id", "action_id",
-                        "state", "attempts", "next_attempt_at", "claimed_at", "claimed_by", "sent_at", "channel", "ts",
-                        "error", "data", "created_at", "updated_at")
+NOTIFICATION_COLUMNS = (
+    "key",
+    "kind",
+    "due_at",
+    "expires_at",
+    "recipient",
+    "committee_id",
+    "meeting_id",
+    "action_id",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "claimed_at",
+    "claimed_by",
+    "sent_at",
+    "channel",
+    "ts",
+    "error",
+    "data",
+    "created_at",
+    "updated_at",
+)
 
 
 # -- databases ---------------------------------------------------------------------------------
@@ -134,8 +162,9 @@ def analyze(engine: Engine) -> None:
         connection.execute(sa.text("ANALYZE"))
 
 
-def notification_rows(total: int, *, due_now: int, now: datetime = NOW, seed: int = 1, committees: int = 0,
-                      actions: int = 0) -> Iterator[tuple]:
+def notification_rows(
+    total: int, *, due_now: int, now: datetime = NOW, seed: int = 1, committees: int = 0, actions: int = 0
+) -> Iterator[tuple]:
     """``total`` rows like a year of service: 70 % sent, 5 % skipped or failed, the rest pending in
     the coming month, ``due_now`` pending and due in the last ten minutes, 100 waiting for a retry."""
     rng = random.Random(seed)
@@ -157,12 +186,37 @@ def notification_rows(total: int, *, due_now: int, now: datetime = NOW, seed: in
                 state, due = "sent", now - timedelta(seconds=rng.randrange(600, year))
                 sent_at, ts, channel = due, f"{int(due.timestamp())}.{i % 1_000_000:06d}", "C0BENCH"
             elif roll < 0.75:
-                state, due = ("skipped" if roll < 0.74 else "failed"), now - timedelta(seconds=rng.randrange(600, year))
+                state, due = (
+                    ("skipped" if roll < 0.74 else "failed"),
+                    now - timedelta(seconds=rng.randrange(600, year)),
+                )
             else:
                 state, due = "pending", now + timedelta(seconds=rng.randrange(60, 30 * 24 * 3600))
-        recipient = f"U{i % 5000:06d}" if kind in ("deck_reminder", "minutes_request") or action_id else "C0BENCH"
-        yield (f"bench:{i}", kind, due, None, recipient, committee_id, None, action_id, state, attempts,
-               next_attempt_at, None, None, sent_at, channel, ts, None, {}, now, now)
+        recipient = (
+            f"U{i % 5000:06d}" if kind in ("deck_reminder", "minutes_request") or action_id else "C0BENCH"
+        )
+        yield (
+            f"bench:{i}",
+            kind,
+            due,
+            None,
+            recipient,
+            committee_id,
+            None,
+            action_id,
+            state,
+            attempts,
+            next_attempt_at,
+            None,
+            None,
+            sent_at,
+            channel,
+            ts,
+            None,
+            {},
+            now,
+            now,
+        )
 
 
 # -- 1. the due query --------------------------------------------------------------------------
@@ -195,7 +249,9 @@ def bench_due_query(backend: str, total: int) -> None:
 
     with database(backend) as engine:
         started = time.perf_counter()
-        loaded = bulk_insert(engine, "notification", NOTIFICATION_COLUMNS, notification_rows(total, due_now=200))
+        loaded = bulk_insert(
+            engine, "notification", NOTIFICATION_COLUMNS, notification_rows(total, due_now=200)
+        )
         analyze(engine)
         load_s = time.perf_counter() - started
         query = store.due_query(now=NOW, stale_before=NOW - dispatch.LEASE, limit=200)
@@ -211,7 +267,9 @@ def bench_due_query(backend: str, total: int) -> None:
                 if backend == "sqlite":
                     connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
                 transaction = connection.begin()
-                claimed = store.claim_due(connection, now=NOW, stale_before=NOW - dispatch.LEASE, worker="bench", limit=200)
+                claimed = store.claim_due(
+                    connection, now=NOW, stale_before=NOW - dispatch.LEASE, worker="bench", limit=200
+                )
                 transaction.rollback()
             assert len(claimed) == 200
 
@@ -221,13 +279,20 @@ def bench_due_query(backend: str, total: int) -> None:
     print(f"\n[{backend}] pending notifications due now, {loaded:,} rows (loaded in {load_s:.1f} s)")
     print("  plan: " + plan.replace("\n", "\n        "))
     print(f"  uses ix_notification_pending_due: {'yes' if uses_index else 'NO'}")
-    print(f"  select 200 due rows : median {query_ms[0]:6.2f} ms, max {query_ms[1]:6.2f} ms  (target < 20 ms)")
+    print(
+        f"  select 200 due rows : median {query_ms[0]:6.2f} ms, max {query_ms[1]:6.2f} ms  (target < 20 ms)"
+    )
     print(f"  claim 200 (+rollback): median {claim_ms[0]:6.2f} ms, max {claim_ms[1]:6.2f} ms")
 
 
 # -- 2. planning a year ------------------------------------------------------------------------
 
-CADENCES = (("production", "weekly"), ("qualite", "monthly"), ("pilotage", "monthly"), ("strategique", "semiannual"))
+CADENCES = (
+    ("production", "weekly"),
+    ("qualite", "monthly"),
+    ("pilotage", "monthly"),
+    ("strategique", "semiannual"),
+)
 
 
 def load_committees(engine: Engine, count: int, *, now: datetime = NOW) -> None:
@@ -236,16 +301,51 @@ def load_committees(engine: Engine, count: int, *, now: datetime = NOW) -> None:
         from storage.committees import get_workspace
 
         get_workspace(session)
-    columns = ("key", "name", "kind", "channel", "cadence", "first", "duration", "timezone", "locale", "chair",
-               "secretary", "deck_owner", "holiday_policy", "timeline", "feed_token", "active", "created_at", "updated_at")
+    columns = (
+        "key",
+        "name",
+        "kind",
+        "channel",
+        "cadence",
+        "first",
+        "duration",
+        "timezone",
+        "locale",
+        "chair",
+        "secretary",
+        "deck_owner",
+        "holiday_policy",
+        "timeline",
+        "feed_token",
+        "active",
+        "created_at",
+        "updated_at",
+    )
 
     def rows() -> Iterator[tuple]:
         for i in range(count):
             kind, cadence = CADENCES[i % len(CADENCES)]
             first = datetime(2027, 1, 4 + i % 5, 9 + i % 8, 0)  # naive local wall-clock time
-            yield (f"c{i:05d}", f"Committee {i}", kind, f"C{i:07d}", cadence, first, 60, "Europe/Paris", "fr",
-                   f"U{i % 5000:06d}", f"U{(i + 1) % 5000:06d}", f"U{(i + 2) % 5000:06d}", "next_business_day", {},
-                   uuid.uuid4().hex, True, now, now)
+            yield (
+                f"c{i:05d}",
+                f"Committee {i}",
+                kind,
+                f"C{i:07d}",
+                cadence,
+                first,
+                60,
+                "Europe/Paris",
+                "fr",
+                f"U{i % 5000:06d}",
+                f"U{(i + 1) % 5000:06d}",
+                f"U{(i + 2) % 5000:06d}",
+                "next_business_day",
+                {},
+                uuid.uuid4().hex,
+                True,
+                now,
+                now,
+            )
 
     bulk_insert(engine, "committee", columns, rows())
 
@@ -268,13 +368,17 @@ def bench_plan_year(backend: str, committees: int) -> None:
             t3 = time.perf_counter()
         with engine.connect() as connection:
             meetings = connection.execute(sa.text("select count(*) from meeting")).scalar()
-    print(f"\n[{backend}] planning one year for {committees:,} committees (weekly/monthly/monthly/semiannual)")
+    print(
+        f"\n[{backend}] planning one year for {committees:,} committees (weekly/monthly/monthly/semiannual)"
+    )
     print(f"  plan_window            : {len(planned):,} notifications in {t1 - t0:6.2f} s")
     print(f"  write (upsert + meetings): {result.inserted:,} rows, {meetings:,} meetings in {t3 - t2:6.2f} s")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="notification rows for the due query")
     parser.add_argument("--committees", type=int, default=1_000, help="committees planned for a year")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")

@@ -56,49 +56,164 @@ def stand_in_build(session, notification: Notification, *, now: datetime) -> not
         return None
     session.get(SlackUser, notification.recipient)
     text = f"{notification.kind}: {action.title if action else notification.key}"
-    return notices.OutgoingMessage(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    return notices.OutgoingMessage(
+        text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    )
 
 
 def load(engine, *, committees: int, actions: int, due: int) -> None:
     """A steady-state database of ``committees`` committees and ``actions`` open actions, ``due`` rows due now."""
     load_committees(engine, committees, now=NOW)
     rng = random.Random(3)
-    bulk_insert(engine, "slack_user", ("user_id", "tz", "locale", "deleted", "is_admin"),
-                ((f"U{i:06d}", "Europe/Paris", "fr-FR", False, False) for i in range(USERS)))
+    bulk_insert(
+        engine,
+        "slack_user",
+        ("user_id", "tz", "locale", "deleted", "is_admin"),
+        ((f"U{i:06d}", "Europe/Paris", "fr-FR", False, False) for i in range(USERS)),
+    )
 
     def action_rows() -> Iterator[tuple]:
         for i in range(actions):
             # The first ``due`` are overdue (chased now); the others due over the coming months.
-            due_day = NOW.date() - timedelta(days=5) if i < due else NOW.date() + timedelta(days=rng.randrange(-20, 200))
-            yield (f"Action {i}", f"U{i % USERS:06d}", "U000000", i % committees + 1, due_day, "medium", "open", 0,
-                   NOW, NOW)
+            due_day = (
+                NOW.date() - timedelta(days=5)
+                if i < due
+                else NOW.date() + timedelta(days=rng.randrange(-20, 200))
+            )
+            yield (
+                f"Action {i}",
+                f"U{i % USERS:06d}",
+                "U000000",
+                i % committees + 1,
+                due_day,
+                "medium",
+                "open",
+                0,
+                NOW,
+                NOW,
+            )
 
-    bulk_insert(engine, "action_item", ("title", "owner", "creator", "committee_id", "due", "priority", "status",
-                                         "progress", "created_at", "updated_at"), action_rows())
+    bulk_insert(
+        engine,
+        "action_item",
+        (
+            "title",
+            "owner",
+            "creator",
+            "committee_id",
+            "due",
+            "priority",
+            "status",
+            "progress",
+            "created_at",
+            "updated_at",
+        ),
+        action_rows(),
+    )
 
     def notification_rows() -> Iterator[tuple]:
         i = 0
         # Due now: overdue chases of the first ``due`` actions, to their owners.
         for n in range(due):
             at = NOW - timedelta(seconds=rng.randrange(1, 600))
-            yield (f"a:{n + 1}:due:action_overdue:1", "action_overdue", at, at + timedelta(days=2), f"U{n % USERS:06d}",
-                   n % committees + 1, None, n + 1, "pending", 0, None, None, None, None, None, None, None, {}, NOW, NOW)
+            yield (
+                f"a:{n + 1}:due:action_overdue:1",
+                "action_overdue",
+                at,
+                at + timedelta(days=2),
+                f"U{n % USERS:06d}",
+                n % committees + 1,
+                None,
+                n + 1,
+                "pending",
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                {},
+                NOW,
+                NOW,
+            )
         # History and the coming weeks: 60 sent and 20 pending per committee, one pending per action.
         for c in range(committees):
             for k in range(80):
                 i += 1
                 if k < 60:
                     at = NOW - timedelta(hours=rng.randrange(1, 24 * 365))
-                    yield (f"h:{c}:{k}", "weekly_digest", at, None, f"C{c:07d}", c + 1, None, None, "sent", 1, None,
-                           None, None, at, f"C{c:07d}", f"{int(at.timestamp())}.{i % 1_000_000:06d}", None, {}, NOW, NOW)
+                    yield (
+                        f"h:{c}:{k}",
+                        "weekly_digest",
+                        at,
+                        None,
+                        f"C{c:07d}",
+                        c + 1,
+                        None,
+                        None,
+                        "sent",
+                        1,
+                        None,
+                        None,
+                        None,
+                        at,
+                        f"C{c:07d}",
+                        f"{int(at.timestamp())}.{i % 1_000_000:06d}",
+                        None,
+                        {},
+                        NOW,
+                        NOW,
+                    )
                 else:
                     at = NOW + timedelta(hours=rng.randrange(1, 24 * 14))
-                    yield (f"p:{c}:{k}", "meeting_reminder", at, at + timedelta(hours=1), f"C{c:07d}", c + 1, None, None,
-                           "pending", 0, None, None, None, None, None, None, None, {}, NOW, NOW)
+                    yield (
+                        f"p:{c}:{k}",
+                        "meeting_reminder",
+                        at,
+                        at + timedelta(hours=1),
+                        f"C{c:07d}",
+                        c + 1,
+                        None,
+                        None,
+                        "pending",
+                        0,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        {},
+                        NOW,
+                        NOW,
+                    )
         for a in range(due, actions):
             at = NOW + timedelta(hours=rng.randrange(1, 24 * 14))
-            yield (f"a:{a + 1}:future", "action_due_soon", at, None, f"U{a % USERS:06d}", a % committees + 1, None,
-                   a + 1, "pending", 0, None, None, None, None, None, None, None, {}, NOW, NOW)
+            yield (
+                f"a:{a + 1}:future",
+                "action_due_soon",
+                at,
+                None,
+                f"U{a % USERS:06d}",
+                a % committees + 1,
+                None,
+                a + 1,
+                "pending",
+                0,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                {},
+                NOW,
+                NOW,
+            )
 
     bulk_insert(engine, "notification", NOTIFICATION_COLUMNS, notification_rows())
     marks = [(f"committee:{c + 1}", NOW + dispatch.HORIZON, NOW, None) for c in range(committees)]
@@ -148,19 +263,27 @@ def run(backend: str, committees: int, actions: int, due: int, quiet_runs: int) 
             idle = dispatch.tick(engine, client, now=NOW + timedelta(seconds=n + 1), worker="bench")
             quiet.append(time.perf_counter() - started)
             assert idle.sent == 0 and idle.planned == 0, idle
-    print(f"[{backend}] {committees:>6,} committees, {actions:>7,} actions (loaded in {loaded:5.1f} s): "
-          f"tick with {due} due {busy * 1000:7.1f} ms ({busy * 1000 / max(due, 1):.2f} ms/message); "
-          f"nothing due: median {statistics.median(quiet) * 1000:5.2f} ms, max {max(quiet) * 1000:5.2f} ms")
+    print(
+        f"[{backend}] {committees:>6,} committees, {actions:>7,} actions (loaded in {loaded:5.1f} s): "
+        f"tick with {due} due {busy * 1000:7.1f} ms ({busy * 1000 / max(due, 1):.2f} ms/message); "
+        f"nothing due: median {statistics.median(quiet) * 1000:5.2f} ms, max {max(quiet) * 1000:5.2f} ms"
+    )
     return {"busy": busy, "quiet": statistics.median(quiet)}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--scales", type=int, nargs="+", default=[1_000, 10_000], help="committee counts (50 actions each)")
+    parser.add_argument(
+        "--scales", type=int, nargs="+", default=[1_000, 10_000], help="committee counts (50 actions each)"
+    )
     parser.add_argument("--due", type=int, default=200)
     parser.add_argument("--quiet-runs", type=int, default=30)
-    parser.add_argument("--stand-in", action="store_true", help="render a one-section stand-in instead of bot.notices")
+    parser.add_argument(
+        "--stand-in", action="store_true", help="render a one-section stand-in instead of bot.notices"
+    )
     args = parser.parse_args()
     if args.stand_in:
         notices.build = stand_in_build  # type: ignore[assignment]

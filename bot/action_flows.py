@@ -36,10 +36,11 @@ from bot.actions import (
 )
 from bot.calendar import business_calendar
 from bot.dispatch import refresh, replan_action
-from bot.errors import InvalidInput, NoCommittee, NotFound, text as error_text
+from bot.errors import InvalidInput, NoCommittee, NotFound
+from bot.errors import text as error_text
 from bot.home import home_refresher
-from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
 from bot.outcome import Outcome, Reply, reply
+from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
 from bot.slack_users import Person, know_user
@@ -55,20 +56,30 @@ log = logging.getLogger(__name__)
 # -- /action ---------------------------------------------------------------------------------
 
 
-def run_command(session: Session, client: WebClient, *, text: str, person: Person, channel: str | None, now: datetime) -> Outcome:
+def run_command(
+    session: Session, client: WebClient, *, text: str, person: Person, channel: str | None, now: datetime
+) -> Outcome:
     """One ``/action`` command typed by ``person`` in ``channel``."""
     command = parse_command(text, locale=person.locale)
     committee = committee_by_channel(session, channel=channel) if channel else None
     if command.name == "modal":
         if committee is None:
             return pick_committee(session, person=person, text="", channel=channel)
-        return Outcome(modal=views.action_modal(ActionModal(committee_id=committee.id, channel=channel), locale=person.locale))
+        return Outcome(
+            modal=views.action_modal(
+                ActionModal(committee_id=committee.id, channel=channel), locale=person.locale
+            )
+        )
     if command.name == "add":
-        return add(session, client, command=command, person=person, committee=committee, channel=channel, now=now)
+        return add(
+            session, client, command=command, person=person, committee=committee, channel=channel, now=now
+        )
     if command.name == "list":
         return list_items(session, command=command, person=person, committee=committee, now=now)
     if command.name == "help":
-        return Outcome(reply=reply(render(person.locale, "action_help", usage=error_text("usage", person.locale))))
+        return Outcome(
+            reply=reply(render(person.locale, "action_help", usage=error_text("usage", person.locale)))
+        )
     if command.name == "away":
         return away(session, command=command, person=person, now=now)
     assert command.action_id is not None  # done, snooze, assign and edit all name an item
@@ -76,17 +87,35 @@ def run_command(session: Session, client: WebClient, *, text: str, person: Perso
         return done(session, action_id=command.action_id, person=person, now=now)
     if command.name == "snooze":
         until = parse_date(command.text, now=now, tz=person.tz, locale=person.locale)
-        action = snooze_action(session, action_id=command.action_id, actor=person.user_id, until=until, now=now, today=person.today(now))
+        action = snooze_action(
+            session,
+            action_id=command.action_id,
+            actor=person.user_id,
+            until=until,
+            now=now,
+            today=person.today(now),
+        )
         return changed(action, "snoozed", person)
     if command.name == "assign":
         assert command.user is not None
-        return reassign(session, client, action_id=command.action_id, new_owner=command.user, person=person, now=now)
+        return reassign(
+            session, client, action_id=command.action_id, new_owner=command.user, person=person, now=now
+        )
     if command.name == "edit":
         return open_edit(session, action_id=command.action_id, person=person, channel=channel)
     raise AssertionError(f"parse_command returned an unknown subcommand {command.name!r}")
 
 
-def add(session: Session, client: WebClient, *, command: Command, person: Person, committee: Committee | None, channel: str | None, now: datetime) -> Outcome:
+def add(
+    session: Session,
+    client: WebClient,
+    *,
+    command: Command,
+    person: Person,
+    committee: Committee | None,
+    channel: str | None,
+    now: datetime,
+) -> Outcome:
     """``/action add``: create at once when owner, due date and title are there, else open the modal
     pre-filled; in a channel without a committee, offer to pick one."""
     draft = parse_add(command.text, now=now, tz=person.tz, locale=person.locale)
@@ -111,7 +140,9 @@ def add(session: Session, client: WebClient, *, command: Command, person: Person
     return created(action, committee, person)
 
 
-def list_items(session: Session, *, command: Command, person: Person, committee: Committee | None, now: datetime) -> Outcome:
+def list_items(
+    session: Session, *, command: Command, person: Person, committee: Committee | None, now: datetime
+) -> Outcome:
     """``/action list [mine|overdue|all|<@U…>]`` as an ephemeral list.
 
     In a committee's channel the list covers that committee; elsewhere, the committees the user
@@ -129,10 +160,25 @@ def list_items(session: Session, *, command: Command, person: Person, committee:
     elif command.scope == "user":
         items, total = open_actions_page(session, owner=command.user, committee_ids=scope_ids, limit=limit)
     elif command.scope == "overdue":
-        items, total = open_actions_page(session, committee_ids=scope_ids, also_owned_by=also_owned_by, due_before=person.today(now), limit=limit)
+        items, total = open_actions_page(
+            session,
+            committee_ids=scope_ids,
+            also_owned_by=also_owned_by,
+            due_before=person.today(now),
+            limit=limit,
+        )
     else:
-        items, total = open_actions_page(session, committee_ids=scope_ids, also_owned_by=also_owned_by, limit=limit)
-    heading = render(person.locale, "action_list_heading", scope=command.scope, user=command.user, committee=committee, total=total)
+        items, total = open_actions_page(
+            session, committee_ids=scope_ids, also_owned_by=also_owned_by, limit=limit
+        )
+    heading = render(
+        person.locale,
+        "action_list_heading",
+        scope=command.scope,
+        user=command.user,
+        committee=committee,
+        total=total,
+    )
     blocks = views.action_list(items, locale=person.locale, tz=person.tz, heading=heading, total=total)
     return Outcome(reply=Reply(text=heading, blocks=views.as_dicts(blocks)))
 
@@ -153,7 +199,9 @@ def done(session: Session, *, action_id: int, person: Person, now: datetime) -> 
     return changed(action, "done", person)
 
 
-def reassign(session: Session, client: WebClient, *, action_id: int, new_owner: str, person: Person, now: datetime) -> Outcome:
+def reassign(
+    session: Session, client: WebClient, *, action_id: int, new_owner: str, person: Person, now: datetime
+) -> Outcome:
     """``/action assign <id> <@U…>`` and the reassign modal."""
     previous = _load(session, action_id).owner
     know_user(session, client, user_id=new_owner, now=now)
@@ -178,7 +226,12 @@ def pick_committee(session: Session, *, person: Person, text: str, channel: str 
     """The ephemeral "this channel has no committee: pick one" (a select; picking opens the modal)."""
     committees = list_committees(session)
     blocks = views.pick_committee_blocks(committees, locale=person.locale, text=text, channel=channel)
-    return Outcome(reply=Reply(text=render(person.locale, "action_pick_committee", count=len(committees)), blocks=views.as_dicts(blocks)))
+    return Outcome(
+        reply=Reply(
+            text=render(person.locale, "action_pick_committee", count=len(committees)),
+            blocks=views.as_dicts(blocks),
+        )
+    )
 
 
 # -- buttons and selects ---------------------------------------------------------------------
@@ -191,7 +244,9 @@ def snooze(session: Session, *, ref: SnoozeRef, person: Person, now: datetime) -
     calendar = business_calendar(committee, get_workspace(session))
     today = person.today(now)
     until = snooze_choice(ref.choice, today, calendar)
-    action = snooze_action(session, action_id=action.id, actor=person.user_id, until=until, now=now, today=today)  # type: ignore[arg-type]
+    action = snooze_action(
+        session, action_id=action.id, actor=person.user_id, until=until, now=now, today=today
+    )  # type: ignore[arg-type]
     return changed(action, "snoozed", person)
 
 
@@ -210,7 +265,9 @@ def open_reassign(session: Session, *, action_id: int, person: Person, channel: 
     return Outcome(modal=views.reassign_modal(action, meta, locale=person.locale, tz=person.tz))
 
 
-def picked_committee(session: Session, *, committee_id: int, pending: PendingCommand, person: Person, now: datetime) -> Outcome:
+def picked_committee(
+    session: Session, *, committee_id: int, pending: PendingCommand, person: Person, now: datetime
+) -> Outcome:
     """A committee picked in the ephemeral: the action modal for it, pre-filled with what was typed."""
     committee = session.get(Committee, committee_id)
     if committee is None:
@@ -223,11 +280,20 @@ def picked_committee(session: Session, *, committee_id: int, pending: PendingCom
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form))
 
 
-def open_new(session: Session, *, person: Person, channel: str | None = None, title: str = "", source_link: str | None = None) -> Outcome:
+def open_new(
+    session: Session,
+    *,
+    person: Person,
+    channel: str | None = None,
+    title: str = "",
+    source_link: str | None = None,
+) -> Outcome:
     """The action modal from the App Home or a message shortcut: the channel's committee when it
     has one, else a select of the active committees, the user's own first."""
     committee = committee_by_channel(session, channel=channel) if channel else None
-    meta = ActionModal(committee_id=committee.id if committee else None, channel=channel, source_link=source_link)
+    meta = ActionModal(
+        committee_id=committee.id if committee else None, channel=channel, source_link=source_link
+    )
     committees: list[Committee] = []
     if committee is None:
         committees = list_committees(session)
@@ -255,8 +321,12 @@ def submit_action(
 ) -> Outcome:
     """The action modal submitted: create the item, or edit it (``meta.action_id``)."""
     missing = [
-        InvalidInput(key="invalid_owner", locale=person.locale, field="owner", value="—") if not form.owner else None,
-        InvalidInput(key="invalid_date", locale=person.locale, field="due", text="—") if form.due is None else None,
+        InvalidInput(key="invalid_owner", locale=person.locale, field="owner", value="—")
+        if not form.owner
+        else None,
+        InvalidInput(key="invalid_date", locale=person.locale, field="due", text="—")
+        if form.due is None
+        else None,
     ]
     if any(missing):
         raise InvalidInput.combine([error for error in missing if error])
@@ -284,7 +354,9 @@ def submit_action(
     return created(action, committee, person)
 
 
-def submit_edit(session: Session, *, form: views.ActionForm, meta: ActionModal, person: Person, now: datetime) -> Outcome:
+def submit_edit(
+    session: Session, *, form: views.ActionForm, meta: ActionModal, person: Person, now: datetime
+) -> Outcome:
     assert meta.action_id is not None and form.owner is not None
     previous = _load(session, meta.action_id).owner
     action = edit_action(
@@ -298,11 +370,15 @@ def submit_edit(session: Session, *, form: views.ActionForm, meta: ActionModal, 
         today=person.today(now),
     )
     if form.owner != action.owner:
-        action = reassign_action(session, action_id=meta.action_id, actor=person.user_id, new_owner=form.owner, now=now)
+        action = reassign_action(
+            session, action_id=meta.action_id, actor=person.user_id, new_owner=form.owner, now=now
+        )
     return changed(action, "edited", person, also=(previous,))
 
 
-def submit_progress(session: Session, *, form: views.ProgressForm, meta: ActionChange, person: Person, now: datetime) -> Outcome:
+def submit_progress(
+    session: Session, *, form: views.ProgressForm, meta: ActionChange, person: Person, now: datetime
+) -> Outcome:
     """The progress modal submitted."""
     action = update_progress(
         session,
@@ -319,7 +395,9 @@ def submit_progress(session: Session, *, form: views.ProgressForm, meta: ActionC
 # -- after a change --------------------------------------------------------------------------
 
 
-def after_action_change(engine: Engine, client: WebClient, *, action_id: int, now: datetime, users: Iterable[str]) -> None:
+def after_action_change(
+    engine: Engine, client: WebClient, *, action_id: int, now: datetime, users: Iterable[str]
+) -> None:
     """Once a change of an item is committed: re-plan its chase, edit the messages already posted
     about it, and refresh the App Home of ``users`` (an App Home lists the items one owns). Never raises: the change itself is done, and
     the scheduler re-reads the item before it sends anything; a failure is logged with a reference."""
@@ -329,12 +407,19 @@ def after_action_change(engine: Engine, client: WebClient, *, action_id: int, no
         with write_session(engine) as session:
             refresh(session, client, action_id=action_id, now=now)
     except Exception:
-        log.exception("after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3))
+        log.exception(
+            "after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3)
+        )
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             home_refresher.publish(engine, client, user_id=user_id, now=now)
         except Exception:
-            log.exception("after change of action A%s: App Home of %s not published (ref %s)", action_id, user_id, secrets.token_hex(3))
+            log.exception(
+                "after change of action A%s: App Home of %s not published (ref %s)",
+                action_id,
+                user_id,
+                secrets.token_hex(3),
+            )
 
 
 # -- helpers ---------------------------------------------------------------------------------

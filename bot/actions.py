@@ -24,7 +24,15 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.parsing import TITLE_MAX, check_no_broadcast, parse_user
 from storage import actions as store
 from storage import users
-from storage.models import ActionItem, ActionStatus, Committee, Meeting, Priority, SlackUser, WorkspaceSettings
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Committee,
+    Meeting,
+    Priority,
+    SlackUser,
+    WorkspaceSettings,
+)
 
 CLOSED_STATUSES = (ActionStatus.done.value, ActionStatus.cancelled.value)
 SNOOZE_CHOICES = ("1bd", "1w")
@@ -127,11 +135,15 @@ def create_action(
     )
     session.add(action)
     session.flush()
-    store.add_change(session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now)  # type: ignore[arg-type]
+    store.add_change(
+        session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
+    )  # type: ignore[arg-type]
     return action
 
 
-def complete_action(session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None) -> ActionItem:
+def complete_action(
+    session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None
+) -> ActionItem:
     """Mark done: status done, progress 100, closed now. Already done: nothing changes."""
     action = _load(session, action_id)
     _authorize(session, action, actor)
@@ -167,9 +179,20 @@ def update_progress(
         progress = 100
     was_closed = action.status in CLOSED_STATUSES
     comment = (comment or "").strip() or None
-    changed = _apply(session, action, {"status": status, "progress": progress}, actor=actor, now=now, comment=comment)
+    changed = _apply(
+        session, action, {"status": status, "progress": progress}, actor=actor, now=now, comment=comment
+    )
     if not changed and comment:
-        store.add_change(session, action_id=action.id, actor=actor, field="comment", old=None, new=None, at=now, comment=comment)  # type: ignore[arg-type]
+        store.add_change(
+            session,
+            action_id=action.id,
+            actor=actor,
+            field="comment",
+            old=None,
+            new=None,
+            at=now,
+            comment=comment,
+        )  # type: ignore[arg-type]
         action.updated_at = now
     is_closed = status in CLOSED_STATUSES
     if is_closed and not was_closed:
@@ -188,7 +211,9 @@ def snooze_action(
     _check_open(action)
     today = today or user_today(session, actor, now)
     if until <= today:
-        raise InvalidInput(key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat())
+        raise InvalidInput(
+            key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat()
+        )
     _apply(session, action, {"snoozed_until": until}, actor=actor, now=now)
     return action
 
@@ -246,7 +271,9 @@ def edit_action(
     return action
 
 
-def cancel_action(session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None) -> ActionItem:
+def cancel_action(
+    session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None
+) -> ActionItem:
     """Cancel: no more chasing. Already cancelled: nothing changes; done items must be reopened first."""
     action = _load(session, action_id)
     _authorize(session, action, actor)
@@ -258,7 +285,9 @@ def cancel_action(session: Session, *, action_id: int, actor: str, now: datetime
     return action
 
 
-def set_away(session: Session, *, user_id: str, until: date, now: datetime, today: date | None = None) -> SlackUser:
+def set_away(
+    session: Session, *, user_id: str, until: date, now: datetime, today: date | None = None
+) -> SlackUser:
     """``/action away until DATE``: the user's items are not chased through ``until`` (inclusive),
     and the chair will be told once. ``today`` is the user's local date; ``until`` may not be before it."""
     today = today or user_today(session, user_id, now)
@@ -312,7 +341,13 @@ def _check_open(action: ActionItem) -> None:
 
 
 def _apply(
-    session: Session, action: ActionItem, changes: dict[str, object], *, actor: str, now: datetime, comment: str | None = None
+    session: Session,
+    action: ActionItem,
+    changes: dict[str, object],
+    *,
+    actor: str,
+    now: datetime,
+    comment: str | None = None,
 ) -> bool:
     """Set each changed field and write its history entry; True when anything changed."""
     changed = False
@@ -322,7 +357,14 @@ def _apply(
             continue
         setattr(action, name, new)
         store.add_change(
-            session, action_id=action.id, actor=actor, field=name, old=_as_text(old), new=_as_text(new), at=now, comment=comment  # type: ignore[arg-type]
+            session,
+            action_id=action.id,
+            actor=actor,
+            field=name,
+            old=_as_text(old),
+            new=_as_text(new),
+            at=now,
+            comment=comment,  # type: ignore[arg-type]
         )
         changed = True
     if changed:

@@ -43,6 +43,7 @@ LISTENER_NICE = 10
 # Requests acked by the middleware (their ack has no content), by payload type; plus slash commands.
 ACKED_AT_ONCE = ("block_actions", "message_action", "shortcut")
 
+
 def utc_now() -> datetime:
     """The wall clock, aware UTC (the default clock)."""
     return datetime.now(UTC)
@@ -76,7 +77,9 @@ class KeptAck(Ack):
 
 def listener_pool() -> ThreadPoolExecutor:
     """The pool the listeners run on (after their ack, their work goes on there)."""
-    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener", initializer=_yield_to_acks)
+    return ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="listener", initializer=_yield_to_acks
+    )
 
 
 def _yield_to_acks() -> None:
@@ -86,7 +89,9 @@ def _yield_to_acks() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LISTENER_NICE)
 
 
-def create_app(settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None) -> App:
+def create_app(
+    settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None
+) -> App:
     """The Bolt app with every listener registered.
 
     No ``auth.test`` at start-up (the app starts offline and in tests); Bolt calls it once, on the

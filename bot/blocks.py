@@ -64,7 +64,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def more(locale: str | None, count: int) -> str:
-    """"and 3 more" / "et 3 de plus"."""
+    """ "and 3 more" / "et 3 de plus"."""
     return label(locale, "more", n=count)
 
 
@@ -155,9 +155,13 @@ def divider() -> Block:
     return DividerBlock().to_dict()
 
 
-def button(text: str, *, action_id: str, value: str | None = None, style: str | None = None, url: str | None = None) -> Block:
+def button(
+    text: str, *, action_id: str, value: str | None = None, style: str | None = None, url: str | None = None
+) -> Block:
     """A button; ``style`` is "primary", "danger" or None."""
-    element = ButtonElement(text=clip(text, BUTTON_LIMIT), action_id=action_id, value=value, style=style, url=url)
+    element = ButtonElement(
+        text=clip(text, BUTTON_LIMIT), action_id=action_id, value=value, style=style, url=url
+    )
     return element.to_dict()
 
 

@@ -45,7 +45,9 @@ def check_country(country: str) -> None:
     if country.lower() == "none":
         return
     if country.upper() not in holidays_lib.list_supported_countries():
-        raise ValueError(f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, or none")
+        raise ValueError(
+            f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, or none"
+        )
 
 
 @dataclass(frozen=True)
@@ -196,9 +198,13 @@ def _series(cadence: str, first: datetime, tz: str) -> _Series:
     if lowered == "biweekly":
         return rrule(WEEKLY, interval=2, dtstart=first, cache=True)
     if lowered in _MONTHS:
-        return rrule(MONTHLY, interval=_MONTHS[lowered], byweekday=_weekday_position(first), dtstart=first, cache=True)
+        return rrule(
+            MONTHLY, interval=_MONTHS[lowered], byweekday=_weekday_position(first), dtstart=first, cache=True
+        )
     if lowered == "annual":
-        return rrule(YEARLY, bymonth=first.month, byweekday=_weekday_position(first), dtstart=first, cache=True)
+        return rrule(
+            YEARLY, bymonth=first.month, byweekday=_weekday_position(first), dtstart=first, cache=True
+        )
     if lowered.startswith(BUSINESS_DAY_CADENCE):
         return _parse_business_day(text, first)
     if lowered.startswith(("rrule:", "freq=")) or "freq=" in lowered:
@@ -223,7 +229,7 @@ def _parse_business_day(text: str, first: datetime) -> _BusinessDayRule:
 def _parse_rrule(text: str, first: datetime, tz: str) -> rrule:
     body = text.strip()
     if body.upper().startswith("RRULE:"):
-        body = body[len("RRULE:"):]
+        body = body[len("RRULE:") :]
     if not body or any(c.isspace() for c in body) or ":" in body:
         raise ValueError(f"invalid cadence {text!r}: give a single RRULE line; use {ALLOWED_CADENCES}")
     parts = []
@@ -259,7 +265,9 @@ def _parse_rrule(text: str, first: datetime, tz: str) -> rrule:
     return rule
 
 
-def _raw_instants(series: _Series, calendar: BusinessCalendar, after: datetime, before: datetime) -> list[datetime]:
+def _raw_instants(
+    series: _Series, calendar: BusinessCalendar, after: datetime, before: datetime
+) -> list[datetime]:
     """Naive local recurrence instants in [after, before], before any holiday policy."""
     if isinstance(series, _BusinessDayRule):
         return series.between(calendar, after, before)

@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlmodel import Session
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.config import ConfigError, ImportResult, export_config, import_config, load_config, preset_path
 from bot.timeline import Planned
@@ -102,7 +102,9 @@ def open_database(ctx: click.Context, *, check: bool = True) -> Engine:
 
 def _window(first: date, last: date) -> None:
     if last < first:
-        raise CliError(f"--to {last} is before --from {first} (--to is the last day of the window, on or after --from)")
+        raise CliError(
+            f"--to {last} is before --from {first} (--to is the last day of the window, on or after --from)"
+        )
 
 
 def _emit_json(data: Any) -> None:
@@ -202,7 +204,9 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
     """
     engine = open_database(ctx)
     if (file is None) == (preset is None):
-        raise CliError("give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)")
+        raise CliError(
+            "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
+        )
     try:
         if preset is not None:
             path = preset_path(preset)
@@ -255,7 +259,9 @@ def config_export(ctx: click.Context) -> None:
 # --- calendar and plan -----------------------------------------------------------------------
 
 _window_options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
-    click.option("--from", "first", type=DATE, required=True, help="First day (YYYY-MM-DD), in each committee's zone."),
+    click.option(
+        "--from", "first", type=DATE, required=True, help="First day (YYYY-MM-DD), in each committee's zone."
+    ),
     click.option("--to", "last", type=DATE, required=True, help="Last day, included (YYYY-MM-DD)."),
     click.option("--committee", "committee_key", metavar="KEY", help="Only this committee (its key)."),
 ]
@@ -274,9 +280,13 @@ def window_options(function: Callable[..., Any]) -> Callable[..., Any]:
     "  committee-bot calendar --from 2027-01-01 --to 2027-12-31 --format ics > committees.ics",
 )
 @window_options
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "ics")), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "json", "ics")), default="text", show_default=True
+)
 @click.pass_context
-def calendar_command(ctx: click.Context, first: date, last: date, committee_key: str | None, fmt: str) -> None:
+def calendar_command(
+    ctx: click.Context, first: date, last: date, committee_key: str | None, fmt: str
+) -> None:
     """List the meetings of every active committee from --from to --to (both days included).
 
     Times are shown in each committee's time zone. `--format json` prints a list of
@@ -371,7 +381,9 @@ def plan_command(ctx: click.Context, first: date, last: date, committee_key: str
         return
     for item in planned:
         at = _local(item.at, zone(item))
-        meeting = f"  meeting {_local(item.meeting_start, zone(item)):%Y-%m-%d %H:%M}" if item.meeting_start else ""
+        meeting = (
+            f"  meeting {_local(item.meeting_start, zone(item)):%Y-%m-%d %H:%M}" if item.meeting_start else ""
+        )
         action = f"  action A{item.action_id}" if item.action_id is not None else ""
         click.echo(
             f"{at:%Y-%m-%d %a %H:%M %z}  {item.kind:<18} {item.committee_key or '-':<14} → {item.to}{meeting}{action}"
@@ -448,15 +460,32 @@ def actions_list(ctx: click.Context, status: str | None, fmt: str) -> None:
 
 
 @cli.command("demo", short_help="The whole product offline, on a simulated clock: start here.")
-@click.option("--locale", type=click.Choice(("fr", "en")), default="fr", show_default=True,
-              help="The preset and the language: contact-centre (French) or contact-centre-en.")
-@click.option("--weeks", type=click.IntRange(1, 26), default=6, show_default=True, help="How many weeks to simulate.")
-@click.option("--start", type=DATE, help="First simulated day (YYYY-MM-DD); default: the Monday a week before the first meeting.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=str),
-              help="SQLite file to create and keep (default: a temporary file, removed afterwards).")
+@click.option(
+    "--locale",
+    type=click.Choice(("fr", "en")),
+    default="fr",
+    show_default=True,
+    help="The preset and the language: contact-centre (French) or contact-centre-en.",
+)
+@click.option(
+    "--weeks", type=click.IntRange(1, 26), default=6, show_default=True, help="How many weeks to simulate."
+)
+@click.option(
+    "--start",
+    type=DATE,
+    help="First simulated day (YYYY-MM-DD); default: the Monday a week before the first meeting.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="SQLite file to create and keep (default: a temporary file, removed afterwards).",
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary database and print its path.")
 @click.option("--quiet", is_flag=True, help="Print only the governance health and delivery totals.")
-def demo_command(locale: str, weeks: int, start: date | None, db_path: str | None, keep: bool, quiet: bool) -> int:
+def demo_command(
+    locale: str, weeks: int, start: date | None, db_path: str | None, keep: bool, quiet: bool
+) -> int:
     """Run the whole product offline, on a simulated clock, and print what the bot would post.
 
     A fresh SQLite database gets the contact-centre preset; scripted participants propose topics,
@@ -468,7 +497,9 @@ def demo_command(locale: str, weeks: int, start: date | None, db_path: str | Non
 
     from bot.demo import DemoError, Options, run_demo
 
-    options = Options(locale=locale, weeks=weeks, start=start, db=Path(db_path) if db_path else None, keep=keep, quiet=quiet)
+    options = Options(
+        locale=locale, weeks=weeks, start=start, db=Path(db_path) if db_path else None, keep=keep, quiet=quiet
+    )
     try:
         return run_demo(options).exit_code
     except DemoError as error:
@@ -494,14 +525,21 @@ def _instant(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise CliError(f'--now "{value}" is not an ISO 8601 instant (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T08:00Z)') from None
+        raise CliError(
+            f'--now "{value}" is not an ISO 8601 instant (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T08:00Z)'
+        ) from None
     if moment.tzinfo is None:
         raise CliError(f'--now "{value}" has no UTC offset (write e.g. {value}+01:00 or {value}Z)')
     return moment.astimezone(UTC)
 
 
 @cli.command("tick")
-@click.option("--now", "now_text", metavar="ISO", help="The instant to dispatch at (default: now), e.g. 2027-01-05T09:00+01:00.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO",
+    help="The instant to dispatch at (default: now), e.g. 2027-01-05T09:00+01:00.",
+)
 @click.pass_context
 def tick_command(ctx: click.Context, now_text: str | None) -> None:
     """Plan and send everything due at that instant, once, then exit (cron-style deployments).
@@ -539,15 +577,22 @@ def scheduler_command(ctx: click.Context) -> None:
 
 @cli.command(short_help="Run the Slack app (Socket Mode or HTTP).")
 @click.option("--http", "http", is_flag=True, help="Serve HTTP even when SLACK_APP_TOKEN is set.")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT, else 3000).")
-@click.option("--no-scheduler", is_flag=True, help="Leave the scheduled jobs to another process (`committee-bot scheduler`).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (default: PORT, else 3000)."
+)
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Leave the scheduled jobs to another process (`committee-bot scheduler`).",
+)
 def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
     """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
     given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
     GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
     """
-    from bot.serve import SettingsError, serve as run
+    from bot.serve import SettingsError
+    from bot.serve import serve as run
     from bot.settings import from_env
 
     try:

@@ -44,7 +44,17 @@ COMMITTEE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 
 WORKSPACE_KEYS = ("timezone", "locale", "holidays", "workdays", "admins", "committees")
-REQUIRED_COMMITTEE_KEYS = ("key", "name", "kind", "channel", "cadence", "first", "chair", "secretary", "deck_owner")
+REQUIRED_COMMITTEE_KEYS = (
+    "key",
+    "name",
+    "kind",
+    "channel",
+    "cadence",
+    "first",
+    "chair",
+    "secretary",
+    "deck_owner",
+)
 OPTIONAL_COMMITTEE_KEYS = (
     "duration",
     "timezone",
@@ -243,7 +253,9 @@ class _Validator:
         if data is None:
             raise self.fail(None, "the file is empty (expected workspace settings and a committees list)")
         if not isinstance(data, dict):
-            raise self.fail(None, "expected a mapping with timezone, locale, holidays, workdays, admins, committees")
+            raise self.fail(
+                None, "expected a mapping with timezone, locale, holidays, workdays, admins, committees"
+            )
         self.unknown_keys(None, data, WORKSPACE_KEYS)
         workspace = WorkspaceSpec(
             timezone=self.timezone(None, data["timezone"]) if "timezone" in data else None,
@@ -253,12 +265,16 @@ class _Validator:
             admins=self.user_list(None, "admins", data["admins"]) if "admins" in data else None,
         )
         if "committees" not in data:
-            raise self.fail(None, 'missing key "committees" (a list of committees, possibly empty: committees: [])')
+            raise self.fail(
+                None, 'missing key "committees" (a list of committees, possibly empty: committees: [])'
+            )
         entries = data["committees"]
         if entries is None:
             entries = []
         if not isinstance(entries, list):
-            raise self.fail(None, "committees must be a list of committees (each entry starting with - key: ...)")
+            raise self.fail(
+                None, "committees must be a list of committees (each entry starting with - key: ...)"
+            )
         committees: list[CommitteeSpec] = []
         keys: set[str] = set()
         channels: dict[str, str] = {}
@@ -281,7 +297,9 @@ class _Validator:
 
     def timezone(self, where: str | None, value: Any) -> str:
         if not isinstance(value, str) or value not in _time_zones():
-            raise self.fail(where, f'unknown time zone "{value}" (allowed: an IANA zone such as Europe/Paris)')
+            raise self.fail(
+                where, f'unknown time zone "{value}" (allowed: an IANA zone such as Europe/Paris)'
+            )
         return value
 
     def locale(self, where: str | None, value: Any) -> str:
@@ -293,20 +311,24 @@ class _Validator:
         if not isinstance(value, str):
             # YAML reads a bare NO (Norway) as false: say how to write it.
             raise self.fail(
-                where, f'unknown holiday country "{value}" (allowed: an ISO code in quotes such as "FR", or none)'
+                where,
+                f'unknown holiday country "{value}" (allowed: an ISO code in quotes such as "FR", or none)',
             )
         try:
             calendar_mod.check_country(value)
         except ValueError:
             raise self.fail(
-                where, f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, or none)'
+                where,
+                f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, or none)',
             ) from None
         return "none" if value.lower() == "none" else value.upper()
 
     def workdays(self, where: str | None, value: Any) -> str:
         text = ",".join(str(v) for v in value) if isinstance(value, list) else value
         if not isinstance(text, str):
-            raise self.fail(where, f'workdays "{value}" is not a list of days (allowed: e.g. mon,tue,wed,thu,fri)')
+            raise self.fail(
+                where, f'workdays "{value}" is not a list of days (allowed: e.g. mon,tue,wed,thu,fri)'
+            )
         try:
             days = calendar_mod.parse_workdays(text)
         except ValueError as error:
@@ -315,7 +337,9 @@ class _Validator:
 
     def user(self, where: str | None, name: str, value: Any) -> str:
         if not isinstance(value, str) or not USER_ID.match(value):
-            raise self.fail(where, f'{name} "{value}" is not a Slack user id (allowed: an id such as U024BE7LH)')
+            raise self.fail(
+                where, f'{name} "{value}" is not a Slack user id (allowed: an id such as U024BE7LH)'
+            )
         return value
 
     def user_list(self, where: str | None, name: str, value: Any) -> tuple[str, ...]:
@@ -348,7 +372,9 @@ class _Validator:
         self.unknown_keys(where, data, COMMITTEE_KEYS)
         for required in REQUIRED_COMMITTEE_KEYS:
             if data.get(required) in (None, ""):
-                raise self.fail(where, f'missing key "{required}" (required: {_quoted(REQUIRED_COMMITTEE_KEYS)})')
+                raise self.fail(
+                    where, f'missing key "{required}" (required: {_quoted(REQUIRED_COMMITTEE_KEYS)})'
+                )
 
         name = data["name"]
         if not isinstance(name, str) or len(name) > 200:
@@ -359,7 +385,8 @@ class _Validator:
         channel = data["channel"]
         if not isinstance(channel, str) or not CHANNEL_ID.match(channel):
             raise self.fail(
-                where, f'channel "{channel}" is not a Slack channel id (allowed: an id such as C024BE91L, not #name)'
+                where,
+                f'channel "{channel}" is not a Slack channel id (allowed: an id such as C024BE91L, not #name)',
             )
         timezone = self.timezone(where, data["timezone"]) if "timezone" in data else None
         locale = self.locale(where, data["locale"]) if "locale" in data else None
@@ -368,7 +395,9 @@ class _Validator:
         first = self.first(where, data["first"])
         cadence = data["cadence"]
         if not isinstance(cadence, str):
-            raise self.fail(where, f'cadence "{cadence}" is not text (allowed: weekly, monthly, ... or an RRULE)')
+            raise self.fail(
+                where, f'cadence "{cadence}" is not text (allowed: weekly, monthly, ... or an RRULE)'
+            )
         zone = timezone or workspace.timezone or "Europe/Paris"
         try:
             calendar_mod.check_cadence(cadence, first, zone)
@@ -376,26 +405,35 @@ class _Validator:
             raise self.fail(where, f'cadence "{cadence}": {error}') from None
         duration = data.get("duration", DEFAULT_DURATION)
         if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION:
-            raise self.fail(where, f'duration "{duration}" is not a number of minutes (allowed: 1 to {MAX_DURATION})')
+            raise self.fail(
+                where, f'duration "{duration}" is not a number of minutes (allowed: 1 to {MAX_DURATION})'
+            )
         policy = data.get("holiday_policy", HolidayPolicy.next_business_day.value)
         if policy not in HOLIDAY_POLICIES:
-            raise self.fail(where, f'unknown holiday policy "{policy}" (allowed: {_quoted(HOLIDAY_POLICIES)})')
+            raise self.fail(
+                where, f'unknown holiday policy "{policy}" (allowed: {_quoted(HOLIDAY_POLICIES)})'
+            )
         approval = data.get("requires_approval")
         if approval is not None and not isinstance(approval, bool):
-            raise self.fail(where, f'requires_approval "{approval}" is not a yes/no value (allowed: true, false)')
+            raise self.fail(
+                where, f'requires_approval "{approval}" is not a yes/no value (allowed: true, false)'
+            )
         active = data.get("active", True)
         if not isinstance(active, bool):
             raise self.fail(where, f'active "{active}" is not a yes/no value (allowed: true, false)')
         timeline = data.get("timeline") or {}
         if not isinstance(timeline, dict):
             raise self.fail(
-                where, "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})"
+                where,
+                "timeline must be a mapping of overrides (e.g. timeline: {agenda_request: {business_days: 4}})",
             )
         try:
             timeline_mod.check_timeline(timeline)
         except ValueError as error:
             problem = str(error)
-            raise self.fail(where, problem if problem.startswith("timeline") else f"timeline: {problem}") from None
+            raise self.fail(
+                where, problem if problem.startswith("timeline") else f"timeline: {problem}"
+            ) from None
         template = data.get("agenda_template")
         if template is not None:
             allowed = template_keys(locale or workspace.locale)
@@ -460,7 +498,10 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
     ``feed_token`` is made on first insert and kept afterwards.
     """
     result = ImportResult()
-    is_new = session.exec(select(WorkspaceSettings.id).where(WorkspaceSettings.team_id == DEFAULT_TEAM)).first() is None
+    is_new = (
+        session.exec(select(WorkspaceSettings.id).where(WorkspaceSettings.team_id == DEFAULT_TEAM)).first()
+        is None
+    )
     workspace = get_workspace(session)
     result.workspace_changed = is_new | _apply(
         workspace,
@@ -482,7 +523,9 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
         values = _committee_values(spec, timezone=workspace.timezone, locale=workspace.locale)
         committee = stored.get(spec.key)
         if committee is None:
-            committee = Committee(**values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now)
+            committee = Committee(
+                **values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now
+            )
             session.add(committee)
             result.created.append(spec.key)
         elif _apply(committee, values):
@@ -598,7 +641,9 @@ def export_config(session: Session) -> str:
     members: dict[int, list[str]] = {}
     if ids:
         rows = session.exec(
-            select(CommitteeMember).where(col(CommitteeMember.committee_id).in_(ids)).order_by(col(CommitteeMember.id))
+            select(CommitteeMember)
+            .where(col(CommitteeMember.committee_id).in_(ids))
+            .order_by(col(CommitteeMember.id))
         ).all()
         for row in rows:
             members.setdefault(row.committee_id, []).append(row.user_id)

@@ -76,15 +76,37 @@ class Person:
 
 
 CAST: tuple[Person, ...] = (
-    Person("U06PILOTE1", "marie", {"fr": "pilote de la relation, donneur d'ordre", "en": "client's steering lead"}),
-    Person("U06RESPSIT", "karim", {"fr": "responsable de site, prestataire", "en": "outsourcer's site manager"}),
+    Person(
+        "U06PILOTE1",
+        "marie",
+        {"fr": "pilote de la relation, donneur d'ordre", "en": "client's steering lead"},
+    ),
+    Person(
+        "U06RESPSIT", "karim", {"fr": "responsable de site, prestataire", "en": "outsourcer's site manager"}
+    ),
     Person("U06CHEFEQP", "julie", {"fr": "cheffe d'équipe, prestataire", "en": "outsourcer's team leader"}),
-    Person("U06QUALCLI", "sophie", {"fr": "responsable qualité, donneur d'ordre", "en": "client's quality lead"}),
-    Person("U06QUALPRS", "thomas", {"fr": "responsable qualité, prestataire", "en": "outsourcer's quality lead"}),
-    Person("U06DIROPS1", "claire", {"fr": "directrice des opérations, donneur d'ordre", "en": "client's operations director"}),
-    Person("U06DIRCPT1", "nicolas", {"fr": "directeur de compte, prestataire", "en": "outsourcer's account director"}),
-    Person("U06DGCLIEN", "anne", {"fr": "direction générale, donneur d'ordre", "en": "client's top management"}),
-    Person("U06DGPREST", "pierre", {"fr": "direction générale, prestataire", "en": "outsourcer's top management"}),
+    Person(
+        "U06QUALCLI", "sophie", {"fr": "responsable qualité, donneur d'ordre", "en": "client's quality lead"}
+    ),
+    Person(
+        "U06QUALPRS", "thomas", {"fr": "responsable qualité, prestataire", "en": "outsourcer's quality lead"}
+    ),
+    Person(
+        "U06DIROPS1",
+        "claire",
+        {"fr": "directrice des opérations, donneur d'ordre", "en": "client's operations director"},
+    ),
+    Person(
+        "U06DIRCPT1",
+        "nicolas",
+        {"fr": "directeur de compte, prestataire", "en": "outsourcer's account director"},
+    ),
+    Person(
+        "U06DGCLIEN", "anne", {"fr": "direction générale, donneur d'ordre", "en": "client's top management"}
+    ),
+    Person(
+        "U06DGPREST", "pierre", {"fr": "direction générale, prestataire", "en": "outsourcer's top management"}
+    ),
 )
 MARIE, KARIM, JULIE, SOPHIE, THOMAS, CLAIRE, NICOLAS = (p.user_id for p in CAST[:7])
 SLACK_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
@@ -264,12 +286,25 @@ def _meeting_row(session: Session, meeting: Slot, now: datetime) -> int:
 # Each helper below makes one kind of step; the script (``build_script``) says which and when.
 
 
-def propose_topic(meeting: Slot, at: datetime, actor: str, text_key: str, *, presenter: str, duration: int) -> Step:
+def propose_topic(
+    meeting: Slot, at: datetime, actor: str, text_key: str, *, presenter: str, duration: int
+) -> Step:
     def act(run: Run, session: Session, now: datetime) -> Outcome:
         meeting_id = _meeting_row(session, meeting, now)
         title = run.texts[text_key]
-        meetings.add_topic(session, meeting_id=meeting_id, title=title, presenter=presenter, duration=duration, proposer=actor, now=now)
-        return Outcome(run.say("propose_topic", meeting=run.meeting_label(meeting), title=title, duration=duration), meeting_id=meeting_id)
+        meetings.add_topic(
+            session,
+            meeting_id=meeting_id,
+            title=title,
+            presenter=presenter,
+            duration=duration,
+            proposer=actor,
+            now=now,
+        )
+        return Outcome(
+            run.say("propose_topic", meeting=run.meeting_label(meeting), title=title, duration=duration),
+            meeting_id=meeting_id,
+        )
 
     return Step(at, actor, f"propose_topic {meeting.committee.key} {meeting.day}", act)
 
@@ -313,7 +348,11 @@ def submit_minutes(
         )
         for (memo, *_), public_id in zip(actions, result.actions):
             run.memo[memo] = int(public_id.lstrip("A"))
-        values = dict(meeting=run.meeting_label(meeting), decisions=len(result.decisions), actions=", ".join(result.actions))
+        values = dict(
+            meeting=run.meeting_label(meeting),
+            decisions=len(result.decisions),
+            actions=", ".join(result.actions),
+        )
         if late_days is not None:
             return Outcome(run.say("submit_minutes_late", days=late_days, **values), meeting_id=meeting_id)
         return Outcome(run.say("submit_minutes", **values), meeting_id=meeting_id)
@@ -332,7 +371,9 @@ def approve_minutes(meeting: Slot, at: datetime) -> Step:
     return Step(at, actor, f"approve_minutes {meeting.committee.key} {meeting.day}", act)
 
 
-def add_action(meeting: Slot, at: datetime, actor: str, memo: str, *, owner: str, text_key: str, due: date, high: bool) -> Step:
+def add_action(
+    meeting: Slot, at: datetime, actor: str, memo: str, *, owner: str, text_key: str, due: date, high: bool
+) -> Step:
     """``/action add`` typed in the committee's channel, read by the real parser."""
 
     def act(run: Run, session: Session, now: datetime) -> Outcome:
@@ -359,7 +400,10 @@ def action_done(at: datetime, actor: str, memo: str) -> Step:
         action = complete_action(session, action_id=run.memo[memo], actor=actor, now=now)
         dispatch.replan_action(session, action_id=run.memo[memo], now=now)
         label = views.labels(run.locale)["done"]
-        return Outcome(run.say("action_done", button=label, action=action.public_id, title=action.title), action_id=action.id)
+        return Outcome(
+            run.say("action_done", button=label, action=action.public_id, title=action.title),
+            action_id=action.id,
+        )
 
     return Step(at, actor, f"action_done {memo}", act)
 
@@ -370,7 +414,9 @@ def action_snooze(at: datetime, actor: str, memo: str, calendar: BusinessCalenda
             return None
         today = now.astimezone(tz).date()
         until = snooze_choice("1w", today, calendar)
-        action = snooze_action(session, action_id=run.memo[memo], actor=actor, until=until, now=now, today=today)
+        action = snooze_action(
+            session, action_id=run.memo[memo], actor=actor, until=until, now=now, today=today
+        )
         dispatch.replan_action(session, action_id=run.memo[memo], now=now)
         labels = views.labels(run.locale)
         return Outcome(
@@ -388,12 +434,20 @@ def action_progress(at: datetime, actor: str, memo: str, *, progress: int) -> St
             return None
         comment = run.texts["progress_comment"]
         action = update_progress(
-            session, action_id=run.memo[memo], actor=actor, status="in_progress", progress=progress, comment=comment, now=now
+            session,
+            action_id=run.memo[memo],
+            actor=actor,
+            status="in_progress",
+            progress=progress,
+            comment=comment,
+            now=now,
         )
         dispatch.replan_action(session, action_id=run.memo[memo], now=now)
         status = views.labels(run.locale)["status_in_progress"]
         return Outcome(
-            run.say("action_progress", action=action.public_id, status=status, progress=progress, comment=comment),
+            run.say(
+                "action_progress", action=action.public_id, status=status, progress=progress, comment=comment
+            ),
             action_id=action.id,
         )
 
@@ -436,8 +490,16 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
     if production:
         p0 = production[0]
         request_day = p0.bd(p0.day, -3)  # the weekly agenda request: 3 business days before
-        steps.append(propose_topic(p0, p0.at(request_day, "09:12"), JULIE, "topic_renfort", presenter=JULIE, duration=20))
-        steps.append(propose_topic(p0, p0.at(request_day, "14:05"), MARIE, "topic_decroche", presenter=KARIM, duration=10))
+        steps.append(
+            propose_topic(
+                p0, p0.at(request_day, "09:12"), JULIE, "topic_renfort", presenter=JULIE, duration=20
+            )
+        )
+        steps.append(
+            propose_topic(
+                p0, p0.at(request_day, "14:05"), MARIE, "topic_decroche", presenter=KARIM, duration=10
+            )
+        )
         train_due, thresholds_due = p0.bd(p0.day, 4), p0.bd(p0.day, 6)
         steps.append(submit_minutes(p0, p0.at(p0.day, "16:30"), decisions=["decision_production"], actions=[
             ("train", JULIE, "action_train", train_due, False),
@@ -446,7 +508,9 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
         special_minutes.add(id(p0))
         steps.append(action_done(p0.at(p0.bd(train_due, -1), "15:04"), JULIE, "train"))
         # Overdue chases: 1, 3 and 5 business days after the due date; the 3rd goes to the chair too.
-        steps.append(action_progress(p0.at(p0.bd(thresholds_due, 5), "10:15"), KARIM, "thresholds", progress=50))
+        steps.append(
+            action_progress(p0.at(p0.bd(thresholds_due, 5), "10:15"), KARIM, "thresholds", progress=50)
+        )
         steps.append(action_done(p0.at(p0.bd(thresholds_due, 6), "16:40"), KARIM, "thresholds"))
 
     if len(production) > 1:
@@ -456,9 +520,24 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
             late = p1.at(p1.bd(p1.deck_due.astimezone(p1.tz).date(), 1), "17:45")
             steps.append(share_deck(p1, late, late=True))
             special_deck.add(id(p1))
-        steps.append(propose_topic(p1, p1.at(p1.bd(p1.day, -3), "10:02"), JULIE, "topic_fibre", presenter=JULIE, duration=15))
+        steps.append(
+            propose_topic(
+                p1, p1.at(p1.bd(p1.day, -3), "10:02"), JULIE, "topic_fibre", presenter=JULIE, duration=15
+            )
+        )
         scripts_due = p1.bd(p1.day, 6)
-        steps.append(add_action(p1, p1.at(p1.day, "11:20"), MARIE, "scripts", owner=JULIE, text_key="action_scripts", due=scripts_due, high=True))
+        steps.append(
+            add_action(
+                p1,
+                p1.at(p1.day, "11:20"),
+                MARIE,
+                "scripts",
+                owner=JULIE,
+                text_key="action_scripts",
+                due=scripts_due,
+                high=True,
+            )
+        )
         # The due-soon reminder comes 1 business day before at 09:00: snoozed a week from there.
         snooze_day = p1.bd(scripts_due, -1)
         steps.append(action_snooze(p1.at(snooze_day, "09:20"), JULIE, "scripts", p1.calendar, p1.tz))
@@ -467,7 +546,16 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
 
     if quality:
         q0 = quality[0]
-        steps.append(propose_topic(q0, q0.at(q0.bd(q0.day, -4), "11:30"), SOPHIE, "topic_calibration", presenter=THOMAS, duration=30))
+        steps.append(
+            propose_topic(
+                q0,
+                q0.at(q0.bd(q0.day, -4), "11:30"),
+                SOPHIE,
+                "topic_calibration",
+                presenter=THOMAS,
+                duration=30,
+            )
+        )
         if q0.minutes_due is not None:
             late_day = q0.bd(q0.minutes_due.astimezone(q0.tz).date(), 3)
             grid_due = q0.bd(late_day, 5)
@@ -493,7 +581,9 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
                 at = meeting.at(reminder_day, "16:10")
                 if at < start:
                     # A run that starts mid-series: the deck owner shares it on the first morning.
-                    at = meeting.at(meeting.calendar.on_or_after(start.astimezone(meeting.tz).date()), "08:30")
+                    at = meeting.at(
+                        meeting.calendar.on_or_after(start.astimezone(meeting.tz).date()), "08:30"
+                    )
                 steps.append(share_deck(meeting, at))
             if id(meeting) not in special_minutes:
                 finish = meeting.occurrence.end.astimezone(meeting.tz)
@@ -528,9 +618,13 @@ def run_demo(options: Options, out: IO[str] | None = None) -> DemoResult:
     if options.db is not None:
         path = options.db.expanduser().resolve()
         if path.exists() and path.stat().st_size > 0:
-            raise DemoError(f"--db {options.db}: the file already exists; the demo needs a new file (or leave --db out)")
+            raise DemoError(
+                f"--db {options.db}: the file already exists; the demo needs a new file (or leave --db out)"
+            )
         if not path.parent.is_dir():
-            raise DemoError(f"--db {options.db}: no directory {path.parent}; give a file in an existing directory")
+            raise DemoError(
+                f"--db {options.db}: no directory {path.parent}; give a file in an existing directory"
+            )
         remove = False
     else:
         handle, raw = tempfile.mkstemp(prefix="committee-bot-demo-", suffix=".db")
@@ -591,7 +685,13 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
     with session_scope(engine) as session:
         import_config(session, doc, now=start)
         for person in CAST:
-            upsert_user(session, user_id=person.user_id, now=start, tz=doc.workspace.timezone, locale=SLACK_LOCALES[locale])
+            upsert_user(
+                session,
+                user_id=person.user_id,
+                now=start,
+                tz=doc.workspace.timezone,
+                locale=SLACK_LOCALES[locale],
+            )
     with session_scope(engine) as session:
         committees = list_committees(session)
         workspace_tz = get_workspace(session).timezone
@@ -607,7 +707,15 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
     clock = [start]
     client = OfflineSlack(
         clock=lambda: clock[0],
-        users={p.user_id: {"name": p.name, "real_name": p.name.title(), "tz": workspace_tz, "locale": SLACK_LOCALES[locale]} for p in CAST},
+        users={
+            p.user_id: {
+                "name": p.name,
+                "real_name": p.name.title(),
+                "tz": workspace_tz,
+                "locale": SLACK_LOCALES[locale],
+            }
+            for p in CAST
+        },
     )
     run = Run(engine, client, locale)
     transcript = Transcript(io.StringIO() if options.quiet else out, names, width=options.width)
@@ -662,7 +770,9 @@ def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, print
         with session_scope(run.engine) as session:
             outcome = step.act(run, session, now)
     except DomainError as error:
-        transcript.participant(now, step.actor, run.say("refused", error=f"{step.name}: {error.in_locale(run.locale)}"))
+        transcript.participant(
+            now, step.actor, run.say("refused", error=f"{step.name}: {error.in_locale(run.locale)}")
+        )
         return 1
     if outcome is None:
         return 0
@@ -676,7 +786,9 @@ def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, print
     return 0
 
 
-def _next_instant(engine: Engine, now: datetime, end: datetime, step_at: datetime | None, tz: ZoneInfo) -> datetime:
+def _next_instant(
+    engine: Engine, now: datetime, end: datetime, step_at: datetime | None, tz: ZoneInfo
+) -> datetime:
     """The next instant worth a tick: a scripted step, a notification due, or tomorrow's planning tick."""
     local = now.astimezone(tz)
     planning = datetime.combine(local.date() + timedelta(days=1), PLANNING_TICK, tz)
@@ -724,7 +836,10 @@ class _Printer:
         names = self.transcript.names
         for call in calls:
             if not call.ok:
-                self.transcript.note(call.at, say(self.locale, "slack_error", method=call.method, error=call.response.get("error")))
+                self.transcript.note(
+                    call.at,
+                    say(self.locale, "slack_error", method=call.method, error=call.response.get("error")),
+                )
                 continue
             key = _key(call.params.get("metadata"))
             kind = kinds.get(key or "", None)
@@ -742,7 +857,9 @@ class _Printer:
 
     def _edit(self, call: Call, to: str, kind: str | None) -> None:
         ts = str(call.params.get("ts"))
-        lines = render_message(str(call.params.get("text") or ""), call.params.get("blocks"), self.transcript.names)
+        lines = render_message(
+            str(call.params.get("text") or ""), call.params.get("blocks"), self.transcript.names
+        )
         before, posted_at = self.shown.get(ts, ([], call.at))
         self.shown[ts] = (lines, posted_at)
         if before == lines:
@@ -755,21 +872,29 @@ class _Printer:
             when = f"{day_label(posted_local.date(), self.locale).rsplit(' ', 1)[0]} {when}"  # no year
         if difflib.SequenceMatcher(None, before, lines).ratio() < 0.5:
             # Rewritten rather than touched up (a reminder now saying "done"): shown whole.
-            self.transcript.message(call.at, to=to, kind=kind, lines=lines, note=say(self.locale, "rewritten", time=when))
+            self.transcript.message(
+                call.at, to=to, kind=kind, lines=lines, note=say(self.locale, "rewritten", time=when)
+            )
             return
         changes = [
             ("+ " if line.startswith("+") else "- ") + line[1:]
             for line in difflib.unified_diff(before, lines, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         ]
-        self.transcript.message(call.at, to=to, kind=kind, lines=changes, note=say(self.locale, "edited", time=when))
+        self.transcript.message(
+            call.at, to=to, kind=kind, lines=changes, note=say(self.locale, "edited", time=when)
+        )
 
     def _kinds(self, calls: list[Call]) -> dict[str, str]:
         """Notification kind by idempotency key (a secondary DM's key hangs off its main one's)."""
         keys = {k for k in (_key(c.params.get("metadata")) for c in calls) if k}
         base = {k: k.split(":also:")[0] for k in keys}
         with Session(self.run.engine) as session:
-            rows = session.exec(select(Notification.key, Notification.kind).where(col(Notification.key).in_(set(base.values())))).all()
+            rows = session.exec(
+                select(Notification.key, Notification.kind).where(
+                    col(Notification.key).in_(set(base.values()))
+                )
+            ).all()
         by_key = dict(rows)
         return {k: by_key[b] for k, b in base.items() if b in by_key}
 
@@ -809,12 +934,22 @@ def _intro(out: IO[str], doc: ConfigDoc, options: Options, start: datetime, end:
             transcript.line(wrapped)
 
 
-def _summary(out: IO[str], engine: Engine, printer: _Printer, options: Options, end: datetime, result: DemoResult, names: Names) -> None:
+def _summary(
+    out: IO[str],
+    engine: Engine,
+    printer: _Printer,
+    options: Options,
+    end: datetime,
+    result: DemoResult,
+    names: Names,
+) -> None:
     locale = options.locale
     result.posted, result.edited = printer.posted, printer.edited
     with session_scope(engine) as session:
         committees = list_committees(session)
-        health = health_by_committee(session, committee_ids=[c.id for c in committees if c.id], now=end, weeks=options.weeks)
+        health = health_by_committee(
+            session, committee_ids=[c.id for c in committees if c.id], now=end, weeks=options.weeks
+        )
         rows = session.execute(sa.select(Notification.state, Notification.kind, Notification.due_at)).all()
     for state, kind, _ in rows:
         result.states[state] += 1  # pending: planned past the end of the run
@@ -836,13 +971,16 @@ def _summary(out: IO[str], engine: Engine, printer: _Printer, options: Options, 
     out.write("\n")
     transcript.heading(say(locale, "totals_title"))
     states = ", ".join(
-        f"{result.states[state]} {say(locale, 'state_' + state)}" for state in ("sent", "skipped", "failed", "pending")
+        f"{result.states[state]} {say(locale, 'state_' + state)}"
+        for state in ("sent", "skipped", "failed", "pending")
     )
     text = say(locale, "totals", sent=printer.posted, channel=printer.channel_posts, dm=printer.posted - printer.channel_posts,
                edited=printer.edited, states=states)  # fmt: skip
     for line in wrap([text], options.width):
         transcript.line(line)
-    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(result.sent_kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    kinds = ", ".join(
+        f"{kind} {count}" for kind, count in sorted(result.sent_kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
     for line in wrap([say(locale, "by_kind", kinds=kinds)], options.width):
         transcript.line(line)
 
@@ -869,4 +1007,13 @@ def _footer(out: IO[str], options: Options, result: DemoResult) -> None:
         out.write(say(locale, "problems", count=len(result.problems), first=result.problems[0]) + "\n")
 
 
-__all__ = ["CAST", "DemoError", "DemoResult", "Options", "build_script", "channel_name", "default_start", "run_demo"]
+__all__ = [
+    "CAST",
+    "DemoError",
+    "DemoResult",
+    "Options",
+    "build_script",
+    "channel_name",
+    "default_start",
+    "run_demo",
+]

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
+from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.calendar import Occurrence, occurrences
 from bot.health import (
     Health,
@@ -35,11 +36,18 @@ from bot.health import (
     scopes_for,
     workspace_settings,
 )
-from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.notices import OutgoingMessage, link
 from bot.render import normalize_locale, slack_date, slack_day
 from bot.timeline import meeting_deadlines, requires_approval
-from storage.models import OPEN_ACTION_STATUSES, AgendaItem, Committee, Decision, Meeting, MeetingStatus, WorkspaceSettings
+from storage.models import (
+    OPEN_ACTION_STATUSES,
+    AgendaItem,
+    Committee,
+    Decision,
+    Meeting,
+    MeetingStatus,
+    WorkspaceSettings,
+)
 
 TEMPLATE = "digest_weekly"
 HEALTH_WEEKS = 12
@@ -63,7 +71,9 @@ class _Rows:
 
     meetings: list[Any] = field(default_factory=list)  # health.MEETING_COLUMNS rows, by start
     actions: list[Any] = field(default_factory=list)  # health.ACTION_COLUMNS rows, by due date
-    decisions: list[tuple[str, datetime, datetime]] = field(default_factory=list)  # text, meeting start, recorded at
+    decisions: list[tuple[str, datetime, datetime]] = field(
+        default_factory=list
+    )  # text, meeting start, recorded at
     topics: dict[int, int] = field(default_factory=dict)  # meeting id -> proposed topics
 
 
@@ -73,7 +83,9 @@ def weekly_digest(session: Session, *, committee: Committee, now: datetime) -> O
     return weekly_digests(session, committees=[committee], now=now)[committee.id]
 
 
-def weekly_digests(session: Session, *, committees: Sequence[Committee], now: datetime) -> dict[int, OutgoingMessage]:
+def weekly_digests(
+    session: Session, *, committees: Sequence[Committee], now: datetime
+) -> dict[int, OutgoingMessage]:
     """The digests of many committees at once, by committee id, from a fixed number of queries."""
     workspace = workspace_settings(session)
     scopes = scopes_for([c for c in committees if c.id is not None], workspace)
@@ -90,7 +102,7 @@ def weekly_digests(session: Session, *, committees: Sequence[Committee], now: da
 
 
 def health_line(locale: str, health: Health) -> str:
-    """"Governance health (12 weeks) — minutes on time: 83% (5/6) · decks on time: — · …"."""
+    """ "Governance health (12 weeks) — minutes on time: 83% (5/6) · decks on time: — · …"."""
 
     def rate(r: Rate) -> str:
         return bk.piece(locale, TEMPLATE, "rate", percent=r.percent, on_time=r.on_time, total=r.total)
@@ -108,7 +120,9 @@ _DECISIONS = (
     select(Decision.text, Meeting.committee_id, Meeting.start, Decision.recorded_at)
     .join(Meeting, col(Meeting.id) == col(Decision.meeting_id))
     .where(col(Meeting.committee_id).in_(sa.bindparam("ids", expanding=True)))
-    .where(col(Decision.recorded_at) >= sa.bindparam("since"), col(Decision.recorded_at) < sa.bindparam("now"))
+    .where(
+        col(Decision.recorded_at) >= sa.bindparam("since"), col(Decision.recorded_at) < sa.bindparam("now")
+    )
     .order_by(col(Decision.recorded_at), col(Decision.id))
 )
 _TOPIC_COUNTS = (
@@ -132,11 +146,15 @@ def _read(session: Session, scopes: dict[int, Scope], now: datetime) -> dict[int
     for chunk in chunks(ids):
         # Wide enough for the previous calendar week in any zone; each digest keeps its own week.
         since_decisions = now - DECISIONS_REACH
-        for text, committee_id, start, recorded in session.exec(_DECISIONS, params={"ids": chunk, "since": since_decisions, "now": now}):  # type: ignore[call-overload]
+        for text, committee_id, start, recorded in session.exec(
+            _DECISIONS, params={"ids": chunk, "since": since_decisions, "now": now}
+        ):  # type: ignore[call-overload]
             rows[committee_id].decisions.append((text, start, recorded))
 
     # Topic counts, only for the meetings that can fall in this week whatever the zone.
-    near = {m.id: m.committee_id for r in rows.values() for m in r.meetings if abs(m.start - now) <= WEEK_REACH}
+    near = {
+        m.id: m.committee_id for r in rows.values() for m in r.meetings if abs(m.start - now) <= WEEK_REACH
+    }
     for chunk in chunks(sorted(near)):
         for meeting_id, count in session.exec(_TOPIC_COUNTS, params={"ids": chunk}):  # type: ignore[call-overload]
             rows[near[meeting_id]].topics[meeting_id] = count
@@ -149,7 +167,9 @@ def _read(session: Session, scopes: dict[int, Scope], now: datetime) -> dict[int
 class _Digest:
     """The digest of one committee, from its rows."""
 
-    def __init__(self, scope: Scope, workspace: WorkspaceSettings, rows: _Rows, health: Health, now: datetime) -> None:
+    def __init__(
+        self, scope: Scope, workspace: WorkspaceSettings, rows: _Rows, health: Health, now: datetime
+    ) -> None:
         self.scope = scope
         self.committee = scope.committee
         self.workspace = workspace
@@ -177,7 +197,13 @@ class _Digest:
             blocks.append(bk.section(self.piece("quiet")))
         else:
             head = self.piece("meetings")
-            blocks.append(bk.section(self.lines(meetings, head, MAX_MEETINGS) if meetings else f"{head}\n{self.piece('no_meetings')}"))
+            blocks.append(
+                bk.section(
+                    self.lines(meetings, head, MAX_MEETINGS)
+                    if meetings
+                    else f"{head}\n{self.piece('no_meetings')}"
+                )
+            )
             for lines, head, most in (
                 (owners, self.piece("actions", count=len(self.open_actions)), MAX_OWNERS),
                 (overdue, self.piece("overdue", count=len(overdue)), MAX_OVERDUE),
@@ -187,7 +213,9 @@ class _Digest:
                 if lines:
                     blocks.append(bk.section(self.lines(lines, head, most)))
         blocks.append(bk.context(health_line(self.locale, self.health)))
-        return OutgoingMessage(text=bk.fallback(self.piece("text", week=week)), blocks=bk.finish(blocks, locale=self.locale))
+        return OutgoingMessage(
+            text=bk.fallback(self.piece("text", week=week)), blocks=bk.finish(blocks, locale=self.locale)
+        )
 
     def lines(self, lines: list[str], head: str, most: int) -> str:
         return bk.fit_lines(lines, locale=self.locale, head=head, max_items=most)
@@ -204,7 +232,9 @@ class _Digest:
             # A cadence this version cannot read (config import refuses them): the stored meetings
             # still give the week; one committee's bad setting must not cost every channel its digest.
             week = [
-                Occurrence(self.committee.key, m.series_start, m.start.astimezone(tz), m.end.astimezone(tz), m.status)
+                Occurrence(
+                    self.committee.key, m.series_start, m.start.astimezone(tz), m.end.astimezone(tz), m.status
+                )
                 for m in self.rows.meetings
                 if week_start <= m.start < week_end
             ]
@@ -215,7 +245,9 @@ class _Digest:
             if occurrence.status == MeetingStatus.cancelled.value:
                 lines.append(self.piece("meeting_line", when=when, cancelled=True))
                 continue
-            deck_due = meeting_deadlines(self.committee, occurrence.start, occurrence.end, self.scope.calendar, self.scope.rules).deck_due
+            deck_due = meeting_deadlines(
+                self.committee, occurrence.start, occurrence.end, self.scope.calendar, self.scope.rules
+            ).deck_due
             if row is not None and row.deck_shared_at is not None:
                 deck = "shared"
             elif deck_due <= self.now:
@@ -229,7 +261,9 @@ class _Digest:
                     cancelled=False,
                     topics=self.rows.topics.get(row.id, 0) if row is not None else 0,
                     deck=deck,
-                    deck_link=link(row.deck_link, bk.label(self.locale, "open_link")) if row is not None else None,
+                    deck_link=link(row.deck_link, bk.label(self.locale, "open_link"))
+                    if row is not None
+                    else None,
                     deck_due=self.when(deck_due),
                 )
             )
@@ -242,11 +276,18 @@ class _Digest:
             by_owner.setdefault(action.owner, []).append(action)
         lines = []
         for owner, items in by_owner.items():
-            shown = [self.piece("item", public_id=f"A{a.id}", title=bk.clip(a.title, 80)) for a in items[:MAX_ITEMS_PER_OWNER]]
+            shown = [
+                self.piece("item", public_id=f"A{a.id}", title=bk.clip(a.title, 80))
+                for a in items[:MAX_ITEMS_PER_OWNER]
+            ]
             if len(items) > MAX_ITEMS_PER_OWNER:
                 shown.append(f"_{bk.more(self.locale, len(items) - MAX_ITEMS_PER_OWNER)}_")
             overdue = sum(1 for a in items if a.due < self.today)
-            lines.append(self.piece("owner_line", owner=owner, count=len(items), overdue=overdue, items=", ".join(shown)))
+            lines.append(
+                self.piece(
+                    "owner_line", owner=owner, count=len(items), overdue=overdue, items=", ".join(shown)
+                )
+            )
         return lines
 
     def overdue_lines(self) -> list[str]:
@@ -272,14 +313,23 @@ class _Digest:
                 continue
             if meeting.start < self.now - MINUTES_LOOKBACK:
                 continue
-            due = meeting_deadlines(self.committee, meeting.start, meeting.end, self.scope.calendar, self.scope.rules).minutes_due
+            due = meeting_deadlines(
+                self.committee, meeting.start, meeting.end, self.scope.calendar, self.scope.rules
+            ).minutes_due
             status = meeting_flows.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
             if status not in ("due", "late", "awaiting_approval"):
                 continue
             holder = self.committee.chair if status == "awaiting_approval" else self.committee.secretary
             late = bk.span(self.locale, self.now - due) if status == "late" else ""
             lines.append(
-                self.piece("minutes_line", when=self.when(meeting.start), status=status, holder=holder, late=late, due=self.when(due))
+                self.piece(
+                    "minutes_line",
+                    when=self.when(meeting.start),
+                    status=status,
+                    holder=holder,
+                    late=late,
+                    due=self.when(due),
+                )
             )
         return lines
 

@@ -89,7 +89,11 @@ REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
 # built and stored in ``data``; it is then sent like any row (claimed, looked up, retried).
 FOLLOWUP = "followup"
 # Channel messages whose ts the meeting keeps, so flows can link or edit them.
-MEETING_TS_FIELDS = {"agenda_request": "agenda_request_ts", "agenda_published": "agenda_ts", "minutes_posted": "minutes_ts"}
+MEETING_TS_FIELDS = {
+    "agenda_request": "agenda_request_ts",
+    "agenda_published": "agenda_ts",
+    "minutes_posted": "minutes_ts",
+}
 
 COMMITTEE = "committee:"
 ACTION = "action:"
@@ -117,7 +121,9 @@ class PlanResult:
         return self
 
 
-def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZON, budget: int | None = EXTEND_BUDGET) -> int:
+def plan_horizon(
+    session: Session, *, now: datetime, horizon: timedelta = HORIZON, budget: int | None = EXTEND_BUDGET
+) -> int:
     """Write the notifications due before ``now + horizon`` that are not written yet; returns rows added.
 
     New committees and new open actions are planned from ``now - LOOKBACK`` (what is still valid
@@ -132,8 +138,12 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
     marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
     last = {subject: (mark.last_id or 0) for subject, mark in marks.items()}
     planned_now: set[int] = set()
-    result += _plan_new_committees(session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0), planned=planned_now)
-    result += _plan_new_actions(session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0), skip=planned_now)
+    result += _plan_new_committees(
+        session, now=now, until=until, last=last.get(SEEN_COMMITTEES, 0), planned=planned_now
+    )
+    result += _plan_new_actions(
+        session, now=now, until=until, last=last.get(SEEN_ACTIONS, 0), skip=planned_now
+    )
     swept = marks.get(SWEEP)
     if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
         result += _sweep_changed_committees(session, now=now, until=until)
@@ -142,7 +152,9 @@ def plan_horizon(session: Session, *, now: datetime, horizon: timedelta = HORIZO
     return result.inserted
 
 
-def replan_committee(session: Session, *, committee_id: int, now: datetime, horizon: timedelta = HORIZON) -> PlanResult:
+def replan_committee(
+    session: Session, *, committee_id: int, now: datetime, horizon: timedelta = HORIZON
+) -> PlanResult:
     """Plan a committee afresh after its settings changed (cadence, timeline, people, deactivation).
 
     Rows the new plan still contains follow it (time, recipient); pending rows it no longer
@@ -154,18 +166,27 @@ def replan_committee(session: Session, *, committee_id: int, now: datetime, hori
     until = max(now + horizon, mark.planned_until if mark and mark.planned_until else now)
     start = now - LOOKBACK
     if committee is None or not committee.active:
-        scope = [row for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS) if row.due_at >= start]
-        skipped = store.skip_pending(session, ids=[row.id for row in scope], reason="committee inactive", now=now)
+        scope = [
+            row
+            for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+            if row.due_at >= start
+        ]
+        skipped = store.skip_pending(
+            session, ids=[row.id for row in scope], reason="committee inactive", now=now
+        )
         store.delete_marks(session, [subject])
         return PlanResult(skipped=skipped)
     planned = planning.plan_window(session, start=start, end=until, committee_key=committee.key)
     scope = [
-        row for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+        row
+        for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
         if start <= row.due_at < until
     ]
     result = _upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
     # planned_at: when the committee was last planned in full (a later change re-plans it again).
-    store.set_mark(session, subject, planned_until=until, planned_at=max(now, _utc(committee.updated_at or now)))
+    store.set_mark(
+        session, subject, planned_until=until, planned_at=max(now, _utc(committee.updated_at or now))
+    )
     return result
 
 
@@ -181,17 +202,28 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
     committee = session.get(Committee, meeting.committee_id)
     scope = store.pending_of(session, meeting_id=meeting_id, kinds=MEETING_KINDS)
     if committee is None or not committee.active:
-        skipped = store.skip_pending(session, ids=[row.id for row in scope], reason="committee inactive", now=now)
+        skipped = store.skip_pending(
+            session, ids=[row.id for row in scope], reason="committee inactive", now=now
+        )
         return PlanResult(skipped=skipped)
     workspace = committees_store.get_workspace(session)
     business = calendar_mod.business_calendar(committee, workspace)
     occurrence = _occurrence_of(committee, workspace, meeting)
     planned = timeline_mod.plan_meeting(committee, occurrence, business)
     reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
-    return _upsert(session, planned, now=now, scope=scope, reason=reason, known={(committee.key, _utc(meeting.series_start)): meeting.id})
+    return _upsert(
+        session,
+        planned,
+        now=now,
+        scope=scope,
+        reason=reason,
+        known={(committee.key, _utc(meeting.series_start)): meeting.id},
+    )
 
 
-def replan_action(session: Session, *, action_id: int, now: datetime, horizon: timedelta = HORIZON) -> PlanResult:
+def replan_action(
+    session: Session, *, action_id: int, now: datetime, horizon: timedelta = HORIZON
+) -> PlanResult:
     """Plan one action's chase afresh after it changed (due date, owner, status, snooze, committee).
 
     Its pending chases not in the new plan are skipped (done, cancelled, snoozed, re-dated: an
@@ -228,8 +260,18 @@ def enqueue(
 
     Idempotent on ``key``: returns False when that key is already in the table.
     """
-    row = _row(kind=kind, due_at=due_at or now, expires_at=expires_at, to=to, key=key, now=now,
-               committee_id=committee_id, meeting_id=meeting_id, action_id=action_id, data=data or {})
+    row = _row(
+        kind=kind,
+        due_at=due_at or now,
+        expires_at=expires_at,
+        to=to,
+        key=key,
+        now=now,
+        committee_id=committee_id,
+        meeting_id=meeting_id,
+        action_id=action_id,
+        data=data or {},
+    )
     return store.insert_one(session, row)
 
 
@@ -238,9 +280,11 @@ def _planning_lock(session: Session) -> bool:
     if bind.dialect.name != "postgresql":
         return True
     # Transaction-scoped: released at commit. Per schema, so separate deployments don't contend.
-    return bool(session.execute(sa.text(
-        "select pg_try_advisory_xact_lock(hashtext('committee-bot plan ' || current_schema()))"
-    )).scalar())
+    return bool(
+        session.execute(
+            sa.text("select pg_try_advisory_xact_lock(hashtext('committee-bot plan ' || current_schema()))")
+        ).scalar()
+    )
 
 
 def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> PlanResult:
@@ -254,7 +298,9 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
         return PlanResult()
 
 
-def _plan_new_committees(session: Session, *, now: datetime, until: datetime, last: int, planned: set[int]) -> PlanResult:
+def _plan_new_committees(
+    session: Session, *, now: datetime, until: datetime, last: int, planned: set[int]
+) -> PlanResult:
     """Plan the committees created since the last tick (their actions with them); adds them to ``planned``."""
     new = session.execute(
         sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
@@ -266,7 +312,11 @@ def _plan_new_committees(session: Session, *, now: datetime, until: datetime, la
             continue
         # A mark that is already due: if this first plan fails, the extension pass retries it.
         store.set_mark(session, subject, planned_until=now - LOOKBACK)
-        result += _guarded(session, subject, lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
+        result += _guarded(
+            session,
+            subject,
+            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+        )
         planned.add(committee_id)
     if new:
         store.set_mark(session, SEEN_COMMITTEES, last_id=new[-1].id, planned_at=now)
@@ -278,21 +328,28 @@ def _sweep_changed_committees(session: Session, *, now: datetime, until: datetim
     imported, deactivated), whatever changed them. One query over the committees."""
     result = PlanResult()
     for committee_id in store.committees_changed(session):
-        result += _guarded(session, f"{COMMITTEE}{committee_id}",
-                           lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now))
+        result += _guarded(
+            session,
+            f"{COMMITTEE}{committee_id}",
+            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+        )
     store.set_mark(session, SWEEP, planned_at=now)
     return result
 
 
-def _plan_new_actions(session: Session, *, now: datetime, until: datetime, last: int, skip: set[int]) -> PlanResult:
+def _plan_new_actions(
+    session: Session, *, now: datetime, until: datetime, last: int, skip: set[int]
+) -> PlanResult:
     """Plan the open actions created since the last tick, but those of committees in ``skip``
     (planned whole in this tick, their actions included)."""
     newest = session.execute(sa.select(sa.func.max(ActionItem.id)).where(col(ActionItem.id) > last)).scalar()
     if newest is None:
         return PlanResult()
     new = [
-        action for action in session.exec(
-            select(ActionItem).where(col(ActionItem.id) > last, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+        action
+        for action in session.exec(
+            select(ActionItem)
+            .where(col(ActionItem.id) > last, col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
             .order_by(col(ActionItem.id))
         ).all()
         if action.committee_id not in skip
@@ -316,15 +373,22 @@ def _extend(session: Session, mark: store.Mark, *, until: datetime, now: datetim
     start = max(mark.planned_until, now - LOOKBACK)
     if subject.startswith(COMMITTEE):
         committee = session.get(Committee, int(raw_id))
-        if committee is None or not committee.active or mark.planned_at is None or (
-            committee.updated_at is not None and _utc(committee.updated_at) > mark.planned_at
+        if (
+            committee is None
+            or not committee.active
+            or mark.planned_at is None
+            or (committee.updated_at is not None and _utc(committee.updated_at) > mark.planned_at)
         ):
             return replan_committee(session, committee_id=int(raw_id), now=now, horizon=until - now)
         planned = planning.plan_window(session, start=start, end=until, committee_key=committee.key)
         result = _upsert(session, planned, now=now)
     elif subject.startswith(ACTION):
         action = session.get(ActionItem, int(raw_id))
-        if action is None or action.status not in OPEN_ACTION_STATUSES or _committee_key(session, action) is not None:
+        if (
+            action is None
+            or action.status not in OPEN_ACTION_STATUSES
+            or _committee_key(session, action) is not None
+        ):
             store.delete_marks(session, [subject])
             return PlanResult()
         planned, _ = _plan_actions(session, [action], now=now, horizon=until - now)
@@ -337,7 +401,9 @@ def _extend(session: Session, mark: store.Mark, *, until: datetime, now: datetim
     return result
 
 
-def _plan_actions(session: Session, actions: list[ActionItem], *, now: datetime, horizon: timedelta) -> tuple[list[Planned], datetime]:
+def _plan_actions(
+    session: Session, actions: list[ActionItem], *, now: datetime, horizon: timedelta
+) -> tuple[list[Planned], datetime]:
     """The whole chase of ``actions`` up to their committee's planned window (at least ``now + horizon``).
 
     Actions of an active committee are planned by ``plan_window`` on that committee (the same
@@ -371,9 +437,13 @@ def _plan_loose_actions(session: Session, actions: list[ActionItem], *, until: d
     for action in actions:
         committee = session.get(Committee, action.committee_id) if action.committee_id else None
         user = session.get(SlackUser, action.owner)
-        owner_tz = (user.tz if user and user.tz else None) or (committee.timezone if committee else workspace.timezone)
+        owner_tz = (user.tz if user and user.tz else None) or (
+            committee.timezone if committee else workspace.timezone
+        )
         last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
-        chase = timeline_mod.plan_action(action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day)
+        chase = timeline_mod.plan_action(
+            action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day
+        )
         planned.extend(p for p in chase if p.at < until)
     return planned
 
@@ -389,13 +459,20 @@ def _committee_key(session: Session, action: ActionItem) -> str | None:
 def _occurrence_of(committee: Committee, workspace: Any, meeting: Meeting) -> Occurrence:
     """The meeting as its series sees it now (holiday policy, move, cancellation), else as stored."""
     starts = [_utc(meeting.series_start), _utc(meeting.start)]
-    found = calendar_mod.occurrences(committee, workspace, min(starts) - timedelta(days=2), max(starts) + timedelta(days=2), [meeting])
+    found = calendar_mod.occurrences(
+        committee, workspace, min(starts) - timedelta(days=2), max(starts) + timedelta(days=2), [meeting]
+    )
     for occurrence in found:
         if _utc(occurrence.series_start) == _utc(meeting.series_start):
             return occurrence
     tz = ZoneInfo(committee.timezone)
-    return Occurrence(committee.key, _utc(meeting.series_start), _utc(meeting.start).astimezone(tz),
-                      _utc(meeting.end).astimezone(tz), meeting.status)
+    return Occurrence(
+        committee.key,
+        _utc(meeting.series_start),
+        _utc(meeting.start).astimezone(tz),
+        _utc(meeting.end).astimezone(tz),
+        meeting.status,
+    )
 
 
 def _utc(moment: datetime) -> datetime:
@@ -428,17 +505,30 @@ def _upsert(
         if row.state == store.PENDING and (
             row.due_at != item.at or row.expires_at != item.expires_at or row.recipient != item.to
         ):
-            result.updated += store.reschedule(session, id=row.id, due_at=item.at, expires_at=item.expires_at,
-                                               recipient=item.to, now=now)
+            result.updated += store.reschedule(
+                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+            )
     new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]
     if new:
         committee_ids = _committee_ids(session, {item.committee_key for item in new if item.committee_key})
-        meetings = _materialise_meetings(session, [i for i in new if i.series_start], committee_ids, now, known or {})
+        meetings = _materialise_meetings(
+            session, [i for i in new if i.series_start], committee_ids, now, known or {}
+        )
         rows = [
-            _row(kind=item.kind, due_at=item.at, expires_at=item.expires_at, to=item.to, key=item.key, now=now,
-                 committee_id=committee_ids.get(item.committee_key or ""),
-                 meeting_id=meetings.get((item.committee_key, _utc(item.series_start))) if item.series_start else None,
-                 action_id=item.action_id, data=_jsonable(item))
+            _row(
+                kind=item.kind,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                to=item.to,
+                key=item.key,
+                now=now,
+                committee_id=committee_ids.get(item.committee_key or ""),
+                meeting_id=meetings.get((item.committee_key, _utc(item.series_start)))
+                if item.series_start
+                else None,
+                action_id=item.action_id,
+                data=_jsonable(item),
+            )
             for item in new
         ]
         result.inserted += store.insert_new(session, rows)
@@ -448,12 +538,33 @@ def _upsert(
     return result
 
 
-def _row(*, kind: str, due_at: datetime, expires_at: datetime | None, to: str, key: str, now: datetime,
-         committee_id: int | None, meeting_id: int | None, action_id: int | None, data: dict[str, Any]) -> dict[str, Any]:
+def _row(
+    *,
+    kind: str,
+    due_at: datetime,
+    expires_at: datetime | None,
+    to: str,
+    key: str,
+    now: datetime,
+    committee_id: int | None,
+    meeting_id: int | None,
+    action_id: int | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
     return {
-        "key": key, "kind": kind, "due_at": due_at, "expires_at": expires_at, "recipient": to,
-        "committee_id": committee_id, "meeting_id": meeting_id, "action_id": action_id,
-        "state": store.PENDING, "attempts": 0, "data": data, "created_at": now, "updated_at": now,
+        "key": key,
+        "kind": kind,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "recipient": to,
+        "committee_id": committee_id,
+        "meeting_id": meeting_id,
+        "action_id": action_id,
+        "state": store.PENDING,
+        "attempts": 0,
+        "data": data,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
@@ -472,7 +583,10 @@ def _committee_ids(session: Session, keys: set[str]) -> dict[str, int]:
 
 
 def _materialise_meetings(
-    session: Session, items: list[Planned], committee_ids: dict[str, int], now: datetime,
+    session: Session,
+    items: list[Planned],
+    committee_ids: dict[str, int],
+    now: datetime,
     known: dict[tuple[str, datetime], int],
 ) -> dict[tuple[str | None, datetime], int]:
     """Meeting ids of the planned items' occurrences, creating the missing Meeting rows."""
@@ -496,16 +610,29 @@ def _materialise_meetings(
         occurrences = [_planned_occurrence(committee, wanted[(committee_key, start)]) for start in missing]
         if len(missing) <= BULK_MEETINGS:
             for occurrence in occurrences:
-                meeting = committees_store.get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+                meeting = committees_store.get_or_create_meeting(
+                    session, committee=committee, occurrence=occurrence, now=now
+                )
                 found[(committee_key, occurrence.series_start)] = meeting.id  # type: ignore[assignment]
             continue
         # A committee planned far ahead at once (first plan of a long horizon): one statement.
         session.flush()
-        store.insert_meetings(session, [
-            {"committee_id": committee_id, "series_start": o.series_start, "start": o.start, "end": o.end,
-             "status": o.status, "minutes_attendees": [], "created_at": now, "updated_at": now}
-            for o in occurrences
-        ])
+        store.insert_meetings(
+            session,
+            [
+                {
+                    "committee_id": committee_id,
+                    "series_start": o.series_start,
+                    "start": o.start,
+                    "end": o.end,
+                    "status": o.status,
+                    "minutes_attendees": [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for o in occurrences
+            ],
+        )
         stored = store.meeting_ids(session, committee_id=committee_id, series_starts=missing)
         found.update({(committee_key, _utc(start)): meeting_id for start, meeting_id in stored.items()})
     return found
@@ -515,8 +642,11 @@ def _planned_occurrence(committee: Committee, item: Planned) -> Occurrence:
     """The occurrence a planned item belongs to, as the timeline saw it (start, end in ``data``)."""
     series_start = _utc(item.series_start)  # type: ignore[arg-type]
     start = item.meeting_start or series_start
-    end = (datetime.fromisoformat(item.data["meeting_end"]) if "meeting_end" in item.data
-           else start + timedelta(minutes=committee.duration))
+    end = (
+        datetime.fromisoformat(item.data["meeting_end"])
+        if "meeting_end" in item.data
+        else start + timedelta(minutes=committee.duration)
+    )
     return Occurrence(committee.key, series_start, start, end, "scheduled")
 
 
@@ -537,8 +667,10 @@ class TickSummary:
     stopped: str | None = None
 
     def line(self, now: datetime) -> str:
-        text = (f"tick {now.isoformat()}: planned {self.planned}, sent {self.sent}, skipped {self.skipped}, "
-                f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}")
+        text = (
+            f"tick {now.isoformat()}: planned {self.planned}, sent {self.sent}, skipped {self.skipped}, "
+            f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}"
+        )
         return text + (f" (stopped: {self.stopped})" if self.stopped else "")
 
 
@@ -590,11 +722,23 @@ def tick(
         summary.reedited = retry_stale_edits(connection, client, now=now)
         while summary.stopped is None:
             with transaction(connection) as session:
-                claimed = store.claim_due(session, now=now, stale_before=now - LEASE, worker=worker, limit=batch)
+                claimed = store.claim_due(
+                    session, now=now, stale_before=now - LEASE, worker=worker, limit=batch
+                )
             if not claimed:
                 break
-            rest = _send_batch(engine, connection, client, claimed, now=now, worker=worker, summary=summary,
-                               should_stop=should_stop, sleep=sleep, concurrency=concurrency)
+            rest = _send_batch(
+                engine,
+                connection,
+                client,
+                claimed,
+                now=now,
+                worker=worker,
+                summary=summary,
+                should_stop=should_stop,
+                sleep=sleep,
+                concurrency=concurrency,
+            )
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)
@@ -639,8 +783,10 @@ def _send_batch(
         with engine.connect() as own:
             work(own)
 
-    threads = [threading.Thread(target=work_on_own_connection, name=f"dispatch-send-{n}", daemon=True)
-               for n in range(min(concurrency, len(claimed)) - 1)]
+    threads = [
+        threading.Thread(target=work_on_own_connection, name=f"dispatch-send-{n}", daemon=True)
+        for n in range(min(concurrency, len(claimed)) - 1)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -678,7 +824,9 @@ class _Ready:
     message: notices.OutgoingMessage
 
 
-def _deliver(connection: Connection, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str) -> _Delivery:
+def _deliver(
+    connection: Connection, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str
+) -> _Delivery:
     with transaction(connection) as session:
         row = session.get(Notification, claimed.id)
         if row is None or row.state != store.PENDING or row.claimed_by != worker:
@@ -686,17 +834,31 @@ def _deliver(connection: Connection, client: WebClient, claimed: store.Claimed, 
         reason = _skip_reason(session, row, now)
         if reason is None:
             try:
-                message = _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
+                message = (
+                    _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
+                )
             except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
-                return _record_transient(session, row, f"could not build the message: {error!r}", now, report=False)
+                return _record_transient(
+                    session, row, f"could not build the message: {error!r}", now, report=False
+                )
             if message is None:
                 reason = "no longer needed"
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
             return _Delivery(SKIPPED)
-        ready = _Ready(row.id, row.key, row.kind, row.recipient, row.attempts, row.expires_at, row.committee_id,
-                       row.meeting_id, row.action_id, message)
+        ready = _Ready(
+            row.id,
+            row.key,
+            row.kind,
+            row.recipient,
+            row.attempts,
+            row.expires_at,
+            row.committee_id,
+            row.meeting_id,
+            row.action_id,
+            message,
+        )
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
@@ -704,14 +866,21 @@ def _deliver(connection: Connection, client: WebClient, claimed: store.Claimed, 
         # An earlier attempt may have been posted without being recorded: look for the key first.
         result = sender.find_posted(client, channel=ready.recipient, key=ready.key)
     if result is None:
-        result = sender.post(client, channel=ready.recipient, text=ready.message.text,
-                             blocks=ready.message.blocks, key=ready.key)
+        result = sender.post(
+            client,
+            channel=ready.recipient,
+            text=ready.message.text,
+            blocks=ready.message.blocks,
+            key=ready.key,
+        )
 
     with transaction(connection) as session:
         return _record(session, ready, result, now=now, worker=worker)
 
 
-def _record(session: Session, ready: _Ready, result: sender.Result, *, now: datetime, worker: str) -> _Delivery:
+def _record(
+    session: Session, ready: _Ready, result: sender.Result, *, now: datetime, worker: str
+) -> _Delivery:
     if result.outcome is Outcome.sent:
         channel = result.channel or ready.recipient
         if store.record_sent(session, id=ready.id, channel=channel, ts=result.ts or "", now=now):
@@ -721,7 +890,14 @@ def _record(session: Session, ready: _Ready, result: sender.Result, *, now: date
         # Not the row's fault: no attempt counted. Short waits are waited here (the next send is
         # likely to pass); long ones end the tick, the next tick picks up where this one stopped.
         retry_at = now + timedelta(seconds=max(result.retry_after, 1.0))
-        store.record_retry(session, id=ready.id, error="ratelimited", attempts=ready.attempts, next_attempt_at=retry_at, now=now)
+        store.record_retry(
+            session,
+            id=ready.id,
+            error="ratelimited",
+            attempts=ready.attempts,
+            next_attempt_at=retry_at,
+            now=now,
+        )
         if result.retry_after > MAX_RATE_LIMIT_WAIT:
             return _Delivery(RETRIED, stop=f"rate limited for {result.retry_after:g}s")
         return _Delivery(RETRIED, wait=result.retry_after)
@@ -749,9 +925,18 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
     """In the same transaction as "sent": queue the message's secondary DMs, keep meeting message ts."""
     row = ready
     for index, (user_id, extra) in enumerate(ready.message.also):
-        enqueue(session, kind=FOLLOWUP, to=user_id, key=f"{row.key}:also:{index}", now=now, expires_at=row.expires_at,
-                committee_id=row.committee_id, meeting_id=row.meeting_id, action_id=row.action_id,
-                data={"parent": row.key, "parent_kind": row.kind, "text": extra.text, "blocks": extra.blocks})
+        enqueue(
+            session,
+            kind=FOLLOWUP,
+            to=user_id,
+            key=f"{row.key}:also:{index}",
+            now=now,
+            expires_at=row.expires_at,
+            committee_id=row.committee_id,
+            meeting_id=row.meeting_id,
+            action_id=row.action_id,
+            data={"parent": row.key, "parent_kind": row.kind, "text": extra.text, "blocks": extra.blocks},
+        )
     field_name = MEETING_TS_FIELDS.get(row.kind)
     if field_name and row.meeting_id is not None and not row.recipient.startswith(("U", "W")):
         meeting = session.get(Meeting, row.meeting_id)
@@ -768,15 +953,25 @@ def _followup_message(row: Notification) -> notices.OutgoingMessage | None:
     return notices.OutgoingMessage(text=text, blocks=(row.data or {}).get("blocks") or []) if text else None
 
 
-def _record_transient(session: Session, row: Notification, error: str, now: datetime, *, report: bool) -> _Delivery:
+def _record_transient(
+    session: Session, row: Notification, error: str, now: datetime, *, report: bool
+) -> _Delivery:
     attempts = row.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        store.record_failed(session, id=row.id, error=f"gave up after {attempts} attempts: {error}", attempts=attempts, now=now)
+        store.record_failed(
+            session,
+            id=row.id,
+            error=f"gave up after {attempts} attempts: {error}",
+            attempts=attempts,
+            now=now,
+        )
         if report:
             _report_failure(session, row, error, now)
         return _Delivery(FAILED)
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
-    store.record_retry(session, id=row.id, error=error, attempts=attempts, next_attempt_at=now + delay, now=now)
+    store.record_retry(
+        session, id=row.id, error=error, attempts=attempts, next_attempt_at=now + delay, now=now
+    )
     return _Delivery(RETRIED)
 
 
@@ -834,17 +1029,26 @@ def _report_unreachable(session: Session, user: SlackUser, reason: str, now: dat
     rows = session.execute(
         sa.select(Committee.id, Committee.chair)
         .join(ActionItem, ActionItem.committee_id == Committee.id)
-        .where(ActionItem.owner == user.user_id, col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
-               col(Committee.active).is_(True))
+        .where(
+            ActionItem.owner == user.user_id,
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(Committee.active).is_(True),
+        )
         .distinct()
     ).all()
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     for committee_id, chair in sorted(rows):
         if chair and chair != user.user_id:
             # No action_id: the message lists all the owner's open actions of that committee.
-            enqueue(session, kind=OWNER_UNREACHABLE, to=chair, now=now, committee_id=committee_id,
-                    key=f"x:{OWNER_UNREACHABLE}:{user.user_id}:{committee_id}:{stamp}",
-                    data={"owner": user.user_id, "reason": reason})
+            enqueue(
+                session,
+                kind=OWNER_UNREACHABLE,
+                to=chair,
+                now=now,
+                committee_id=committee_id,
+                key=f"x:{OWNER_UNREACHABLE}:{user.user_id}:{committee_id}:{stamp}",
+                data={"owner": user.user_id, "reason": reason},
+            )
 
 
 def _report_failure(session: Session, row: Notification, error: str, now: datetime) -> None:
@@ -856,10 +1060,17 @@ def _report_failure(session: Session, row: Notification, error: str, now: dateti
         log.warning("notification %s to %s failed (%s); no chair to tell", row.key, row.recipient, error)
         return
     day = now.astimezone(ZoneInfo(committee.timezone)).date().isoformat()
-    enqueue(session, kind=DELIVERY_FAILED, to=committee.chair,
-            key=f"x:{DELIVERY_FAILED}:{committee.chair}:{row.recipient}:{error[:60]}:{day}", now=now,
-            committee_id=committee.id, meeting_id=row.meeting_id, action_id=row.action_id,
-            data={"kind": row.kind, "to": row.recipient, "error": error, "failed_key": row.key})
+    enqueue(
+        session,
+        kind=DELIVERY_FAILED,
+        to=committee.chair,
+        key=f"x:{DELIVERY_FAILED}:{committee.chair}:{row.recipient}:{error[:60]}:{day}",
+        now=now,
+        committee_id=committee.id,
+        meeting_id=row.meeting_id,
+        action_id=row.action_id,
+        data={"kind": row.kind, "to": row.recipient, "error": error, "failed_key": row.key},
+    )
 
 
 def _mark_deactivated(session: Session, user_id: str, now: datetime) -> None:
@@ -890,8 +1101,14 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
         row.stale_since = None  # nothing newer to show: the message stays as posted
         session.add(row)
         return False
-    result = sender.update(client, channel=row.channel or row.recipient, ts=row.ts, text=message.text,
-                           blocks=message.blocks, key=row.key)
+    result = sender.update(
+        client,
+        channel=row.channel or row.recipient,
+        ts=row.ts,
+        text=message.text,
+        blocks=message.blocks,
+        key=row.key,
+    )
     if result.outcome is Outcome.sent:
         row.stale_since = None
     elif result.outcome is Outcome.permanent or (row.stale_since and now - row.stale_since > STALE_GIVE_UP):
@@ -917,28 +1134,42 @@ def retry_stale_edits(connection: Connection, client: WebClient, *, now: datetim
     return edited
 
 
-def _refresh_unreachable_reports(session: Session, client: WebClient, *, action_id: int, now: datetime) -> int:
+def _refresh_unreachable_reports(
+    session: Session, client: WebClient, *, action_id: int, now: datetime
+) -> int:
     """Edit the chair's current "owner unreachable" messages of this action's committee: they list
     the owner's open actions (with Reassign) under no action id of their own, so a reassignment or a
     closure must reach them here."""
     action = session.get(ActionItem, action_id)
     if action is None:
         return 0
-    rows = session.exec(select(Notification).where(
-        Notification.kind == OWNER_UNREACHABLE, Notification.committee_id == action.committee_id,
-        Notification.state == SENT, col(Notification.ts).is_not(None),
-    )).all()
+    rows = session.exec(
+        select(Notification).where(
+            Notification.kind == OWNER_UNREACHABLE,
+            Notification.committee_id == action.committee_id,
+            Notification.state == SENT,
+            col(Notification.ts).is_not(None),
+        )
+    ).all()
     edited = 0
     for row in rows:
         owner = session.get(SlackUser, (row.data or {}).get("owner", ""))
         reported = owner.unreachable_reported_at if owner is not None else None
-        if reported is not None and row.sent_at is not None and row.sent_at >= reported:  # the current report only
+        if (
+            reported is not None and row.sent_at is not None and row.sent_at >= reported
+        ):  # the current report only
             edited += _edit(session, client, row, now=now)
     return edited
 
 
-def refresh(session: Session, client: WebClient, *, meeting_id: int | None = None, action_id: int | None = None,
-            now: datetime) -> int:
+def refresh(
+    session: Session,
+    client: WebClient,
+    *,
+    meeting_id: int | None = None,
+    action_id: int | None = None,
+    now: datetime,
+) -> int:
     """Re-render the messages already posted about a meeting or an action and edit them in Slack
     (chat.update), and skip its pending reminders that are no longer needed. Returns messages edited.
 

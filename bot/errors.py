@@ -207,7 +207,10 @@ def text(key: str, locale: str | None = None, **params: Any) -> str:
     """
     if key == "usage":
         return "\n".join("• " + text(usage_key, locale) for usage_key in USAGE_KEYS)
-    values = {name: text(value.key, locale, **value.params) if isinstance(value, Msg) else value for name, value in params.items()}
+    values = {
+        name: text(value.key, locale, **value.params) if isinstance(value, Msg) else value
+        for name, value in params.items()
+    }
     return MESSAGES[key][normalize_locale(locale)].format(**values)
 
 
@@ -220,7 +223,9 @@ class DomainError(Exception):
 
     default_key: ClassVar[str | None] = None
 
-    def __init__(self, message: str | None = None, *, key: str | None = None, locale: str | None = None, **params: Any) -> None:
+    def __init__(
+        self, message: str | None = None, *, key: str | None = None, locale: str | None = None, **params: Any
+    ) -> None:
         if message is None:
             key = key or self.default_key
             if key is None:
@@ -303,4 +308,3 @@ class NoCommittee(DomainError):
     """A committee command was used in a channel that belongs to no committee."""
 
     default_key = "no_committee"
-

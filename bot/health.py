@@ -26,7 +26,15 @@ from sqlmodel import Session, col, select
 
 from bot.calendar import BusinessCalendar, business_calendar, localize
 from bot.timeline import TimelineRules, meeting_deadlines, rules_for
-from storage.models import OPEN_ACTION_STATUSES, ActionItem, ActionStatus, Committee, Meeting, MeetingStatus, WorkspaceSettings
+from storage.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    ActionStatus,
+    Committee,
+    Meeting,
+    MeetingStatus,
+    WorkspaceSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,9 @@ class Health:
     weeks: int = 12
 
     def __add__(self, other: Health) -> Health:
-        return Health(self.minutes + other.minutes, self.decks + other.decks, self.actions + other.actions, self.weeks)
+        return Health(
+            self.minutes + other.minutes, self.decks + other.decks, self.actions + other.actions, self.weeks
+        )
 
 
 def end_of_day(day: date, tz: str) -> datetime:
@@ -68,7 +78,10 @@ def end_of_day(day: date, tz: str) -> datetime:
 
 def workspace_settings(session: Session) -> WorkspaceSettings:
     """The workspace settings row, or the defaults when none was declared (read only)."""
-    return session.exec(select(WorkspaceSettings).order_by(col(WorkspaceSettings.id))).first() or WorkspaceSettings()
+    return (
+        session.exec(select(WorkspaceSettings).order_by(col(WorkspaceSettings.id))).first()
+        or WorkspaceSettings()
+    )
 
 
 def deadline_margin(rules: Iterable[TimelineRules]) -> timedelta:
@@ -78,7 +91,9 @@ def deadline_margin(rules: Iterable[TimelineRules]) -> timedelta:
     return timedelta(days=2 * most + 14)
 
 
-def governance_health(session: Session, *, committee_ids: Iterable[int], now: datetime, weeks: int = 12) -> Health:
+def governance_health(
+    session: Session, *, committee_ids: Iterable[int], now: datetime, weeks: int = 12
+) -> Health:
     """The committees' health summed over all of them (SPEC §6), over ``weeks`` weeks up to ``now``."""
     total = Health(weeks=weeks)
     for health in health_by_committee(session, committee_ids=committee_ids, now=now, weeks=weeks).values():
@@ -93,7 +108,11 @@ def health_by_committee(
     ids = sorted(set(committee_ids))
     if not ids:
         return {}
-    committees = [c for chunk in chunks(ids) for c in session.exec(select(Committee).where(col(Committee.id).in_(chunk)))]
+    committees = [
+        c
+        for chunk in chunks(ids)
+        for c in session.exec(select(Committee).where(col(Committee.id).in_(chunk)))
+    ]
     scopes = scopes_for(committees, workspace_settings(session))
     since = now - timedelta(weeks=weeks)
     margin = deadline_margin(s.rules for s in scopes.values())
@@ -169,14 +188,19 @@ _MEETINGS = (
     .where(
         sa.or_(
             sa.and_(col(Meeting.start) >= sa.bindparam("start"), col(Meeting.start) < sa.bindparam("end")),
-            sa.and_(col(Meeting.series_start) >= sa.bindparam("start"), col(Meeting.series_start) < sa.bindparam("end")),
+            sa.and_(
+                col(Meeting.series_start) >= sa.bindparam("start"),
+                col(Meeting.series_start) < sa.bindparam("end"),
+            ),
         )
     )
     .order_by(col(Meeting.start))
 )
 _CAME_TO_TERM = sa.or_(
     sa.and_(col(ActionItem.due) >= sa.bindparam("due_from"), col(ActionItem.due) <= sa.bindparam("due_to")),
-    sa.and_(col(ActionItem.closed_at) >= sa.bindparam("since"), col(ActionItem.closed_at) < sa.bindparam("now")),
+    sa.and_(
+        col(ActionItem.closed_at) >= sa.bindparam("since"), col(ActionItem.closed_at) < sa.bindparam("now")
+    ),
 )
 _ACTIONS = select(*ACTION_COLUMNS).where(
     col(ActionItem.committee_id).in_(_IDS), col(ActionItem.status) != ActionStatus.cancelled.value
@@ -196,11 +220,18 @@ def meeting_rows(session: Session, ids: list[int], *, start: datetime, end: date
     return rows
 
 
-def action_rows(session: Session, ids: list[int], *, since: datetime, now: datetime, open_too: bool = False) -> list[Any]:
+def action_rows(
+    session: Session, ids: list[int], *, since: datetime, now: datetime, open_too: bool = False
+) -> list[Any]:
     """The committees' actions that came to term in [since, now) (due then, or closed then), and with
     ``open_too`` every open one, as light rows (``ACTION_COLUMNS``), by due date. Cancelled ones left out."""
     # A day of margin each side of the due dates for the zones; health decides exactly.
-    params = {"due_from": (since - timedelta(days=1)).date(), "due_to": now.date() + timedelta(days=1), "since": since, "now": now}
+    params = {
+        "due_from": (since - timedelta(days=1)).date(),
+        "due_to": now.date() + timedelta(days=1),
+        "since": since,
+        "now": now,
+    }
     statement = _ACTIONS_TO_TERM_OR_OPEN if open_too else _ACTIONS_TO_TERM
     rows: list[Any] = []
     for chunk in chunks(ids):

@@ -19,8 +19,8 @@ from bot.slack_users import Person, person
 from bot.timeline import meeting_deadlines
 from storage.committees import get_workspace
 from storage.db import session_scope
-from storage.models import Committee, Meeting
 from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page
+from storage.models import Committee, Meeting
 
 
 def home_for(session: Session, *, who: Person, now: datetime) -> View:
@@ -31,11 +31,16 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
 
     def due(kind: str, meeting: Meeting, committee: Committee) -> datetime | None:
         """The deadline the line is about: deck due before the start, minutes due after the end."""
-        deadlines = meeting_deadlines(committee, meeting.start, meeting.end, business_calendar(committee, workspace))
+        deadlines = meeting_deadlines(
+            committee, meeting.start, meeting.end, business_calendar(committee, workspace)
+        )
         return {"deck": deadlines.deck_due, "minutes": deadlines.minutes_due}.get(kind)
 
     def lines(kind: str, rows: list) -> list[str]:  # type: ignore[type-arg]
-        return [render(who.locale, "home_line", kind=kind, meeting=m, committee=c, due=due(kind, m, c)) for m, c in rows]
+        return [
+            render(who.locale, "home_line", kind=kind, meeting=m, committee=c, due=due(kind, m, c))
+            for m, c in rows
+        ]
 
     return views.home_view(
         locale=who.locale,
@@ -44,7 +49,10 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
         total=total,
         minutes_owed=lines("minutes", minutes_owed(session, user_id=who.user_id, now=now)),
         decks_owed=lines("deck", decks_owed(session, user_id=who.user_id, now=now)),
-        meetings=lines("meeting", next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now)),
+        meetings=lines(
+            "meeting",
+            next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now),
+        ),
     )
 
 

@@ -74,7 +74,9 @@ def committee_calendar(
     return calendars_ics([entry], now=now, name=committee.name)
 
 
-def calendars_ics(entries: Iterable[CommitteeCalendar], *, now: datetime, name: str = "committee-bot") -> bytes:
+def calendars_ics(
+    entries: Iterable[CommitteeCalendar], *, now: datetime, name: str = "committee-bot"
+) -> bytes:
     """Several committees' meetings and deadlines in one VCALENDAR."""
     entries = list(entries)
     calendar = Calendar()
@@ -111,7 +113,9 @@ def calendars_ics(entries: Iterable[CommitteeCalendar], *, now: datetime, name: 
     return calendar.to_ical()
 
 
-def _meeting_event(committee: Committee, occurrence: Occurrence, labels: dict[str, str], stamp: datetime) -> Event:
+def _meeting_event(
+    committee: Committee, occurrence: Occurrence, labels: dict[str, str], stamp: datetime
+) -> Event:
     zone = ZoneInfo(committee.timezone)
     event = Event()
     event.add("uid", event_uid(committee.key, occurrence.series_start))

@@ -82,7 +82,10 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
     "what_move_meeting": {"fr": "déplacer une réunion", "en": "move a meeting"},
     "what_cancel_meeting": {"fr": "annuler une réunion", "en": "cancel a meeting"},
     "what_approve": {"fr": "valider le compte rendu", "en": "approve the minutes"},
-    "what_request_changes": {"fr": "demander des modifications au compte rendu", "en": "request changes to the minutes"},
+    "what_request_changes": {
+        "fr": "demander des modifications au compte rendu",
+        "en": "request changes to the minutes",
+    },
     "deck_denied": {
         "fr": "Seuls le responsable du support (<@{deck_owner}>), le président (<@{chair}>) et les "
         "administrateurs peuvent marquer le support comme partagé.",
@@ -132,7 +135,10 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Line {line}: {problem} Write one action per line: "
         "`@marie Follow up the staffing plan by 2027-03-19`.",
     },
-    "action_line_missing_owner": {"fr": "il manque le responsable (@quelqu'un).", "en": "the owner (@someone) is missing."},
+    "action_line_missing_owner": {
+        "fr": "il manque le responsable (@quelqu'un).",
+        "en": "the owner (@someone) is missing.",
+    },
     "action_line_missing_due": {"fr": "il manque l'échéance.", "en": "the due date is missing."},
     "action_line_missing_title": {"fr": "il manque la tâche.", "en": "the task is missing."},
     "comment_empty": {

@@ -41,7 +41,9 @@ def collect(problems: list[InvalidInput], check: Any, *args: Any) -> Any:
 
 def check_length(text: str, limit: int, locale: str, field_name: str) -> None:
     if len(text) > limit:
-        raise InvalidInput(key="text_too_long", locale=locale, field=field_name, length=len(text), limit=limit)
+        raise InvalidInput(
+            key="text_too_long", locale=locale, field=field_name, length=len(text), limit=limit
+        )
 
 
 def check_title(title: str | None, locale: str) -> str:
@@ -128,7 +130,9 @@ def check_decisions(decisions: list[str], locale: str) -> list[str]:
     return clean
 
 
-def parse_action_lines(lines: list[str], committee: Committee, now: datetime) -> list[tuple[int, ActionDraft]]:
+def parse_action_lines(
+    lines: list[str], committee: Committee, now: datetime
+) -> list[tuple[int, ActionDraft]]:
     """Each non-blank line as (line number, ``ActionDraft``); every bad line is reported, by its number.
 
     A line is read like ``/action add``: ``<@U…> task by date [!priority]``, dates in the committee's zone.
@@ -146,7 +150,11 @@ def parse_action_lines(lines: list[str], committee: Committee, now: datetime) ->
             continue
         if draft.missing:
             problem = Msg(f"action_line_missing_{draft.missing[0]}")
-            problems.append(InvalidInput(key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem))
+            problems.append(
+                InvalidInput(
+                    key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem
+                )
+            )
             continue
         drafts.append((number, draft))
     if problems:
@@ -157,10 +165,14 @@ def parse_action_lines(lines: list[str], committee: Committee, now: datetime) ->
 def action_line_error(number: int, error: InvalidInput, locale: str) -> InvalidInput:
     """``error`` about one action line, restated as "Line n: … Write one action per line: …"."""
     problem: Msg | str = Msg(error.key, error.params) if error.key else error.message
-    return InvalidInput(key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem)
+    return InvalidInput(
+        key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem
+    )
 
 
-def parse_meeting_time(text: str, *, now: datetime, tz: str, default_time: time, locale: str = "fr") -> datetime:
+def parse_meeting_time(
+    text: str, *, now: datetime, tz: str, default_time: time, locale: str = "fr"
+) -> datetime:
     """``2027-03-19 14:00``, ``vendredi 9h30``, ``19/03 2pm`` or a date alone (keeps ``default_time``)
     -> an aware datetime in ``tz``. Raises InvalidInput saying how to write it."""
     words = " ".join((text or "").split())
@@ -183,6 +195,10 @@ def parse_meeting_time(text: str, *, now: datetime, tz: str, default_time: time,
         day = parse_date(words, now=now, tz=tz, locale=locale)
     except InvalidInput as error:
         if error.key == "invalid_date":
-            raise InvalidInput(key="invalid_meeting_time", locale=locale, field="when", text=text.strip()) from None
-        raise InvalidInput(error.message, key=error.key, locale=locale, field="when", **error.params) from None
+            raise InvalidInput(
+                key="invalid_meeting_time", locale=locale, field="when", text=text.strip()
+            ) from None
+        raise InvalidInput(
+            error.message, key=error.key, locale=locale, field="when", **error.params
+        ) from None
     return localize(datetime.combine(day, clock), zone(tz))

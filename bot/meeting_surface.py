@@ -46,7 +46,13 @@ CALENDAR_LIMIT = 8
 
 
 def run_command(
-    session: Session, *, text: str, person: Person, channel: str | None, now: datetime, public_url: str | None = None
+    session: Session,
+    *,
+    text: str,
+    person: Person,
+    channel: str | None,
+    now: datetime,
+    public_url: str | None = None,
 ) -> Outcome:
     """One ``/committee`` command typed by ``person`` in ``channel``."""
     locale = person.locale
@@ -55,21 +61,35 @@ def run_command(
     if name in ("", "help"):
         return Outcome(reply=views.help_reply(locale))
     if name not in SUBCOMMANDS:
-        raise InvalidInput(key="unknown_committee_subcommand", locale=locale, name=name, usage=views.help_text(locale))
+        raise InvalidInput(
+            key="unknown_committee_subcommand", locale=locale, name=name, usage=views.help_text(locale)
+        )
     committee = committee_by_channel(session, channel=channel) if channel else None
     if committee is None:
         raise NoCommittee(locale=locale)
     if name == "next":
-        entries = flows.schedule(session, committee=committee, now=now, limit=NEXT_LIMIT, include_cancelled=False)
+        entries = flows.schedule(
+            session, committee=committee, now=now, limit=NEXT_LIMIT, include_cancelled=False
+        )
         return Outcome(reply=views.next_reply(committee=committee, entries=entries, locale=locale))
     if name == "calendar":
         entries = flows.schedule(session, committee=committee, now=now, limit=CALENDAR_LIMIT)
         feed_url = f"{public_url}/calendar/{committee.feed_token}.ics" if public_url else None
-        return Outcome(reply=views.calendar_reply(committee=committee, entries=entries, locale=locale, feed_url=feed_url))
+        return Outcome(
+            reply=views.calendar_reply(committee=committee, entries=entries, locale=locale, feed_url=feed_url)
+        )
     if name == "agenda":
         meeting = flows.resolve_meeting(session, committee=committee, now=now)
         # Slack escapes the command text (&amp;, <@U1|marie>): the input shows what was typed.
-        return Outcome(modal=views.topic_modal(committee=committee, meeting=meeting, locale=locale, channel=channel, title=plain_text(rest) or None))
+        return Outcome(
+            modal=views.topic_modal(
+                committee=committee,
+                meeting=meeting,
+                locale=locale,
+                channel=channel,
+                title=plain_text(rest) or None,
+            )
+        )
     if name == "minutes":
         flows.check_minutes_role(session, committee, person.user_id)
         meeting = flows.minutes_meeting(session, committee=committee, now=now)
@@ -79,15 +99,29 @@ def run_command(
     return _cancel(session, committee=committee, text=rest, person=person, now=now)
 
 
-def _move(session: Session, *, committee: Committee, text: str, person: Person, channel: str | None, now: datetime) -> Outcome:
+def _move(
+    session: Session, *, committee: Committee, text: str, person: Person, channel: str | None, now: datetime
+) -> Outcome:
     """``/committee move <date> [time]`` moves the next meeting; without a date, the move modal opens."""
     flows.check_chair(session, committee, person.user_id, "what_move_meeting")
     if not text:
-        entries = flows.schedule(session, committee=committee, now=now, limit=CALENDAR_LIMIT, include_cancelled=False)
-        return Outcome(modal=views.move_modal(committee=committee, entries=entries, locale=person.locale, channel=channel))
+        entries = flows.schedule(
+            session, committee=committee, now=now, limit=CALENDAR_LIMIT, include_cancelled=False
+        )
+        return Outcome(
+            modal=views.move_modal(
+                committee=committee, entries=entries, locale=person.locale, channel=channel
+            )
+        )
     meeting = flows.resolve_meeting(session, committee=committee, now=now)
     local_start = meeting.start.astimezone(zone(committee.timezone))
-    new_start = parse_meeting_time(text, now=now, tz=committee.timezone, default_time=local_start.time().replace(tzinfo=None), locale=person.locale)
+    new_start = parse_meeting_time(
+        text,
+        now=now,
+        tz=committee.timezone,
+        default_time=local_start.time().replace(tzinfo=None),
+        locale=person.locale,
+    )
     flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
     return _changed(committee, meeting, person, "moved")
 
@@ -95,7 +129,9 @@ def _move(session: Session, *, committee: Committee, text: str, person: Person, 
 def _cancel(session: Session, *, committee: Committee, text: str, person: Person, now: datetime) -> Outcome:
     """``/committee cancel [date]`` cancels the next meeting, or the one held on that date."""
     flows.check_chair(session, committee, person.user_id, "what_cancel_meeting")
-    when: date | None = parse_date(text, now=now, tz=committee.timezone, locale=person.locale) if text else None
+    when: date | None = (
+        parse_date(text, now=now, tz=committee.timezone, locale=person.locale) if text else None
+    )
     meeting = flows.resolve_meeting(session, committee=committee, when=when, now=now)
     flows.cancel_meeting(session, meeting_id=meeting.id, actor=person.user_id, now=now)  # type: ignore[arg-type]
     return _changed(committee, meeting, person, "cancelled")
@@ -104,21 +140,29 @@ def _cancel(session: Session, *, committee: Committee, text: str, person: Person
 # -- buttons -----------------------------------------------------------------------------------------
 
 
-def open_topic(session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime) -> Outcome:
+def open_topic(
+    session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime
+) -> Outcome:
     """Add a topic: the topic modal, for a meeting still to come."""
     meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
     flows.check_open(meeting, committee, now, "what_add_topic")
-    return Outcome(modal=views.topic_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel))
+    return Outcome(
+        modal=views.topic_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
+    )
 
 
 def open_deck(session: Session, *, meeting_id: int, person: Person, channel: str | None) -> Outcome:
     """Mark deck shared: the deck modal, for the deck owner, the chair or an admin."""
     meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
     flows.check_deck(session, meeting, committee, person.user_id)
-    return Outcome(modal=views.deck_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel))
+    return Outcome(
+        modal=views.deck_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
+    )
 
 
-def open_minutes(session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime) -> Outcome:
+def open_minutes(
+    session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime
+) -> Outcome:
     """Submit minutes: the minutes modal, pre-filled with what was submitted before."""
     meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
     return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
@@ -137,10 +181,19 @@ def open_changes(session: Session, *, meeting_id: int, person: Person, channel: 
     meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
     flows.check_chair(session, committee, person.user_id, "what_request_changes")
     flows.check_awaiting(meeting, committee)
-    return Outcome(modal=views.changes_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel))
+    return Outcome(
+        modal=views.changes_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
+    )
 
 
-def _minutes_modal(session: Session, committee: Committee, meeting: Meeting, person: Person, channel: str | None, now: datetime) -> View:
+def _minutes_modal(
+    session: Session,
+    committee: Committee,
+    meeting: Meeting,
+    person: Person,
+    channel: str | None,
+    now: datetime,
+) -> View:
     flows.check_minutes_open(session, meeting, committee, person.user_id, now)
     decisions = [d.text for d in store.decisions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
     existing = [a.public_id for a in store.meeting_actions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
@@ -153,7 +206,9 @@ def _minutes_modal(session: Session, committee: Committee, meeting: Meeting, per
 # -- modal submissions ---------------------------------------------------------------------------
 
 
-def submit_topic(session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime) -> Outcome:
+def submit_topic(
+    session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime
+) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
     item = flows.add_topic(
@@ -164,16 +219,22 @@ def submit_topic(session: Session, *, metadata: str, view: dict[str, Any], perso
     return _changed(committee, meeting, person, "topic_added", title=item.title)
 
 
-def submit_deck(session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime) -> Outcome:
+def submit_deck(
+    session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime
+) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
-    meeting = flows.mark_deck_shared(session, meeting_id=form.meeting_id, link=values.get("link"), actor=person.user_id, now=now)
+    meeting = flows.mark_deck_shared(
+        session, meeting_id=form.meeting_id, link=values.get("link"), actor=person.user_id, now=now
+    )
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     return _changed(committee, meeting, person, "deck_shared", link=meeting.deck_link)
 
 
-def submit_minutes(session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime) -> Outcome:
+def submit_minutes(
+    session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime
+) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
     result = flows.submit_minutes(
@@ -186,17 +247,29 @@ def submit_minutes(session: Session, *, metadata: str, view: dict[str, Any], per
     return _changed(committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions)
 
 
-def submit_changes(session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime) -> Outcome:
+def submit_changes(
+    session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime
+) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
     secretary = flows.get_meeting(session, meeting_id=form.meeting_id)[0].minutes_submitted_by
-    meeting = flows.request_minutes_changes(session, meeting_id=form.meeting_id, comment=values.get("comment") or "", actor=person.user_id, now=now)
+    meeting = flows.request_minutes_changes(
+        session,
+        meeting_id=form.meeting_id,
+        comment=values.get("comment") or "",
+        actor=person.user_id,
+        now=now,
+    )
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
-    return _changed(committee, meeting, person, "changes_requested", secretary=secretary or committee.secretary)
+    return _changed(
+        committee, meeting, person, "changes_requested", secretary=secretary or committee.secretary
+    )
 
 
-def submit_move(session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime) -> Outcome:
+def submit_move(
+    session: Session, *, metadata: str, view: dict[str, Any], person: Person, now: datetime
+) -> Outcome:
     form = load(MoveForm, metadata)
     values = views.form_values(view)
     committee = session.get(Committee, form.committee_id)
@@ -215,7 +288,9 @@ def _picked_time(day: str | None, clock: str | None, committee: Committee, local
     try:
         picked = datetime.combine(date.fromisoformat(day or ""), time.fromisoformat(clock or ""))
     except ValueError:
-        raise InvalidInput(key="invalid_meeting_time", locale=locale, field="when", text=f"{day or ''} {clock or ''}".strip()) from None
+        raise InvalidInput(
+            key="invalid_meeting_time", locale=locale, field="when", text=f"{day or ''} {clock or ''}".strip()
+        ) from None
     return localize(picked, zone(committee.timezone))
 
 
@@ -225,8 +300,12 @@ def _picked_time(day: str | None, clock: str | None, committee: Committee, local
 def _changed(committee: Committee, meeting: Meeting, person: Person, what: str, **context: Any) -> Outcome:
     """The confirmation of a change, the meeting to refresh and the App Homes that show it (the
     decks, minutes and next meetings people owe or attend; a topic shows in none)."""
-    reply = views.confirmation(what, committee=committee, start=meeting.start, locale=person.locale, **context)
-    return Outcome(reply=reply, meeting_id=meeting.id, users=tuple(dict.fromkeys(_homes(committee, person, what))))
+    reply = views.confirmation(
+        what, committee=committee, start=meeting.start, locale=person.locale, **context
+    )
+    return Outcome(
+        reply=reply, meeting_id=meeting.id, users=tuple(dict.fromkeys(_homes(committee, person, what)))
+    )
 
 
 def _homes(committee: Committee, person: Person, what: str) -> tuple[str, ...]:
@@ -239,7 +318,9 @@ def _homes(committee: Committee, person: Person, what: str) -> tuple[str, ...]:
     return ()
 
 
-def after_meeting_committed(engine: Engine, client: WebClient, *, meeting_id: int, now: datetime, users: Iterable[str]) -> None:
+def after_meeting_committed(
+    engine: Engine, client: WebClient, *, meeting_id: int, now: datetime, users: Iterable[str]
+) -> None:
     """Once a meeting's change is committed: edit the messages already posted about it and refresh
     the App Homes of ``users`` (minutes and decks they owe, their next meetings). Never raises."""
     flows.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
@@ -248,4 +329,3 @@ def after_meeting_committed(engine: Engine, client: WebClient, *, meeting_id: in
             publish_home(engine, client, user_id=user_id, now=now)
         except Exception:  # noqa: BLE001 (the change stands; the Home is refreshed next time it opens)
             log.exception("could not refresh the App Home of %s", user_id)
-

@@ -62,15 +62,32 @@ def _title(text: str) -> Any:
 
 
 def _heading(committee: Committee, meeting: Meeting, locale: str | None) -> ContextBlock:
-    text = render(locale, "committee_meeting", committee=committee, start=meeting.start, local=_local(meeting.start, committee), tz=committee.timezone)
+    text = render(
+        locale,
+        "committee_meeting",
+        committee=committee,
+        start=meeting.start,
+        local=_local(meeting.start, committee),
+        tz=committee.timezone,
+    )
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
-def _input(block_id: str, label: str, element: Any, *, optional: bool = False, hint: str | None = None) -> InputBlock:
-    return InputBlock(block_id=block_id, label=plain(label), element=element, optional=optional, hint=plain(hint) if hint else None)
+def _input(
+    block_id: str, label: str, element: Any, *, optional: bool = False, hint: str | None = None
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=plain(label),
+        element=element,
+        optional=optional,
+        hint=plain(hint) if hint else None,
+    )
 
 
-def _modal(callback_id: str, title: str, submit: str, locale: str | None, metadata: str, blocks: Sequence[Block]) -> View:
+def _modal(
+    callback_id: str, title: str, submit: str, locale: str | None, metadata: str, blocks: Sequence[Block]
+) -> View:
     words = labels(locale)
     if len(metadata) > MAX_PRIVATE_METADATA:
         raise ValueError("private_metadata over Slack's limit")
@@ -89,18 +106,47 @@ def _modal(callback_id: str, title: str, submit: str, locale: str | None, metada
 
 
 def topic_modal(
-    *, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None, title: str | None = None
+    *,
+    committee: Committee,
+    meeting: Meeting,
+    locale: str | None,
+    channel: str | None,
+    title: str | None = None,
 ) -> View:
     """Add a topic: title (pre-filled with ``title``), presenter, duration (1–240 min), notes, link."""
     words = labels(locale)
     value = ids.INPUT_VALUE
     blocks = [
         _heading(committee, meeting, locale),
-        _input(ids.BLOCK_TITLE, words["topic_title"], PlainTextInputElement(action_id=value, max_length=TEXT_MAX, initial_value=title[:TEXT_MAX] if title else None, placeholder=plain(words["topic_title_placeholder"]))),
+        _input(
+            ids.BLOCK_TITLE,
+            words["topic_title"],
+            PlainTextInputElement(
+                action_id=value,
+                max_length=TEXT_MAX,
+                initial_value=title[:TEXT_MAX] if title else None,
+                placeholder=plain(words["topic_title_placeholder"]),
+            ),
+        ),
         _input(ids.BLOCK_PRESENTER, words["presenter"], UserSelectElement(action_id=value), optional=True),
-        _input(ids.BLOCK_DURATION, words["duration"], NumberInputElement(action_id=value, is_decimal_allowed=False, min_value=1, max_value=240), optional=True),
-        _input(ids.BLOCK_NOTES, words["notes"], PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX), optional=True),
-        _input(ids.BLOCK_LINK, words["link"], UrlInputElement(action_id=value, placeholder=plain(words["link_placeholder"])), optional=True),
+        _input(
+            ids.BLOCK_DURATION,
+            words["duration"],
+            NumberInputElement(action_id=value, is_decimal_allowed=False, min_value=1, max_value=240),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_NOTES,
+            words["notes"],
+            PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_LINK,
+            words["link"],
+            UrlInputElement(action_id=value, placeholder=plain(words["link_placeholder"])),
+            optional=True,
+        ),
     ]
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
     return _modal(ids.VIEW_TOPIC, words["modal_topic"], words["submit_topic"], locale, metadata, blocks)
@@ -109,8 +155,15 @@ def topic_modal(
 def deck_modal(*, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None) -> View:
     """Mark the deck shared, with its link (optional: a deck posted in the channel needs none)."""
     words = labels(locale)
-    element = UrlInputElement(action_id=ids.INPUT_VALUE, initial_value=meeting.deck_link or None, placeholder=plain(words["link_placeholder"]))
-    blocks = [_heading(committee, meeting, locale), _input(ids.BLOCK_LINK, words["deck_link"], element, optional=True)]
+    element = UrlInputElement(
+        action_id=ids.INPUT_VALUE,
+        initial_value=meeting.deck_link or None,
+        placeholder=plain(words["link_placeholder"]),
+    )
+    blocks = [
+        _heading(committee, meeting, locale),
+        _input(ids.BLOCK_LINK, words["deck_link"], element, optional=True),
+    ]
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
     return _modal(ids.VIEW_DECK, words["modal_deck"], words["submit_deck"], locale, metadata, blocks)
 
@@ -133,7 +186,14 @@ def minutes_modal(
     words = labels(locale)
     value = ids.INPUT_VALUE
     decisions_text = "\n".join(decisions)[:TEXT_MAX] or None
-    help_text = render(locale, "minutes_form_help", existing=list(existing_actions), approval=approval, chair=committee.chair, channel=committee.channel)
+    help_text = render(
+        locale,
+        "minutes_form_help",
+        existing=list(existing_actions),
+        approval=approval,
+        chair=committee.chair,
+        channel=committee.channel,
+    )
     blocks = [
         _heading(committee, meeting, locale),
         _input(
@@ -156,7 +216,9 @@ def changes_modal(*, committee: Committee, meeting: Meeting, locale: str | None,
     element = PlainTextInputElement(action_id=ids.INPUT_VALUE, multiline=True, max_length=TEXT_MAX)
     blocks = [_heading(committee, meeting, locale), _input(ids.BLOCK_COMMENT, words["comment"], element)]
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
-    return _modal(ids.VIEW_MINUTES_CHANGES, words["modal_changes"], words["submit_changes"], locale, metadata, blocks)
+    return _modal(
+        ids.VIEW_MINUTES_CHANGES, words["modal_changes"], words["submit_changes"], locale, metadata, blocks
+    )
 
 
 def move_modal(
@@ -166,7 +228,10 @@ def move_modal(
     words = labels(locale)
     value = ids.INPUT_VALUE
     options = [
-        Option(value=dump(OccurrenceRef.of(e.series_start), limit=MAX_OPTION_VALUE), text=plain(f"{e.start_local} ({committee.timezone})", MAX_OPTION_TEXT))
+        Option(
+            value=dump(OccurrenceRef.of(e.series_start), limit=MAX_OPTION_VALUE),
+            text=plain(f"{e.start_local} ({committee.timezone})", MAX_OPTION_TEXT),
+        )
         for e in entries[:MAX_SELECT_OPTIONS]
     ]
     first = entries[0] if entries else None
@@ -185,7 +250,9 @@ def move_modal(
 
 def next_reply(*, committee: Committee, entries: Sequence[ScheduleEntry], locale: str | None) -> Reply:
     """``/committee next``: the upcoming meetings, as date tokens plus the committee's local time."""
-    return _reply(render(locale, "committee_next", committee=committee, entries=list(entries), tz=committee.timezone))
+    return _reply(
+        render(locale, "committee_next", committee=committee, entries=list(entries), tz=committee.timezone)
+    )
 
 
 def calendar_reply(
@@ -193,7 +260,15 @@ def calendar_reply(
 ) -> Reply:
     """``/committee calendar``: the next occurrences with status, deck and minutes deadlines, and the
     .ics subscription link when the server's public URL is known."""
-    text = render(locale, "committee_calendar", committee=committee, entries=list(entries), tz=committee.timezone, labels=labels(locale), feed_url=feed_url)
+    text = render(
+        locale,
+        "committee_calendar",
+        committee=committee,
+        entries=list(entries),
+        tz=committee.timezone,
+        labels=labels(locale),
+        feed_url=feed_url,
+    )
     return _reply(text)
 
 
@@ -206,11 +281,30 @@ def help_reply(locale: str | None) -> Reply:
     return _reply(help_text(locale))
 
 
-def confirmation(what: str, *, committee: Committee, start: datetime, locale: str | None, **context: Any) -> Reply:
+def confirmation(
+    what: str, *, committee: Committee, start: datetime, locale: str | None, **context: Any
+) -> Reply:
     """The ephemeral confirmation of a change (``what``: topic_added, deck_shared, minutes_posted,
     minutes_awaiting, approved, changes_requested, moved, cancelled); names the committee's zone."""
-    values = {"title": "", "link": None, "decisions": 0, "actions": [], "chair": committee.chair, "secretary": committee.secretary, "channel": committee.channel, **context}
-    text = render(locale, "committee_confirm", what=what, start=start, local=_local(start, committee), tz=committee.timezone, **values)
+    values = {
+        "title": "",
+        "link": None,
+        "decisions": 0,
+        "actions": [],
+        "chair": committee.chair,
+        "secretary": committee.secretary,
+        "channel": committee.channel,
+        **context,
+    }
+    text = render(
+        locale,
+        "committee_confirm",
+        what=what,
+        start=start,
+        local=_local(start, committee),
+        tz=committee.timezone,
+        **values,
+    )
     return _reply(text)
 
 

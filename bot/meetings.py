@@ -42,9 +42,9 @@ from bot.meeting_input import (
 )
 from bot.timeline import meeting_deadlines, requires_approval
 from storage import meetings as store
-from storage.db import write_session
 from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
+from storage.db import write_session
 from storage.models import (
     AgendaItem,
     Committee,
@@ -67,7 +67,13 @@ KIND_MINUTES_POSTED = "minutes_posted"
 KIND_MINUTES_CHANGES = "minutes_changes_requested"
 KIND_MEETING_MOVED = "meeting_moved"
 KIND_MEETING_CANCELLED = "meeting_cancelled"
-EVENT_KINDS = (KIND_MINUTES_APPROVAL, KIND_MINUTES_POSTED, KIND_MINUTES_CHANGES, KIND_MEETING_MOVED, KIND_MEETING_CANCELLED)
+EVENT_KINDS = (
+    KIND_MINUTES_APPROVAL,
+    KIND_MINUTES_POSTED,
+    KIND_MINUTES_CHANGES,
+    KIND_MEETING_MOVED,
+    KIND_MEETING_CANCELLED,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +218,9 @@ def resolve_meeting(
     day = when.astimezone(tz).date() if isinstance(when, datetime) else when
     window_start = localize(datetime.combine(day, time(0, 0)), tz)
     window_end = localize(datetime.combine(day + timedelta(days=1), time(0, 0)), tz)
-    found = _occurrences(session, committee=committee, workspace=workspace, start=window_start, end=window_end)
+    found = _occurrences(
+        session, committee=committee, workspace=workspace, start=window_start, end=window_end
+    )
     if isinstance(when, datetime):
         exact = [o for o in found if o.start == when]
         found = exact or found
@@ -220,7 +228,11 @@ def resolve_meeting(
         upcoming = upcoming_occurrences(session, committee=committee, workspace=workspace, now=now, limit=3)
         listed = ", ".join(local_label(o.start, committee) for o in upcoming) or "—"
         raise NotFound(
-            key="no_meeting_on", locale=committee.locale, committee=committee.name, date=day.isoformat(), upcoming=listed
+            key="no_meeting_on",
+            locale=committee.locale,
+            committee=committee.name,
+            date=day.isoformat(),
+            upcoming=listed,
         )
     return get_or_create_meeting(session, committee=committee, occurrence=found[0], now=now)
 
@@ -239,13 +251,19 @@ def upcoming_occurrences(
     # A short window first (most cadences), then the whole year for semiannual and annual ones.
     for horizon in (timedelta(days=70), LOOKAHEAD):
         found = _occurrences(session, committee=committee, workspace=workspace, start=now, end=now + horizon)
-        found = [o for o in found if o.start > now and (include_cancelled or o.status != MeetingStatus.cancelled.value)]
+        found = [
+            o
+            for o in found
+            if o.start > now and (include_cancelled or o.status != MeetingStatus.cancelled.value)
+        ]
         if len(found) >= limit:
             break
     return found[:limit]
 
 
-def meeting_for_series(session: Session, *, committee: Committee, series_start: datetime, now: datetime) -> Meeting:
+def meeting_for_series(
+    session: Session, *, committee: Committee, series_start: datetime, now: datetime
+) -> Meeting:
     """The meeting of the occurrence identified by ``series_start`` (aware), stored if it was not.
 
     ``NotFound`` when the series has no occurrence at that instant (a stale form, a changed cadence).
@@ -257,7 +275,11 @@ def meeting_for_series(session: Session, *, committee: Committee, series_start: 
     workspace = get_workspace(session)
     # The holiday policy shifts an occurrence by a few days at most around its series instant.
     around = _occurrences(
-        session, committee=committee, workspace=workspace, start=series_start - timedelta(days=10), end=series_start + timedelta(days=10)
+        session,
+        committee=committee,
+        workspace=workspace,
+        start=series_start - timedelta(days=10),
+        end=series_start + timedelta(days=10),
     )
     for occurrence in around:
         if occurrence.series_start.astimezone(UTC) == series_start:
@@ -284,17 +306,28 @@ class ScheduleEntry:
         return f"{self.start:%Y-%m-%d %H:%M}"
 
 
-def schedule(session: Session, *, committee: Committee, now: datetime, limit: int = 8, include_cancelled: bool = True) -> list[ScheduleEntry]:
+def schedule(
+    session: Session, *, committee: Committee, now: datetime, limit: int = 8, include_cancelled: bool = True
+) -> list[ScheduleEntry]:
     """The committee's next ``limit`` occurrences with their deadlines, deck state and topic count.
 
     Reads only: occurrences without a stored row are shown from the series, not materialised.
     """
     workspace = get_workspace(session)
     calendar = business_calendar(committee, workspace)
-    found = upcoming_occurrences(session, committee=committee, workspace=workspace, now=now, limit=limit, include_cancelled=include_cancelled)
+    found = upcoming_occurrences(
+        session,
+        committee=committee,
+        workspace=workspace,
+        now=now,
+        limit=limit,
+        include_cancelled=include_cancelled,
+    )
     rows = {
         m.series_start.astimezone(UTC): m
-        for m in meetings_between(session, committee_ids=[committee.id], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD)
+        for m in meetings_between(
+            session, committee_ids=[committee.id], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD
+        )
     }
     entries = []
     for occurrence in found:
@@ -322,10 +355,17 @@ def minutes_meeting(session: Session, *, committee: Committee, now: datetime) ->
     Looks back ``MINUTES_LOOKBACK``; raises ``NotFound`` when every recent meeting has its minutes.
     """
     workspace = get_workspace(session)
-    past = _occurrences(session, committee=committee, workspace=workspace, start=now - MINUTES_LOOKBACK, end=now)
+    past = _occurrences(
+        session, committee=committee, workspace=workspace, start=now - MINUTES_LOOKBACK, end=now
+    )
     stored = {
         m.series_start.astimezone(UTC): m
-        for m in meetings_between(session, committee_ids=[committee.id], start=now - MINUTES_LOOKBACK - LOOKAHEAD, end=now + LOOKAHEAD)
+        for m in meetings_between(
+            session,
+            committee_ids=[committee.id],
+            start=now - MINUTES_LOOKBACK - LOOKAHEAD,
+            end=now + LOOKAHEAD,
+        )
     }
     for occurrence in sorted(past, key=lambda o: o.start, reverse=True):
         if occurrence.status == MeetingStatus.cancelled.value or occurrence.start > now:
@@ -340,7 +380,9 @@ def _occurrences(
     session: Session, *, committee: Committee, workspace: WorkspaceSettings, start: datetime, end: datetime
 ) -> list[Occurrence]:
     # Rows moved from far away still count: widen the stored-row query by the lookahead both ways.
-    rows = meetings_between(session, committee_ids=[committee.id], start=start - LOOKAHEAD, end=end + LOOKAHEAD)
+    rows = meetings_between(
+        session, committee_ids=[committee.id], start=start - LOOKAHEAD, end=end + LOOKAHEAD
+    )
     return occurrences(committee, workspace, start, end, rows)
 
 
@@ -578,11 +620,29 @@ def submit_minutes(
     meeting.updated_at = now
     session.add(meeting)
     if approval:
-        _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_APPROVAL, to=committee.chair, now=now, submitted_by=actor)
+        _notify(
+            session,
+            committee=committee,
+            meeting=meeting,
+            kind=KIND_MINUTES_APPROVAL,
+            to=committee.chair,
+            now=now,
+            submitted_by=actor,
+        )
     else:
-        _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=actor)
+        _notify(
+            session,
+            committee=committee,
+            meeting=meeting,
+            kind=KIND_MINUTES_POSTED,
+            to=committee.channel,
+            now=now,
+            submitted_by=actor,
+        )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
-    return MinutesResult(meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval)
+    return MinutesResult(
+        meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval
+    )
 
 
 def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
@@ -593,7 +653,16 @@ def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datet
     meeting.minutes_approved_at = now
     meeting.updated_at = now
     session.add(meeting)
-    _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now, submitted_by=meeting.minutes_submitted_by, approved_by=actor)
+    _notify(
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MINUTES_POSTED,
+        to=committee.channel,
+        now=now,
+        submitted_by=meeting.minutes_submitted_by,
+        approved_by=actor,
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -618,7 +687,16 @@ def request_minutes_changes(
     meeting.minutes_submitted_by = None
     meeting.updated_at = now
     session.add(meeting)
-    _notify(session, committee=committee, meeting=meeting, kind=KIND_MINUTES_CHANGES, to=secretary, now=now, comment=clean_comment, by=actor)
+    _notify(
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MINUTES_CHANGES,
+        to=secretary,
+        now=now,
+        comment=clean_comment,
+        by=actor,
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -641,9 +719,13 @@ def minutes_status(meeting: Meeting, now: datetime, *, due: datetime, approval: 
     return "late" if now >= due else "due"
 
 
-def minutes_state(committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime) -> MinutesState:
+def minutes_state(
+    committee: Committee, workspace: WorkspaceSettings, meeting: Meeting, now: datetime
+) -> MinutesState:
     """Status, holder (the secretary before submission, the chair while approval waits) and due time."""
-    due = meeting_deadlines(committee, meeting.start, meeting.end, business_calendar(committee, workspace)).minutes_due
+    due = meeting_deadlines(
+        committee, meeting.start, meeting.end, business_calendar(committee, workspace)
+    ).minutes_due
     approval = requires_approval(committee)
     status = minutes_status(meeting, now, due=due, approval=approval)
     holder = {
@@ -672,9 +754,16 @@ def move_meeting(
     check_chair(session, committee, actor, "what_move_meeting")
     check_open(meeting, committee, now, "what_move")
     if new_start <= now:
-        raise InvalidInput(key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee))
+        raise InvalidInput(
+            key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee)
+        )
     if new_start == meeting.start:
-        raise InvalidInput(key="move_same_time", locale=committee.locale, field="when", when=local_label(new_start, committee))
+        raise InvalidInput(
+            key="move_same_time",
+            locale=committee.locale,
+            field="when",
+            when=local_label(new_start, committee),
+        )
     _check_free(session, committee, meeting, new_start, new_start + (meeting.end - meeting.start))
     old_start = meeting.start
     duration = meeting.end - meeting.start
@@ -691,16 +780,32 @@ def move_meeting(
     return meeting
 
 
-def _check_free(session: Session, committee: Committee, meeting: Meeting, start: datetime, end: datetime) -> None:
+def _check_free(
+    session: Session, committee: Committee, meeting: Meeting, start: datetime, end: datetime
+) -> None:
     """Refuse a move onto another (not cancelled) meeting of the same committee: two meetings at once
     would each get their own agenda, deck and minutes chases."""
     workspace = get_workspace(session)
-    for other in _occurrences(session, committee=committee, workspace=workspace, start=start - timedelta(days=1), end=end + timedelta(days=1)):
-        if other.series_start.astimezone(UTC) == meeting.series_start.astimezone(UTC) or other.status == MeetingStatus.cancelled.value:
+    for other in _occurrences(
+        session,
+        committee=committee,
+        workspace=workspace,
+        start=start - timedelta(days=1),
+        end=end + timedelta(days=1),
+    ):
+        if (
+            other.series_start.astimezone(UTC) == meeting.series_start.astimezone(UTC)
+            or other.status == MeetingStatus.cancelled.value
+        ):
             continue
         if other.start < end and start < other.end:
-            raise InvalidInput(key="move_overlaps", locale=committee.locale, field="when",
-                               when=local_label(start, committee), other=local_label(other.start, committee))
+            raise InvalidInput(
+                key="move_overlaps",
+                locale=committee.locale,
+                field="when",
+                when=local_label(start, committee),
+                other=local_label(other.start, committee),
+            )
 
 
 def cancel_meeting(
@@ -732,7 +837,13 @@ def cancel_meeting(
 
 def check_chair(session: Session, committee: Committee, actor: str, what: str) -> None:
     if actor != committee.chair and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="chair_only", locale=committee.locale, committee=committee.name, chair=committee.chair, what=Msg(what))
+        raise PermissionDenied(
+            key="chair_only",
+            locale=committee.locale,
+            committee=committee.name,
+            chair=committee.chair,
+            what=Msg(what),
+        )
 
 
 def check_open(meeting: Meeting, committee: Committee, now: datetime, what: str) -> None:
@@ -747,18 +858,29 @@ def check_open(meeting: Meeting, committee: Committee, now: datetime, what: str)
 def check_deck(session: Session, meeting: Meeting, committee: Committee, actor: str) -> None:
     """The deck owner, the chair or an admin, on a meeting not cancelled, may mark the deck shared."""
     if actor not in (committee.deck_owner, committee.chair) and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair)
+        raise PermissionDenied(
+            key="deck_denied", locale=committee.locale, deck_owner=committee.deck_owner, chair=committee.chair
+        )
     if meeting.status == MeetingStatus.cancelled.value:
-        raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee))
+        raise InvalidInput(
+            key="meeting_cancelled", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
 
 
 def check_minutes_role(session: Session, committee: Committee, actor: str) -> None:
     """The secretary, the chair or an admin: who may submit a committee's minutes."""
     if actor not in (committee.secretary, committee.chair) and not is_workspace_admin(session, actor):
-        raise PermissionDenied(key="minutes_denied", locale=committee.locale, secretary=committee.secretary, chair=committee.chair)
+        raise PermissionDenied(
+            key="minutes_denied",
+            locale=committee.locale,
+            secretary=committee.secretary,
+            chair=committee.chair,
+        )
 
 
-def check_minutes_open(session: Session, meeting: Meeting, committee: Committee, actor: str, now: datetime) -> None:
+def check_minutes_open(
+    session: Session, meeting: Meeting, committee: Committee, actor: str, now: datetime
+) -> None:
     """The secretary, the chair or an admin may submit minutes of a meeting that took place and whose
     minutes are neither waiting for approval nor posted."""
     locale = committee.locale
@@ -772,13 +894,21 @@ def check_minutes_open(session: Session, meeting: Meeting, committee: Committee,
         raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
     if meeting.minutes_submitted_at is not None:
         if requires_approval(committee):
-            raise InvalidInput(key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair)
+            raise InvalidInput(
+                key="minutes_awaiting_approval", locale=locale, when=when, chair=committee.chair
+            )
         raise InvalidInput(key="minutes_already_posted", locale=locale, when=when)
 
 
 def check_awaiting(meeting: Meeting, committee: Committee) -> None:
-    if meeting.minutes_submitted_at is None or meeting.minutes_approved_at is not None or meeting.minutes_posted_at is not None:
-        raise InvalidInput(key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee))
+    if (
+        meeting.minutes_submitted_at is None
+        or meeting.minutes_approved_at is not None
+        or meeting.minutes_posted_at is not None
+    ):
+        raise InvalidInput(
+            key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -792,7 +922,14 @@ def meeting_key(committee: Committee, meeting: Meeting) -> str:
 
 
 def _notify(
-    session: Session, *, committee: Committee, meeting: Meeting, kind: str, to: str, now: datetime, **data: Any
+    session: Session,
+    *,
+    committee: Committee,
+    meeting: Meeting,
+    kind: str,
+    to: str,
+    now: datetime,
+    **data: Any,
 ) -> str:
     """Queue an event notification due now through the dispatcher's outbox; returns its key.
 

@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from bot import blocks as bk
 from bot import ids, timeline
-from bot.health import workspace_settings
 from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
+from bot.health import workspace_settings
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
 from bot.views import action_block
 from storage import meetings as meeting_store
@@ -64,7 +64,13 @@ class OutgoingMessage:
 
 PRE_MEETING = timeline.PRE_MEETING_KINDS  # expire at T
 # Sent when someone acts on a meeting (bot.meetings inserts them), not planned by the timeline.
-EVENT_KINDS = ("minutes_approval", "minutes_posted", "minutes_changes_requested", "meeting_moved", "meeting_cancelled")
+EVENT_KINDS = (
+    "minutes_approval",
+    "minutes_posted",
+    "minutes_changes_requested",
+    "meeting_moved",
+    "meeting_cancelled",
+)
 MEETING_KINDS = timeline.MEETING_KINDS + EVENT_KINDS  # about one meeting: None once it is cancelled
 ACTION_CHASES = timeline.ACTION_KINDS
 MAX_AGENDA_ACTIONS = 15  # action lines shown under the action review
@@ -87,7 +93,9 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
     """
     builder = BUILDERS.get(notification.kind)
     if builder is None:
-        raise ValueError(f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}")
+        raise ValueError(
+            f"unknown notification kind {notification.kind!r}: expected one of {', '.join(BUILDERS)}"
+        )
     message = _build(session, notification, builder, now)
     if message is None and notification.state == DeliveryState.sent.value:
         # Already posted, and nothing more to ask: show how it was settled (the dispatcher's refresh
@@ -97,7 +105,10 @@ def build(session: Session, notification: Notification, *, now: datetime) -> Out
 
 
 def _build(
-    session: Session, notification: Notification, builder: Callable[[Context], OutgoingMessage | None], now: datetime
+    session: Session,
+    notification: Notification,
+    builder: Callable[[Context], OutgoingMessage | None],
+    now: datetime,
 ) -> OutgoingMessage | None:
     committee = _live_committee(session, notification, now)
     if committee is None:
@@ -116,7 +127,9 @@ def _build(
     return builder(ctx)
 
 
-def build_many(session: Session, notifications: Sequence[Notification], *, now: datetime) -> list[OutgoingMessage | None]:
+def build_many(
+    session: Session, notifications: Sequence[Notification], *, now: datetime
+) -> list[OutgoingMessage | None]:
     """``build`` for each notification, in order, with the weekly digests of many channels rendered
     together from a few bulk queries (a dispatcher that claims a batch on Monday 09:00 should call
     this rather than ``build`` thousands of times)."""
@@ -206,10 +219,16 @@ class Context:
     def minutes(self) -> MinutesState:
         """Where the meeting's minutes stand, who holds them and when they are due."""
         assert self.meeting is not None
-        return meeting_flows.minutes_state(self.committee, workspace_settings(self.session), self.meeting, self.now)
+        return meeting_flows.minutes_state(
+            self.committee, workspace_settings(self.session), self.meeting, self.now
+        )
 
-    def message(self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None) -> OutgoingMessage:
-        return OutgoingMessage(text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or [])
+    def message(
+        self, text: str, blocks: list[Block], also: list[tuple[str, OutgoingMessage]] | None = None
+    ) -> OutgoingMessage:
+        return OutgoingMessage(
+            text=bk.fallback(text), blocks=bk.finish(blocks, locale=self.locale), also=also or []
+        )
 
 
 def is_user(recipient: str) -> bool:
@@ -244,13 +263,17 @@ def link(url: str | None, label: str) -> str | None:
 
 def meeting_button(ctx: Context, label_name: str, action_id: str, style: str | None = None) -> Block:
     assert ctx.meeting is not None and ctx.meeting.id is not None
-    return bk.button(ctx.label(label_name), action_id=action_id, value=bk.meeting_value(ctx.meeting.id), style=style)
+    return bk.button(
+        ctx.label(label_name), action_id=action_id, value=bk.meeting_value(ctx.meeting.id), style=style
+    )
 
 
 # -- The agenda (SPEC §4) ------------------------------------------------------------------------
 
 
-def action_line(locale: str, *, public_id: str, title: str, owner: str, due: date, overdue: bool, progress: int, tz: str) -> str:
+def action_line(
+    locale: str, *, public_id: str, title: str, owner: str, due: date, overdue: bool, progress: int, tz: str
+) -> str:
     return bk.label(
         locale,
         "action_line",
@@ -276,7 +299,16 @@ def agenda_blocks(agenda: Agenda, *, locale: str) -> list[Block]:
 
     heading = f"*{slack_escape(review)}*"
     lines = [
-        action_line(locale, public_id=a.id, title=a.title, owner=a.owner, due=a.due, overdue=a.overdue, progress=a.progress, tz=agenda.timezone)
+        action_line(
+            locale,
+            public_id=a.id,
+            title=a.title,
+            owner=a.owner,
+            due=a.due,
+            overdue=a.overdue,
+            progress=a.progress,
+            tz=agenda.timezone,
+        )
         for a in agenda.actions
     ]
     result.append(
@@ -315,7 +347,9 @@ def agenda_blocks(agenda: Agenda, *, locale: str) -> list[Block]:
 def _participants(ctx: Context) -> list[str]:
     committee = ctx.committee
     members = ctx.session.exec(
-        select(CommitteeMember.user_id).where(CommitteeMember.committee_id == committee.id).order_by(col(CommitteeMember.id))
+        select(CommitteeMember.user_id)
+        .where(CommitteeMember.committee_id == committee.id)
+        .order_by(col(CommitteeMember.id))
     ).all()
     seen: dict[str, None] = {}
     for user_id in [committee.chair, committee.secretary, committee.deck_owner, *members]:
@@ -353,7 +387,9 @@ def agenda_request(ctx: Context) -> OutgoingMessage | None:
     assert meeting is not None
     if _overtaken_by_deck_deadline(ctx):
         return None
-    p = ctx.parts("notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.agenda().deck_due))
+    p = ctx.parts(
+        "notice_agenda_request", when=ctx.when(meeting.start), deadline=ctx.when(ctx.agenda().deck_due)
+    )
     body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     body.append(bk.actions(meeting_button(ctx, "btn_add_topic", ids.BTN_ADD_TOPIC, "primary")))
     return ctx.message(p["text"], body)
@@ -400,10 +436,14 @@ def agenda_published(ctx: Context) -> OutgoingMessage:
 def _deck_missing_dm(ctx: Context, values: dict[str, Any]) -> OutgoingMessage:
     """The chair's DM about a missing deck, in the chair's own locale."""
     locale = reader_locale(ctx.session, ctx.committee.chair, ctx.committee)
-    p = bk.parts(locale, "notice_agenda_published", name=ctx.committee.name, channel=ctx.committee.channel, **values)
+    p = bk.parts(
+        locale, "notice_agenda_published", name=ctx.committee.name, channel=ctx.committee.channel, **values
+    )
     assert ctx.meeting is not None and ctx.meeting.id is not None
     button = bk.button(
-        bk.label(locale, "btn_deck_shared"), action_id=ids.BTN_DECK_SHARED, value=bk.meeting_value(ctx.meeting.id)
+        bk.label(locale, "btn_deck_shared"),
+        action_id=ids.BTN_DECK_SHARED,
+        value=bk.meeting_value(ctx.meeting.id),
     )
     blocks = [bk.section(p["chair_body"]), bk.actions(button)]
     return OutgoingMessage(text=bk.fallback(p["chair_text"]), blocks=bk.finish(blocks, locale=locale))
@@ -422,8 +462,12 @@ def meeting_reminder(ctx: Context) -> OutgoingMessage:
         deck_link=link(meeting.deck_link, ctx.label("open_link")),
         deck_shared=meeting.deck_shared_at is not None,
         previous_when=ctx.when(previous.start) if previous is not None and posted else None,
-        previous_link=link(previous.minutes_link, ctx.label("open_link")) if previous is not None and posted else None,
-        previous_posted=ctx.when(previous.minutes_posted_at) if previous is not None and previous.minutes_posted_at else None,
+        previous_link=link(previous.minutes_link, ctx.label("open_link"))
+        if previous is not None and posted
+        else None,
+        previous_posted=ctx.when(previous.minutes_posted_at)
+        if previous is not None and previous.minutes_posted_at
+        else None,
     )
     body = [bk.section(p["body"]), *agenda_blocks(current, locale=ctx.locale)]
     body.append(bk.context(p["deck"]))
@@ -487,7 +531,9 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     body = [bk.section(p["body"])]
     if ctx.notification.recipient == state.holder:
         if role == "secretary":
-            body.append(bk.actions(meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary")))
+            body.append(
+                bk.actions(meeting_button(ctx, "btn_submit_minutes", ids.BTN_SUBMIT_MINUTES, "primary"))
+            )
         else:
             body.append(_approval_buttons(ctx))
     body.append(bk.context(p["chase"]))
@@ -515,12 +561,25 @@ def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, 
     decisions = meeting_store.decisions(session, meeting_id=meeting.id)
     lines = [bk.label(locale, "decision_line", text=d.text) for d in decisions]
     result.append(
-        bk.section(bk.fit_lines(lines, locale=locale, head=p["decisions"]) if lines else f"{p['decisions']}\n{p['no_decisions']}")
+        bk.section(
+            bk.fit_lines(lines, locale=locale, head=p["decisions"])
+            if lines
+            else f"{p['decisions']}\n{p['no_decisions']}"
+        )
     )
     # Overdue as seen when the meeting ended: fresh actions are never shown late in their own minutes.
     today = meeting.end.astimezone(ZoneInfo(committee.timezone)).date()
     lines = [
-        action_line(locale, public_id=a.public_id, title=a.title, owner=a.owner, due=a.due, overdue=a.due < today, progress=a.progress, tz=committee.timezone)
+        action_line(
+            locale,
+            public_id=a.public_id,
+            title=a.title,
+            owner=a.owner,
+            due=a.due,
+            overdue=a.due < today,
+            progress=a.progress,
+            tz=committee.timezone,
+        )
         for a in meeting_store.meeting_actions(session, meeting_id=meeting.id)
     ]
     result.append(
@@ -546,7 +605,11 @@ def minutes_approval(ctx: Context) -> OutgoingMessage | None:
         when=ctx.when(meeting.start),
         submitter=meeting.minutes_submitted_by or ctx.data.get("submitted_by") or ctx.committee.secretary,
     )
-    body = [bk.section(p["body"]), bk.divider(), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
+    body = [
+        bk.section(p["body"]),
+        bk.divider(),
+        *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale),
+    ]
     body += [bk.divider(), _approval_buttons(ctx)]
     return ctx.message(p["text"], body)
 
@@ -665,7 +728,10 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
         chases=ctx.data.get("chase"),
     )
     reader_tz = user_tz(ctx.session, ctx.notification.recipient, ctx.tz)
-    body = [bk.section(p["body"]), *[block.to_dict() for block in action_block(action, locale=ctx.locale, tz=reader_tz)]]
+    body = [
+        bk.section(p["body"]),
+        *[block.to_dict() for block in action_block(action, locale=ctx.locale, tz=reader_tz)],
+    ]
     return ctx.message(p["text"], body)
 
 
@@ -685,7 +751,9 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
         return None  # back, or reactivated: the chases resume on their own
     assert owner is not None
     if ctx.action is not None:
-        actions = [ctx.action] if ctx.action.status in OPEN_ACTION_STATUSES and ctx.action.owner == owner_id else []
+        actions = (
+            [ctx.action] if ctx.action.status in OPEN_ACTION_STATUSES and ctx.action.owner == owner_id else []
+        )
     else:
         actions = open_actions_for_owner(ctx.session, owner_id, committee_id=ctx.committee.id)
     if not actions:
@@ -702,7 +770,9 @@ def owner_unreachable(ctx: Context) -> OutgoingMessage | None:
     for action in actions[:MAX_UNREACHABLE_ACTIONS]:
         item, *_buttons = action_block(action, locale=ctx.locale, tz=reader_tz)
         body.append(item.to_dict())
-        body.append(bk.actions(bk.reassign_button(action, locale=ctx.locale), block_id=f"reassign_{action.id}"))
+        body.append(
+            bk.actions(bk.reassign_button(action, locale=ctx.locale), block_id=f"reassign_{action.id}")
+        )
     if len(actions) > MAX_UNREACHABLE_ACTIONS:
         body.append(bk.context(f"_{bk.more(ctx.locale, len(actions) - MAX_UNREACHABLE_ACTIONS)}_"))
     return ctx.message(p["text"], body)
@@ -748,7 +818,9 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
     locale = reader_locale(session, notification.recipient, committee)
 
     def piece(block: str, **values: Any) -> str:
-        return bk.piece(locale, "notice_settled", block, name=committee.name, channel=committee.channel, **values)
+        return bk.piece(
+            locale, "notice_settled", block, name=committee.name, channel=committee.channel, **values
+        )
 
     def when(moment: datetime) -> str:
         return slack_date(moment, fallback_tz=committee.timezone)
@@ -789,12 +861,18 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
     if meeting.status == MeetingStatus.cancelled.value:
         line = piece("cancelled") if kind != "meeting_cancelled" else None
     elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
-        line = piece("deck_shared", at=when(meeting.deck_shared_at), link=link(meeting.deck_link, bk.label(locale, "open_link")))
+        line = piece(
+            "deck_shared",
+            at=when(meeting.deck_shared_at),
+            link=link(meeting.deck_link, bk.label(locale, "open_link")),
+        )
     elif kind in ("minutes_request", "minutes_reminder", "minutes_overdue", "minutes_changes_requested"):
         if meeting.minutes_posted_at is not None:
             line = piece("minutes_posted", at=when(meeting.minutes_posted_at))
         elif meeting.minutes_submitted_at is not None:
-            line = piece("minutes_submitted", at=when(meeting.minutes_submitted_at), by=meeting.minutes_submitted_by)
+            line = piece(
+                "minutes_submitted", at=when(meeting.minutes_submitted_at), by=meeting.minutes_submitted_by
+            )
     elif kind == "minutes_approval":
         approved = meeting.minutes_approved_at or meeting.minutes_posted_at
         if approved is not None:

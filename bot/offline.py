@@ -83,7 +83,9 @@ class OfflineSlack(WebClient):
         self.team_id = team_id
         self.bot_user = bot_user
         self.listener = listener
-        self.users: dict[str, dict[str, Any]] = {uid: _profile(uid, dict(info), team_id) for uid, info in (users or {}).items()}
+        self.users: dict[str, dict[str, Any]] = {
+            uid: _profile(uid, dict(info), team_id) for uid, info in (users or {}).items()
+        }
         self.calls: list[Call] = []
         self.messages: list[Message] = []
         self._sequence = 0
@@ -131,11 +133,19 @@ class OfflineSlack(WebClient):
 
     def visible(self, conversation: str | None = None) -> list[Message]:
         """Messages not deleted, oldest first (optionally of one conversation, ``C…``, ``D…`` or ``U…``)."""
-        return [m for m in self.messages if not m.deleted and (conversation is None or conversation in (m.channel, m.to))]
+        return [
+            m
+            for m in self.messages
+            if not m.deleted and (conversation is None or conversation in (m.channel, m.to))
+        ]
 
     def find(self, channel: str | None, ts: str | None) -> Message | None:
         for message in self.messages:
-            if message.ts == ts and not message.deleted and (channel is None or channel in (message.channel, message.to)):
+            if (
+                message.ts == ts
+                and not message.deleted
+                and (channel is None or channel in (message.channel, message.to))
+            ):
                 return message
         return None
 
@@ -208,7 +218,9 @@ class OfflineSlack(WebClient):
         message = self.find(args.get("channel"), args.get("ts"))
         if message is None:
             return {"ok": False, "error": "message_not_found"}
-        message.edits.append({"text": message.text, "blocks": message.blocks, "at": message.edited_at or message.posted_at})
+        message.edits.append(
+            {"text": message.text, "blocks": message.blocks, "at": message.edited_at or message.posted_at}
+        )
         if "text" in args:
             message.text = str(args["text"] or "")
         if "blocks" in args:
@@ -216,7 +228,13 @@ class OfflineSlack(WebClient):
         if "metadata" in args:
             message.metadata = _json_field(args["metadata"])
         message.edited_at = now
-        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text, "message": self._as_slack(message)}
+        return {
+            "ok": True,
+            "channel": message.channel,
+            "ts": message.ts,
+            "text": message.text,
+            "message": self._as_slack(message),
+        }
 
     def _api_chat_delete(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         message = self.find(args.get("channel"), args.get("ts"))
@@ -227,7 +245,11 @@ class OfflineSlack(WebClient):
 
     def _api_chat_getPermalink(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         channel, ts = str(args.get("channel") or ""), str(args.get("message_ts") or "")
-        return {"ok": True, "channel": channel, "permalink": f"https://offline.slack.invalid/archives/{channel}/p{ts.replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://offline.slack.invalid/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _api_conversations_open(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         users = [u for u in str(args.get("users") or "").split(",") if u]
@@ -248,7 +270,11 @@ class OfflineSlack(WebClient):
         found = [m for m in self.visible(conversation) if float(m.ts) >= oldest]
         found.sort(key=lambda m: float(m.ts), reverse=True)
         limit = int(args.get("limit") or 100)
-        return {"ok": True, "messages": [self._as_slack(m) for m in found[:limit]], "has_more": len(found) > limit}
+        return {
+            "ok": True,
+            "messages": [self._as_slack(m) for m in found[:limit]],
+            "has_more": len(found) > limit,
+        }
 
     def _api_users_info(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         user = self.users.get(str(args.get("user") or ""))
@@ -299,7 +325,11 @@ def _json_field(value: Any) -> Any:
 
 def _blocks(value: Any) -> list[dict[str, Any]]:
     blocks = _json_field(value) or []
-    return [b.to_dict() if hasattr(b, "to_dict") else dict(b) for b in blocks] if isinstance(blocks, Iterable) else []
+    return (
+        [b.to_dict() if hasattr(b, "to_dict") else dict(b) for b in blocks]
+        if isinstance(blocks, Iterable)
+        else []
+    )
 
 
 __all__ = ["Call", "Message", "OfflineSlack", "SlackApiError"]

@@ -30,7 +30,9 @@ USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 # Slack sends user mentions escaped: <@U123> or <@U123|marie>.
 MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 # Broadcasts: Slack's escaped forms (<!here>, <!channel|channel>) and the plain words.
-BROADCAST_RE = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|(?<![\w@])@(?:channel|here|everyone)\b", re.I)
+BROADCAST_RE = re.compile(
+    r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|(?<![\w@])@(?:channel|here|everyone)\b", re.I
+)
 
 PRIORITY_WORDS = {
     "high": "high",
@@ -113,7 +115,23 @@ LEADING_RE = re.compile(rf"^\s*(?P<date>{DATE_EXPR}){_END}\s*[:,–—-]\s*", re
 # Last resort: the last few words after an introducer, given to dateparser as they are.
 TRAILING_PHRASE_RE = re.compile(rf"{_START}(?:{INTRO})\s+(?P<phrase>(?:\S+\s+){{0,3}}\S+?)[\s.!]*$", re.I)
 # A bare date at the end is a due date unless these words tie it to the title ("la réunion de lundi").
-TITLE_WORDS_BEFORE_DATE = {"de", "du", "des", "of", "for", "from", "since", "depuis", "after", "après", "the", "le", "la", "les", "on"}
+TITLE_WORDS_BEFORE_DATE = {
+    "de",
+    "du",
+    "des",
+    "of",
+    "for",
+    "from",
+    "since",
+    "depuis",
+    "after",
+    "après",
+    "the",
+    "le",
+    "la",
+    "les",
+    "on",
+}
 UNTIL_PREFIX_RE = re.compile(rf"^(?:until|till|jusqu{_AP}(?:à|a|au)(?:\s+le)?|au|le|on|{INTRO})\s+", re.I)
 
 DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "future", "REQUIRE_PARTS": ["day", "month"]}
@@ -255,12 +273,16 @@ def check_no_broadcast(text: str, *, locale: str = "fr", field: str = "title") -
 
 def check_title_length(title: str, *, locale: str = "fr") -> None:
     if len(title) > TITLE_MAX:
-        raise InvalidInput(key="title_too_long", locale=locale, field="title", length=len(title), limit=TITLE_MAX)
+        raise InvalidInput(
+            key="title_too_long", locale=locale, field="title", length=len(title), limit=TITLE_MAX
+        )
 
 
 def check_not_past(day: date, today: date, *, locale: str = "fr", field: str = "due") -> None:
     if day < today:
-        raise InvalidInput(key="date_in_past", locale=locale, field=field, date=day.isoformat(), today=today.isoformat())
+        raise InvalidInput(
+            key="date_in_past", locale=locale, field=field, date=day.isoformat(), today=today.isoformat()
+        )
 
 
 LABELLED_MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+\|([^>]+)>")
@@ -274,7 +296,10 @@ def plain_text(text: str) -> str:
     link as its address (or "label (address)"). A bare ``<@U1>`` stays: the bot reads it back as a mention."""
     text = LABELLED_MENTION_RE.sub(lambda m: f"@{m.group(1)}", text)
     text = SLACK_CHANNEL_RE.sub(lambda m: f"#{m.group(1)}", text)
-    text = SLACK_LINK_RE.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1), text)
+    text = SLACK_LINK_RE.sub(
+        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1),
+        text,
+    )
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -370,7 +395,9 @@ def _resolve(match: re.Match[str], local_now: datetime, locale: str, *, strict: 
     except ValueError:
         if not strict:
             return None
-        raise InvalidInput(key="invalid_date", locale=locale, field="due", text=" ".join(match.group("date").split())) from None
+        raise InvalidInput(
+            key="invalid_date", locale=locale, field="due", text=" ".join(match.group("date").split())
+        ) from None
 
 
 def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datetime) -> date:

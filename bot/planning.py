@@ -19,7 +19,13 @@ from bot import calendar as calendar_mod
 from bot import timeline as timeline_mod
 from bot.calendar import BusinessCalendar, Occurrence
 from bot.timeline import Deadlines, Planned
-from storage.committees import UnknownCommittee, get_workspace, list_committees, meetings_between, require_committee
+from storage.committees import (
+    UnknownCommittee,
+    get_workspace,
+    list_committees,
+    meetings_between,
+    require_committee,
+)
 from storage.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
@@ -85,7 +91,9 @@ def _stored_meetings(
     return by_committee
 
 
-def meeting_deadlines(committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar) -> Deadlines | None:
+def meeting_deadlines(
+    committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar
+) -> Deadlines | None:
     """The deck and minutes deadlines of an occurrence (``timeline.meeting_deadlines``); None when
     the meeting is cancelled."""
     if occurrence.status == MeetingStatus.cancelled.value:
@@ -111,7 +119,9 @@ def calendar_window(
     # rows over a wider range than the window itself.
     stored = _stored_meetings(session, committees, start - MEETING_LOOKAHEAD, end + MEETING_LOOKAHEAD)
     return [
-        _committee_calendar(committee, workspace, start, end, stored.get(committee.id or 0, []), with_deadlines)
+        _committee_calendar(
+            committee, workspace, start, end, stored.get(committee.id or 0, []), with_deadlines
+        )
         for committee in committees
     ]
 
@@ -135,7 +145,12 @@ def _committee_calendar(
 
 
 def calendar_days(
-    session: Session, *, first: date, last: date, committee_key: str | None = None, with_deadlines: bool = False
+    session: Session,
+    *,
+    first: date,
+    last: date,
+    committee_key: str | None = None,
+    with_deadlines: bool = False,
 ) -> list[CommitteeCalendar]:
     """Like ``calendar_window``, each committee's window being whole days ``first``..``last`` in its zone."""
     committees = _committees(session, committee_key)
@@ -177,13 +192,17 @@ def plan_window(
 
     wide_start, wide_end = start - MEETING_LOOKBEHIND, end + MEETING_LOOKAHEAD
     # Stored rows over a wider range still: a meeting moved by weeks keeps its series slot.
-    stored = _stored_meetings(session, committees, wide_start - MEETING_LOOKAHEAD, wide_end + MEETING_LOOKAHEAD)
+    stored = _stored_meetings(
+        session, committees, wide_start - MEETING_LOOKAHEAD, wide_end + MEETING_LOOKAHEAD
+    )
     calendars: dict[int, BusinessCalendar] = {}
     for committee in committees:
         assert committee.id is not None
         business = calendar_mod.business_calendar(committee, workspace)
         calendars[committee.id] = business
-        found = calendar_mod.occurrences(committee, workspace, wide_start, wide_end, stored.get(committee.id, []))
+        found = calendar_mod.occurrences(
+            committee, workspace, wide_start, wide_end, stored.get(committee.id, [])
+        )
         for occurrence in found:
             planned.extend(timeline_mod.plan_meeting(committee, occurrence, business))
         zone = ZoneInfo(committee.timezone)
@@ -191,7 +210,9 @@ def plan_window(
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
         planned.extend(timeline_mod.plan_digest(committee, business, first_day, last_day))
 
-    planned.extend(_plan_actions(session, committees, workspace, calendars, committee_key, start, end, until_actions))
+    planned.extend(
+        _plan_actions(session, committees, workspace, calendars, committee_key, start, end, until_actions)
+    )
     return sorted((item for item in planned if start <= item.at < end), key=lambda item: (item.at, item.key))
 
 
@@ -226,7 +247,9 @@ def _plan_actions(
     others = {
         committee.id: committee
         for committee in (
-            session.exec(select(Committee).where(col(Committee.id).in_(inactive_ids))).all() if inactive_ids else []
+            session.exec(select(Committee).where(col(Committee.id).in_(inactive_ids))).all()
+            if inactive_ids
+            else []
         )
     }
     workspace_calendar = calendar_mod.business_calendar(None, workspace)
@@ -239,7 +262,9 @@ def _plan_actions(
         owner_tz = zones.get(action.owner) or (committee.timezone if committee else workspace.timezone)
         last_day = until or (end - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
         chair = committee.chair if committee and committee.active else None
-        items = timeline_mod.plan_action(action, owner_tz=owner_tz, calendar=business, chair=chair, until=last_day)
+        items = timeline_mod.plan_action(
+            action, owner_tz=owner_tz, calendar=business, chair=chair, until=last_day
+        )
         planned.extend(_with_committee(items, committee))
     return planned
 
@@ -256,13 +281,17 @@ def _with_committee(items: Iterable[Planned], committee: Committee | None) -> li
     return out
 
 
-def plan_days(session: Session, *, first: date, last: date, committee_key: str | None = None) -> list[Planned]:
+def plan_days(
+    session: Session, *, first: date, last: date, committee_key: str | None = None
+) -> list[Planned]:
     """``plan_window`` over whole days ``first``..``last``, each notification in its committee's zone
     (committee-less action chases in the workspace's)."""
     committees = _committees(session, committee_key)
     workspace = get_workspace(session)
     zones = {committee.key: committee.timezone for committee in list_committees(session, active=None)}
-    windows = {tz: day_window(first, last, tz) for tz in {workspace.timezone, *(c.timezone for c in committees)}}
+    windows = {
+        tz: day_window(first, last, tz) for tz in {workspace.timezone, *(c.timezone for c in committees)}
+    }
     low = min(window[0] for window in windows.values())
     high = max(window[1] for window in windows.values())
     planned = plan_window(

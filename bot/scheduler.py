@@ -41,7 +41,14 @@ class DispatchScheduler(BackgroundScheduler):
     then the scheduler stops.
     """
 
-    def __init__(self, engine: Engine, client: WebClient, *, interval: float = INTERVAL_SECONDS, worker: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        *,
+        interval: float = INTERVAL_SECONDS,
+        worker: str | None = None,
+    ) -> None:
         super().__init__(
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -67,7 +74,9 @@ class DispatchScheduler(BackgroundScheduler):
             return None
         now = datetime.now(UTC)
         try:
-            summary = dispatch.tick(self.engine, self.client, now=now, worker=self.worker, should_stop=self.stopping.is_set)
+            summary = dispatch.tick(
+                self.engine, self.client, now=now, worker=self.worker, should_stop=self.stopping.is_set
+            )
         except Exception:  # noqa: BLE001 (a database or Slack outage must not kill the scheduler)
             log.exception("dispatch tick at %s failed", now.isoformat())
             return None
@@ -80,7 +89,9 @@ class DispatchScheduler(BackgroundScheduler):
         super().shutdown(wait=wait)
 
 
-def start_background_scheduler(engine: Engine, client: WebClient, *, interval: float = INTERVAL_SECONDS) -> DispatchScheduler:
+def start_background_scheduler(
+    engine: Engine, client: WebClient, *, interval: float = INTERVAL_SECONDS
+) -> DispatchScheduler:
     """Start ticking in a background thread (``committee-bot serve``); call ``shutdown()`` to stop."""
     scheduler = DispatchScheduler(engine, client, interval=interval)
     scheduler.start()

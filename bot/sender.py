@@ -21,22 +21,54 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "committee_bot_notification"
 
 # The row cannot be delivered as it stands: record it, tell the chair, never retry.
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "user_disabled", "account_inactive",
-    "user_not_found", "cannot_dm_bot", "restricted_action", "restricted_action_read_only_channel",
-    "restricted_action_thread_only_channel", "restricted_action_non_threadable_channel", "ekm_access_denied",
-    "team_access_not_granted", "msg_too_long", "no_text", "invalid_blocks", "invalid_blocks_format",
-    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "too_many_attachments",
-    "duplicate_channel_not_found", "message_limit_exceeded", "channel_is_archived",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_disabled",
+        "account_inactive",
+        "user_not_found",
+        "cannot_dm_bot",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "ekm_access_denied",
+        "team_access_not_granted",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "too_many_attachments",
+        "duplicate_channel_not_found",
+        "message_limit_exceeded",
+        "channel_is_archived",
+    }
+)
 # Slack's own transient failures (sometimes with HTTP 200): retry with backoff.
-TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"})
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
 # The token or the app is refused: every row would fail the same way, so the tick stops and
 # the rows stay pending until an operator fixes the installation.
-FATAL_ERRORS = frozenset({
-    "not_authed", "invalid_auth", "token_revoked", "token_expired", "no_permission", "missing_scope",
-    "org_login_required", "not_allowed_token_type", "team_not_found", "app_missing_action_url",
-})
+FATAL_ERRORS = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "token_expired",
+        "no_permission",
+        "missing_scope",
+        "org_login_required",
+        "not_allowed_token_type",
+        "team_not_found",
+        "app_missing_action_url",
+    }
+)
 
 
 class Outcome(StrEnum):
@@ -84,23 +116,35 @@ def metadata(key: str) -> dict[str, Any]:
 def post(client: WebClient, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> Result:
     """chat.postMessage to ``channel`` (a channel id, or a user id for a DM) with ``key`` in metadata."""
     try:
-        answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks or None, metadata=metadata(key),
-                                         unfurl_links=False, unfurl_media=False)
+        answer = client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks or None,
+            metadata=metadata(key),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
     except Exception as error:  # noqa: BLE001 (every failure is classified, none escapes the tick)
         return classify(error)
     return Result(Outcome.sent, channel=answer.get("channel") or channel, ts=answer.get("ts"))
 
 
-def update(client: WebClient, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], key: str) -> Result:
+def update(
+    client: WebClient, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]], key: str
+) -> Result:
     """chat.update of a message the bot posted (keeps its metadata)."""
     try:
-        answer = client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [], metadata=metadata(key))
+        answer = client.chat_update(
+            channel=channel, ts=ts, text=text, blocks=blocks or [], metadata=metadata(key)
+        )
     except Exception as error:  # noqa: BLE001
         return classify(error)
     return Result(Outcome.sent, channel=answer.get("channel") or channel, ts=answer.get("ts") or ts)
 
 
-def find_posted(client: WebClient, *, channel: str, key: str, pages: int = 5, page_size: int = 200) -> Result | None:
+def find_posted(
+    client: WebClient, *, channel: str, key: str, pages: int = 5, page_size: int = 200
+) -> Result | None:
     """The message already posted with ``key`` in its metadata, looked up in ``channel``'s recent history.
 
     Returns a ``sent`` Result when found, None when not found, or a failed Result when the look-up
@@ -113,11 +157,14 @@ def find_posted(client: WebClient, *, channel: str, key: str, pages: int = 5, pa
             history_channel = client.conversations_open(users=channel)["channel"]["id"]
         cursor = None
         for _ in range(pages):
-            answer = client.conversations_history(channel=history_channel, limit=page_size, cursor=cursor,
-                                                  include_all_metadata=True)
+            answer = client.conversations_history(
+                channel=history_channel, limit=page_size, cursor=cursor, include_all_metadata=True
+            )
             for message in answer.get("messages") or []:
-                payload = ((message.get("metadata") or {}).get("event_payload") or {})
-                if (message.get("metadata") or {}).get("event_type") == METADATA_EVENT and payload.get("key") == key:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if (message.get("metadata") or {}).get("event_type") == METADATA_EVENT and payload.get(
+                    "key"
+                ) == key:
                     return Result(Outcome.sent, channel=history_channel, ts=message["ts"])
             cursor = (answer.get("response_metadata") or {}).get("next_cursor")
             if not answer.get("has_more") or not cursor:

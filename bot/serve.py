@@ -11,8 +11,8 @@ The process refuses to start on an out-of-date schema (``storage.db.check_schema
 
 from __future__ import annotations
 
-import logging
 import gc
+import logging
 import os
 from typing import Any
 
@@ -58,13 +58,22 @@ def start_scheduler(engine: Engine, client: WebClient) -> Any:
     return start_background_scheduler(engine, client)
 
 
-def serve(settings: Settings, *, http: bool = False, port: int | None = None, scheduler: bool = True, host: str | None = None) -> None:
+def serve(
+    settings: Settings,
+    *,
+    http: bool = False,
+    port: int | None = None,
+    scheduler: bool = True,
+    host: str | None = None,
+) -> None:
     """Run the Slack app until stopped (what ``committee-bot serve`` does)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "apscheduler.executors", "apscheduler.scheduler"):  # a line per tick
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if not settings.bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's OAuth & Permissions page")
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's OAuth & Permissions page"
+        )
     if not settings.signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
     engine = open_checked_engine(settings)
@@ -73,7 +82,12 @@ def serve(settings: Settings, *, http: bool = False, port: int | None = None, sc
     else:
         # gunicorn forks its worker: the worker opens its own engine.
         engine.dispose()
-        serve_http(settings, port=port or settings.port, host=host or os.environ.get("HOST") or DEFAULT_HOST, scheduler=scheduler)
+        serve_http(
+            settings,
+            port=port or settings.port,
+            host=host or os.environ.get("HOST") or DEFAULT_HOST,
+            scheduler=scheduler,
+        )
 
 
 def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
@@ -90,7 +104,9 @@ def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) ->
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn run from Python: the WSGI app is built inside the worker (after the fork)."""
 
-    def __init__(self, settings: Settings, options: dict[str, Any], *, scheduler: bool, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, options: dict[str, Any], *, scheduler: bool, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.options = options
         self.scheduler = scheduler
@@ -150,7 +166,16 @@ def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> di
     }
 
 
-def serve_http(settings: Settings, *, port: int, host: str = DEFAULT_HOST, scheduler: bool = True, threads: int = HTTP_THREADS) -> None:
+def serve_http(
+    settings: Settings,
+    *,
+    port: int,
+    host: str = DEFAULT_HOST,
+    scheduler: bool = True,
+    threads: int = HTTP_THREADS,
+) -> None:
     """HTTP on ``host:port`` with gunicorn (blocks until stopped)."""
     log.info("committee-bot: HTTP on %s:%s", host, port)
-    GunicornServer(settings, gunicorn_options(host=host, port=port, threads=threads), scheduler=scheduler).run()
+    GunicornServer(
+        settings, gunicorn_options(host=host, port=port, threads=threads), scheduler=scheduler
+    ).run()

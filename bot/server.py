@@ -40,7 +40,14 @@ log = logging.getLogger(__name__)
 class BotServer:
     """The WSGI application (``server(environ, start_response)``)."""
 
-    def __init__(self, app: App, engine: Engine, *, clock: Clock | None = None, executor: ThreadPoolExecutor | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
         self.app = app
         self.engine = engine
         self.clock = clock or utc_now
@@ -73,7 +80,9 @@ class BotServer:
         except Exception as error:  # any failure of the database means "not healthy"
             log.warning("health check failed: %s", error)
             body = {"ok": False, "error": "database unreachable"}
-            return _answer(start_response, "503 Service Unavailable", json.dumps(body).encode(), "application/json")
+            return _answer(
+                start_response, "503 Service Unavailable", json.dumps(body).encode(), "application/json"
+            )
         return _answer(start_response, "200 OK", b'{"ok": true}', "application/json")
 
     def calendar(self, token: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -92,4 +101,6 @@ def _answer(start_response: StartResponse, status: str, body: bytes, content_typ
 def create_server(settings: Settings, engine: Engine, *, clock: Clock | None = None) -> BotServer:
     """The WSGI application serving the Bolt app of ``create_app(settings, engine, clock=clock)``."""
     executor = listener_pool()
-    return BotServer(create_app(settings, engine, clock=clock, executor=executor), engine, clock=clock, executor=executor)
+    return BotServer(
+        create_app(settings, engine, clock=clock, executor=executor), engine, clock=clock, executor=executor
+    )

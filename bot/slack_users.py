@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -17,11 +17,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from storage.db import write_session
 from bot.render import normalize_locale
 from storage import users
 from storage.committees import get_workspace
-from storage.db import session_scope
+from storage.db import session_scope, write_session
 from storage.models import SlackUser
 
 # Slack profiles change (travel, a new locale): read them again after this long.

@@ -45,7 +45,13 @@ from bot.calendar import BusinessCalendar, Occurrence, cadence_class, localize, 
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, CommitteeKind, MeetingStatus
 
 # Kinds planned before the meeting: they expire at T and move back to the previous business day.
-PRE_MEETING_KINDS = ("save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+PRE_MEETING_KINDS = (
+    "save_the_date",
+    "agenda_request",
+    "deck_reminder",
+    "agenda_published",
+    "meeting_reminder",
+)
 # Kinds planned after the meeting: they move forward to the next business day and never expire.
 POST_MEETING_KINDS = ("minutes_request", "minutes_reminder", "minutes_overdue")
 MEETING_KINDS = PRE_MEETING_KINDS + POST_MEETING_KINDS
@@ -194,10 +200,10 @@ def _parse_off(kinds: Any) -> frozenset[str]:
         raise ValueError(f"timeline.off must be a list of kinds among {', '.join(PLANNED_KINDS)}")
     unknown = [k for k in kinds if k not in PLANNED_KINDS]
     if unknown:
-        hint = " (minutes approval is set with minutes_approval: false)" if "minutes_approval" in unknown else ""
-        raise ValueError(
-            f"timeline.off: unknown kind {unknown[0]!r}{hint}: use {', '.join(PLANNED_KINDS)}"
+        hint = (
+            " (minutes approval is set with minutes_approval: false)" if "minutes_approval" in unknown else ""
         )
+        raise ValueError(f"timeline.off: unknown kind {unknown[0]!r}{hint}: use {', '.join(PLANNED_KINDS)}")
     return frozenset(kinds)
 
 
@@ -251,16 +257,29 @@ class Deadlines:
 
 
 def meeting_deadlines(
-    committee: Committee, start: datetime, end: datetime, calendar: BusinessCalendar, rules: TimelineRules | None = None
+    committee: Committee,
+    start: datetime,
+    end: datetime,
+    calendar: BusinessCalendar,
+    rules: TimelineRules | None = None,
 ) -> Deadlines:
     """Deck due: n business days before ``start`` at its time of day; minutes due: n business days
     after ``end`` at its time of day (SPEC §4, with the committee's overrides)."""
     rules = rules or rules_for(committee)
-    return _deadlines(committee.timezone, start, end, calendar, rules.deck_due_business_days, rules.minutes_due_business_days)
+    return _deadlines(
+        committee.timezone,
+        start,
+        end,
+        calendar,
+        rules.deck_due_business_days,
+        rules.minutes_due_business_days,
+    )
 
 
 @lru_cache(maxsize=65536)
-def _deadlines(tz_name: str, start: datetime, end: datetime, calendar: BusinessCalendar, deck_bd: int, minutes_bd: int) -> Deadlines:
+def _deadlines(
+    tz_name: str, start: datetime, end: datetime, calendar: BusinessCalendar, deck_bd: int, minutes_bd: int
+) -> Deadlines:
     # Committees share zones, calendars and meeting times: digests and health figures ask for the
     # same deadlines many times over.
     tz = zone(tz_name)
@@ -303,11 +322,17 @@ def plan_meeting(
 
     deadlines = meeting_deadlines(committee, start, end, calendar, rules)
     deck_due, minutes_due = deadlines.deck_due, deadlines.minutes_due
-    common = {"deck_due": deck_due.isoformat(), "minutes_due": minutes_due.isoformat(), "meeting_end": end.isoformat()}
+    common = {
+        "deck_due": deck_due.isoformat(),
+        "minutes_due": minutes_due.isoformat(),
+        "meeting_end": end.isoformat(),
+    }
 
     planned: list[Planned] = []
 
-    def add(kind: str, at: datetime, to: str, suffix: str = "", expires: datetime | None = None, **data: Any) -> None:
+    def add(
+        kind: str, at: datetime, to: str, suffix: str = "", expires: datetime | None = None, **data: Any
+    ) -> None:
         pre = kind in PRE_MEETING_KINDS
         if kind != "meeting_reminder" and not calendar.is_business_day(at.date()):
             day = calendar.on_or_before(at.date()) if pre else calendar.on_or_after(at.date())
@@ -406,7 +431,9 @@ def plan_action(
     def snoozed(day: date) -> bool:
         return snooze is not None and day < snooze
 
-    def planned(kind: str, day: date, to: str, suffix: str, expires_at: datetime | None, **data: Any) -> Planned:
+    def planned(
+        kind: str, day: date, to: str, suffix: str, expires_at: datetime | None, **data: Any
+    ) -> Planned:
         return Planned(
             kind=kind,
             at=chase_at(day),
@@ -435,8 +462,15 @@ def plan_action(
         while day <= until:
             following = calendar.add(day, every)
             if rules.on("action_overdue"):
-                chases.append(planned("action_overdue", day, action.owner, f":{n}", chase_at(following), chase=n))
-            if n == rules.action_escalate_on_chase and chair and chair != action.owner and rules.on("action_escalation"):
+                chases.append(
+                    planned("action_overdue", day, action.owner, f":{n}", chase_at(following), chase=n)
+                )
+            if (
+                n == rules.action_escalate_on_chase
+                and chair
+                and chair != action.owner
+                and rules.on("action_escalation")
+            ):
                 chases.append(planned("action_escalation", day, chair, "", None, chase=n, owner=action.owner))
             day, n = following, n + 1
 

@@ -40,10 +40,34 @@ _MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 _MONTHS_LONG = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"),  # fmt: skip
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),  # fmt: skip
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),  # fmt: skip
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),  # fmt: skip
 }
 
 # The few emoji shortcodes worth a character in a terminal; others stay as written.
@@ -103,9 +127,15 @@ def format_slack_date(moment: datetime, fmt: str, *, timezone: str, locale: str)
     lang = _lang(locale)
     local = moment.astimezone(ZoneInfo(timezone))
     day, month = local.day, local.month - 1
-    short = f"{day} {_MONTHS[lang][month]} {local.year}" if lang == "fr" else f"{_MONTHS[lang][month]} {day}, {local.year}"
+    short = (
+        f"{day} {_MONTHS[lang][month]} {local.year}"
+        if lang == "fr"
+        else f"{_MONTHS[lang][month]} {day}, {local.year}"
+    )
     long_ = (
-        f"{day} {_MONTHS_LONG[lang][month]} {local.year}" if lang == "fr" else f"{_MONTHS_LONG[lang][month]} {day}, {local.year}"
+        f"{day} {_MONTHS_LONG[lang][month]} {local.year}"
+        if lang == "fr"
+        else f"{_MONTHS_LONG[lang][month]} {day}, {local.year}"
     )
     weekday = _DAYS_LONG[lang][local.weekday()]
     values = {
@@ -188,7 +218,9 @@ def _object_text(obj: Any, names: Names) -> str:
         return render_mrkdwn(obj, names)
     if obj.get("type") == "plain_text":
         text = str(obj.get("text", ""))
-        return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text) if obj.get("emoji", True) else text
+        return (
+            _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text) if obj.get("emoji", True) else text
+        )
     return render_mrkdwn(str(obj.get("text", "")), names)
 
 
@@ -201,7 +233,13 @@ def render_element(element: Block, names: Names) -> str:
     label = _object_text(element.get("text") or element.get("placeholder"), names).strip()
     if kind == "button":
         return f"[ {label}{' ↗' if element.get('url') else ''} ]"
-    if kind in ("static_select", "users_select", "conversations_select", "channels_select", "external_select"):
+    if kind in (
+        "static_select",
+        "users_select",
+        "conversations_select",
+        "channels_select",
+        "external_select",
+    ):
         return f"[ {label or '…'} ▾ ]"
     if kind == "overflow":
         return "[ ⋯ ]"
@@ -245,7 +283,11 @@ def render_blocks(blocks: Iterable[Block], names: Names) -> list[str]:
         elif kind == "rich_text":
             lines.extend(_rich_text(block, names).split("\n"))
         elif kind == "input":
-            lines.append(_object_text(block.get("label"), names) + ": " + render_element(block.get("element") or {}, names))
+            lines.append(
+                _object_text(block.get("label"), names)
+                + ": "
+                + render_element(block.get("element") or {}, names)
+            )
         else:
             lines.append(f"[{kind} block]")
     return lines
@@ -296,7 +338,9 @@ def wrap(lines: Iterable[str], width: int) -> list[str]:
         lead = re.match(r"\s*(?:[•\-–*]\s+|\d+[.)]\s+|\[ )?", line)
         hang = " " * (len(lead.group(0)) if lead else 0)
         out.extend(
-            textwrap.wrap(line, width=width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False)
+            textwrap.wrap(
+                line, width=width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False
+            )
             or [""]
         )
     return out

@@ -130,14 +130,19 @@ def action_buttons(action: ActionItem, *, locale: str | None = None) -> ActionsB
         action_id=ids.BTN_ACTION_SNOOZE,
         placeholder=plain(words["snooze"]),
         options=[
-            Option(value=dump(SnoozeRef(action_id=action.id, choice=choice), limit=MAX_OPTION_VALUE), text=plain(words["snooze_" + choice], MAX_OPTION_TEXT))  # type: ignore[arg-type]
+            Option(
+                value=dump(SnoozeRef(action_id=action.id, choice=choice), limit=MAX_OPTION_VALUE),
+                text=plain(words["snooze_" + choice], MAX_OPTION_TEXT),
+            )  # type: ignore[arg-type]
             for choice in SNOOZE_CHOICES
         ],
     )
     return ActionsBlock(
         block_id=f"action_{action.id}",
         elements=[
-            ButtonElement(action_id=ids.BTN_ACTION_DONE, text=plain(words["done"]), value=ref, style="primary"),
+            ButtonElement(
+                action_id=ids.BTN_ACTION_DONE, text=plain(words["done"]), value=ref, style="primary"
+            ),
             ButtonElement(action_id=ids.BTN_ACTION_PROGRESS, text=plain(words["progress"]), value=ref),
             snooze,
             ButtonElement(action_id=ids.BTN_ACTION_REASSIGN, text=plain(words["reassign"]), value=ref),
@@ -147,7 +152,9 @@ def action_buttons(action: ActionItem, *, locale: str | None = None) -> ActionsB
 
 def action_block(action: ActionItem, *, locale: str | None, tz: str) -> list[Block]:
     """The item's section, followed by its buttons while it is open (two blocks, or one when closed)."""
-    blocks: list[Block] = [mrkdwn_section(action_text(action, locale=locale, tz=tz), block_id=f"item_{action.id}")]
+    blocks: list[Block] = [
+        mrkdwn_section(action_text(action, locale=locale, tz=tz), block_id=f"item_{action.id}")
+    ]
     if action.status not in CLOSED:
         blocks.append(action_buttons(action, locale=locale))
     return blocks
@@ -169,7 +176,9 @@ def action_list(
     total = len(actions) if total is None else total
     blocks: list[Block] = [mrkdwn_section(heading)]
     shown = actions[: min(limit, MAX_MESSAGE_BLOCKS - 2)]
-    blocks.extend(mrkdwn_section(action_text(a, locale=locale, tz=tz), block_id=f"item_{a.id}") for a in shown)
+    blocks.extend(
+        mrkdwn_section(action_text(a, locale=locale, tz=tz), block_id=f"item_{a.id}") for a in shown
+    )
     if total > len(shown):
         blocks.append(context(render(locale, "action_more", count=total - len(shown))))
     return blocks
@@ -178,7 +187,15 @@ def action_list(
 # -- modals ---------------------------------------------------------------------------------
 
 
-def _modal(*, callback_id: str, title: str, blocks: Sequence[Block], locale: str | None, submit: str | None, private_metadata: str = "") -> View:
+def _modal(
+    *,
+    callback_id: str,
+    title: str,
+    blocks: Sequence[Block],
+    locale: str | None,
+    submit: str | None,
+    private_metadata: str = "",
+) -> View:
     words = labels(locale)
     return View(
         type="modal",
@@ -234,7 +251,9 @@ def action_modal(
         InputBlock(
             block_id=ids.BLOCK_DUE,
             label=plain(words["due"]),
-            element=DatePickerElement(action_id=ids.INPUT_VALUE, initial_date=form.due.isoformat() if form.due else None),
+            element=DatePickerElement(
+                action_id=ids.INPUT_VALUE, initial_date=form.due.isoformat() if form.due else None
+            ),
         ),
         InputBlock(
             block_id=ids.BLOCK_PRIORITY,
@@ -253,7 +272,10 @@ def action_modal(
                 label=plain(words["committee"]),
                 element=StaticSelectElement(
                     action_id=ids.INPUT_VALUE,
-                    options=[Option(value=str(c.id), text=plain(c.name, MAX_OPTION_TEXT)) for c in committees[:MAX_SELECT_OPTIONS]],
+                    options=[
+                        Option(value=str(c.id), text=plain(c.name, MAX_OPTION_TEXT))
+                        for c in committees[:MAX_SELECT_OPTIONS]
+                    ],
                 ),
             )
         )
@@ -336,17 +358,28 @@ def reassign_modal(action: ActionItem, meta: ActionChange, *, locale: str | None
 
 def notice_modal(text: str, *, locale: str | None) -> View:
     """A modal that only shows a message (a refusal where no ephemeral is possible: the App Home)."""
-    return _modal(callback_id=ids.VIEW_NOTICE, title=labels(locale)["modal_notice"], blocks=[mrkdwn_section(text)], locale=locale, submit=None)
+    return _modal(
+        callback_id=ids.VIEW_NOTICE,
+        title=labels(locale)["modal_notice"],
+        blocks=[mrkdwn_section(text)],
+        locale=locale,
+        submit=None,
+    )
 
 
-def pick_committee_blocks(committees: Sequence[Committee], *, locale: str | None, text: str, channel: str | None) -> list[Block]:
-    """"This channel has no committee": a static select of committees; picking one opens the modal."""
+def pick_committee_blocks(
+    committees: Sequence[Committee], *, locale: str | None, text: str, channel: str | None
+) -> list[Block]:
+    """ "This channel has no committee": a static select of committees; picking one opens the modal."""
     words = labels(locale)
     select = StaticSelectElement(
         action_id=ids.BTN_PICK_COMMITTEE,
         placeholder=plain(words["pick_placeholder"]),
         options=[
-            Option(value=dump(PickCommittee(committee_id=c.id), limit=MAX_OPTION_VALUE), text=plain(c.name, MAX_OPTION_TEXT))  # type: ignore[arg-type]
+            Option(
+                value=dump(PickCommittee(committee_id=c.id), limit=MAX_OPTION_VALUE),
+                text=plain(c.name, MAX_OPTION_TEXT),
+            )  # type: ignore[arg-type]
             for c in committees[:MAX_SELECT_OPTIONS]
         ],
     )
@@ -378,7 +411,14 @@ def home_view(
     total = len(actions) if total is None else total
     blocks: list[Block] = [
         HeaderBlock(text=plain(render(locale, "home_actions_heading", count=total), MAX_HEADER_TEXT)),
-        ActionsBlock(block_id="home_new", elements=[ButtonElement(action_id=ids.BTN_ACTION_NEW, text=plain(words["new"]), value=dump(ActionModal()))]),
+        ActionsBlock(
+            block_id="home_new",
+            elements=[
+                ButtonElement(
+                    action_id=ids.BTN_ACTION_NEW, text=plain(words["new"]), value=dump(ActionModal())
+                )
+            ],
+        ),
     ]
     if not actions:
         blocks.append(context(render(locale, "home_no_actions")))

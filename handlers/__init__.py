@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, committee, errors, events, meeting_actions, meeting_views, shortcuts, views
+from handlers import (
+    actions,
+    commands,
+    committee,
+    errors,
+    events,
+    meeting_actions,
+    meeting_views,
+    shortcuts,
+    views,
+)
 
 SURFACES = (commands, committee, actions, meeting_actions, views, meeting_views, shortcuts, events, errors)
 

@@ -22,7 +22,14 @@ def register(app: App) -> None:
     app.action(ids.BTN_ACTION_NEW)(on_new)
 
 
-def on_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_done(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
@@ -31,16 +38,27 @@ def on_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebC
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
-def on_progress(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_progress(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_progress(session, action_id=ref.action_id, person=person, channel=channel_of(body))
+        outcome = action_flows.open_progress(
+            session, action_id=ref.action_id, person=person, channel=channel_of(body)
+        )
     deliver(outcome, body=body, client=client, context=context)
 
 
-def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_snooze(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     ack()
     ref = load(SnoozeRef, action["selected_option"]["value"])
     person = who(context, client, user_of(body))
@@ -49,22 +67,35 @@ def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: We
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
-def on_reassign(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_reassign(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(ActionRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_reassign(session, action_id=ref.action_id, person=person, channel=channel_of(body))
+        outcome = action_flows.open_reassign(
+            session, action_id=ref.action_id, person=person, channel=channel_of(body)
+        )
     deliver(outcome, body=body, client=client, context=context)
 
 
-def on_pick_committee(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_pick_committee(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     ack()
     picked = load(PickCommittee, action["selected_option"]["value"])
     pending = load(PendingCommand, action["block_id"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.picked_committee(session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context))
+        outcome = action_flows.picked_committee(
+            session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
+        )
     deliver(outcome, body=body, client=client, context=context)
     if body.get("response_url"):
         respond(delete_original=True)  # the picker has done its job

@@ -16,10 +16,19 @@ def register(app: App) -> None:
     app.command(ids.CMD_ACTION)(on_action)
 
 
-def on_action(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_action(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
     with unit_of_work(engine_of(context)) as session:
-        outcome = run_command(session, client, text=body.get("text") or "", person=person, channel=body.get("channel_id"), now=now_of(context))
+        outcome = run_command(
+            session,
+            client,
+            text=body.get("text") or "",
+            person=person,
+            channel=body.get("channel_id"),
+            now=now_of(context),
+        )
     deliver(outcome, body=body, client=client, context=context, respond=respond)

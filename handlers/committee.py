@@ -17,7 +17,9 @@ def register(app: App) -> None:
     app.command(ids.CMD_COMMITTEE)(on_committee)
 
 
-def on_committee(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_committee(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     """``/committee [next|calendar|agenda|minutes|move|cancel|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
@@ -27,4 +29,3 @@ def on_committee(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
             public_url=from_env().public_url,
         )  # fmt: skip
     deliver(outcome, body=body, client=client, context=context, respond=respond)
-

@@ -71,12 +71,22 @@ def deliver(
     if outcome.reply is not None:
         tell(outcome.reply, body=body, client=client, respond=respond, channel=channel or channel_of(body))
     if outcome.action_id is not None:
-        after_action_change(engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users)
+        after_action_change(
+            engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users
+        )
     if outcome.meeting_id is not None:
-        after_meeting_committed(engine_of(context), client, meeting_id=outcome.meeting_id, now=now_of(context), users=outcome.users)
+        after_meeting_committed(
+            engine_of(context),
+            client,
+            meeting_id=outcome.meeting_id,
+            now=now_of(context),
+            users=outcome.users,
+        )
 
 
-def tell(reply: Reply, *, body: dict[str, Any], client: WebClient, respond: Respond | None, channel: str | None) -> None:
+def tell(
+    reply: Reply, *, body: dict[str, Any], client: WebClient, respond: Respond | None, channel: str | None
+) -> None:
     """An ephemeral answer to the acting user: through the response URL when Slack gave one, else
     ``chat.postEphemeral`` in ``channel``, else a DM. The App Home shows its own state instead."""
     user = user_of(body)
@@ -90,5 +100,7 @@ def tell(reply: Reply, *, body: dict[str, Any], client: WebClient, respond: Resp
             client.chat_postEphemeral(channel=channel, user=user, text=reply.text, blocks=reply.blocks)
             return
         except SlackApiError as error:  # the bot is not in that channel: say it in a DM instead
-            log.info("ephemeral in %s refused (%s): answering %s by DM", channel, error.response.get("error"), user)
+            log.info(
+                "ephemeral in %s refused (%s): answering %s by DM", channel, error.response.get("error"), user
+            )
     client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)

@@ -33,7 +33,14 @@ def register(app: App) -> None:
     app.error(on_error)
 
 
-def on_error(error: Exception, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond | None, response: BoltResponse | None) -> BoltResponse | None:
+def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
     locale = context.get("locale")
     if isinstance(error, DomainError):
         text = error.in_locale(locale)
@@ -66,7 +73,11 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, clien
 def _field_errors(error: Exception, body: dict[str, Any], locale: str | None, text: str) -> dict[str, str]:
     """``{block_id: message}`` for the modal's inputs; a message that names no input of this modal
     goes under its first input."""
-    inputs = [block["block_id"] for block in (body.get("view") or {}).get("blocks", []) if block.get("type") == "input" and block.get("block_id")]
+    inputs = [
+        block["block_id"]
+        for block in (body.get("view") or {}).get("blocks", [])
+        if block.get("type") == "input" and block.get("block_id")
+    ]
     first = inputs[0] if inputs else "title"
     if not isinstance(error, InvalidInput):
         return {first: text}
@@ -78,4 +89,6 @@ def _field_errors(error: Exception, body: dict[str, Any], locale: str | None, te
 
 
 def _json(status: int, data: dict[str, Any]) -> BoltResponse:
-    return BoltResponse(status=status, body=json.dumps(data), headers={"content-type": "application/json;charset=utf-8"})
+    return BoltResponse(
+        status=status, body=json.dumps(data), headers={"content-type": "application/json;charset=utf-8"}
+    )

@@ -22,34 +22,53 @@ def register(app: App) -> None:
     app.action(ids.BTN_MINUTES_CHANGES)(on_request_changes)
 
 
-def on_add_topic(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_add_topic(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_topic(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context))
+        outcome = surface.open_topic(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
+        )
     deliver(outcome, body=body, client=client, context=context)
 
 
-def on_deck_shared(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_deck_shared(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_deck(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body))
+        outcome = surface.open_deck(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+        )
     deliver(outcome, body=body, client=client, context=context)
 
 
-def on_submit_minutes(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_submit_minutes(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_minutes(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context))
+        outcome = surface.open_minutes(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
+        )
     deliver(outcome, body=body, client=client, context=context)
 
 
-def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+def on_approve(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
@@ -58,10 +77,14 @@ def on_approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: W
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
-def on_request_changes(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_request_changes(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_changes(session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body))
+        outcome = surface.open_changes(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+        )
     deliver(outcome, body=body, client=client, context=context)

@@ -34,7 +34,9 @@ def register(app: App) -> None:
 def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Callable[..., None]:
     """The listener of one meeting modal: save through ``submit``, ack, then confirm and refresh."""
 
-    def on_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def on_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         metadata = view.get("private_metadata") or ""
         channel = load(form, metadata).channel
         person: Person = who(context, client, user_of(body))
@@ -45,4 +47,3 @@ def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Calla
 
     on_submitted.__name__ = f"on_{submit.__name__}"
     return on_submitted
-

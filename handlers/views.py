@@ -23,31 +23,49 @@ def register(app: App) -> None:
     app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
 
 
-def on_action_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_action_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     meta = load(ActionModal, view["private_metadata"])
     form, committee_id = read_action_form(view["state"]["values"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.submit_action(session, client, form=form, picked_committee_id=committee_id, meta=meta, person=person, now=now_of(context))
+        outcome = action_flows.submit_action(
+            session,
+            client,
+            form=form,
+            picked_committee_id=committee_id,
+            meta=meta,
+            person=person,
+            now=now_of(context),
+        )
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
 
 
-def on_progress_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_progress_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     meta = load(ActionChange, view["private_metadata"])
     form = read_progress_form(view["state"]["values"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.submit_progress(session, form=form, meta=meta, person=person, now=now_of(context))
+        outcome = action_flows.submit_progress(
+            session, form=form, meta=meta, person=person, now=now_of(context)
+        )
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
 
 
-def on_reassign_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def on_reassign_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     meta = load(ActionChange, view["private_metadata"])
     owner = read_owner(view["state"]["values"]) or ""
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.reassign(session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context))
+        outcome = action_flows.reassign(
+            session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
+        )
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)

@@ -36,9 +36,13 @@ def get_action(session: Session, action_id: int) -> ActionItem | None:
     return session.get(ActionItem, action_id)
 
 
-def open_actions_for_owner(session: Session, owner: str, *, committee_id: int | None = None) -> list[ActionItem]:
+def open_actions_for_owner(
+    session: Session, owner: str, *, committee_id: int | None = None
+) -> list[ActionItem]:
     """The owner's open and in-progress items (optionally of one committee), by due date."""
-    query = select(ActionItem).where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES), ActionItem.owner == owner)
+    query = select(ActionItem).where(
+        col(ActionItem.status).in_(OPEN_ACTION_STATUSES), ActionItem.owner == owner
+    )
     if committee_id is not None:
         query = query.where(ActionItem.committee_id == committee_id)
     return list(session.exec(query.order_by(col(ActionItem.due), col(ActionItem.id))))
@@ -55,7 +59,9 @@ def open_actions_for_committee(session: Session, committee_id: int) -> list[Acti
 def overdue_actions(session: Session, *, today: date, committee_id: int | None = None) -> list[ActionItem]:
     """Open and in-progress items due before ``today`` (snoozed ones included: a snooze only
     pauses the chase), by due date."""
-    query = select(ActionItem).where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES), col(ActionItem.due) < today)
+    query = select(ActionItem).where(
+        col(ActionItem.status).in_(OPEN_ACTION_STATUSES), col(ActionItem.due) < today
+    )
     if committee_id is not None:
         query = query.where(ActionItem.committee_id == committee_id)
     return list(session.exec(query.order_by(col(ActionItem.due), col(ActionItem.id))))
@@ -79,7 +85,9 @@ def add_change(
     comment: str | None = None,
 ) -> ActionChange:
     """Append one history entry (flushed, so it has its id)."""
-    change = ActionChange(action_id=action_id, actor=actor, field=field, old=old, new=new, at=at, comment=comment)
+    change = ActionChange(
+        action_id=action_id, actor=actor, field=field, old=old, new=new, at=at, comment=comment
+    )
     session.add(change)
     session.flush()
     return change

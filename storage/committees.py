@@ -69,7 +69,9 @@ def committee_by_channel(session: Session, *, channel: str) -> Committee | None:
     return session.exec(statement).first()
 
 
-def list_committees(session: Session, *, active: bool | None = True, key: str | None = None) -> list[Committee]:
+def list_committees(
+    session: Session, *, active: bool | None = True, key: str | None = None
+) -> list[Committee]:
     """Committees in declaration order; ``active=None`` lists inactive ones too, ``key`` narrows to one."""
     statement = select(Committee).order_by(col(Committee.id))
     if active is not None:
@@ -106,7 +108,9 @@ def meetings_between(
 
 def get_meeting(session: Session, *, committee_id: int, series_start: datetime) -> Meeting | None:
     """The stored meeting of this committee for this series instant, or None."""
-    statement = select(Meeting).where(Meeting.committee_id == committee_id, Meeting.series_start == series_start)
+    statement = select(Meeting).where(
+        Meeting.committee_id == committee_id, Meeting.series_start == series_start
+    )
     return session.exec(statement).first()
 
 

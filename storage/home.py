@@ -12,7 +12,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, CommitteeMember, Meeting, MeetingStatus
+from storage.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    Committee,
+    CommitteeMember,
+    Meeting,
+    MeetingStatus,
+)
 
 # How far back unsubmitted minutes and how far ahead missing decks are shown.
 MINUTES_LOOKBACK = timedelta(days=60)
@@ -21,7 +28,9 @@ DECKS_LOOKAHEAD = timedelta(days=21)
 
 def committee_ids_of(session: Session, *, user_id: str) -> list[int]:
     """Active committees ``user_id`` sits on: as chair, secretary, deck owner or member."""
-    roles = sa.or_(Committee.chair == user_id, Committee.secretary == user_id, Committee.deck_owner == user_id)
+    roles = sa.or_(
+        Committee.chair == user_id, Committee.secretary == user_id, Committee.deck_owner == user_id
+    )
     members = select(CommitteeMember.committee_id).where(CommitteeMember.user_id == user_id)
     query = (
         select(Committee.id)
@@ -50,11 +59,15 @@ def open_actions_page(
         where.append(ActionItem.owner == owner)
     if committee_ids is not None:
         in_committees = col(ActionItem.committee_id).in_(list(committee_ids))
-        where.append(sa.or_(in_committees, ActionItem.owner == also_owned_by) if also_owned_by else in_committees)
+        where.append(
+            sa.or_(in_committees, ActionItem.owner == also_owned_by) if also_owned_by else in_committees
+        )
     if due_before is not None:
         where.append(col(ActionItem.due) < due_before)
     total = session.exec(select(sa.func.count()).select_from(ActionItem).where(*where)).one()
-    items = session.exec(select(ActionItem).where(*where).order_by(col(ActionItem.due), col(ActionItem.id)).limit(limit))
+    items = session.exec(
+        select(ActionItem).where(*where).order_by(col(ActionItem.due), col(ActionItem.id)).limit(limit)
+    )
     return list(items), int(total)
 
 
@@ -94,7 +107,9 @@ def decks_owed(session: Session, *, user_id: str, now: datetime) -> list[tuple[M
     return [(meeting, committee) for meeting, committee in session.exec(query)]
 
 
-def next_meetings(session: Session, *, committee_ids: Sequence[int], now: datetime, limit: int = 5) -> list[tuple[Meeting, Committee]]:
+def next_meetings(
+    session: Session, *, committee_ids: Sequence[int], now: datetime, limit: int = 5
+) -> list[tuple[Meeting, Committee]]:
     """The next meetings (not cancelled) of these committees."""
     if not committee_ids:
         return []

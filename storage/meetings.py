@@ -90,7 +90,9 @@ def delete_decisions(session: Session, *, meeting_id: int) -> int:
     return len(rows)
 
 
-def decisions_between(session: Session, *, committee_id: int, start: datetime, end: datetime) -> list[Decision]:
+def decisions_between(
+    session: Session, *, committee_id: int, start: datetime, end: datetime
+) -> list[Decision]:
     """Decisions recorded in [start, end) for meetings of a committee (the weekly digest's list)."""
     statement = (
         select(Decision)

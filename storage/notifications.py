@@ -73,7 +73,9 @@ def due_query(*, now: datetime, stale_before: datetime, limit: int) -> sa.Select
     )
 
 
-def claim_due(executor: Executor, *, now: datetime, stale_before: datetime, worker: str, limit: int) -> list[Claimed]:
+def claim_due(
+    executor: Executor, *, now: datetime, stale_before: datetime, worker: str, limit: int
+) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker`` (the caller commits).
 
     PostgreSQL: the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent workers each get
@@ -86,9 +88,18 @@ def claim_due(executor: Executor, *, now: datetime, stale_before: datetime, work
     if not rows:
         return []
     ids = [row.id for row in rows]
-    executor.execute(sa.update(N).where(N.c.id.in_(ids)).values(claimed_by=worker, claimed_at=now, updated_at=now))
+    executor.execute(
+        sa.update(N).where(N.c.id.in_(ids)).values(claimed_by=worker, claimed_at=now, updated_at=now)
+    )
     return [
-        Claimed(row.id, row.key, row.kind, row.recipient, row.attempts, row.attempts > 0 or row.claimed_at is not None)
+        Claimed(
+            row.id,
+            row.key,
+            row.kind,
+            row.recipient,
+            row.attempts,
+            row.attempts > 0 or row.claimed_at is not None,
+        )
         for row in rows
     ]
 
@@ -113,8 +124,17 @@ def record_sent(executor: Executor, *, id: int, channel: str, ts: str, now: date
     result = executor.execute(
         sa.update(N)
         .where(N.c.id == id, N.c.state != SENT)
-        .values(state=SENT, channel=channel, ts=ts, sent_at=now, error=None, claimed_by=None, claimed_at=None,
-                next_attempt_at=None, updated_at=now)
+        .values(
+            state=SENT,
+            channel=channel,
+            ts=ts,
+            sent_at=now,
+            error=None,
+            claimed_by=None,
+            claimed_at=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)
 
@@ -134,18 +154,33 @@ def record_failed(executor: Executor, *, id: int, error: str, attempts: int, now
     result = executor.execute(
         sa.update(N)
         .where(N.c.id == id, N.c.state == PENDING)
-        .values(state=FAILED, error=error[:500], attempts=attempts, claimed_by=None, claimed_at=None, updated_at=now)
+        .values(
+            state=FAILED,
+            error=error[:500],
+            attempts=attempts,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)
 
 
-def record_retry(executor: Executor, *, id: int, error: str, attempts: int, next_attempt_at: datetime, now: datetime) -> bool:
+def record_retry(
+    executor: Executor, *, id: int, error: str, attempts: int, next_attempt_at: datetime, now: datetime
+) -> bool:
     """Still pending, tried again at ``next_attempt_at``; the claim is released."""
     result = executor.execute(
         sa.update(N)
         .where(N.c.id == id, N.c.state == PENDING)
-        .values(error=error[:500], attempts=attempts, next_attempt_at=next_attempt_at, claimed_by=None,
-                claimed_at=None, updated_at=now)
+        .values(
+            error=error[:500],
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)
 
@@ -169,12 +204,16 @@ def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
     found: dict[str, Existing] = {}
     keys = list(keys)
     for start in range(0, len(keys), CHUNK):
-        chunk = keys[start:start + CHUNK]
+        chunk = keys[start : start + CHUNK]
         rows = executor.execute(
-            sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(N.c.key.in_(chunk))
+            sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(
+                N.c.key.in_(chunk)
+            )
         )
         for row in rows:
-            found[row.key] = Existing(row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient)
+            found[row.key] = Existing(
+                row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient
+            )
     return found
 
 
@@ -205,13 +244,17 @@ def insert_meetings(executor: Executor, rows: Sequence[dict[str, Any]]) -> None:
         executor.execute(statement, list(rows))
 
 
-def meeting_ids(executor: Executor, *, committee_id: int, series_starts: Sequence[datetime]) -> dict[datetime, int]:
+def meeting_ids(
+    executor: Executor, *, committee_id: int, series_starts: Sequence[datetime]
+) -> dict[datetime, int]:
     """Ids of a committee's stored meetings, by series instant (aware UTC)."""
     found: dict[datetime, int] = {}
     for start in range(0, len(series_starts), CHUNK):
         rows = executor.execute(
-            sa.select(MEETING.c.id, MEETING.c.series_start)
-            .where(MEETING.c.committee_id == committee_id, MEETING.c.series_start.in_(list(series_starts[start:start + CHUNK])))
+            sa.select(MEETING.c.id, MEETING.c.series_start).where(
+                MEETING.c.committee_id == committee_id,
+                MEETING.c.series_start.in_(list(series_starts[start : start + CHUNK])),
+            )
         )
         found.update({row.series_start: row.id for row in rows})
     return found
@@ -224,7 +267,15 @@ def insert_one(executor: Executor, row: dict[str, Any]) -> bool:
     return executor.execute(statement).first() is not None
 
 
-def reschedule(executor: Executor, *, id: int, due_at: datetime, expires_at: datetime | None, recipient: str, now: datetime) -> bool:
+def reschedule(
+    executor: Executor,
+    *,
+    id: int,
+    due_at: datetime,
+    expires_at: datetime | None,
+    recipient: str,
+    now: datetime,
+) -> bool:
     """A pending row whose plan changed (meeting moved, new owner, new due date)."""
     result = executor.execute(
         sa.update(N)
@@ -246,17 +297,30 @@ def skip_pending(executor: Executor, *, ids: Sequence[int], reason: str, now: da
     return result.rowcount or 0
 
 
-def pending_of(executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None,
-               committee_id: int | None = None, kinds: Iterable[str] | None = None) -> list[Existing]:
+def pending_of(
+    executor: Executor,
+    *,
+    meeting_id: int | None = None,
+    action_id: int | None = None,
+    committee_id: int | None = None,
+    kinds: Iterable[str] | None = None,
+) -> list[Existing]:
     """Pending rows about one subject (a meeting, an action, or a committee), optionally of ``kinds``."""
-    query = sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(N.c.state == PENDING)
+    query = sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(
+        N.c.state == PENDING
+    )
     query = _subject(query, meeting_id=meeting_id, action_id=action_id, committee_id=committee_id)
     if kinds is not None:
         query = query.where(N.c.kind.in_(list(kinds)))
-    return [Existing(r.id, r.key, r.kind, r.state, r.due_at, r.expires_at, r.recipient) for r in executor.execute(query)]
+    return [
+        Existing(r.id, r.key, r.kind, r.state, r.due_at, r.expires_at, r.recipient)
+        for r in executor.execute(query)
+    ]
 
 
-def sent_ids_of(executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None) -> list[int]:
+def sent_ids_of(
+    executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None
+) -> list[int]:
     """Ids of the rows already posted about a meeting or an action (with a ts to edit)."""
     query = sa.select(N.c.id).where(N.c.state == SENT, N.c.ts.is_not(None))
     query = _subject(query, meeting_id=meeting_id, action_id=action_id, committee_id=None)
@@ -265,11 +329,15 @@ def sent_ids_of(executor: Executor, *, meeting_id: int | None = None, action_id:
 
 def stale_ids(executor: Executor, *, limit: int) -> list[int]:
     """Ids of posted rows whose last edit failed, oldest failure first."""
-    query = sa.select(N.c.id).where(N.c.stale_since.is_not(None)).order_by(N.c.stale_since, N.c.id).limit(limit)
+    query = (
+        sa.select(N.c.id).where(N.c.stale_since.is_not(None)).order_by(N.c.stale_since, N.c.id).limit(limit)
+    )
     return [row.id for row in executor.execute(query)]
 
 
-def _subject(query: sa.Select, *, meeting_id: int | None, action_id: int | None, committee_id: int | None) -> sa.Select:
+def _subject(
+    query: sa.Select, *, meeting_id: int | None, action_id: int | None, committee_id: int | None
+) -> sa.Select:
     if meeting_id is None and action_id is None and committee_id is None:
         raise ValueError("name a subject: meeting_id, action_id or committee_id")
     if meeting_id is not None:
@@ -309,10 +377,12 @@ def committees_changed(executor: Executor) -> list[int]:
     rows = executor.execute(
         sa.select(COMMITTEE.c.id)
         .select_from(COMMITTEE.join(MARK, MARK.c.subject == subject))
-        .where(sa.or_(
-            sa.and_(COMMITTEE.c.active.is_(True), COMMITTEE.c.updated_at > MARK.c.planned_at),
-            COMMITTEE.c.active.is_(False),
-        ))
+        .where(
+            sa.or_(
+                sa.and_(COMMITTEE.c.active.is_(True), COMMITTEE.c.updated_at > MARK.c.planned_at),
+                COMMITTEE.c.active.is_(False),
+            )
+        )
         .order_by(COMMITTEE.c.id)
     )
     return [row.id for row in rows]
@@ -329,14 +399,29 @@ def get_marks(executor: Executor, subjects: Sequence[str]) -> dict[str, PlanMark
     return {row.subject: PlanMark(**row._mapping) for row in rows}
 
 
-def set_mark(executor: Executor, subject: str, *, planned_until: datetime | None = None, planned_at: datetime | None = None,
-             last_id: int | None = None) -> None:
+def set_mark(
+    executor: Executor,
+    subject: str,
+    *,
+    planned_until: datetime | None = None,
+    planned_at: datetime | None = None,
+    last_id: int | None = None,
+) -> None:
     """Create or move a subject's mark (an upsert: two planners may race on a new subject)."""
-    values = {"subject": subject, "planned_until": planned_until, "planned_at": planned_at, "last_id": last_id}
+    values = {
+        "subject": subject,
+        "planned_until": planned_until,
+        "planned_at": planned_at,
+        "last_id": last_id,
+    }
     changed = {k: v for k, v in values.items() if k != "subject" and v is not None}
     insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
     statement = insert(MARK).values(values)
-    statement = statement.on_conflict_do_update(index_elements=["subject"], set_=changed) if changed else statement.on_conflict_do_nothing()
+    statement = (
+        statement.on_conflict_do_update(index_elements=["subject"], set_=changed)
+        if changed
+        else statement.on_conflict_do_nothing()
+    )
     executor.execute(statement)
 
 

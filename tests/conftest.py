@@ -36,7 +36,9 @@ def pg_admin_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
-def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[str, str | None]:
+def new_database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[str, str | None]:
     """A fresh, empty database: (url, postgres schema or None)."""
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.db"
@@ -60,7 +62,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database(backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[str, str | None]:
+def database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[str, str | None]:
     """(url, schema) of a fresh database, not migrated."""
     return new_database_url(backend, tmp_path_factory, request)
 

@@ -25,7 +25,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 # Methods that change what users see; chaos only hits these (reads stay reliable).
-MUTATING = {"chat.postMessage", "chat.update", "chat.delete", "chat.postEphemeral", "views.publish", "views.open", "views.update", "views.push"}
+MUTATING = {
+    "chat.postMessage",
+    "chat.update",
+    "chat.delete",
+    "chat.postEphemeral",
+    "views.publish",
+    "views.open",
+    "views.update",
+    "views.push",
+}
 # Errors Slack answers with HTTP 200 and ok=false.
 
 
@@ -104,7 +113,9 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -132,7 +143,16 @@ class FakeSlack:
 
     # -- scripting ---------------------------------------------------------------------------
 
-    def add_user(self, user_id: str, *, tz: str = "Europe/Paris", locale: str = "fr-FR", deleted: bool = False, is_admin: bool = False, name: str | None = None) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        tz: str = "Europe/Paris",
+        locale: str = "fr-FR",
+        deleted: bool = False,
+        is_admin: bool = False,
+        name: str | None = None,
+    ) -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.team_id,
@@ -153,19 +173,35 @@ class FakeSlack:
     def archive(self, channel: str) -> None:
         self.archived.add(channel)
 
-    def fail(self, method: str, error: str, *, times: int = 1, channel: str | None = None, after_effect: bool = False) -> None:
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int = 1,
+        channel: str | None = None,
+        after_effect: bool = False,
+    ) -> None:
         """The next ``times`` calls of ``method`` (to ``channel``, if given) answer ``ok: false``."""
-        self._failures.append(Failure(method, "error", error=error, times=times, channel=channel, after_effect=after_effect))
+        self._failures.append(
+            Failure(method, "error", error=error, times=times, channel=channel, after_effect=after_effect)
+        )
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """The next ``times`` calls answer HTTP 429 with ``Retry-After``."""
         self._failures.append(Failure(method, "ratelimited", times=times, retry_after=retry_after))
 
-    def server_error(self, method: str, *, status: int = 500, times: int = 1, after_effect: bool = False) -> None:
+    def server_error(
+        self, method: str, *, status: int = 500, times: int = 1, after_effect: bool = False
+    ) -> None:
         """The next ``times`` calls answer HTTP ``status`` (5xx)."""
-        self._failures.append(Failure(method, "server", times=times, status=status, after_effect=after_effect))
+        self._failures.append(
+            Failure(method, "server", times=times, status=status, after_effect=after_effect)
+        )
 
-    def chaos(self, rate: float, *, seed: int = 0, methods: tuple[str, ...] = ("chat.postMessage", "chat.update")) -> None:
+    def chaos(
+        self, rate: float, *, seed: int = 0, methods: tuple[str, ...] = ("chat.postMessage", "chat.update")
+    ) -> None:
         """Answer a share ``rate`` of calls to ``methods`` with 429 (Retry-After: 0) or 500, at random."""
         self._chaos = (rate, random.Random(seed), methods)
 
@@ -183,8 +219,11 @@ class FakeSlack:
         """Messages still visible, oldest first (a DM to U123 is listed under channel "U123")."""
         with self._lock:
             return [
-                m for m in self.messages_
-                if not m.deleted and (channel is None or m.channel == channel) and (include_ephemeral or not m.ephemeral)
+                m
+                for m in self.messages_
+                if not m.deleted
+                and (channel is None or m.channel == channel)
+                and (include_ephemeral or not m.ephemeral)
             ]
 
     def ephemerals(self, user: str | None = None) -> list[Message]:
@@ -225,7 +264,9 @@ class FakeSlack:
         request.end_headers()
         request.wfile.write(payload)
 
-    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _answer(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if method != "api.test" and not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
         failure = self._take_failure(method, params)
@@ -240,7 +281,11 @@ class FakeSlack:
     def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         with self._lock:
             for failure in self._failures:
-                if failure.method == method and failure.times > 0 and (failure.channel is None or failure.channel == params.get("channel")):
+                if (
+                    failure.method == method
+                    and failure.times > 0
+                    and (failure.channel is None or failure.channel == params.get("channel"))
+                ):
                     failure.times -= 1
                     return failure
             if self._chaos:
@@ -280,7 +325,11 @@ class FakeSlack:
         channel, user = params["channel"], params["user"]
         blocks = _json_field(params.get("blocks")) or []
         if params.get("delete_original") or params.get("replace_original"):
-            previous = [m for m in self.messages_ if m.ephemeral and m.channel == channel and m.user == user and not m.deleted]
+            previous = [
+                m
+                for m in self.messages_
+                if m.ephemeral and m.channel == channel and m.user == user and not m.deleted
+            ]
             if not previous:
                 return {"ok": False, "error": "message_not_found"}
             original = previous[-1]
@@ -291,12 +340,28 @@ class FakeSlack:
                 original.text, original.blocks = params.get("text", ""), blocks
             return {"ok": True}
         ephemeral = params.get("response_type", "ephemeral") != "in_channel"
-        message = Message(channel, self._next_ts(), params.get("text", ""), blocks, None, user=user if ephemeral else None, ephemeral=ephemeral)
+        message = Message(
+            channel,
+            self._next_ts(),
+            params.get("text", ""),
+            blocks,
+            None,
+            user=user if ephemeral else None,
+            ephemeral=ephemeral,
+        )
         self.messages_.append(message)
         return {"ok": True}
 
     def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "bot", "team_id": self.team_id, "user_id": self.bot_user, "bot_id": "B0BOT"}
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake",
+            "user": "bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user,
+            "bot_id": "B0BOT",
+        }
 
     def _api_api_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "args": params}
@@ -311,16 +376,36 @@ class FakeSlack:
         blocks = _json_field(params.get("blocks")) or []
         if len(blocks) > 50:
             return {"ok": False, "error": "invalid_blocks", "errors": ["must provide no more than 50 items"]}
-        message = Message(channel, self._next_ts(), params.get("text", ""), blocks, _json_field(params.get("metadata")), params.get("thread_ts"))
+        message = Message(
+            channel,
+            self._next_ts(),
+            params.get("text", ""),
+            blocks,
+            _json_field(params.get("metadata")),
+            params.get("thread_ts"),
+        )
         self.messages_.append(message)
-        return {"ok": True, "channel": channel, "ts": message.ts, "message": _as_slack_message(message, self.bot_user)}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": message.ts,
+            "message": _as_slack_message(message, self.bot_user),
+        }
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, user = params.get("channel"), params.get("user")
         error = self._channel_error(channel)
         if error:
             return {"ok": False, "error": error}
-        message = Message(channel, self._next_ts(), params.get("text", ""), _json_field(params.get("blocks")) or [], None, user=user, ephemeral=True)
+        message = Message(
+            channel,
+            self._next_ts(),
+            params.get("text", ""),
+            _json_field(params.get("blocks")) or [],
+            None,
+            user=user,
+            ephemeral=True,
+        )
         self.messages_.append(message)
         return {"ok": True, "message_ts": message.ts}
 
@@ -348,7 +433,11 @@ class FakeSlack:
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _api_chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "channel": params.get("channel"), "permalink": f"https://fake.slack.test/archives/{params.get('channel')}/p{str(params.get('message_ts', '')).replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": params.get("channel"),
+            "permalink": f"https://fake.slack.test/archives/{params.get('channel')}/p{str(params.get('message_ts', '')).replace('.', '')}",
+        }
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = params.get("channel")
@@ -357,7 +446,11 @@ class FakeSlack:
         found = [m for m in found if float(m.ts) >= oldest]
         found.sort(key=lambda m: float(m.ts), reverse=True)
         limit = int(params.get("limit") or 100)
-        return {"ok": True, "messages": [_as_slack_message(m, self.bot_user) for m in found[:limit]], "has_more": len(found) > limit}
+        return {
+            "ok": True,
+            "messages": [_as_slack_message(m, self.bot_user) for m in found[:limit]],
+            "has_more": len(found) > limit,
+        }
 
     def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         users = str(params.get("users", "")).split(",")
@@ -367,7 +460,14 @@ class FakeSlack:
         channel = params.get("channel")
         if channel in self.missing:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel, "is_archived": channel in self.archived, "is_member": channel not in self.not_in}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "is_archived": channel in self.archived,
+                "is_member": channel not in self.not_in,
+            },
+        }
 
     def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(params.get("user", ""))
@@ -437,7 +537,14 @@ def _json_field(value: Any) -> Any:
 
 
 def _as_slack_message(message: Message, bot_user: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"type": "message", "user": bot_user, "bot_id": "B0BOT", "text": message.text, "ts": message.ts, "blocks": message.blocks}
+    result: dict[str, Any] = {
+        "type": "message",
+        "user": bot_user,
+        "bot_id": "B0BOT",
+        "text": message.text,
+        "ts": message.ts,
+        "blocks": message.blocks,
+    }
     if message.metadata:
         result["metadata"] = message.metadata
     return result

@@ -34,7 +34,7 @@ END = START + timedelta(hours=1)
 DECK_DUE = datetime(2027, 3, 19, 10, 0, tzinfo=PARIS)  # Friday
 MINUTES_DUE = datetime(2027, 3, 25, 11, 0, tzinfo=PARIS)  # Thursday
 CHAIR, SECRETARY, DECK, OWNER, MEMBER = "UCHAIR", "USEC", "UDECK", "UOWNER", "UMEMBER"
-NASTY = "Budget <Q2> & \"hausse\" <!channel>"
+NASTY = 'Budget <Q2> & "hausse" <!channel>'
 _keys = itertools.count(1)
 
 
@@ -74,7 +74,9 @@ def member(session: Session, committee: Committee, user_id: str) -> None:
 
 
 def meeting(session: Session, committee: Committee, start: datetime = START, **overrides: Any) -> Meeting:
-    values: dict[str, Any] = dict(committee_id=committee.id, series_start=start, start=start, end=start + timedelta(hours=1))
+    values: dict[str, Any] = dict(
+        committee_id=committee.id, series_start=start, start=start, end=start + timedelta(hours=1)
+    )
     values.update(overrides)
     row = Meeting(**values)
     session.add(row)
@@ -99,7 +101,9 @@ def action(session: Session, committee: Committee | None, **overrides: Any) -> A
 
 
 def topic(session: Session, meeting: Meeting, title: str, **overrides: Any) -> AgendaItem:
-    values: dict[str, Any] = dict(meeting_id=meeting.id, title=title, proposer=MEMBER, created_at=START - timedelta(days=3))
+    values: dict[str, Any] = dict(
+        meeting_id=meeting.id, title=title, proposer=MEMBER, created_at=START - timedelta(days=3)
+    )
     values.update(overrides)
     row = AgendaItem(**values)
     session.add(row)

@@ -29,7 +29,16 @@ from tests.slackhttp import SIGNING_SECRET, Response, SlackSender, command_body,
 
 NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)  # Tuesday, 09:00 Europe/Paris
 PROD, QUAL = "C0PROD", "C0QUAL"
-CHAIR, SECRETARY, DECK, MARIE, PAUL, STRANGER, ADMIN, ANNA = "U0CHAIR", "U0SEC", "U0DECK", "U123", "U0PAUL", "U0STRANGER", "U0ADMIN", "U0ANNA"
+CHAIR, SECRETARY, DECK, MARIE, PAUL, STRANGER, ADMIN, ANNA = (
+    "U0CHAIR",
+    "U0SEC",
+    "U0DECK",
+    "U123",
+    "U0PAUL",
+    "U0STRANGER",
+    "U0ADMIN",
+    "U0ANNA",
+)
 FEED_TOKEN = "feed-prod-0123456789"
 
 T = TypeVar("T")
@@ -49,18 +58,43 @@ def seed(engine: Engine) -> dict[str, int]:
     with Session(engine, expire_on_commit=False) as session:
         session.add(WorkspaceSettings(timezone="Europe/Paris", locale="fr", holidays="FR", admins=[ADMIN]))
         prod = Committee(
-            key="production", name="Comité de production", kind="production", channel=PROD, cadence="weekly",
-            first=datetime(2027, 1, 5, 10, 0), duration=60, timezone="Europe/Paris", locale="fr",
-            chair=CHAIR, secretary=SECRETARY, deck_owner=DECK, feed_token=FEED_TOKEN,
+            key="production",
+            name="Comité de production",
+            kind="production",
+            channel=PROD,
+            cadence="weekly",
+            first=datetime(2027, 1, 5, 10, 0),
+            duration=60,
+            timezone="Europe/Paris",
+            locale="fr",
+            chair=CHAIR,
+            secretary=SECRETARY,
+            deck_owner=DECK,
+            feed_token=FEED_TOKEN,
         )
         qual = Committee(
-            key="qualite", name="Comité qualité", kind="qualite", channel=QUAL, cadence="monthly",
-            first=datetime(2027, 1, 7, 14, 0), duration=90, timezone="Europe/Paris", locale="fr",
-            chair=ADMIN, secretary=SECRETARY, deck_owner=DECK, feed_token="feed-qual-0123456789",
+            key="qualite",
+            name="Comité qualité",
+            kind="qualite",
+            channel=QUAL,
+            cadence="monthly",
+            first=datetime(2027, 1, 7, 14, 0),
+            duration=90,
+            timezone="Europe/Paris",
+            locale="fr",
+            chair=ADMIN,
+            secretary=SECRETARY,
+            deck_owner=DECK,
+            feed_token="feed-qual-0123456789",
         )
         session.add_all([prod, qual])
         session.flush()
-        session.add_all([CommitteeMember(committee_id=prod.id, user_id=MARIE), CommitteeMember(committee_id=prod.id, user_id=PAUL)])
+        session.add_all(
+            [
+                CommitteeMember(committee_id=prod.id, user_id=MARIE),
+                CommitteeMember(committee_id=prod.id, user_id=PAUL),
+            ]
+        )
         session.commit()
         return {"production": prod.id, "qualite": qual.id}  # type: ignore[dict-item]
 
@@ -89,16 +123,39 @@ class SlackApp:
 
     # -- requests --------------------------------------------------------------------------
 
-    def command(self, text: str, *, user: str = CHAIR, channel: str = PROD, command: str = "/action") -> Response:
+    def command(
+        self, text: str, *, user: str = CHAIR, channel: str = PROD, command: str = "/action"
+    ) -> Response:
         """``/action <text>`` as Slack sends it, with a response URL on the fake."""
-        return self.sender.command(command, text, user=user, channel=channel, trigger_id=self.trigger(), response_url=self.fake.response_url(channel, user))
+        return self.sender.command(
+            command,
+            text,
+            user=user,
+            channel=channel,
+            trigger_id=self.trigger(),
+            response_url=self.fake.response_url(channel, user),
+        )
 
     def trigger(self) -> str:
         return f"trig-{next(self._triggers)}"
 
-    def click(self, block: dict[str, Any], element: dict[str, Any], *, user: str, channel: str | None = PROD, option: int | None = None, home: bool = False) -> Response:
+    def click(
+        self,
+        block: dict[str, Any],
+        element: dict[str, Any],
+        *,
+        user: str,
+        channel: str | None = PROD,
+        option: int | None = None,
+        home: bool = False,
+    ) -> Response:
         """Press a button (or pick option ``option`` of a select) as ``user``."""
-        action: dict[str, Any] = {"action_id": element["action_id"], "block_id": block.get("block_id", ""), "type": element["type"], "action_ts": "1800000000.1"}
+        action: dict[str, Any] = {
+            "action_id": element["action_id"],
+            "block_id": block.get("block_id", ""),
+            "type": element["type"],
+            "action_ts": "1800000000.1",
+        }
         if option is not None:
             action["selected_option"] = element["options"][option]
         else:
@@ -116,7 +173,12 @@ class SlackApp:
             payload["view"] = {"id": f"VH{user}", "type": "home", "blocks": []}
         else:
             assert channel is not None
-            payload["container"] = {"type": "message", "channel_id": channel, "message_ts": "1800000000.000001", "is_ephemeral": True}
+            payload["container"] = {
+                "type": "message",
+                "channel_id": channel,
+                "message_ts": "1800000000.000001",
+                "is_ephemeral": True,
+            }
             payload["channel"] = {"id": channel, "name": "x"}
             payload["response_url"] = self.fake.response_url(channel, user)
         return self.sender.interaction(payload)
@@ -130,14 +192,20 @@ class SlackApp:
             "team": {"id": "T0TEAM", "domain": "fake"},
             "trigger_id": self.trigger(),
             "view": {
-                "id": view["id"], "type": "modal", "callback_id": view["callback_id"], "private_metadata": view.get("private_metadata", ""),
-                "blocks": view["blocks"], "state": {"values": {block: {"value": value} for block, value in values.items()}},
+                "id": view["id"],
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view.get("private_metadata", ""),
+                "blocks": view["blocks"],
+                "state": {"values": {block: {"value": value} for block, value in values.items()}},
                 "hash": view.get("hash", "h"),
             },
         }
         return self.sender.interaction(payload)
 
-    def shortcut(self, *, text: str, user: str = CHAIR, channel: str = PROD, ts: str = "1800000000.000042") -> Response:
+    def shortcut(
+        self, *, text: str, user: str = CHAIR, channel: str = PROD, ts: str = "1800000000.000042"
+    ) -> Response:
         payload = {
             "type": "message_action",
             "callback_id": "create_action_item",
@@ -152,7 +220,15 @@ class SlackApp:
         return self.sender.interaction(payload)
 
     def home_opened(self, user: str) -> Response:
-        return self.sender.event({"type": "app_home_opened", "user": user, "channel": "D0" + user, "tab": "home", "event_ts": "1800000000.1"})
+        return self.sender.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0" + user,
+                "tab": "home",
+                "event_ts": "1800000000.1",
+            }
+        )
 
     # -- what happened ---------------------------------------------------------------------
 
@@ -169,7 +245,10 @@ class SlackApp:
 
     def reply(self, user: str = CHAIR, *, after: int = 0) -> Message:
         """The next ephemeral answer ``user`` gets (the ``after``-th and later)."""
-        return self.wait(lambda: [m for m in self.fake.ephemerals(user) if not m.deleted][after:], what=f"a reply to {user}")[0]
+        return self.wait(
+            lambda: [m for m in self.fake.ephemerals(user) if not m.deleted][after:],
+            what=f"a reply to {user}",
+        )[0]
 
     def reply_text(self, user: str = CHAIR, *, after: int = 0) -> str:
         message = self.reply(user, after=after)
@@ -194,16 +273,39 @@ class SlackApp:
 
     def history(self, action_id: int) -> list[ActionChange]:
         with Session(self.engine) as session:
-            return list(session.exec(select(ActionChange).where(ActionChange.action_id == action_id).order_by(ActionChange.id)))
+            return list(
+                session.exec(
+                    select(ActionChange).where(ActionChange.action_id == action_id).order_by(ActionChange.id)
+                )
+            )
 
     def user(self, user_id: str) -> SlackUser | None:
         with Session(self.engine) as session:
             return session.get(SlackUser, user_id)
 
-    def make_action(self, *, title: str = "Relancer le plan", owner: str = MARIE, creator: str = CHAIR, due: date = date(2027, 3, 19), committee: str = "production", status: str = "open") -> int:
+    def make_action(
+        self,
+        *,
+        title: str = "Relancer le plan",
+        owner: str = MARIE,
+        creator: str = CHAIR,
+        due: date = date(2027, 3, 19),
+        committee: str = "production",
+        status: str = "open",
+    ) -> int:
         """An item written straight to the database (the arrangement of a test)."""
         with Session(self.engine, expire_on_commit=False) as session:
-            item = ActionItem(title=title, owner=owner, creator=creator, due=due, priority="medium", status=status, committee_id=self.committees[committee], created_at=NOW, updated_at=NOW)
+            item = ActionItem(
+                title=title,
+                owner=owner,
+                creator=creator,
+                due=due,
+                priority="medium",
+                status=status,
+                committee_id=self.committees[committee],
+                created_at=NOW,
+                updated_at=NOW,
+            )
             session.add(item)
             session.commit()
             return item.id  # type: ignore[return-value]
@@ -219,7 +321,14 @@ def find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[dict[str
 
 
 def app_settings(fake: FakeSlack, database: tuple[str, str | None]) -> Settings:
-    return Settings(database_url=database[0], bot_token="xoxb-test", signing_secret=SIGNING_SECRET, app_token=None, slack_api_url=fake.api_url, port=0)
+    return Settings(
+        database_url=database[0],
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=fake.api_url,
+        port=0,
+    )
 
 
 @pytest.fixture
@@ -229,11 +338,19 @@ def slack_app(engine: Engine, database: tuple[str, str | None]) -> Iterator[Slac
         add_people(fake)
         committees = seed(engine)
         wsgi = create_server(app_settings(fake, database), engine, clock=lambda: NOW)
-        server = make_server("127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+        server = make_server(
+            "127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        )
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         try:
-            yield SlackApp(url=f"http://127.0.0.1:{server.server_address[1]}", fake=fake, engine=engine, database=database, committees=committees)
+            yield SlackApp(
+                url=f"http://127.0.0.1:{server.server_address[1]}",
+                fake=fake,
+                engine=engine,
+                database=database,
+                committees=committees,
+            )
         finally:
             server.shutdown()
             server.server_close()
@@ -241,6 +358,26 @@ def slack_app(engine: Engine, database: tuple[str, str | None]) -> Iterator[Slac
 
 
 __all__ = [
-    "NOW", "PROD", "QUAL", "CHAIR", "SECRETARY", "DECK", "MARIE", "PAUL", "STRANGER", "ADMIN", "ANNA", "FEED_TOKEN",
-    "SlackApp", "find_element", "slack_app", "seed", "add_people", "app_settings", "command_body", "interaction_body", "post", "sign",
+    "NOW",
+    "PROD",
+    "QUAL",
+    "CHAIR",
+    "SECRETARY",
+    "DECK",
+    "MARIE",
+    "PAUL",
+    "STRANGER",
+    "ADMIN",
+    "ANNA",
+    "FEED_TOKEN",
+    "SlackApp",
+    "find_element",
+    "slack_app",
+    "seed",
+    "add_people",
+    "app_settings",
+    "command_body",
+    "interaction_body",
+    "post",
+    "sign",
 ]

@@ -32,8 +32,12 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
-def post(url: str, body: str, *, content_type: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Response:
-    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={"Content-Type": content_type, **(headers or {})})
+def post(
+    url: str, body: str, *, content_type: str, headers: dict[str, str] | None = None, timeout: float = 10
+) -> Response:
+    request = urllib.request.Request(
+        url, data=body.encode(), method="POST", headers={"Content-Type": content_type, **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             return Response(answer.status, answer.read().decode(), dict(answer.headers))
@@ -49,12 +53,33 @@ def get(url: str, *, timeout: float = 10) -> Response:
         return Response(error.code, error.read().decode(), dict(error.headers))
 
 
-def command_body(command: str, text: str, *, user: str = "U0CHAIR", channel: str = "C0PROD", team: str = "T0TEAM", trigger_id: str = "trig-1", response_url: str = "") -> str:
-    return urlencode({
-        "token": "legacy", "team_id": team, "team_domain": "fake", "channel_id": channel, "channel_name": "x",
-        "user_id": user, "user_name": user.lower(), "command": command, "text": text,
-        "api_app_id": "A0APP", "is_enterprise_install": "false", "response_url": response_url, "trigger_id": trigger_id,
-    })
+def command_body(
+    command: str,
+    text: str,
+    *,
+    user: str = "U0CHAIR",
+    channel: str = "C0PROD",
+    team: str = "T0TEAM",
+    trigger_id: str = "trig-1",
+    response_url: str = "",
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "x",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
 
 
 def interaction_body(payload: dict[str, Any]) -> str:
@@ -62,10 +87,17 @@ def interaction_body(payload: dict[str, Any]) -> str:
 
 
 def event_body(event: dict[str, Any], *, team: str = "T0TEAM") -> str:
-    return json.dumps({
-        "token": "legacy", "team_id": team, "api_app_id": "A0APP", "type": "event_callback",
-        "event_id": f"Ev{abs(hash(json.dumps(event, sort_keys=True))) % 10**10}", "event_time": int(time.time()), "event": event,
-    })
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": f"Ev{abs(hash(json.dumps(event, sort_keys=True))) % 10**10}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+    )
 
 
 class SlackSender:
@@ -77,11 +109,21 @@ class SlackSender:
 
     def command(self, command: str, text: str = "", **fields: Any) -> Response:
         body = command_body(command, text, **fields)
-        return post(self.url, body, content_type="application/x-www-form-urlencoded", headers=sign(body, secret=self.secret))
+        return post(
+            self.url,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            headers=sign(body, secret=self.secret),
+        )
 
     def interaction(self, payload: dict[str, Any]) -> Response:
         body = interaction_body(payload)
-        return post(self.url, body, content_type="application/x-www-form-urlencoded", headers=sign(body, secret=self.secret))
+        return post(
+            self.url,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            headers=sign(body, secret=self.secret),
+        )
 
     def event(self, event: dict[str, Any]) -> Response:
         body = event_body(event)

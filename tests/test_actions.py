@@ -19,7 +19,14 @@ NOW = datetime(2027, 3, 17, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Pa
 LATER = NOW + timedelta(hours=2)
 TODAY = date(2027, 3, 17)
 FRIDAY = date(2027, 3, 19)
-OWNER, CREATOR, CHAIR, ADMIN, SLACK_ADMIN, OTHER = "UOWNER", "UCREATOR", "UCHAIR", "UADMIN", "USLACKADMIN", "UOTHER"
+OWNER, CREATOR, CHAIR, ADMIN, SLACK_ADMIN, OTHER = (
+    "UOWNER",
+    "UCREATOR",
+    "UCHAIR",
+    "UADMIN",
+    "USLACKADMIN",
+    "UOTHER",
+)
 FRANCE = BusinessCalendar(country="FR")
 
 
@@ -53,7 +60,9 @@ def committee(session: Session) -> Committee:
 
 
 def new_action(session: Session, committee: Committee | None = None, **overrides) -> ActionItem:
-    values = dict(title="Relancer le plan de renfort", owner=OWNER, creator=CREATOR, due=FRIDAY, now=NOW, today=TODAY)
+    values = dict(
+        title="Relancer le plan de renfort", owner=OWNER, creator=CREATOR, due=FRIDAY, now=NOW, today=TODAY
+    )
     values["committee_id"] = committee.id if committee else None
     values.update(overrides)
     action = flows.create_action(session, **values)
@@ -71,8 +80,18 @@ def changes(session: Session, action_id: int) -> list[tuple[str, str, str | None
 def test_create_action_stores_the_item_and_a_created_entry(session, committee):
     action = new_action(session, committee, priority="high", source_link="https://x.slack.com/archives/C1/p1")
     stored = store.get_action(session, action.id)
-    assert (stored.title, stored.owner, stored.creator, stored.due) == ("Relancer le plan de renfort", OWNER, CREATOR, FRIDAY)
-    assert (stored.priority, stored.status, stored.progress, stored.committee_id) == ("high", "open", 0, committee.id)
+    assert (stored.title, stored.owner, stored.creator, stored.due) == (
+        "Relancer le plan de renfort",
+        OWNER,
+        CREATOR,
+        FRIDAY,
+    )
+    assert (stored.priority, stored.status, stored.progress, stored.committee_id) == (
+        "high",
+        "open",
+        0,
+        committee.id,
+    )
     assert stored.public_id == f"A{action.id}"
     assert stored.created_at == NOW
     assert changes(session, action.id) == [(CREATOR, "created", None, "Relancer le plan de renfort")]
@@ -94,7 +113,9 @@ def test_create_action_today_defaults_to_the_creators_time_zone(session, committ
     # 06:30 UTC on Thursday is still Wednesday in Los Angeles: a Wednesday due date is fine there.
     users.upsert_user(session, user_id=CREATOR, tz="America/Los_Angeles", now=NOW)
     thursday_morning = datetime(2027, 3, 18, 6, 30, tzinfo=timezone.utc)
-    action = flows.create_action(session, title="x", owner=OWNER, creator=CREATOR, due=TODAY, now=thursday_morning)
+    action = flows.create_action(
+        session, title="x", owner=OWNER, creator=CREATOR, due=TODAY, now=thursday_morning
+    )
     assert action.due == TODAY
     with pytest.raises(InvalidInput):
         flows.create_action(session, title="x", owner=OWNER, creator=OTHER, due=TODAY, now=thursday_morning)
@@ -145,10 +166,15 @@ def test_create_action_refuses_an_unknown_committee(session, committee):
 
 def test_complete_action_closes_the_item_and_records_status_and_progress(session, committee):
     action = new_action(session, committee)
-    flows.update_progress(session, action_id=action.id, actor=OWNER, status="in_progress", progress=40, now=NOW)
+    flows.update_progress(
+        session, action_id=action.id, actor=OWNER, status="in_progress", progress=40, now=NOW
+    )
     done = flows.complete_action(session, action_id=action.id, actor=OWNER, now=LATER)
     assert (done.status, done.progress, done.closed_at) == ("done", 100, LATER)
-    assert changes(session, action.id)[-2:] == [(OWNER, "status", "in_progress", "done"), (OWNER, "progress", "40", "100")]
+    assert changes(session, action.id)[-2:] == [
+        (OWNER, "status", "in_progress", "done"),
+        (OWNER, "progress", "40", "100"),
+    ]
 
 
 def test_complete_action_twice_changes_nothing_more(session, committee):
@@ -162,7 +188,15 @@ def test_complete_action_twice_changes_nothing_more(session, committee):
 
 def test_update_progress_records_old_new_and_comment(session, committee):
     action = new_action(session, committee)
-    flows.update_progress(session, action_id=action.id, actor=OWNER, status="in_progress", progress="30", comment="Plan envoyé", now=LATER)
+    flows.update_progress(
+        session,
+        action_id=action.id,
+        actor=OWNER,
+        status="in_progress",
+        progress="30",
+        comment="Plan envoyé",
+        now=LATER,
+    )
     entries = store.history(session, action.id)[1:]
     assert [(e.field, e.old, e.new, e.comment, e.at) for e in entries] == [
         ("status", "open", "in_progress", "Plan envoyé", LATER),
@@ -173,19 +207,34 @@ def test_update_progress_records_old_new_and_comment(session, committee):
 
 def test_update_progress_with_only_a_comment_records_the_comment(session, committee):
     action = new_action(session, committee)
-    flows.update_progress(session, action_id=action.id, actor=OWNER, status="open", progress=0, comment="En attente du site", now=LATER)
+    flows.update_progress(
+        session,
+        action_id=action.id,
+        actor=OWNER,
+        status="open",
+        progress=0,
+        comment="En attente du site",
+        now=LATER,
+    )
     last = store.history(session, action.id)[-1]
     assert (last.field, last.comment) == ("comment", "En attente du site")
 
 
 @pytest.mark.parametrize(
     "status, progress, field",
-    [("finished", 10, "status"), ("open", 101, "progress"), ("open", -1, "progress"), ("open", "beaucoup", "progress")],
+    [
+        ("finished", 10, "status"),
+        ("open", 101, "progress"),
+        ("open", -1, "progress"),
+        ("open", "beaucoup", "progress"),
+    ],
 )
 def test_update_progress_refuses_bad_values_and_changes_nothing(session, committee, status, progress, field):
     action = new_action(session, committee)
     with pytest.raises(InvalidInput) as raised:
-        flows.update_progress(session, action_id=action.id, actor=OWNER, status=status, progress=progress, now=LATER)
+        flows.update_progress(
+            session, action_id=action.id, actor=OWNER, status=status, progress=progress, now=LATER
+        )
     assert raised.value.field == field
     session.rollback()
     stored = store.get_action(session, action.id)
@@ -197,14 +246,20 @@ def test_done_items_reopen_only_through_update_progress(session, committee):
     action = new_action(session, committee)
     flows.complete_action(session, action_id=action.id, actor=OWNER, now=NOW)
     for change in (
-        lambda: flows.snooze_action(session, action_id=action.id, actor=OWNER, until=FRIDAY, now=NOW, today=TODAY),
+        lambda: flows.snooze_action(
+            session, action_id=action.id, actor=OWNER, until=FRIDAY, now=NOW, today=TODAY
+        ),
         lambda: flows.reassign_action(session, action_id=action.id, actor=OWNER, new_owner="UPAUL", now=NOW),
-        lambda: flows.edit_action(session, action_id=action.id, actor=OWNER, title="Autre", now=NOW, today=TODAY),
+        lambda: flows.edit_action(
+            session, action_id=action.id, actor=OWNER, title="Autre", now=NOW, today=TODAY
+        ),
         lambda: flows.cancel_action(session, action_id=action.id, actor=OWNER, now=NOW),
     ):
         with pytest.raises(InvalidInput):
             change()
-    reopened = flows.update_progress(session, action_id=action.id, actor=OWNER, status="in_progress", progress=80, now=LATER)
+    reopened = flows.update_progress(
+        session, action_id=action.id, actor=OWNER, status="in_progress", progress=80, now=LATER
+    )
     assert (reopened.status, reopened.progress, reopened.closed_at) == ("in_progress", 80, None)
     flows.reassign_action(session, action_id=action.id, actor=OWNER, new_owner="UPAUL", now=LATER)
 
@@ -220,7 +275,9 @@ def test_cancel_action_closes_and_records(session, committee):
 
 def test_snooze_action_records_the_snooze(session, committee):
     action = new_action(session, committee)
-    flows.snooze_action(session, action_id=action.id, actor=OWNER, until=date(2027, 3, 22), now=LATER, today=TODAY)
+    flows.snooze_action(
+        session, action_id=action.id, actor=OWNER, until=date(2027, 3, 22), now=LATER, today=TODAY
+    )
     assert action.snoozed_until == date(2027, 3, 22)
     assert changes(session, action.id)[-1] == (OWNER, "snoozed_until", None, "2027-03-22")
 
@@ -282,7 +339,14 @@ def test_reassign_refuses_a_deactivated_user(session, committee):
 def test_edit_action_records_each_changed_field(session, committee):
     action = new_action(session, committee)
     flows.edit_action(
-        session, action_id=action.id, actor=OWNER, title="Relancer le plan", due=date(2027, 3, 26), priority="low", now=LATER, today=TODAY
+        session,
+        action_id=action.id,
+        actor=OWNER,
+        title="Relancer le plan",
+        due=date(2027, 3, 26),
+        priority="low",
+        now=LATER,
+        today=TODAY,
     )
     assert changes(session, action.id)[1:] == [
         (OWNER, "title", "Relancer le plan de renfort", "Relancer le plan"),
@@ -294,7 +358,15 @@ def test_edit_action_records_each_changed_field(session, committee):
 def test_edit_action_refuses_a_past_due_date_and_changes_nothing(session, committee):
     action = new_action(session, committee)
     with pytest.raises(InvalidInput) as raised:
-        flows.edit_action(session, action_id=action.id, actor=OWNER, title="Nouveau", due=date(2027, 3, 1), now=LATER, today=TODAY)
+        flows.edit_action(
+            session,
+            action_id=action.id,
+            actor=OWNER,
+            title="Nouveau",
+            due=date(2027, 3, 1),
+            now=LATER,
+            today=TODAY,
+        )
     assert set(raised.value.fields) == {"due"}
     session.rollback()
     assert store.get_action(session, action.id).title == "Relancer le plan de renfort"
@@ -304,7 +376,9 @@ def test_edit_action_refuses_a_past_due_date_and_changes_nothing(session, commit
 def test_edit_action_of_an_overdue_item_keeps_its_unchanged_due_date(session, committee):
     action = new_action(session, committee)
     later_today = date(2027, 3, 25)  # the item is now overdue
-    flows.edit_action(session, action_id=action.id, actor=OWNER, title="Nouveau", due=FRIDAY, now=LATER, today=later_today)
+    flows.edit_action(
+        session, action_id=action.id, actor=OWNER, title="Nouveau", due=FRIDAY, now=LATER, today=later_today
+    )
     assert (action.title, action.due) == ("Nouveau", FRIDAY)
 
 
@@ -320,7 +394,9 @@ def test_unknown_action_is_not_found(session, committee):
 @pytest.mark.parametrize("actor", [OWNER, CREATOR, CHAIR, ADMIN, SLACK_ADMIN])
 def test_owner_creator_chair_and_admins_may_change_an_item(session, committee, actor):
     action = new_action(session, committee)
-    flows.snooze_action(session, action_id=action.id, actor=actor, until=date(2027, 3, 22), now=LATER, today=TODAY)
+    flows.snooze_action(
+        session, action_id=action.id, actor=actor, until=date(2027, 3, 22), now=LATER, today=TODAY
+    )
     flows.complete_action(session, action_id=action.id, actor=actor, now=LATER)
     assert action.status == "done"
     assert {c.actor for c in store.history(session, action.id)[1:]} == {actor}
@@ -330,10 +406,18 @@ def test_anyone_else_is_refused_by_every_flow_and_nothing_changes(session, commi
     action = new_action(session, committee)
     attempts = {
         "complete": lambda: flows.complete_action(session, action_id=action.id, actor=OTHER, now=LATER),
-        "progress": lambda: flows.update_progress(session, action_id=action.id, actor=OTHER, status="done", progress=100, now=LATER),
-        "snooze": lambda: flows.snooze_action(session, action_id=action.id, actor=OTHER, until=date(2027, 3, 22), now=LATER, today=TODAY),
-        "reassign": lambda: flows.reassign_action(session, action_id=action.id, actor=OTHER, new_owner=OTHER, now=LATER),
-        "edit": lambda: flows.edit_action(session, action_id=action.id, actor=OTHER, title="Pirate", now=LATER, today=TODAY),
+        "progress": lambda: flows.update_progress(
+            session, action_id=action.id, actor=OTHER, status="done", progress=100, now=LATER
+        ),
+        "snooze": lambda: flows.snooze_action(
+            session, action_id=action.id, actor=OTHER, until=date(2027, 3, 22), now=LATER, today=TODAY
+        ),
+        "reassign": lambda: flows.reassign_action(
+            session, action_id=action.id, actor=OTHER, new_owner=OTHER, now=LATER
+        ),
+        "edit": lambda: flows.edit_action(
+            session, action_id=action.id, actor=OTHER, title="Pirate", now=LATER, today=TODAY
+        ),
         "cancel": lambda: flows.cancel_action(session, action_id=action.id, actor=OTHER, now=LATER),
     }
     for name, attempt in attempts.items():
@@ -377,7 +461,9 @@ def test_may_change(session, committee):
 
 
 def test_list_actions_filters_and_orders_by_due_then_id(session, committee):
-    other = Committee(**{**committee.model_dump(exclude={"id"}), "key": "qualite", "feed_token": "token-qualite"})
+    other = Committee(
+        **{**committee.model_dump(exclude={"id"}), "key": "qualite", "feed_token": "token-qualite"}
+    )
     session.add(other)
     session.commit()
     late = new_action(session, committee, title="late", due=date(2027, 4, 1))
@@ -409,15 +495,31 @@ def test_overdue_actions(session, committee):
     session.commit()
     assert store.overdue_actions(session, today=FRIDAY) == []
     assert [a.id for a in store.overdue_actions(session, today=date(2027, 3, 22))] == [due_friday.id]
-    assert [a.id for a in store.overdue_actions(session, today=date(2027, 3, 22), committee_id=committee.id)] == [due_friday.id]
+    assert [
+        a.id for a in store.overdue_actions(session, today=date(2027, 3, 22), committee_id=committee.id)
+    ] == [due_friday.id]
     assert store.overdue_actions(session, today=date(2027, 3, 22), committee_id=committee.id + 1) == []
 
 
 def test_history_is_in_order(session, committee):
     action = new_action(session, committee)
-    flows.update_progress(session, action_id=action.id, actor=OWNER, status="in_progress", progress=10, now=LATER)
-    flows.update_progress(session, action_id=action.id, actor=OWNER, status="in_progress", progress=50, now=LATER + timedelta(hours=1))
-    assert [c.new for c in store.history(session, action.id)] == ["Relancer le plan de renfort", "in_progress", "10", "50"]
+    flows.update_progress(
+        session, action_id=action.id, actor=OWNER, status="in_progress", progress=10, now=LATER
+    )
+    flows.update_progress(
+        session,
+        action_id=action.id,
+        actor=OWNER,
+        status="in_progress",
+        progress=50,
+        now=LATER + timedelta(hours=1),
+    )
+    assert [c.new for c in store.history(session, action.id)] == [
+        "Relancer le plan de renfort",
+        "in_progress",
+        "10",
+        "50",
+    ]
 
 
 # --- users and away ---------------------------------------------------------------------------
@@ -428,7 +530,13 @@ def test_upsert_user_keeps_what_is_not_given(session):
     users.upsert_user(session, user_id="U1", deleted=True, now=LATER)
     session.commit()
     user = users.get_user(session, "U1")
-    assert (user.tz, user.locale, user.deleted, user.is_admin, user.fetched_at) == ("Europe/Paris", "fr-FR", True, False, LATER)
+    assert (user.tz, user.locale, user.deleted, user.is_admin, user.fetched_at) == (
+        "Europe/Paris",
+        "fr-FR",
+        True,
+        False,
+        LATER,
+    )
     assert users.get_user(session, "UNKNOWN") is None
 
 

@@ -62,8 +62,13 @@ def starts(found) -> list[datetime]:
 
 def between(c: Committee, first_day: date, last_day: date, meetings=()) -> list:
     """Occurrences from ``first_day`` 00:00 UTC to ``last_day`` 00:00 UTC (exclusive)."""
-    return occurrences(c, WORKSPACE, utc(first_day.year, first_day.month, first_day.day),
-                       utc(last_day.year, last_day.month, last_day.day), meetings)
+    return occurrences(
+        c,
+        WORKSPACE,
+        utc(first_day.year, first_day.month, first_day.day),
+        utc(last_day.year, last_day.month, last_day.day),
+        meetings,
+    )
 
 
 # --- DST ------------------------------------------------------------------------------------
@@ -72,14 +77,22 @@ def between(c: Committee, first_day: date, last_day: date, meetings=()) -> list:
 def test_weekly_meeting_keeps_local_time_across_spring_dst_change() -> None:
     # Thursdays 03-18, 03-25 (winter, UTC+1: 09:00Z), then 04-01 after the 03-28 change (UTC+2: 08:00Z).
     found = between(committee(first=datetime(2027, 3, 18, 10)), date(2027, 3, 15), date(2027, 4, 5))
-    assert [o.start.astimezone(UTC) for o in found] == [utc(2027, 3, 18, 9), utc(2027, 3, 25, 9), utc(2027, 4, 1, 8)]
+    assert [o.start.astimezone(UTC) for o in found] == [
+        utc(2027, 3, 18, 9),
+        utc(2027, 3, 25, 9),
+        utc(2027, 4, 1, 8),
+    ]
     assert all(o.start.hour == 10 and o.start.tzinfo == PARIS for o in found)
 
 
 def test_weekly_meeting_keeps_local_time_across_autumn_dst_change() -> None:
     # Thursdays 10-21, 10-28 (summer: 08:00Z), then 11-04 after the 10-31 change (winter: 09:00Z).
     found = between(committee(first=datetime(2027, 10, 21, 10)), date(2027, 10, 18), date(2027, 11, 8))
-    assert [o.start.astimezone(UTC) for o in found] == [utc(2027, 10, 21, 8), utc(2027, 10, 28, 8), utc(2027, 11, 4, 9)]
+    assert [o.start.astimezone(UTC) for o in found] == [
+        utc(2027, 10, 21, 8),
+        utc(2027, 10, 28, 8),
+        utc(2027, 11, 4, 9),
+    ]
 
 
 def test_end_is_start_plus_duration_and_series_start_is_utc() -> None:
@@ -107,7 +120,11 @@ def test_daily_rule_in_the_gap_lands_after_it() -> None:
     c = committee(cadence="FREQ=DAILY", first=datetime(2027, 3, 27, 2, 30), holiday_policy="keep")
     found = between(c, date(2027, 3, 27), date(2027, 3, 30))
     # 03-27 02:30 CET; 03-28 02:30 missing -> 03:30 CEST; 03-29 02:30 CEST.
-    assert starts(found) == [datetime(2027, 3, 27, 2, 30), datetime(2027, 3, 28, 3, 30), datetime(2027, 3, 29, 2, 30)]
+    assert starts(found) == [
+        datetime(2027, 3, 27, 2, 30),
+        datetime(2027, 3, 28, 3, 30),
+        datetime(2027, 3, 29, 2, 30),
+    ]
 
 
 # --- holiday policies -----------------------------------------------------------------------
@@ -123,7 +140,9 @@ def test_daily_rule_in_the_gap_lands_after_it() -> None:
         ("keep", datetime(2027, 5, 6, 10)),
     ],
 )
-def test_weekly_meeting_on_ascension_follows_the_holiday_policy(policy: str, held_on: datetime | None) -> None:
+def test_weekly_meeting_on_ascension_follows_the_holiday_policy(
+    policy: str, held_on: datetime | None
+) -> None:
     found = between(committee(holiday_policy=policy), date(2027, 5, 3), date(2027, 5, 10))
     assert starts(found) == ([held_on] if held_on else [])
     if held_on:
@@ -149,7 +168,10 @@ def test_holiday_move_never_lands_on_another_occurrence() -> None:
     # Daily at 10:00 from Friday 2027-06-11: Saturday and Sunday would move onto Monday 06-14, which
     # already has its own occurrence, so they are dropped.
     c = committee(cadence="FREQ=DAILY", first=datetime(2027, 6, 11, 10))
-    assert starts(between(c, date(2027, 6, 11), date(2027, 6, 15))) == [datetime(2027, 6, 11, 10), datetime(2027, 6, 14, 10)]
+    assert starts(between(c, date(2027, 6, 11), date(2027, 6, 15))) == [
+        datetime(2027, 6, 11, 10),
+        datetime(2027, 6, 14, 10),
+    ]
     # Saturday and Sunday only: both would land on Monday 06-14; the first (Saturday's) keeps it.
     c = committee(cadence="FREQ=WEEKLY;BYDAY=SA,SU", first=datetime(2027, 6, 12, 10))
     found = between(c, date(2027, 6, 11), date(2027, 6, 18))
@@ -175,7 +197,10 @@ def test_monthly_repeats_on_the_first_thursday() -> None:
     # First Thursdays: 02-04, 03-04, 04-01, and 05-06 (Ascension) held Friday 05-07.
     c = committee(cadence="monthly", first=datetime(2027, 1, 7, 10))
     assert starts(between(c, date(2027, 2, 1), date(2027, 6, 1))) == [
-        datetime(2027, 2, 4, 10), datetime(2027, 3, 4, 10), datetime(2027, 4, 1, 10), datetime(2027, 5, 7, 10),
+        datetime(2027, 2, 4, 10),
+        datetime(2027, 3, 4, 10),
+        datetime(2027, 4, 1, 10),
+        datetime(2027, 5, 7, 10),
     ]
 
 
@@ -184,7 +209,10 @@ def test_monthly_on_a_fifth_weekday_repeats_on_the_last_one() -> None:
     # four Fridays), then 04-30.
     c = committee(cadence="monthly", first=datetime(2027, 1, 29, 14))
     assert starts(between(c, date(2027, 1, 1), date(2027, 5, 1))) == [
-        datetime(2027, 1, 29, 14), datetime(2027, 2, 26, 14), datetime(2027, 3, 26, 14), datetime(2027, 4, 30, 14),
+        datetime(2027, 1, 29, 14),
+        datetime(2027, 2, 26, 14),
+        datetime(2027, 3, 26, 14),
+        datetime(2027, 4, 30, 14),
     ]
 
 
@@ -192,7 +220,9 @@ def test_biweekly_skips_every_other_week() -> None:
     c = committee(cadence="biweekly", first=datetime(2027, 1, 7, 10))
     # 01-07, 01-21, 02-04.
     assert starts(between(c, date(2027, 1, 1), date(2027, 2, 10))) == [
-        datetime(2027, 1, 7, 10), datetime(2027, 1, 21, 10), datetime(2027, 2, 4, 10),
+        datetime(2027, 1, 7, 10),
+        datetime(2027, 1, 21, 10),
+        datetime(2027, 2, 4, 10),
     ]
 
 
@@ -200,7 +230,9 @@ def test_quarterly_repeats_on_the_first_thursday_every_three_months() -> None:
     # 1st Thursdays of 04-2027 (04-01), 07-2027 (07-01), 10-2027 (10-01 is a Friday -> 10-07).
     c = committee(cadence="quarterly", first=datetime(2027, 1, 7, 10))
     assert starts(between(c, date(2027, 2, 1), date(2027, 12, 31))) == [
-        datetime(2027, 4, 1, 10), datetime(2027, 7, 1, 10), datetime(2027, 10, 7, 10),
+        datetime(2027, 4, 1, 10),
+        datetime(2027, 7, 1, 10),
+        datetime(2027, 10, 7, 10),
     ]
 
 
@@ -209,7 +241,9 @@ def test_semiannual_repeats_on_the_second_thursday_every_six_months() -> None:
     # March 2028: Thursdays 2, 9 -> 03-09.
     c = committee(cadence="semiannual", first=datetime(2027, 3, 11, 14))
     assert starts(between(c, date(2027, 3, 1), date(2028, 4, 1))) == [
-        datetime(2027, 3, 11, 14), datetime(2027, 9, 9, 14), datetime(2028, 3, 9, 14),
+        datetime(2027, 3, 11, 14),
+        datetime(2027, 9, 9, 14),
+        datetime(2028, 3, 9, 14),
     ]
 
 
@@ -218,7 +252,9 @@ def test_annual_repeats_on_the_same_weekday_position_of_the_month() -> None:
     # June 2029 starts on a Friday -> 5, 12, 19: 06-19.
     c = committee(cadence="annual", first=datetime(2027, 6, 15, 9))
     assert starts(between(c, date(2027, 1, 1), date(2030, 1, 1))) == [
-        datetime(2027, 6, 15, 9), datetime(2028, 6, 20, 9), datetime(2029, 6, 19, 9),
+        datetime(2027, 6, 15, 9),
+        datetime(2028, 6, 20, 9),
+        datetime(2029, 6, 19, 9),
     ]
 
 
@@ -228,7 +264,9 @@ def test_monthly_business_day_skips_a_holiday_at_the_start_of_the_month() -> Non
     # December 2027: 1, 2, 3, 6, 7 -> 12-07. Always at the first occurrence's 09:00.
     c = committee(cadence="monthly-business-day:5", first=datetime(2027, 1, 8, 9))
     assert starts(between(c, date(2027, 10, 1), date(2028, 1, 1))) == [
-        datetime(2027, 10, 7, 9), datetime(2027, 11, 8, 9), datetime(2027, 12, 7, 9),
+        datetime(2027, 10, 7, 9),
+        datetime(2027, 11, 8, 9),
+        datetime(2027, 12, 7, 9),
     ]
 
 
@@ -246,26 +284,37 @@ def test_monthly_business_day_starts_at_the_first_occurrence() -> None:
     assert starts(between(c, date(2026, 11, 1), date(2027, 1, 31))) == [datetime(2027, 1, 8, 9)]
 
 
-@pytest.mark.parametrize("cadence", ["RRULE:FREQ=MONTHLY;BYDAY=-1FR", "FREQ=MONTHLY;BYDAY=-1FR", "rrule:freq=monthly;byday=-1fr"])
+@pytest.mark.parametrize(
+    "cadence", ["RRULE:FREQ=MONTHLY;BYDAY=-1FR", "FREQ=MONTHLY;BYDAY=-1FR", "rrule:freq=monthly;byday=-1fr"]
+)
 def test_raw_rrule_is_accepted_with_or_without_prefix(cadence: str) -> None:
     # Last Fridays: 02-26, 03-26 at the first occurrence's 14:00.
     c = committee(cadence=cadence, first=datetime(2027, 1, 29, 14))
-    assert starts(between(c, date(2027, 2, 1), date(2027, 4, 1))) == [datetime(2027, 2, 26, 14), datetime(2027, 3, 26, 14)]
+    assert starts(between(c, date(2027, 2, 1), date(2027, 4, 1))) == [
+        datetime(2027, 2, 26, 14),
+        datetime(2027, 3, 26, 14),
+    ]
 
 
 def test_raw_rrule_with_several_days_and_utc_until() -> None:
     # Every other week on Tuesday and Thursday from Tuesday 01-05, until 01-20 00:00Z (01:00 Paris):
     # 01-05, 01-07, then the week of 01-18: 01-19 (01-21 is after UNTIL).
-    c = committee(cadence="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;UNTIL=20270120T000000Z", first=datetime(2027, 1, 5, 10))
+    c = committee(
+        cadence="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;UNTIL=20270120T000000Z", first=datetime(2027, 1, 5, 10)
+    )
     assert starts(between(c, date(2027, 1, 1), date(2027, 3, 1))) == [
-        datetime(2027, 1, 5, 10), datetime(2027, 1, 7, 10), datetime(2027, 1, 19, 10),
+        datetime(2027, 1, 5, 10),
+        datetime(2027, 1, 7, 10),
+        datetime(2027, 1, 19, 10),
     ]
 
 
 def test_window_is_half_open_and_sorted() -> None:
     # Thursday 06-10 10:00 CEST = 08:00Z: included when the window starts there, excluded when it ends there.
     c = committee()
-    assert starts(occurrences(c, WORKSPACE, utc(2027, 6, 10, 8), utc(2027, 6, 10, 9))) == [datetime(2027, 6, 10, 10)]
+    assert starts(occurrences(c, WORKSPACE, utc(2027, 6, 10, 8), utc(2027, 6, 10, 9))) == [
+        datetime(2027, 6, 10, 10)
+    ]
     assert occurrences(c, WORKSPACE, utc(2027, 6, 9), utc(2027, 6, 10, 8)) == []
     found = between(c, date(2027, 6, 1), date(2027, 7, 1))
     assert starts(found) == sorted(starts(found)) and len(found) == 4  # 06-03, 10, 17, 24
@@ -276,8 +325,17 @@ def test_window_is_half_open_and_sorted() -> None:
 
 @pytest.mark.parametrize(
     "cadence",
-    ["weekly", "biweekly", "monthly", "quarterly", "semiannual", "annual", "monthly-business-day:5",
-     "RRULE:FREQ=WEEKLY;BYDAY=TU", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29"],
+    [
+        "weekly",
+        "biweekly",
+        "monthly",
+        "quarterly",
+        "semiannual",
+        "annual",
+        "monthly-business-day:5",
+        "RRULE:FREQ=WEEKLY;BYDAY=TU",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+    ],
 )
 def test_valid_cadences_pass_the_check(cadence: str) -> None:
     check_cadence(cadence, datetime(2027, 1, 7, 10), "Europe/Paris")
@@ -314,18 +372,29 @@ def test_bad_cadence_is_rejected_with_what_is_allowed(cadence: str, says: str) -
     with pytest.raises(ValueError) as error:
         check_cadence(cadence, datetime(2027, 1, 7, 10), "Europe/Paris")
     assert says in str(error.value)
-    assert "weekly, biweekly, monthly, quarterly, semiannual, annual, monthly-business-day:N" in str(error.value)
+    assert "weekly, biweekly, monthly, quarterly, semiannual, annual, monthly-business-day:N" in str(
+        error.value
+    )
 
 
 @pytest.mark.parametrize(
     "cadence, expected",
     [
-        ("weekly", "weekly"), ("biweekly", "weekly"), ("monthly", "monthly"),
-        ("monthly-business-day:3", "monthly"), ("quarterly", "quarterly"), ("semiannual", "semiannual"),
-        ("annual", "annual"), ("FREQ=DAILY", "weekly"), ("RRULE:FREQ=WEEKLY;INTERVAL=2", "weekly"),
-        ("FREQ=WEEKLY;INTERVAL=4", "monthly"), ("FREQ=MONTHLY;BYDAY=-1FR", "monthly"),
-        ("FREQ=MONTHLY;INTERVAL=3", "quarterly"), ("FREQ=MONTHLY;INTERVAL=6", "semiannual"),
-        ("FREQ=YEARLY", "annual"), ("FREQ=MONTHLY;INTERVAL=12", "annual"),
+        ("weekly", "weekly"),
+        ("biweekly", "weekly"),
+        ("monthly", "monthly"),
+        ("monthly-business-day:3", "monthly"),
+        ("quarterly", "quarterly"),
+        ("semiannual", "semiannual"),
+        ("annual", "annual"),
+        ("FREQ=DAILY", "weekly"),
+        ("RRULE:FREQ=WEEKLY;INTERVAL=2", "weekly"),
+        ("FREQ=WEEKLY;INTERVAL=4", "monthly"),
+        ("FREQ=MONTHLY;BYDAY=-1FR", "monthly"),
+        ("FREQ=MONTHLY;INTERVAL=3", "quarterly"),
+        ("FREQ=MONTHLY;INTERVAL=6", "semiannual"),
+        ("FREQ=YEARLY", "annual"),
+        ("FREQ=MONTHLY;INTERVAL=12", "annual"),
     ],
 )
 def test_cadence_class(cadence: str, expected: str) -> None:
@@ -337,7 +406,9 @@ def test_cadence_class(cadence: str, expected: str) -> None:
 
 def meeting(series_start: datetime, start: datetime, status: str, minutes: int = 60) -> SimpleNamespace:
     """A stored Meeting row as occurrences() reads it (aware UTC times)."""
-    return SimpleNamespace(series_start=series_start, start=start, end=start + timedelta(minutes=minutes), status=status)
+    return SimpleNamespace(
+        series_start=series_start, start=start, end=start + timedelta(minutes=minutes), status=status
+    )
 
 
 THURSDAY_0610 = utc(2027, 6, 10, 8)  # Thursday 06-10 10:00 CEST
@@ -380,7 +451,9 @@ def test_held_and_scheduled_rows_keep_the_series() -> None:
 def test_moved_row_not_in_the_series_is_ignored() -> None:
     # A Wednesday instant is not a Thursday of the series (e.g. left over from an older cadence).
     stray = meeting(utc(2027, 6, 9, 8), utc(2027, 6, 9, 8), "moved")
-    assert starts(between(committee(), date(2027, 6, 7), date(2027, 6, 14), [stray])) == [datetime(2027, 6, 10, 10)]
+    assert starts(between(committee(), date(2027, 6, 7), date(2027, 6, 14), [stray])) == [
+        datetime(2027, 6, 10, 10)
+    ]
 
 
 def test_skipped_holiday_occurrence_can_still_be_moved_by_the_chair() -> None:

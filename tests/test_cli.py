@@ -10,8 +10,8 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -130,12 +130,27 @@ def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(
     ("args", "message"),
     [
         (["config", "import"], "give either FILE.yaml or --preset NAME"),
-        (["config", "import", "x.yaml", "--preset", "contact-centre"], "give either FILE.yaml or --preset NAME"),
-        (["config", "import", "--preset", "call-centre"], 'unknown preset "call-centre" (allowed: contact-centre'),
+        (
+            ["config", "import", "x.yaml", "--preset", "contact-centre"],
+            "give either FILE.yaml or --preset NAME",
+        ),
+        (
+            ["config", "import", "--preset", "call-centre"],
+            'unknown preset "call-centre" (allowed: contact-centre',
+        ),
         (["config", "import", "missing.yaml"], "missing.yaml: no such file"),
-        (["calendar", "--from", "2027-02-30", "--to", "2027-03-01"], '"2027-02-30" is not a date (write YYYY-MM-DD'),
-        (["plan", "--from", "01/01/2027", "--to", "2027-03-01"], '"01/01/2027" is not a date (write YYYY-MM-DD'),
-        (["plan", "--from", "2027-03-01", "--to", "2027-01-01"], "--to 2027-01-01 is before --from 2027-03-01"),
+        (
+            ["calendar", "--from", "2027-02-30", "--to", "2027-03-01"],
+            '"2027-02-30" is not a date (write YYYY-MM-DD',
+        ),
+        (
+            ["plan", "--from", "01/01/2027", "--to", "2027-03-01"],
+            '"01/01/2027" is not a date (write YYYY-MM-DD',
+        ),
+        (
+            ["plan", "--from", "2027-03-01", "--to", "2027-01-01"],
+            "--to 2027-01-01 is before --from 2027-03-01",
+        ),
         (["plan", "--from", "2027-01-01"], "Missing option '--to'"),
         (
             ["calendar", "--from", "2027-01-01", "--to", "2027-01-31", "--committee", "quality"],
@@ -156,7 +171,9 @@ def test_every_bad_config_is_refused_in_one_line_and_changes_nothing(
         (["no-such-command"], "No such command 'no-such-command'"),
     ],
 )
-def test_bad_arguments_are_refused_in_one_line(run, engine, spec_file: Path, args: list[str], message: str) -> None:
+def test_bad_arguments_are_refused_in_one_line(
+    run, engine, spec_file: Path, args: list[str], message: str
+) -> None:
     run("config", "import", str(spec_file))
     before = snapshot(engine)
 
@@ -214,7 +231,9 @@ def test_calendar_json_lists_the_52_tuesdays_of_2027(run, spec_file: Path) -> No
 def test_calendar_window_includes_both_days(run, spec_file: Path) -> None:
     run("config", "import", str(spec_file))
 
-    one_day = json.loads(run("calendar", "--from", "2027-03-30", "--to", "2027-03-30", "--format", "json").stdout)
+    one_day = json.loads(
+        run("calendar", "--from", "2027-03-30", "--to", "2027-03-30", "--format", "json").stdout
+    )
     text = run("calendar", "--from", "2027-03-30", "--to", "2027-03-30").stdout
 
     assert [m["start"] for m in one_day] == ["2027-03-30T10:00:00+02:00"]
@@ -285,7 +304,9 @@ def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine)
     start = datetime(2027, 3, 30, 10, tzinfo=ZoneInfo("Europe/Paris"))
     with session_scope(engine) as session:
         committee = get_committee(session, key="production")
-        slot = Occurrence("production", start.astimezone(timezone.utc), start, start.replace(hour=11), "scheduled")
+        slot = Occurrence(
+            "production", start.astimezone(timezone.utc), start, start.replace(hour=11), "scheduled"
+        )
         get_or_create_meeting(session, committee=committee, occurrence=slot, now=NOW).status = "cancelled"
 
     args = ("calendar", "--from", "2027-03-01", "--to", "2027-04-30", "--format", "ics")
@@ -298,7 +319,9 @@ def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine)
     assert uids == [str(e["UID"]) for e in Calendar.from_ical(second.stdout_bytes).walk("VEVENT")]
     assert "production-20270302T0900Z@committee-bot" in uids
     assert "production-20270302T0900Z-deck@committee-bot" in uids
-    cancelled = next(e for e in calendar.walk("VEVENT") if str(e["UID"]) == "production-20270330T0800Z@committee-bot")
+    cancelled = next(
+        e for e in calendar.walk("VEVENT") if str(e["UID"]) == "production-20270330T0800Z@committee-bot"
+    )
     assert str(cancelled["STATUS"]) == "CANCELLED"
 
 
@@ -321,7 +344,12 @@ def test_actions_list_json_shape(run, spec_file: Path, engine) -> None:
         )
         session.add(
             ActionItem(
-                title="Sans comité", owner="U0B", creator="U0B", due=date(2027, 3, 12), status="done", created_at=NOW
+                title="Sans comité",
+                owner="U0B",
+                creator="U0B",
+                due=date(2027, 3, 12),
+                status="done",
+                created_at=NOW,
             )
         )
 
@@ -378,7 +406,9 @@ def test_installed_console_script_upgrades_imports_and_lists(database, spec_file
     assert committee_bot(database, "db", "upgrade").returncode == 0
     imported = committee_bot(database, "config", "import", str(spec_file))
     assert imported.returncode == 0, imported.stderr
-    listed = committee_bot(database, "calendar", "--from", "2027-01-01", "--to", "2027-12-31", "--format", "json")
+    listed = committee_bot(
+        database, "calendar", "--from", "2027-01-01", "--to", "2027-12-31", "--format", "json"
+    )
 
     assert listed.returncode == 0, listed.stderr
     meetings = json.loads(listed.stdout)
@@ -386,7 +416,9 @@ def test_installed_console_script_upgrades_imports_and_lists(database, spec_file
     assert any(m["start"] == "2027-03-30T10:00:00+02:00" for m in meetings)
 
 
-def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(run, engine, tmp_path: Path) -> None:
+def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(
+    run, engine, tmp_path: Path
+) -> None:
     from sqlmodel import select
 
     from bot import dispatch
@@ -402,7 +434,11 @@ def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(ru
 
     def reminder_time() -> str:
         with session_scope(engine) as session:
-            rows = session.exec(select(Notification).where(Notification.kind == "meeting_reminder", Notification.state == "pending")).all()
+            rows = session.exec(
+                select(Notification).where(
+                    Notification.kind == "meeting_reminder", Notification.state == "pending"
+                )
+            ).all()
             first_row = min(rows, key=lambda row: row.due_at)
             return first_row.due_at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
 

@@ -100,7 +100,9 @@ def test_importing_the_same_file_twice_changes_nothing(engine) -> None:
 def test_export_imports_back_without_changing_anything(engine) -> None:
     import_text(
         engine,
-        SPEC_EXAMPLE.replace("holidays: FR\n", "holidays: FR\nworkdays: [mon, tue, wed, thu, fri]\nadmins: [U0ADMIN]\n")
+        SPEC_EXAMPLE.replace(
+            "holidays: FR\n", "holidays: FR\nworkdays: [mon, tue, wed, thu, fri]\nadmins: [U0ADMIN]\n"
+        )
         + SECOND_COMMITTEE
         + "    timezone: America/Montreal\n    locale: en\n    holidays: NO\n    requires_approval: true\n"
         + "    agenda_template: pilotage\n    active: false\n"
@@ -334,9 +336,13 @@ DELEGATED_CHECKS = [
         id="rrule-that-never-occurs",
     ),
     pytest.param(
-        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"), 'cadence "fortnightly"', id="unknown-cadence"
+        SPEC_EXAMPLE.replace("cadence: weekly", "cadence: fortnightly"),
+        'cadence "fortnightly"',
+        id="unknown-cadence",
     ),
-    pytest.param(SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"),
+    pytest.param(
+        SPEC_EXAMPLE + "    timeline: {no_such_notification: 3}\n", "timeline:", id="unknown-timeline-key"
+    ),
 ]
 
 
@@ -385,7 +391,8 @@ def test_an_import_refused_by_the_database_changes_nothing(engine) -> None:
     clash = "timezone: Europe/Lisbon\ncommittees:\n" + SECOND_COMMITTEE.replace("C0QUAL", "C0PROD")
 
     with pytest.raises(
-        ConfigError, match='committee "qualite": channel C0PROD is already the channel of committee "production"'
+        ConfigError,
+        match='committee "qualite": channel C0PROD is already the channel of committee "production"',
     ):
         import_text(engine, clash, now=LATER)
 
@@ -421,7 +428,9 @@ def test_preset_imports(engine) -> None:
 
 
 def test_unknown_preset_lists_the_presets() -> None:
-    with pytest.raises(ConfigError, match=r'unknown preset "call-centre" \(allowed: contact-centre, contact-centre-en'):
+    with pytest.raises(
+        ConfigError, match=r'unknown preset "call-centre" \(allowed: contact-centre, contact-centre-en'
+    ):
         preset_path("call-centre")
 
 

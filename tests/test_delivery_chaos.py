@@ -49,8 +49,10 @@ def many_committees(count: int) -> str:
     """``count`` weekly committees like the SPEC example, each with its own channel and people."""
     head, committee = SPEC_EXAMPLE.split("committees:\n")
     blocks = [
-        committee.replace("key: production", f"key: production{i}").replace("C0PROD", f"C0PROD{i}")
-        .replace("U0DECK", f"U0DECK{i}").replace("U0SEC", f"U0SEC{i}")
+        committee.replace("key: production", f"key: production{i}")
+        .replace("C0PROD", f"C0PROD{i}")
+        .replace("U0DECK", f"U0DECK{i}")
+        .replace("U0SEC", f"U0SEC{i}")
         for i in range(count)
     ]
     return head + "committees:\n" + "".join(blocks)
@@ -69,7 +71,13 @@ def assert_each_sent_once(engine, fake: FakeSlack, keys) -> None:
 def posts_of(fake: FakeSlack, keys) -> int:
     """chat.postMessage calls made for ``keys`` (successful or not)."""
     wanted = set(keys)
-    return len([c for c in fake.calls_to("chat.postMessage") if (c.params.get("metadata") or {}).get("event_payload", {}).get("key") in wanted])
+    return len(
+        [
+            c
+            for c in fake.calls_to("chat.postMessage")
+            if (c.params.get("metadata") or {}).get("event_payload", {}).get("key") in wanted
+        ]
+    )
 
 
 def travel(engine, client, start: datetime, end: datetime) -> int:
@@ -89,10 +97,17 @@ def travel(engine, client, start: datetime, end: datetime) -> int:
 def cli(database, fake: FakeSlack, *args: str, stand_in: bool = False) -> subprocess.Popen:
     """``committee-bot ARGS`` against the test database and the fake Slack (``stand_in``: with the
     tests' stand-in for notices.build, for hand-made rows)."""
-    env = {**os.environ, **database_env(database), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.api_url,
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        **database_env(database),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake.api_url,
+        "PYTHONPATH": str(ROOT),
+    }
     command = [sys.executable, "-c", CLI_STAND_IN, *args] if stand_in else [str(COMMITTEE_BOT), *args]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def slow_posts(fake: FakeSlack, seconds: float) -> None:
@@ -111,7 +126,9 @@ def slow_posts(fake: FakeSlack, seconds: float) -> None:
 # -- flaky Slack -----------------------------------------------------------------------------
 
 
-def test_thirty_percent_of_calls_failing_still_delivers_everything_once(engine, fake, client, real_notices) -> None:
+def test_thirty_percent_of_calls_failing_still_delivers_everything_once(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine, SPEC_EXAMPLE)
     add_action(engine, due=date(2027, 1, 13))
     add_action(engine, owner="U0B", due=date(2027, 1, 20))
@@ -198,5 +215,5 @@ def test_tick_refuses_an_instant_without_offset_and_changes_nothing(engine, data
     process = cli(database, fake, "tick", "--now", "2027-01-05T09:00")
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert 'has no UTC offset (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T09:00Z)' in err
+    assert "has no UTC offset (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T09:00Z)" in err
     assert rows(engine) == [] and fake.calls == []

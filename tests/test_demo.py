@@ -88,7 +88,10 @@ def test_agenda_request_with_its_button(french: Run):
 
 
 def test_topic_proposed_edits_the_agenda_request(french: Run):
-    assert "@julie › propose un sujet pour le Comité de production du mar. 05 janv. : « Plan de renfort de février »" in flat(french)
+    assert (
+        "@julie › propose un sujet pour le Comité de production du mar. 05 janv. : « Plan de renfort de février »"
+        in flat(french)
+    )
     edit = re.search(r"^09:12  #comite-de-production  \(agenda_request\) ✎ .*\n.*\n.*$", french.stdout, re.M)
     assert edit is not None and "+ • Plan de renfort de février — @julie — 20 min" in edit.group(0)
 
@@ -107,9 +110,14 @@ def test_minutes_overdue_chase_to_the_secretary_the_chair_and_the_channel_then_l
     assert any("@sophie (DM)" in line for line in overdue)  # the quality committee's chair
     assert any("#comite-qualite" in line for line in overdue)
     assert len(overdue) == 9  # 3 chases, each to the secretary, the chair and the channel
-    assert "@thomas › soumet enfin le compte rendu du Comité qualité du jeu. 14 janv., 3 jours ouvrés après l'échéance" in flat(french)
+    assert (
+        "@thomas › soumet enfin le compte rendu du Comité qualité du jeu. 14 janv., 3 jours ouvrés après l'échéance"
+        in flat(french)
+    )
     after = french.stdout.split("@thomas › soumet enfin", 1)[1]
-    assert not [line for line in after.splitlines() if "(minutes_overdue)" in line and "✎" not in line]  # chase over
+    assert not [
+        line for line in after.splitlines() if "(minutes_overdue)" in line and "✎" not in line
+    ]  # chase over
 
 
 def test_minutes_approval_then_posted(french: Run):
@@ -119,16 +127,24 @@ def test_minutes_approval_then_posted(french: Run):
 
 
 def test_actions_added_due_soon_overdue_and_escalated(french: Run):
-    assert "@marie › tape /action add @julie Réviser les scripts de relance pour le 20/01 !haute → A4" in flat(french)
+    assert (
+        "@marie › tape /action add @julie Réviser les scripts de relance pour le 20/01 !haute → A4"
+        in flat(french)
+    )
     assert any("@julie (DM)" in line for line in entries(french, "action_due_soon"))
     assert any("@karim (DM)" in line for line in entries(french, "action_overdue"))
     assert any("@marie (DM)" in line for line in entries(french, "action_escalation"))  # the chair
 
 
 def test_snooze_then_done(french: Run):
-    assert "@julie › clique [ Reporter… ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027" in flat(french)
+    assert (
+        "@julie › clique [ Reporter… ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027"
+        in flat(french)
+    )
     between = french.stdout.split("› D'une semaine sur A4", 1)[1].split("── mar. 26 janv. 2027", 1)[0]
-    assert not re.search(r"@julie \(DM\)  \(action_\w+\)$", between, re.M)  # not chased while snoozed (edits aside)
+    assert not re.search(
+        r"@julie \(DM\)  \(action_\w+\)$", between, re.M
+    )  # not chased while snoozed (edits aside)
     assert "@julie › clique [ Terminé ] sur A4 « Réviser les scripts de relance »" in flat(french)
     assert "@karim › met à jour A2 : en cours, 50 %" in flat(french)
 

@@ -12,10 +12,21 @@ from bot.digest import weekly_digest, weekly_digests
 from bot.render import slack_day
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
-from tests.notice_helpers import CHAIR, MEMBER, NASTY, OWNER, PARIS, SECRETARY, START, check_limits, token, visible
+from tests.notice_helpers import (
+    CHAIR,
+    MEMBER,
+    NASTY,
+    OWNER,
+    PARIS,
+    SECRETARY,
+    START,
+    check_limits,
+    token,
+    visible,
+)
 
 NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 Paris, the digest's time
-ESCAPED = "Budget &lt;Q2&gt; &amp; \"hausse\" &lt;!channel&gt;"
+ESCAPED = 'Budget &lt;Q2&gt; &amp; "hausse" &lt;!channel&gt;'
 
 
 @pytest.fixture
@@ -42,7 +53,9 @@ def busy(session: Session):
     late = h.action(session, committee, title="Late <one>", due=date(2027, 3, 15))
     h.action(session, committee, title="Soon", due=date(2027, 3, 26))
     h.action(session, committee, title="Member's", owner=MEMBER, due=date(2027, 4, 2))
-    h.action(session, committee, title="Closed", status=ActionStatus.done.value, closed_at=NOW - timedelta(days=1))
+    h.action(
+        session, committee, title="Closed", status=ActionStatus.done.value, closed_at=NOW - timedelta(days=1)
+    )
 
     other = h.committee(session, key="qualite", name="Comité qualité", channel="C0QUAL", cadence="monthly")
     theirs = h.meeting(session, other, START - timedelta(days=7))
@@ -57,17 +70,32 @@ def test_digest_shows_meetings_actions_overdue_minutes_decisions_and_health(sess
     message = weekly_digest(session, committee=committee, now=NOW)
     check_limits(message)
     text = visible(message)
-    assert f"*Synthèse hebdomadaire — Comité de production* — semaine du {slack_day(date(2027, 3, 22), 'Europe/Paris')}" in text
-    assert f"• {token(START)} — ordre du jour : 2 sujets — support : :white_check_mark: partagé (<https://drive.example.com/deck|ouvrir>)" in text
+    assert (
+        f"*Synthèse hebdomadaire — Comité de production* — semaine du {slack_day(date(2027, 3, 22), 'Europe/Paris')}"
+        in text
+    )
+    assert (
+        f"• {token(START)} — ordre du jour : 2 sujets — support : :white_check_mark: partagé (<https://drive.example.com/deck|ouvrir>)"
+        in text
+    )
     assert "*Actions ouvertes par responsable* (3)" in text
-    assert f"• <@{OWNER}> — 2 ouvertes, dont 1 en retard : *A{late.id}* Late &lt;one&gt;, *A{late.id + 1}* Soon" in text
+    assert (
+        f"• <@{OWNER}> — 2 ouvertes, dont 1 en retard : *A{late.id}* Late &lt;one&gt;, *A{late.id + 1}* Soon"
+        in text
+    )
     assert f"• <@{MEMBER}> — 1 ouverte :" in text
     assert "*En retard* (1)" in text and "(7 jours de retard)" in text
-    assert f"• {token(START - timedelta(days=7))} — :warning: 3 jours 22 h de retard, attendu de <@{SECRETARY}>" in text
+    assert (
+        f"• {token(START - timedelta(days=7))} — :warning: 3 jours 22 h de retard, attendu de <@{SECRETARY}>"
+        in text
+    )
     assert f"*Décisions de la semaine passée*\n• {ESCAPED}" in text
     assert "Old decision" not in text and "Closed" not in text
     # Minutes: the older ones on time, last week's late; decks: only this week's shared; actions: "Closed" early.
-    assert "comptes rendus à l'heure : 50 % (1/2) · supports à l'heure : 33 % (1/3) · actions closes à temps : 50 % (1/2)" in text
+    assert (
+        "comptes rendus à l'heure : 50 % (1/2) · supports à l'heure : 33 % (1/3) · actions closes à temps : 50 % (1/2)"
+        in text
+    )
 
 
 def test_digest_never_shows_another_channels_items(session, busy):
@@ -80,10 +108,15 @@ def test_digest_never_shows_another_channels_items(session, busy):
 
 
 def test_a_quiet_week_gets_a_short_digest_that_says_so(session):
-    committee = h.committee(session, cadence="monthly", locale="en", name="Quality")  # 1st Tuesday: none this week
+    committee = h.committee(
+        session, cadence="monthly", locale="en", name="Quality"
+    )  # 1st Tuesday: none this week
     message = weekly_digest(session, committee=committee, now=NOW)
     text = visible(message)
-    assert "Quiet week: no meeting this week, no open action, no minutes outstanding and no decision last week." in text
+    assert (
+        "Quiet week: no meeting this week, no open action, no minutes outstanding and no decision last week."
+        in text
+    )
     assert "Governance health* (12 weeks) — minutes on time: —" in text
     assert len(message.blocks) == 3
     assert message.text.startswith("Quality: week of")
@@ -96,9 +129,15 @@ def test_digest_deck_states_missing_due_and_cancelled(session):
     h.meeting(session, committee, friday, status=MeetingStatus.cancelled.value)
     message = weekly_digest(session, committee=committee, now=NOW)
     text = visible(message)
-    assert f"• {token(START)} — agenda: 0 topics — deck: :warning: missing (was due {token(datetime(2027, 3, 19, 10, 0, tzinfo=PARIS))})" in text
+    assert (
+        f"• {token(START)} — agenda: 0 topics — deck: :warning: missing (was due {token(datetime(2027, 3, 19, 10, 0, tzinfo=PARIS))})"
+        in text
+    )
     thursday = START + timedelta(days=2)  # Thursday 25th, from the series (no row yet): deck due Tuesday 23rd
-    assert f"• {token(thursday)} — agenda: 0 topics — deck: due {token(datetime(2027, 3, 23, 10, 0, tzinfo=PARIS))}" in text
+    assert (
+        f"• {token(thursday)} — agenda: 0 topics — deck: due {token(datetime(2027, 3, 23, 10, 0, tzinfo=PARIS))}"
+        in text
+    )
     assert f"• ~{token(friday)}~ cancelled" in text
 
 
@@ -113,7 +152,9 @@ def test_minutes_awaiting_approval_are_with_the_chair(session):
 def test_long_weeks_stay_within_slack_limits(session):
     committee = h.committee(session, locale="en")
     for i in range(60):
-        h.action(session, committee, title=f"Action {i} " + "w" * 300, owner=f"U{i:04d}", due=date(2027, 3, 1))
+        h.action(
+            session, committee, title=f"Action {i} " + "w" * 300, owner=f"U{i:04d}", due=date(2027, 3, 1)
+        )
     message = weekly_digest(session, committee=committee, now=NOW)
     check_limits(message)
     assert "_and 45 more_" in visible(message)

@@ -83,7 +83,11 @@ def fallback_build(session, notification: Notification, *, now: datetime) -> Out
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
     if meeting is not None and meeting.status == "cancelled":
         return None
-    if notification.kind in ("minutes_reminder", "minutes_overdue") and meeting and meeting.minutes_submitted_at:
+    if (
+        notification.kind in ("minutes_reminder", "minutes_overdue")
+        and meeting
+        and meeting.minutes_submitted_at
+    ):
         return None
     if notification.kind == "deck_reminder" and meeting and meeting.deck_shared_at:
         return None
@@ -93,9 +97,16 @@ def fallback_build(session, notification: Notification, *, now: datetime) -> Out
     state += f" status={action.status}" if action else ""
     text = f"{notification.kind} {notification.key}{state}"
     also = []
-    if notification.kind == "agenda_published" and meeting and not meeting.deck_shared_at and notification.data.get("also"):
+    if (
+        notification.kind == "agenda_published"
+        and meeting
+        and not meeting.deck_shared_at
+        and notification.data.get("also")
+    ):
         also.append(("U0CHAIR", OutgoingMessage(text=f"deck missing {notification.key}")))
-    return OutgoingMessage(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}], also=also)
+    return OutgoingMessage(
+        text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}], also=also
+    )
 
 
 REAL_BUILD = notices.build
@@ -135,11 +146,20 @@ def declare(engine, text: str = COMMITTEES) -> None:
         import_config(session, parse_config(text), now=CONFIG_NOW)
 
 
-def add_action(engine, *, owner: str = "U0A", due: date, committee: str = "production", title: str = "Relancer") -> int:
+def add_action(
+    engine, *, owner: str = "U0A", due: date, committee: str = "production", title: str = "Relancer"
+) -> int:
     with session_scope(engine) as session:
         committee_id = session.exec(select(Committee.id).where(Committee.key == committee)).one()
-        action = ActionItem(title=title, owner=owner, creator="U0CHAIR", committee_id=committee_id, due=due,
-                            created_at=CONFIG_NOW, updated_at=CONFIG_NOW)
+        action = ActionItem(
+            title=title,
+            owner=owner,
+            creator="U0CHAIR",
+            committee_id=committee_id,
+            due=due,
+            created_at=CONFIG_NOW,
+            updated_at=CONFIG_NOW,
+        )
         session.add(action)
         session.flush()
         return action.id  # type: ignore[return-value]
@@ -152,9 +172,7 @@ def posted_kinds(engine, fake: FakeSlack, channel: str) -> list[str]:
 
 
 def posted_keys(fake: FakeSlack) -> collections.Counter[str]:
-    return collections.Counter(
-        m.metadata["event_payload"]["key"] for m in fake.messages() if m.metadata
-    )
+    return collections.Counter(m.metadata["event_payload"]["key"] for m in fake.messages() if m.metadata)
 
 
 def rows(engine, **where: Any) -> list[Notification]:
@@ -171,7 +189,9 @@ def row(engine, key: str) -> Notification:
 
 
 def tick(engine, client, now: datetime, **kwargs: Any) -> dispatch.TickSummary:
-    return dispatch.tick(engine, client, now=now, worker=kwargs.pop("worker", "test"), sleep=lambda _s: None, **kwargs)
+    return dispatch.tick(
+        engine, client, now=now, worker=kwargs.pop("worker", "test"), sleep=lambda _s: None, **kwargs
+    )
 
 
 def planned_in(engine, start: datetime, end: datetime, committee_key: str | None = None):
@@ -188,7 +208,9 @@ def paris(*args: int) -> datetime:
 # -- a whole quarter -------------------------------------------------------------------------
 
 
-def test_a_quarter_sends_every_planned_notification_once_at_its_instant(engine, fake, client, real_notices) -> None:
+def test_a_quarter_sends_every_planned_notification_once_at_its_instant(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine)
     first_action = add_action(engine, due=date(2027, 2, 10))
     add_action(engine, owner="U0B", due=date(2027, 3, 3), committee="qualite")
@@ -206,9 +228,19 @@ def test_a_quarter_sends_every_planned_notification_once_at_its_instant(engine, 
         assert stored.sent_at == item.at, item.key  # sent at its instant, not an hour late
         assert posted[item.key] == 1
     kinds = {item.kind for item in planned}
-    assert kinds >= {"agenda_request", "deck_reminder", "agenda_published", "meeting_reminder", "minutes_request",
-                     "minutes_reminder", "minutes_overdue", "weekly_digest", "action_due_soon", "action_overdue",
-                     "action_escalation"}
+    assert kinds >= {
+        "agenda_request",
+        "deck_reminder",
+        "agenda_published",
+        "meeting_reminder",
+        "minutes_request",
+        "minutes_reminder",
+        "minutes_overdue",
+        "weekly_digest",
+        "action_due_soon",
+        "action_overdue",
+        "action_escalation",
+    }
     # Planned before the quarter but still valid on 2027-01-01: sent at once, then never again.
     followups = {key for key in posted if ":also:" in key}  # e.g. the chair's "deck missing" DM
     for key in followups:
@@ -217,7 +249,9 @@ def test_a_quarter_sends_every_planned_notification_once_at_its_instant(engine, 
     assert "m:strategique:20270218T1300Z:save_the_date" in early
     for key in early:
         stored = row(engine, key)
-        assert stored.sent_at == QUARTER_START and (stored.expires_at is None or stored.expires_at > QUARTER_START)
+        assert stored.sent_at == QUARTER_START and (
+            stored.expires_at is None or stored.expires_at > QUARTER_START
+        )
     # Nothing else is pending and due.
     assert [r.key for r in rows(engine, state="pending") if r.due_at < QUARTER_END] == []
     assert rows(engine, action_id=first_action, kind="action_escalation")[0].recipient == "U0CHAIR"
@@ -228,7 +262,9 @@ def by_key(fake: FakeSlack, key: str):
     return message
 
 
-def test_each_message_carries_its_key_in_metadata_and_the_row_records_the_ts(engine, fake, client, real_notices) -> None:
+def test_each_message_carries_its_key_in_metadata_and_the_row_records_the_ts(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine, SPEC_EXAMPLE)
     tick(engine, client, paris(2027, 1, 4, 8, 0))
     tick(engine, client, paris(2027, 1, 7, 9, 0))  # agenda_request: 3 bd before 2027-01-12
@@ -238,7 +274,12 @@ def test_each_message_carries_its_key_in_metadata_and_the_row_records_the_ts(eng
     assert message.channel == "C0PROD"
     assert message.metadata == {"event_type": "committee_bot_notification", "event_payload": {"key": key}}
     stored = row(engine, key)
-    assert (stored.state, stored.ts, stored.channel, stored.sent_at) == ("sent", message.ts, "C0PROD", paris(2027, 1, 7, 9, 0))
+    assert (stored.state, stored.ts, stored.channel, stored.sent_at) == (
+        "sent",
+        message.ts,
+        "C0PROD",
+        paris(2027, 1, 7, 9, 0),
+    )
     with session_scope(engine) as session:
         meeting = session.get(Meeting, stored.meeting_id)
         assert meeting.series_start == paris(2027, 1, 12, 10, 0) and meeting.agenda_request_ts == message.ts
@@ -253,7 +294,9 @@ def test_a_direct_message_posts_to_the_user_id(engine, fake, client, real_notice
     assert message.channel == "U0DECK"
 
 
-def test_a_new_committee_is_planned_from_the_past_what_is_still_valid_is_sent_at_once(engine, fake, client, real_notices) -> None:
+def test_a_new_committee_is_planned_from_the_past_what_is_still_valid_is_sent_at_once(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine, SPEC_EXAMPLE)  # on 2026-12-31 at 09:00, five days before the first meeting
     tick(engine, client, paris(2026, 12, 31, 9, 0))
 
@@ -296,7 +339,9 @@ def test_a_tick_with_nothing_new_runs_a_handful_of_queries(engine, client) -> No
         sa.event.remove(engine, "before_cursor_execute", listener)
     # plan: new committees, new actions, marks running low (+ the planning lock); stale edits: one
     # select; claim: one select.
-    assert len([s for s in statements if s.lstrip().lower().startswith(("select", "update", "insert"))]) <= 7, "\n".join(statements)
+    assert (
+        len([s for s in statements if s.lstrip().lower().startswith(("select", "update", "insert"))]) <= 7
+    ), "\n".join(statements)
 
 
 def test_plan_reaches_the_horizon_and_extends_when_it_runs_low(engine) -> None:
@@ -320,7 +365,9 @@ def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> N
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 8, 0)
     with session_scope(engine) as session:
-        dispatch.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=120))  # ~17 meetings at once
+        dispatch.replan_committee(
+            session, committee_id=1, now=now, horizon=timedelta(days=120)
+        )  # ~17 meetings at once
     with session_scope(engine) as session:
         meetings = {m.id: m for m in session.exec(select(Meeting)).all()}
     planned = [r for r in rows(engine) if r.key.startswith("m:")]
@@ -331,7 +378,9 @@ def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> N
     with session_scope(engine) as session:  # planning again, one by one or in bulk, creates nothing twice
         dispatch.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=150))
         assert len(session.exec(select(Meeting)).all()) >= len(meetings)
-        assert len({(m.committee_id, m.series_start) for m in session.exec(select(Meeting)).all()}) == len(session.exec(select(Meeting)).all())
+        assert len({(m.committee_id, m.series_start) for m in session.exec(select(Meeting)).all()}) == len(
+            session.exec(select(Meeting)).all()
+        )
 
 
 def test_a_committee_changed_by_an_import_is_planned_again_by_a_later_tick(engine, fake, client) -> None:
@@ -341,7 +390,9 @@ def test_a_committee_changed_by_an_import_is_planned_again_by_a_later_tick(engin
     overdue = "m:production:20270105T0900Z:minutes_overdue:1:chair"
     assert row(engine, overdue).recipient == "U0CHAIR"
 
-    changed = SPEC_EXAMPLE.replace("chair: U0CHAIR", "chair: U0NEWCHAIR").replace("cadence: weekly", "cadence: biweekly")
+    changed = SPEC_EXAMPLE.replace("chair: U0CHAIR", "chair: U0NEWCHAIR").replace(
+        "cadence: weekly", "cadence: biweekly"
+    )
     with session_scope(engine) as session:
         import_config(session, parse_config(changed), now=now + timedelta(minutes=1))
     tick(engine, client, now + dispatch.SWEEP_EVERY)
@@ -358,9 +409,16 @@ def test_a_deactivated_committee_sends_nothing_more(engine, fake, client) -> Non
     now = paris(2027, 1, 4, 8, 0)
     tick(engine, client, now)
     with session_scope(engine) as session:
-        import_config(session, parse_config(SPEC_EXAMPLE.replace("holiday_policy: next_business_day",
-                                                                 "holiday_policy: next_business_day\n    active: false")),
-                      now=now + timedelta(minutes=1))
+        import_config(
+            session,
+            parse_config(
+                SPEC_EXAMPLE.replace(
+                    "holiday_policy: next_business_day",
+                    "holiday_policy: next_business_day\n    active: false",
+                )
+            ),
+            now=now + timedelta(minutes=1),
+        )
     sent = len(fake.messages())
     tick(engine, client, now + dispatch.SWEEP_EVERY)
     tick(engine, client, paris(2027, 1, 20, 9, 0))
@@ -380,7 +438,10 @@ def test_a_committee_whose_plan_fails_does_not_stop_the_others(engine, fake, cli
 
     monkeypatch.setattr(dispatch.planning, "plan_window", broken)
     tick(engine, client, paris(2027, 1, 4, 8, 0))
-    assert {r.key.split(":")[1] for r in rows(engine) if r.key.startswith("m:")} == {"production", "strategique"}
+    assert {r.key.split(":")[1] for r in rows(engine) if r.key.startswith("m:")} == {
+        "production",
+        "strategique",
+    }
 
     monkeypatch.setattr(dispatch.planning, "plan_window", real)  # fixed: the next tick plans it
     tick(engine, client, paris(2027, 1, 4, 8, 1))
@@ -394,7 +455,11 @@ def test_sent_rows_are_never_touched_by_a_replan(engine, fake, client) -> None:
     sent = row(engine, key)
     with session_scope(engine) as session:
         meeting = session.get(Meeting, sent.meeting_id)
-        meeting.status, meeting.start, meeting.end = "moved", paris(2027, 1, 7, 10, 0), paris(2027, 1, 7, 11, 0)
+        meeting.status, meeting.start, meeting.end = (
+            "moved",
+            paris(2027, 1, 7, 10, 0),
+            paris(2027, 1, 7, 11, 0),
+        )
         session.add(meeting)
         session.flush()
         dispatch.replan_meeting(session, meeting_id=meeting.id, now=paris(2027, 1, 2, 8, 0))
@@ -410,13 +475,21 @@ def test_a_moved_meeting_moves_its_pending_notifications(engine, fake, client, r
     meeting_id = row(engine, reminder).meeting_id
     with session_scope(engine) as session:
         meeting = session.get(Meeting, meeting_id)
-        meeting.status, meeting.start, meeting.end = "moved", paris(2027, 1, 14, 15, 0), paris(2027, 1, 14, 16, 0)
+        meeting.status, meeting.start, meeting.end = (
+            "moved",
+            paris(2027, 1, 14, 15, 0),
+            paris(2027, 1, 14, 16, 0),
+        )
         session.add(meeting)
         session.flush()
         dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
 
     moved = row(engine, reminder)
-    assert (moved.state, moved.due_at, moved.expires_at) == ("pending", paris(2027, 1, 14, 14, 0), paris(2027, 1, 14, 15, 0))
+    assert (moved.state, moved.due_at, moved.expires_at) == (
+        "pending",
+        paris(2027, 1, 14, 14, 0),
+        paris(2027, 1, 14, 15, 0),
+    )
     tick(engine, client, paris(2027, 1, 12, 9, 0))  # the old instant: nothing about that meeting
     assert reminder not in posted_keys(fake)
     tick(engine, client, paris(2027, 1, 14, 14, 0))
@@ -607,7 +680,9 @@ def test_an_edit_of_a_deleted_message_is_given_up(engine, fake, client) -> None:
 TEST_KIND = "meeting_moved"
 
 
-def due_rows(engine, now: datetime, count: int, *, channel: str = "C0PROD", kind: str = TEST_KIND) -> list[str]:
+def due_rows(
+    engine, now: datetime, count: int, *, channel: str = "C0PROD", kind: str = TEST_KIND
+) -> list[str]:
     """``count`` rows due at ``now``, outside any plan (committee 1's channel)."""
     keys = [f"test:{kind}:{i}" for i in range(count)]
     with session_scope(engine) as session:
@@ -647,7 +722,14 @@ def test_concurrent_claims_never_share_a_row(engine) -> None:
     taken: list[list[int]] = []
     for worker in ("a", "b", "c", "d"):
         with write_session(engine) as session:
-            taken.append([c.id for c in store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker=worker, limit=10)])
+            taken.append(
+                [
+                    c.id
+                    for c in store.claim_due(
+                        session, now=now, stale_before=now - dispatch.LEASE, worker=worker, limit=10
+                    )
+                ]
+            )
     assert [len(t) for t in taken] == [10, 10, 10, 0]
     assert len(set(sum(taken, []))) == 30
 
@@ -657,7 +739,14 @@ def test_oldest_due_rows_are_claimed_first(engine) -> None:
     now = paris(2027, 1, 4, 9, 0)
     with session_scope(engine) as session:
         for hours in (1, 5, 3):
-            dispatch.enqueue(session, kind=TEST_KIND, to="C0PROD", key=f"k{hours}", now=now, due_at=now - timedelta(hours=hours))
+            dispatch.enqueue(
+                session,
+                kind=TEST_KIND,
+                to="C0PROD",
+                key=f"k{hours}",
+                now=now,
+                due_at=now - timedelta(hours=hours),
+            )
     with write_session(engine) as session:
         claimed = store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="w", limit=2)
     assert [c.key for c in claimed] == ["k5", "k3"]
@@ -670,7 +759,11 @@ def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(engine
     with write_session(engine) as session:
         store.claim_due(session, now=now, stale_before=now - dispatch.LEASE, worker="dead", limit=10)
     # The dead worker had posted the first one before it died, without recording it.
-    client.chat_postMessage(channel="C0PROD", text="x", metadata={"event_type": "committee_bot_notification", "event_payload": {"key": keys[0]}})
+    client.chat_postMessage(
+        channel="C0PROD",
+        text="x",
+        metadata={"event_type": "committee_bot_notification", "event_payload": {"key": keys[0]}},
+    )
 
     assert tick(engine, client, now + timedelta(minutes=1), plan=False).sent == 0  # still leased
     summary = tick(engine, client, now + dispatch.LEASE + timedelta(seconds=1), plan=False)
@@ -690,7 +783,10 @@ def test_posted_but_answered_500_is_found_by_its_key_and_not_posted_again(engine
     first = tick(engine, client, now, plan=False)
     assert (first.sent, first.retried) == (0, 1)
     stored = row(engine, key)
-    assert (stored.state, stored.attempts) == ("pending", 1) and stored.next_attempt_at == now + dispatch.BACKOFF_BASE
+    assert (stored.state, stored.attempts) == (
+        "pending",
+        1,
+    ) and stored.next_attempt_at == now + dispatch.BACKOFF_BASE
 
     second = tick(engine, client, now + dispatch.BACKOFF_BASE, plan=False)
     assert second.sent == 1
@@ -712,7 +808,11 @@ def test_a_rate_limit_defers_the_row_by_retry_after_without_counting_an_attempt(
 
     assert (summary.sent, summary.retried) == (2, 1) and waits == [3.0]
     [deferred] = rows(engine, state="pending", kind=TEST_KIND)  # whichever sender met the 429
-    assert (deferred.attempts, deferred.next_attempt_at, deferred.claimed_by) == (0, now + timedelta(seconds=3), None)
+    assert (deferred.attempts, deferred.next_attempt_at, deferred.claimed_by) == (
+        0,
+        now + timedelta(seconds=3),
+        None,
+    )
     assert tick(engine, client, now + timedelta(seconds=3), plan=False).sent == 1
     assert posted_keys(fake) == {key: 1 for key in keys}
 
@@ -747,14 +847,20 @@ def test_server_errors_back_off_then_give_up_and_tell_the_chair(engine, fake, cl
 
     assert stored.state == "failed" and stored.attempts == dispatch.MAX_ATTEMPTS
     gaps = [(b - a) for a, b in zip(attempts_at, attempts_at[1:])]
-    assert gaps == [min(dispatch.BACKOFF_BASE * 2 ** n, dispatch.BACKOFF_MAX) for n in range(dispatch.MAX_ATTEMPTS - 1)]
+    assert gaps == [
+        min(dispatch.BACKOFF_BASE * 2**n, dispatch.BACKOFF_MAX) for n in range(dispatch.MAX_ATTEMPTS - 1)
+    ]
     [report] = rows(engine, kind="delivery_failed")
-    assert report.recipient == "U0CHAIR" and report.data["kind"] == TEST_KIND and "503" in report.data["error"]
+    assert (
+        report.recipient == "U0CHAIR" and report.data["kind"] == TEST_KIND and "503" in report.data["error"]
+    )
     tick(engine, client, attempts_at[-1] + timedelta(days=1), plan=False)
     assert len(fake.messages("U0CHAIR")) == 1 and key not in posted_keys(fake)
 
 
-def test_an_archived_channel_fails_once_per_row_and_the_chair_is_told_once(engine, fake, client, real_notices) -> None:
+def test_an_archived_channel_fails_once_per_row_and_the_chair_is_told_once(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine, SPEC_EXAMPLE)
     fake.archive("C0PROD")
 
@@ -767,10 +873,14 @@ def test_an_archived_channel_fails_once_per_row_and_the_chair_is_told_once(engin
     assert {(r.error, r.attempts) for r in failed} == {("is_archived", 1)}
     assert first.failed == 2
     assert posted_kinds(engine, fake, "U0CHAIR").count("delivery_failed") == 1  # told once that day
-    assert len([c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "C0PROD"]) == 3  # never retried
+    assert (
+        len([c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "C0PROD"]) == 3
+    )  # never retried
 
 
-def test_a_deactivated_owner_is_not_chased_and_the_chair_is_told_once(engine, fake, client, real_notices) -> None:
+def test_a_deactivated_owner_is_not_chased_and_the_chair_is_told_once(
+    engine, fake, client, real_notices
+) -> None:
     declare(engine, SPEC_EXAMPLE)
     first = add_action(engine, owner="U0GONE", due=date(2027, 1, 6))
     add_action(engine, owner="U0GONE", due=date(2027, 1, 7))
@@ -783,7 +893,9 @@ def test_a_deactivated_owner_is_not_chased_and_the_chair_is_told_once(engine, fa
     assert chased[0].state == "failed" and chased[0].error == "user_disabled"  # Slack told us
     assert {r.state for r in chased[1:] if r.due_at <= paris(2027, 1, 13, 9, 0)} == {"skipped"}
     assert all("deactivated" in r.error for r in chased[1:] if r.state == "skipped")
-    assert [k for k in posted_kinds(engine, fake, "U0CHAIR") if k == "owner_unreachable"] == ["owner_unreachable"]
+    assert [k for k in posted_kinds(engine, fake, "U0CHAIR") if k == "owner_unreachable"] == [
+        "owner_unreachable"
+    ]
     assert fake.messages("U0GONE") == []
     with session_scope(engine) as session:
         assert session.get(SlackUser, "U0GONE").deleted
@@ -802,7 +914,9 @@ def test_an_away_owner_is_skipped_until_back_and_reported_once(engine, fake, cli
     assert by_day["2027-01-05"].state == "skipped" and "away until 2027-01-08" in by_day["2027-01-05"].error
     assert by_day["2027-01-07"].state == "skipped"
     assert by_day["2027-01-11"].state == "sent"  # back: chased again
-    assert [k for k in posted_kinds(engine, fake, "U0CHAIR") if k == "owner_unreachable"] == ["owner_unreachable"]
+    assert [k for k in posted_kinds(engine, fake, "U0CHAIR") if k == "owner_unreachable"] == [
+        "owner_unreachable"
+    ]
 
 
 def test_a_refused_token_stops_the_tick_and_keeps_every_row_pending(engine, fake, client) -> None:
@@ -814,7 +928,9 @@ def test_a_refused_token_stops_the_tick_and_keeps_every_row_pending(engine, fake
     summary = tick(engine, client, now, plan=False, concurrency=1)  # one sender: nothing else in flight
 
     assert summary.stopped == "Slack refused the token: invalid_auth" and summary.failed == 0
-    assert {(r.state, r.attempts, r.claimed_by) for r in rows(engine, kind=TEST_KIND)} == {("pending", 0, None)}
+    assert {(r.state, r.attempts, r.claimed_by) for r in rows(engine, kind=TEST_KIND)} == {
+        ("pending", 0, None)
+    }
     assert tick(engine, client, now, plan=False).sent == 3
 
 
@@ -836,14 +952,19 @@ def test_a_network_error_is_retried_and_the_retry_looks_the_key_up_first(engine,
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 9, 0)
     [key] = due_rows(engine, now, 1)
-    unreachable = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2)  # nothing listens
+    unreachable = WebClient(
+        token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2
+    )  # nothing listens
 
     assert tick(engine, unreachable, now, plan=False).retried == 1
     stored = row(engine, key)
     assert (stored.state, stored.attempts, stored.error.split(":")[0]) == ("pending", 1, "URLError")
 
     tick(engine, client, stored.next_attempt_at, plan=False)
-    assert [c.method for c in fake.calls if c.method != "api.test"] == ["conversations.history", "chat.postMessage"]
+    assert [c.method for c in fake.calls if c.method != "api.test"] == [
+        "conversations.history",
+        "chat.postMessage",
+    ]
     assert posted_keys(fake) == {key: 1}
 
 
@@ -865,11 +986,23 @@ def test_when_the_look_up_fails_nothing_is_posted_blindly(engine, fake, client) 
 @pytest.mark.parametrize(
     ("script", "outcome"),
     [
-        (lambda fake: fake.rate_limit("chat.postMessage", retry_after=7), ("rate_limited", "ratelimited", 7.0)),
-        (lambda fake: fake.server_error("chat.postMessage", status=502), ("transient", "fatal_error (HTTP 502)", 0.0)),
-        (lambda fake: fake.fail("chat.postMessage", "internal_error"), ("transient", "internal_error (HTTP 200)", 0.0)),
+        (
+            lambda fake: fake.rate_limit("chat.postMessage", retry_after=7),
+            ("rate_limited", "ratelimited", 7.0),
+        ),
+        (
+            lambda fake: fake.server_error("chat.postMessage", status=502),
+            ("transient", "fatal_error (HTTP 502)", 0.0),
+        ),
+        (
+            lambda fake: fake.fail("chat.postMessage", "internal_error"),
+            ("transient", "internal_error (HTTP 200)", 0.0),
+        ),
         (lambda fake: fake.fail("chat.postMessage", "not_in_channel"), ("permanent", "not_in_channel", 0.0)),
-        (lambda fake: fake.fail("chat.postMessage", "account_inactive"), ("permanent", "account_inactive", 0.0)),
+        (
+            lambda fake: fake.fail("chat.postMessage", "account_inactive"),
+            ("permanent", "account_inactive", 0.0),
+        ),
         (lambda fake: fake.fail("chat.postMessage", "token_revoked"), ("fatal", "token_revoked", 0.0)),
     ],
 )
@@ -893,7 +1026,11 @@ def test_minutes_overdue_chases_the_secretary_three_times_then_the_chair_while_a
 
     def overdue_to(user: str) -> list:
         prefix = "m:production:20270105T0900Z:minutes_overdue:"
-        return [m for m in fake.messages(user) if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+        return [
+            m
+            for m in fake.messages(user)
+            if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)
+        ]
 
     for instant in chases[:2]:
         tick(engine, client, instant)
@@ -913,7 +1050,9 @@ def test_minutes_overdue_chases_the_secretary_three_times_then_the_chair_while_a
     assert "en attente de l'approbation de <@U0CHAIR>" in str(chair[-1].blocks)
 
 
-def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burst(engine, fake, client, real_notices) -> None:
+def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burst(
+    engine, fake, client, real_notices
+) -> None:
     """SPEC §9 catch-up sends what is still valid: a chase superseded by a later one is not (like action chases)."""
     declare(engine, SPEC_EXAMPLE)
     tick(engine, client, paris(2027, 1, 4, 8, 0))
@@ -921,13 +1060,21 @@ def test_after_downtime_only_the_latest_minutes_overdue_chase_is_sent_not_a_burs
     tick(engine, client, paris(2027, 1, 12, 10, 30))
 
     prefix = "m:production:20270105T0900Z:minutes_overdue:"
-    channel = [m for m in fake.messages("C0PROD") if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)]
+    channel = [
+        m
+        for m in fake.messages("C0PROD")
+        if m.metadata and m.metadata["event_payload"]["key"].startswith(prefix)
+    ]
     assert [m.metadata["event_payload"]["key"] for m in channel] == [prefix + "3:channel"]
     assert "Relance 3 sur 3" in str(channel[0].blocks)
-    assert {r.state for r in rows(engine) if r.key.startswith(prefix) and r.key[len(prefix)] in "12"} == {"skipped"}
+    assert {r.state for r in rows(engine) if r.key.startswith(prefix) and r.key[len(prefix)] in "12"} == {
+        "skipped"
+    }
 
 
-def test_after_downtime_past_the_deck_deadline_no_stale_topic_call_or_deck_reminder_is_sent(engine, fake, client, real_notices) -> None:
+def test_after_downtime_past_the_deck_deadline_no_stale_topic_call_or_deck_reminder_is_sent(
+    engine, fake, client, real_notices
+) -> None:
     """Catch-up sends what is still valid: 'propose topics before Friday' on Monday is not; the agenda is."""
     declare(engine, SPEC_EXAMPLE)
     tick(engine, client, paris(2026, 12, 28, 8, 0))
@@ -937,6 +1084,9 @@ def test_after_downtime_past_the_deck_deadline_no_stale_topic_call_or_deck_remin
 
     prefix = "m:production:20270112T0900Z:"
     sent = [k for k in posted_keys(fake) if k.startswith(prefix)]
-    assert sent == [prefix + "agenda_published", prefix + "agenda_published:also:0"]  # 'deck missing' + the chair's DM
+    assert sent == [
+        prefix + "agenda_published",
+        prefix + "agenda_published:also:0",
+    ]  # 'deck missing' + the chair's DM
     assert row(engine, prefix + "agenda_request").state == "skipped"
     assert row(engine, prefix + "deck_reminder").state == "skipped"

@@ -20,7 +20,9 @@ def client(fake: FakeSlack) -> WebClient:
 
 
 def test_post_message_returns_ts_and_is_recorded(fake: FakeSlack) -> None:
-    answer = client(fake).chat_postMessage(channel="C0PROD", text="hello", metadata={"event_type": "n", "event_payload": {"key": "k1"}})
+    answer = client(fake).chat_postMessage(
+        channel="C0PROD", text="hello", metadata={"event_type": "n", "event_payload": {"key": "k1"}}
+    )
     assert answer["ok"] and answer["ts"]
     [message] = fake.messages("C0PROD")
     assert message.text == "hello" and message.metadata["event_payload"]["key"] == "k1"
@@ -39,7 +41,9 @@ def test_rate_limit_answers_429_with_retry_after(fake: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as raised:
         client(fake).chat_postMessage(channel="C0PROD", text="x")
     assert raised.value.response.status_code == 429
-    assert raised.value.response.headers["retry-after"] == ["7"] or raised.value.response.headers.get("Retry-After") in ("7", ["7"])
+    assert raised.value.response.headers["retry-after"] == ["7"] or raised.value.response.headers.get(
+        "Retry-After"
+    ) in ("7", ["7"])
 
 
 def test_archived_channel_and_deactivated_user(fake: FakeSlack) -> None:

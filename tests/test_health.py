@@ -46,7 +46,9 @@ def measured(session: Session):
     m2.minutes_posted_at = paris(2027, 3, 12, 9, 0)  # due Thu 11th 11:00: late
     m2.deck_shared_at = paris(2027, 3, 8, 9, 0)  # due Fri 5th 10:00: late
     h.meeting(session, committee, tuesday(date(2027, 3, 2)))  # nothing, both deadlines passed: late twice
-    h.meeting(session, committee, tuesday(date(2027, 2, 23)), status=MeetingStatus.cancelled.value)  # not measured
+    h.meeting(
+        session, committee, tuesday(date(2027, 2, 23)), status=MeetingStatus.cancelled.value
+    )  # not measured
     m5 = h.meeting(session, committee, tuesday(date(2027, 3, 23)))  # tomorrow: deck due Fri 19th passed
     m5.deck_shared_at = paris(2027, 3, 18, 17, 0)  # on time; its minutes are not due yet
     old = h.meeting(session, committee, tuesday(date(2026, 10, 6)))  # before the 12 weeks
@@ -55,14 +57,30 @@ def measured(session: Session):
 
     done = ActionStatus.done.value
     # Closed 00:30 Paris the day after the due date (still the due date in UTC): late.
-    h.action(session, committee, due=date(2027, 3, 10), status=done, closed_at=datetime(2027, 3, 10, 23, 30, tzinfo=UTC))
+    h.action(
+        session,
+        committee,
+        due=date(2027, 3, 10),
+        status=done,
+        closed_at=datetime(2027, 3, 10, 23, 30, tzinfo=UTC),
+    )
     # Closed 23:30 Paris on the due date: on time.
-    h.action(session, committee, due=date(2027, 3, 12), status=done, closed_at=datetime(2027, 3, 12, 22, 30, tzinfo=UTC))
+    h.action(
+        session,
+        committee,
+        due=date(2027, 3, 12),
+        status=done,
+        closed_at=datetime(2027, 3, 12, 22, 30, tzinfo=UTC),
+    )
     h.action(session, committee, due=date(2027, 3, 5))  # still open past its due date: late
-    h.action(session, committee, due=date(2027, 4, 30), status=done, closed_at=paris(2027, 3, 15, 9, 0))  # early: on time
+    h.action(
+        session, committee, due=date(2027, 4, 30), status=done, closed_at=paris(2027, 3, 15, 9, 0)
+    )  # early: on time
     h.action(session, committee, due=date(2027, 4, 30))  # not due yet: not measured
     h.action(session, committee, due=date(2027, 3, 1), status=ActionStatus.cancelled.value)  # not measured
-    h.action(session, committee, due=date(2026, 11, 2), status=done, closed_at=paris(2026, 11, 5, 9, 0))  # too old
+    h.action(
+        session, committee, due=date(2026, 11, 2), status=done, closed_at=paris(2026, 11, 5, 9, 0)
+    )  # too old
     h.action(session, other, due=date(2027, 3, 1))  # other committee: late
     session.commit()
     return committee, other
@@ -100,13 +118,18 @@ def test_nothing_to_measure_is_none_shown_as_a_dash(session):
     health = governance_health(session, committee_ids=[committee.id], now=NOW)
     assert health == Health()
     assert (health.minutes.percent, health.decks.percent, health.actions.percent) == (None, None, None)
-    assert health_line("en", health).endswith("minutes on time: — · decks on time: — · actions closed on time: —")
+    assert health_line("en", health).endswith(
+        "minutes on time: — · decks on time: — · actions closed on time: —"
+    )
     assert governance_health(session, committee_ids=[], now=NOW) == Health()
 
 
 def test_health_line_in_both_languages(session, measured):
     committee, _ = measured
     health = governance_health(session, committee_ids=[committee.id], now=NOW)
-    assert "minutes on time: 33% (1/3) · decks on time: 50% (2/4) · actions closed on time: 50% (2/4)" in health_line("en", health)
+    assert (
+        "minutes on time: 33% (1/3) · decks on time: 50% (2/4) · actions closed on time: 50% (2/4)"
+        in health_line("en", health)
+    )
     assert "comptes rendus à l'heure : 33 % (1/3)" in health_line("fr", health)
     assert "(12 semaines)" in health_line("fr", health)

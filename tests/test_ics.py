@@ -57,8 +57,12 @@ OCCURRENCES = [
     meeting(paris(2027, 4, 6, 10), "moved", moved_to=paris(2027, 4, 7, 14)),
 ]
 DEADLINES = {
-    OCCURRENCES[0].series_start: Deadlines(deck_due=paris(2027, 3, 19, 10), minutes_due=paris(2027, 3, 25, 11)),
-    OCCURRENCES[1].series_start: Deadlines(deck_due=paris(2027, 3, 25, 10), minutes_due=paris(2027, 4, 1, 11)),
+    OCCURRENCES[0].series_start: Deadlines(
+        deck_due=paris(2027, 3, 19, 10), minutes_due=paris(2027, 3, 25, 11)
+    ),
+    OCCURRENCES[1].series_start: Deadlines(
+        deck_due=paris(2027, 3, 25, 10), minutes_due=paris(2027, 4, 1, 11)
+    ),
 }
 
 
@@ -154,7 +158,11 @@ def test_feed_serves_the_committee_of_the_token_with_its_deadlines(engine) -> No
     deck = found["production-20270323T0900Z-deck@committee-bot"]
     # deck due 2 bd before Tue 23 March at 10:00: Fri 19 March; minutes due 2 bd after 11:00: Thu 25
     assert deck.decoded("DTSTART") == paris(2027, 3, 19, 10)
-    assert found["production-20270323T0900Z-minutes@committee-bot"].decoded("DTSTART") == paris(2027, 3, 25, 11)
-    meetings = [e for uid, e in found.items() if not uid.endswith(("-deck@committee-bot", "-minutes@committee-bot"))]
+    assert found["production-20270323T0900Z-minutes@committee-bot"].decoded("DTSTART") == paris(
+        2027, 3, 25, 11
+    )
+    meetings = [
+        e for uid, e in found.items() if not uid.endswith(("-deck@committee-bot", "-minutes@committee-bot"))
+    ]
     starts = sorted(e.decoded("DTSTART").date() for e in meetings)
     assert starts[0] >= (now - timedelta(days=92)).date() and date(2027, 12, 28) in starts

@@ -53,14 +53,22 @@ def replans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def db(engine, replans):  # noqa: ANN001
     """The engine, with a workspace, a weekly production committee and a monthly pilotage one."""
     with session_scope(engine) as session:
-        session.add(WorkspaceSettings(team_id="default", timezone="Europe/Paris", locale="fr", holidays="FR", admins=["U0ADMIN"]))
+        session.add(
+            WorkspaceSettings(
+                team_id="default", timezone="Europe/Paris", locale="fr", holidays="FR", admins=["U0ADMIN"]
+            )
+        )
         session.add(committee("production", "production", "C0PROD", "weekly", FIRST.replace(tzinfo=None)))
-        session.add(committee("pilotage", "pilotage", "C0PIL", "monthly", datetime(2027, 1, 7, 14, 0), locale="en"))
+        session.add(
+            committee("pilotage", "pilotage", "C0PIL", "monthly", datetime(2027, 1, 7, 14, 0), locale="en")
+        )
         session.add(SlackUser(user_id="U0SLACKADMIN", is_admin=True))
     return engine
 
 
-def committee(key: str, kind: str, channel: str, cadence: str, first: datetime, locale: str = "fr") -> Committee:
+def committee(
+    key: str, kind: str, channel: str, cadence: str, first: datetime, locale: str = "fr"
+) -> Committee:
     return Committee(
         key=key, name=f"Comité {key}", kind=kind, channel=channel, cadence=cadence, first=first, duration=90,
         timezone="Europe/Paris", locale=locale, chair="U0CHAIR", secretary="U0SEC", deck_owner="U0DECK",
@@ -113,14 +121,18 @@ def test_next_meeting_skips_a_cancelled_occurrence(db) -> None:  # noqa: ANN001
 
 def test_meeting_on_a_given_date(db) -> None:  # noqa: ANN001
     with session_scope(db) as session:
-        meeting = flows.resolve_meeting(session, committee=get_committee(session, "production"), when=date(2027, 1, 19), now=NOW)
+        meeting = flows.resolve_meeting(
+            session, committee=get_committee(session, "production"), when=date(2027, 1, 19), now=NOW
+        )
         assert meeting.start == paris(2027, 1, 19, 10, 0)
 
 
 def test_no_meeting_on_a_date_names_the_next_ones(db) -> None:  # noqa: ANN001
     with session_scope(db) as session:
         with pytest.raises(NotFound) as error:
-            flows.resolve_meeting(session, committee=get_committee(session, "production"), when=date(2027, 1, 6), now=NOW)
+            flows.resolve_meeting(
+                session, committee=get_committee(session, "production"), when=date(2027, 1, 6), now=NOW
+            )
     assert "2027-01-05 10:00" in error.value.message
     assert load(db, Meeting) == []
 
@@ -147,7 +159,12 @@ def test_topic_is_added_and_the_meeting_replanned(db, replans) -> None:  # noqa:
             notes="Chiffres de décembre", link="https://intranet.example/plan", proposer="U0ANN", now=NOW,
         )  # fmt: skip
     (item,) = load(db, AgendaItem)
-    assert (item.title, item.presenter, item.duration, item.proposer) == ("Plan de renfort", "U0BOB", 20, "U0ANN")
+    assert (item.title, item.presenter, item.duration, item.proposer) == (
+        "Plan de renfort",
+        "U0BOB",
+        20,
+        "U0ANN",
+    )
     assert item.link == "https://intranet.example/plan"
     assert replans == [meeting_id]
 
@@ -182,7 +199,9 @@ def test_every_bad_topic_field_is_reported_at_once(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         with pytest.raises(InvalidInput) as error:
-            flows.add_topic(session, meeting_id=meeting_id, title="", duration=500, link="nope", proposer="U0ANN", now=NOW)
+            flows.add_topic(
+                session, meeting_id=meeting_id, title="", duration=500, link="nope", proposer="U0ANN", now=NOW
+            )
     assert set(error.value.fields) == {"title", "duration", "link"}
     assert "Give the topic a title" in error.value.fields_in_locale("en")["title"]
 
@@ -222,14 +241,30 @@ def test_agenda_lists_sections_action_review_and_topics(db) -> None:  # noqa: AN
             ("Déjà fait", date(2026, 12, 1), production.id, "done"),
             ("Autre comité", date(2026, 12, 1), pilotage.id, "open"),
         ]:
-            session.add(ActionItem(title=title, owner="U0BOB", creator="U0ANN", due=due, status=status, committee_id=committee_id))
-        flows.add_topic(session, meeting_id=meeting_id, title="Premier", duration=15, proposer="U0ANN", now=NOW)
-        flows.add_topic(session, meeting_id=meeting_id, title="Second", presenter="U0BOB", proposer="U0BOB", now=NOW)
+            session.add(
+                ActionItem(
+                    title=title,
+                    owner="U0BOB",
+                    creator="U0ANN",
+                    due=due,
+                    status=status,
+                    committee_id=committee_id,
+                )
+            )
+        flows.add_topic(
+            session, meeting_id=meeting_id, title="Premier", duration=15, proposer="U0ANN", now=NOW
+        )
+        flows.add_topic(
+            session, meeting_id=meeting_id, title="Second", presenter="U0BOB", proposer="U0BOB", now=NOW
+        )
     with Session(db) as session:
         agenda = flows.agenda(session, meeting_id=meeting_id, now=NOW)
     assert agenda.sections[-1] == agenda.action_review == "Revue des actions"
     assert len(agenda.sections) > 1
-    assert [(a.title, a.overdue) for a in agenda.actions] == [("Relancer le prestataire", True), ("Mettre à jour le tableau", False)]
+    assert [(a.title, a.overdue) for a in agenda.actions] == [
+        ("Relancer le prestataire", True),
+        ("Mettre à jour le tableau", False),
+    ]
     assert [t.title for t in agenda.topics] == ["Premier", "Second"]
     assert agenda.topics_minutes == 15
     assert agenda.start == FIRST and agenda.start.tzinfo is not None
@@ -252,7 +287,9 @@ def test_agenda_in_english_for_an_english_committee(db) -> None:  # noqa: ANN001
 def test_deck_owner_chair_or_admin_mark_the_deck_shared(db, replans, actor) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
-        flows.mark_deck_shared(session, meeting_id=meeting_id, link="https://drive.example/deck", actor=actor, now=NOW)
+        flows.mark_deck_shared(
+            session, meeting_id=meeting_id, link="https://drive.example/deck", actor=actor, now=NOW
+        )
     (meeting,) = load(db, Meeting)
     assert meeting.deck_shared_at == NOW and meeting.deck_link == "https://drive.example/deck"
     assert replans == [meeting_id]
@@ -263,7 +300,13 @@ def test_deck_shared_again_keeps_the_first_time(db) -> None:  # noqa: ANN001
     with session_scope(db) as session:
         flows.mark_deck_shared(session, meeting_id=meeting_id, link=None, actor="U0DECK", now=NOW)
     with session_scope(db) as session:
-        flows.mark_deck_shared(session, meeting_id=meeting_id, link="https://drive.example/v2", actor="U0DECK", now=NOW + timedelta(hours=3))
+        flows.mark_deck_shared(
+            session,
+            meeting_id=meeting_id,
+            link="https://drive.example/v2",
+            actor="U0DECK",
+            now=NOW + timedelta(hours=3),
+        )
     (meeting,) = load(db, Meeting)
     assert meeting.deck_shared_at == NOW and meeting.deck_link == "https://drive.example/v2"
 
@@ -296,7 +339,11 @@ def submit(engine, meeting_id: int, **overrides):  # noqa: ANN001, ANN003, ANN20
     values = {
         "summary": "Point sur les KPI de décembre.",
         "decisions": ["Renfort de 3 conseillers", "", "  Nouvelle grille qualité  "],
-        "action_lines": ["<@U0BOB> Recruter 3 conseillers by 2027-01-29 !high", "", "<@U0ANN|ann> Diffuser la grille d'ici le 15/01"],
+        "action_lines": [
+            "<@U0BOB> Recruter 3 conseillers by 2027-01-29 !high",
+            "",
+            "<@U0ANN|ann> Diffuser la grille d'ici le 15/01",
+        ],
         "attendees": ["U0BOB", "U0ANN", "U0BOB"],
         "link": "https://drive.example/cr",
         "actor": "U0SEC",
@@ -319,7 +366,9 @@ def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:  # no
         ("U0BOB", "Recruter 3 conseillers", date(2027, 1, 29), "high"),
         ("U0ANN", "Diffuser la grille", date(2027, 1, 15), "medium"),
     ]
-    assert all(a.committee_id is not None and a.meeting_id == meeting_id and a.creator == "U0SEC" for a in actions)
+    assert all(
+        a.committee_id is not None and a.meeting_id == meeting_id and a.creator == "U0SEC" for a in actions
+    )
     (meeting,) = load(db, Meeting)
     assert meeting.minutes_submitted_at == AFTER and meeting.minutes_submitted_by == "U0SEC"
     assert meeting.minutes_text == "Point sur les KPI de décembre."
@@ -335,7 +384,11 @@ def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:  # no
 
 def test_an_invalid_action_line_names_its_line_and_changes_nothing(db, replans) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
-    lines = ["<@U0BOB> Recruter by 2027-01-29", "Diffuser la grille d'ici vendredi", "<@U0ANN> Relancer by 31/02/2027"]
+    lines = [
+        "<@U0BOB> Recruter by 2027-01-29",
+        "Diffuser la grille d'ici vendredi",
+        "<@U0ANN> Relancer by 31/02/2027",
+    ]
     with pytest.raises(InvalidInput) as error:
         submit(db, meeting_id, action_lines=lines)
     message = error.value.fields["actions"] if "actions" in error.value.fields else error.value.message
@@ -361,7 +414,12 @@ def test_an_action_line_for_a_deactivated_owner_changes_nothing(db) -> None:  # 
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"summary": "  "}, "summary"), ({"link": "drive"}, "link"), ({"attendees": ["bob"]}, "attendees"), ({"decisions": ["@channel oui"]}, "decisions")],
+    [
+        ({"summary": "  "}, "summary"),
+        ({"link": "drive"}, "link"),
+        ({"attendees": ["bob"]}, "attendees"),
+        ({"decisions": ["@channel oui"]}, "decisions"),
+    ],
 )
 def test_bad_minutes_fields_change_nothing(db, overrides, field) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
@@ -423,7 +481,9 @@ def test_chair_approves_and_the_minutes_are_posted(db) -> None:  # noqa: ANN001
     assert posted.recipient == "C0PIL" and posted.data["approved_by"] == "U0CHAIR"
     with session_scope(db) as session:
         with pytest.raises(InvalidInput):
-            flows.approve_minutes(session, meeting_id=meeting_id, actor="U0CHAIR", now=after + timedelta(hours=2))
+            flows.approve_minutes(
+                session, meeting_id=meeting_id, actor="U0CHAIR", now=after + timedelta(hours=2)
+            )
     assert len(notifications(db, "minutes_posted")) == 1
 
 
@@ -433,10 +493,14 @@ def test_changes_requested_send_the_minutes_back_to_the_secretary(db) -> None:  
     submit(db, meeting_id, now=after, action_lines=[], decisions=["Première version"])
     with session_scope(db) as session:
         with pytest.raises(InvalidInput) as error:
-            flows.request_minutes_changes(session, meeting_id=meeting_id, comment="  ", actor="U0CHAIR", now=after)
+            flows.request_minutes_changes(
+                session, meeting_id=meeting_id, comment="  ", actor="U0CHAIR", now=after
+            )
         assert error.value.field == "comment"
     with session_scope(db) as session:
-        flows.request_minutes_changes(session, meeting_id=meeting_id, comment="Ajouter le NPS", actor="U0CHAIR", now=after)
+        flows.request_minutes_changes(
+            session, meeting_id=meeting_id, comment="Ajouter le NPS", actor="U0CHAIR", now=after
+        )
     (meeting,) = load(db, Meeting)
     assert meeting.minutes_submitted_at is None and meeting.minutes_text  # kept to pre-fill the form
     (changes,) = notifications(db, "minutes_changes_requested")
@@ -452,7 +516,9 @@ def test_request_changes_is_for_the_chair_only(db) -> None:  # noqa: ANN001
     submit(db, meeting_id, now=paris(2027, 1, 7, 16, 0), action_lines=[])
     with session_scope(db) as session:
         with pytest.raises(PermissionDenied):
-            flows.request_minutes_changes(session, meeting_id=meeting_id, comment="Non", actor="U0SEC", now=paris(2027, 1, 7, 17, 0))
+            flows.request_minutes_changes(
+                session, meeting_id=meeting_id, comment="Non", actor="U0SEC", now=paris(2027, 1, 7, 17, 0)
+            )
     assert load(db, Meeting)[0].minutes_submitted_at is not None
 
 
@@ -484,7 +550,12 @@ def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
         flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
-        state = flows.minutes_state(get_committee(session, "production"), session.exec(select(WorkspaceSettings)).one(), meeting, AFTER + timedelta(days=5))
+        state = flows.minutes_state(
+            get_committee(session, "production"),
+            session.exec(select(WorkspaceSettings)).one(),
+            meeting,
+            AFTER + timedelta(days=5),
+        )
     assert (state.status, state.holder) == ("cancelled", None)
 
 
@@ -492,7 +563,12 @@ def test_minutes_state_holder_and_due(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
-        state = flows.minutes_state(get_committee(session, "production"), session.exec(select(WorkspaceSettings)).one(), meeting, AFTER)
+        state = flows.minutes_state(
+            get_committee(session, "production"),
+            session.exec(select(WorkspaceSettings)).one(),
+            meeting,
+            AFTER,
+        )
     assert (state.status, state.holder, state.requires_approval) == ("due", "U0SEC", False)
     assert state.due == paris(2027, 1, 7, 11, 30)
 
@@ -506,7 +582,11 @@ def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
     with session_scope(db) as session:
         flows.move_meeting(session, meeting_id=meeting_id, new_start=new_start, actor="U0CHAIR", now=NOW)
     (meeting,) = load(db, Meeting)
-    assert (meeting.status, meeting.start, meeting.end) == ("moved", new_start, new_start + timedelta(minutes=90))
+    assert (meeting.status, meeting.start, meeting.end) == (
+        "moved",
+        new_start,
+        new_start + timedelta(minutes=90),
+    )
     assert meeting.series_start == FIRST.astimezone(UTC)
     (notice,) = notifications(db, "meeting_moved")
     assert notice.recipient == "C0PROD" and notice.due_at == NOW
@@ -514,7 +594,9 @@ def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
     assert replans == [meeting_id]
     # The series is untouched: the next occurrence is the Tuesday after, at the usual time.
     with Session(db) as session:
-        upcoming = flows.upcoming_occurrences(session, committee=get_committee(session, "production"), now=NOW, limit=2)
+        upcoming = flows.upcoming_occurrences(
+            session, committee=get_committee(session, "production"), now=NOW, limit=2
+        )
     assert [o.start for o in upcoming] == [new_start, paris(2027, 1, 12, 10, 0)]
 
 
@@ -522,7 +604,9 @@ def test_moved_twice_gets_two_notices(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     for day in (6, 7):
         with session_scope(db) as session:
-            flows.move_meeting(session, meeting_id=meeting_id, new_start=paris(2027, 1, day, 14, 0), actor="U0CHAIR", now=NOW)
+            flows.move_meeting(
+                session, meeting_id=meeting_id, new_start=paris(2027, 1, day, 14, 0), actor="U0CHAIR", now=NOW
+            )
     assert len(notifications(db, "meeting_moved")) == 2
 
 
@@ -543,7 +627,9 @@ def test_only_the_chair_moves_or_cancels(db, replans, flow) -> None:  # noqa: AN
     with session_scope(db) as session:
         with pytest.raises(PermissionDenied) as error:
             if flow == "move":
-                flows.move_meeting(session, meeting_id=meeting_id, new_start=paris(2027, 1, 6, 14, 0), actor="U0SEC", now=NOW)
+                flows.move_meeting(
+                    session, meeting_id=meeting_id, new_start=paris(2027, 1, 6, 14, 0), actor="U0SEC", now=NOW
+                )
             else:
                 flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0SEC", now=NOW)
     assert "U0CHAIR" in error.value.message
@@ -569,9 +655,13 @@ def test_a_started_meeting_cannot_be_moved_or_cancelled(db) -> None:  # noqa: AN
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         with pytest.raises(InvalidInput, match="déjà commencé"):
-            flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=FIRST + timedelta(minutes=5))
+            flows.cancel_meeting(
+                session, meeting_id=meeting_id, actor="U0CHAIR", now=FIRST + timedelta(minutes=5)
+            )
         with pytest.raises(InvalidInput, match="déjà commencé"):
-            flows.move_meeting(session, meeting_id=meeting_id, new_start=paris(2027, 1, 8, 10, 0), actor="U0CHAIR", now=FIRST)
+            flows.move_meeting(
+                session, meeting_id=meeting_id, new_start=paris(2027, 1, 8, 10, 0), actor="U0CHAIR", now=FIRST
+            )
 
 
 # --- typing a meeting time ------------------------------------------------------------------------

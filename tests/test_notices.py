@@ -35,7 +35,7 @@ from tests.notice_helpers import (
     visible,
 )
 
-ESCAPED = "Budget &lt;Q2&gt; &amp; \"hausse\" &lt;!channel&gt;"
+ESCAPED = 'Budget &lt;Q2&gt; &amp; "hausse" &lt;!channel&gt;'
 
 
 @pytest.fixture
@@ -68,7 +68,9 @@ def pilot(session: Session):
     return committee, h.meeting(session, committee)
 
 
-def send(session: Session, kind: str, to: str, committee, meeting=None, /, *, action=None, now: datetime, **data) -> OutgoingMessage | None:
+def send(
+    session: Session, kind: str, to: str, committee, meeting=None, /, *, action=None, now: datetime, **data
+) -> OutgoingMessage | None:
     row = h.notification(session, kind, to, committee, meeting, action, **data)
     message = build(session, row, now=now)
     if message is not None:
@@ -84,7 +86,9 @@ def send(session: Session, kind: str, to: str, committee, meeting=None, /, *, ac
 def test_save_the_date_gives_date_time_zone_and_participants(session, prod):
     committee, meeting = prod
     h.member(session, committee, MEMBER)
-    message = send(session, "save_the_date", committee.channel, committee, meeting, now=START - timedelta(days=60))
+    message = send(
+        session, "save_the_date", committee.channel, committee, meeting, now=START - timedelta(days=60)
+    )
     text = visible(message)
     assert "À noter dans vos agendas — Comité de production" in text
     assert token(START) in text and "2027-03-23 10:00, heure de Europe/Paris" in text
@@ -95,7 +99,9 @@ def test_save_the_date_gives_date_time_zone_and_participants(session, prod):
 
 def test_save_the_date_in_english_for_an_english_committee(session, pilot):
     committee, meeting = pilot
-    message = send(session, "save_the_date", committee.channel, committee, meeting, now=START - timedelta(days=60))
+    message = send(
+        session, "save_the_date", committee.channel, committee, meeting, now=START - timedelta(days=60)
+    )
     assert "Save the date — Steering committee" in visible(message)
     assert "2027-03-23 10:00 Europe/Paris time" in visible(message)
 
@@ -114,7 +120,9 @@ def test_agenda_request_lists_template_sections_action_review_and_topics(session
     assert "Proposez vos sujets pour l'ordre du jour avant le " + token(DECK_DUE) in text
     assert "1. KPI de la semaine (prise d'appels, niveau de service, CSAT par groupe d'agents)" in text
     assert "4. *Revue des actions* — 1 ouverte, dont 1 en retard" in text
-    assert f"*A{late.id}* Former les nouveaux &lt;conseillers&gt; — <@{OWNER}>" in text and "en retard" in text
+    assert (
+        f"*A{late.id}* Former les nouveaux &lt;conseillers&gt; — <@{OWNER}>" in text and "en retard" in text
+    )
     assert "Done already" not in text
     assert f"• {ESCAPED} — <@{MEMBER}> — 15 min" in text
     assert buttons(message) == [(ids.BTN_ADD_TOPIC, dump(MeetingRef(meeting_id=meeting.id)))]
@@ -123,7 +131,9 @@ def test_agenda_request_lists_template_sections_action_review_and_topics(session
 
 def test_agenda_request_without_topics_says_so(session, pilot):
     committee, meeting = pilot
-    message = send(session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=7))
+    message = send(
+        session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=7)
+    )
     text = visible(message)
     assert "Propose your agenda topics before" in text
     assert "No topic proposed yet." in text and "No open action." in text
@@ -150,7 +160,9 @@ def test_nothing_but_the_cancellation_is_sent_for_a_cancelled_meeting(session, p
 
 def test_an_expired_notification_is_not_built(session, prod):
     committee, meeting = prod
-    row = h.notification(session, "agenda_request", committee.channel, committee, meeting, expires_at=START - timedelta(days=1))
+    row = h.notification(
+        session, "agenda_request", committee.channel, committee, meeting, expires_at=START - timedelta(days=1)
+    )
     assert build(session, row, now=START - timedelta(days=1)) is None
 
 
@@ -160,7 +172,9 @@ def test_an_expired_notification_is_not_built(session, prod):
 def test_deck_reminder_speaks_the_deck_owners_language_and_offers_mark_shared(session, prod):
     committee, meeting = prod
     h.user(session, DECK, locale="en-GB", tz="Europe/London")
-    message = send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC))
+    message = send(
+        session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)
+    )
     text = visible(message)
     assert "The deck is due " + token(DECK_DUE) in text
     assert "Share it in <#C0PROD>" in text
@@ -171,14 +185,19 @@ def test_deck_reminder_speaks_the_deck_owners_language_and_offers_mark_shared(se
 def test_deck_reminder_in_french_when_the_owner_locale_is_unknown(session, prod):
     committee, meeting = prod
     h.user(session, DECK, locale="de-DE")
-    message = send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC))
+    message = send(
+        session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)
+    )
     assert "Le support est attendu le " + token(DECK_DUE) in visible(message)
 
 
 def test_deck_reminder_is_dropped_once_the_deck_is_shared(session, prod):
     committee, meeting = prod
     meeting.deck_shared_at = datetime(2027, 3, 17, 15, 0, tzinfo=UTC)
-    assert send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)) is None
+    assert (
+        send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC))
+        is None
+    )
 
 
 # -- agenda_published ----------------------------------------------------------------------------
@@ -218,17 +237,24 @@ def test_meeting_reminder_has_agenda_previous_minutes_and_open_actions(session, 
     previous.minutes_posted_at = START - timedelta(days=5)
     previous.minutes_link = "https://docs.example.com/cr-16-mars"
     open_one = h.action(session, committee, title="Plan <B>")
-    message = send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(hours=1))
+    message = send(
+        session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(hours=1)
+    )
     text = visible(message)
     assert "*Comité de production commence dans 1 h*" in text
-    assert f"*Compte rendu précédent ({token(previous.start)}) :* <https://docs.example.com/cr-16-mars|ouvrir>" in text
+    assert (
+        f"*Compte rendu précédent ({token(previous.start)}) :* <https://docs.example.com/cr-16-mars|ouvrir>"
+        in text
+    )
     assert f"*A{open_one.id}* Plan &lt;B&gt;" in text
     assert ":warning: *Support :* pas encore partagé" in text
 
 
 def test_meeting_reminder_without_previous_minutes(session, pilot):
     committee, meeting = pilot
-    message = send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(minutes=60))
+    message = send(
+        session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(minutes=60)
+    )
     assert "*Previous minutes:* none posted yet" in visible(message)
     assert "starts in 1 h" in message.text
 
@@ -248,15 +274,33 @@ def test_minutes_request_asks_the_secretary_with_a_submit_button(session, prod):
 def test_minutes_request_and_reminder_are_dropped_once_submitted(session, prod):
     committee, meeting = prod
     meeting.minutes_submitted_at = END + timedelta(hours=2)
-    assert send(session, "minutes_request", SECRETARY, committee, meeting, now=END + timedelta(hours=3)) is None
-    assert send(session, "minutes_reminder", SECRETARY, committee, meeting, now=END + timedelta(days=1)) is None
+    assert (
+        send(session, "minutes_request", SECRETARY, committee, meeting, now=END + timedelta(hours=3)) is None
+    )
+    assert (
+        send(session, "minutes_reminder", SECRETARY, committee, meeting, now=END + timedelta(days=1)) is None
+    )
 
 
 def test_minutes_reminder_gives_the_time_left(session, pilot):
     committee, meeting = pilot
-    message = send(session, "minutes_reminder", SECRETARY, committee, meeting, now=datetime(2027, 3, 24, 10, 0, tzinfo=UTC))
+    message = send(
+        session,
+        "minutes_reminder",
+        SECRETARY,
+        committee,
+        meeting,
+        now=datetime(2027, 3, 24, 10, 0, tzinfo=UTC),
+    )
     assert "The minutes are due " + token(MINUTES_DUE) + ": *1 day left*" in visible(message)
-    later = send(session, "minutes_reminder", SECRETARY, committee, meeting, now=datetime(2027, 3, 25, 7, 30, tzinfo=UTC))
+    later = send(
+        session,
+        "minutes_reminder",
+        SECRETARY,
+        committee,
+        meeting,
+        now=datetime(2027, 3, 25, 7, 30, tzinfo=UTC),
+    )
     assert "*2 h 30 min left*" in visible(later)
     assert send(session, "minutes_reminder", SECRETARY, committee, meeting, now=MINUTES_DUE) is None
 
@@ -270,12 +314,17 @@ def test_minutes_overdue_names_the_secretary_before_submission(session, prod):
     assert f"À rédiger et déposer par <@{SECRETARY}>." in text
     assert "Relance 2 sur 3" in text
     assert buttons(message) == []  # nothing to click in the channel
-    assert send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE - timedelta(minutes=1)) is None
+    assert (
+        send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE - timedelta(minutes=1))
+        is None
+    )
 
 
 def test_first_minutes_overdue_chase_at_the_deadline_says_it_is_reached(session, prod):
     committee, meeting = prod
-    message = send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3)
+    message = send(
+        session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3
+    )
     text = visible(message)
     assert "*l'échéance est atteinte*" in text
     assert "de retard" not in text
@@ -285,7 +334,9 @@ def test_minutes_overdue_goes_on_with_the_chair_while_approval_waits(session, pi
     committee, meeting = pilot
     meeting.minutes_submitted_at = MINUTES_DUE - timedelta(hours=1)
     meeting.minutes_submitted_by = SECRETARY
-    message = send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE + timedelta(hours=5))
+    message = send(
+        session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE + timedelta(hours=5)
+    )
     text = visible(message)
     assert "*5 h late*" in text
     assert f"Submitted by <@{SECRETARY}>; waiting for <@{CHAIR}>'s approval." in text
@@ -297,7 +348,10 @@ def test_minutes_overdue_stops_once_posted(session, pilot):
     committee, meeting = pilot
     meeting.minutes_submitted_at = MINUTES_DUE - timedelta(hours=1)
     meeting.minutes_approved_at = meeting.minutes_posted_at = MINUTES_DUE + timedelta(hours=1)
-    assert send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE + timedelta(days=1)) is None
+    assert (
+        send(session, "minutes_overdue", CHAIR, committee, meeting, now=MINUTES_DUE + timedelta(days=1))
+        is None
+    )
 
 
 def submitted(session, committee, meeting, *, at=END + timedelta(hours=4)):
@@ -308,7 +362,9 @@ def submitted(session, committee, meeting, *, at=END + timedelta(hours=4)):
     meeting.minutes_link = "https://docs.example.com/cr"
     meeting.status = MeetingStatus.held.value
     h.decision(session, meeting, "Renfort de 3 conseillers & <formation>", at)
-    return h.action(session, committee, title="Recruter <3>", meeting_id=meeting.id, owner=MEMBER, due=date(2027, 4, 2))
+    return h.action(
+        session, committee, title="Recruter <3>", meeting_id=meeting.id, owner=MEMBER, due=date(2027, 4, 2)
+    )
 
 
 def test_minutes_approval_shows_the_draft_and_approve_or_change_buttons(session, pilot):
@@ -336,7 +392,9 @@ def test_minutes_approval_is_dropped_once_approved(session, pilot):
 def test_minutes_posted_in_the_channel_with_everything(session, prod):
     committee, meeting = prod
     created = submitted(session, committee, meeting)
-    message = send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=4))
+    message = send(
+        session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=4)
+    )
     text = visible(message)
     assert "*Compte rendu — Comité de production — " + token(START) in text
     assert "*Synthèse*\nRésumé : " + ESCAPED in text
@@ -349,16 +407,24 @@ def test_minutes_posted_in_the_channel_with_everything(session, prod):
 def test_minutes_posted_waits_for_the_approval(session, pilot):
     committee, meeting = pilot
     submitted(session, committee, meeting)
-    assert send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=5)) is None
+    assert (
+        send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=5))
+        is None
+    )
     meeting.minutes_approved_at = END + timedelta(hours=6)
-    assert send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=6)) is not None
+    assert (
+        send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=6))
+        is not None
+    )
 
 
 def test_long_minutes_are_split_within_slack_limits(session, prod):
     committee, meeting = prod
     submitted(session, committee, meeting)
     meeting.minutes_text = "\n".join(f"Point {i}: " + "x" * 200 for i in range(100))
-    message = send(session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=4))
+    message = send(
+        session, "minutes_posted", committee.channel, committee, meeting, now=END + timedelta(hours=4)
+    )
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     assert sum("Point " in s for s in sections) > 1  # several sections of at most 3,000 characters each
     assert "Point 0:" in visible(message)
@@ -374,7 +440,18 @@ def test_changes_requested_tells_the_secretary_the_comment(session, pilot):
     assert "by " + token(MINUTES_DUE) in text
     assert buttons(message) == [(ids.BTN_SUBMIT_MINUTES, dump(MeetingRef(meeting_id=meeting.id)))]
     meeting.minutes_submitted_at = END + timedelta(hours=7)
-    assert send(session, "minutes_changes_requested", SECRETARY, committee, meeting, now=END + timedelta(hours=8), by=CHAIR) is None
+    assert (
+        send(
+            session,
+            "minutes_changes_requested",
+            SECRETARY,
+            committee,
+            meeting,
+            now=END + timedelta(hours=8),
+            by=CHAIR,
+        )
+        is None
+    )
 
 
 # -- meeting_moved / meeting_cancelled -----------------------------------------------------------
@@ -387,7 +464,9 @@ def test_meeting_moved_shows_old_and_new_time_with_the_committee_zone(session, p
     meeting.end = meeting.start + timedelta(hours=1)
     meeting.status = MeetingStatus.moved.value
     data = dict(old_start=old.isoformat(), start=meeting.start.isoformat())
-    message = send(session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data)
+    message = send(
+        session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data
+    )
     text = visible(message)
     assert f"~{token(old)}" in text and f"→ *{token(meeting.start)}" in text
     assert "2027-03-24 14:00, heure de Europe/Paris" in text
@@ -398,18 +477,42 @@ def test_meeting_moved_twice_only_the_last_notice_is_sent(session, prod):
     first_move = START + timedelta(days=1)
     meeting.start, meeting.end = START + timedelta(days=2), START + timedelta(days=2, hours=1)
     data = dict(old_start=START.isoformat(), start=first_move.isoformat())
-    assert send(session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data) is None
+    assert (
+        send(
+            session,
+            "meeting_moved",
+            committee.channel,
+            committee,
+            meeting,
+            now=START - timedelta(days=3),
+            **data,
+        )
+        is None
+    )
 
 
 def test_meeting_cancelled_gives_the_escaped_reason(session, pilot):
     committee, meeting = pilot
     meeting.status = MeetingStatus.cancelled.value
-    message = send(session, "meeting_cancelled", committee.channel, committee, meeting, now=START - timedelta(days=2), reason=NASTY)
+    message = send(
+        session,
+        "meeting_cancelled",
+        committee.channel,
+        committee,
+        meeting,
+        now=START - timedelta(days=2),
+        reason=NASTY,
+    )
     text = visible(message)
     assert "*Steering committee — " + token(START) in text and "is cancelled*" in text
     assert ESCAPED in text
     meeting.status = MeetingStatus.scheduled.value
-    assert send(session, "meeting_cancelled", committee.channel, committee, meeting, now=START - timedelta(days=2)) is None
+    assert (
+        send(
+            session, "meeting_cancelled", committee.channel, committee, meeting, now=START - timedelta(days=2)
+        )
+        is None
+    )
 
 
 # -- action chases -------------------------------------------------------------------------------
@@ -433,7 +536,15 @@ def test_action_due_soon_reminds_the_owner_with_every_button(session, prod):
     committee, _ = prod
     h.user(session, OWNER, locale="fr-FR", tz="America/Montreal")
     item = h.action(session, committee, title=NASTY, due=DUE)
-    message = send(session, "action_due_soon", OWNER, committee, action=item, now=datetime(2027, 3, 25, 13, 0, tzinfo=UTC), due=DUE.isoformat())
+    message = send(
+        session,
+        "action_due_soon",
+        OWNER,
+        committee,
+        action=item,
+        now=datetime(2027, 3, 25, 13, 0, tzinfo=UTC),
+        due=DUE.isoformat(),
+    )
     text = visible(message)
     assert "arrive à échéance le <!date^" in text
     assert ESCAPED in text
@@ -444,7 +555,16 @@ def test_action_due_soon_reminds_the_owner_with_every_button(session, prod):
 def test_action_overdue_says_how_late(session, pilot):
     committee, _ = pilot
     item = h.action(session, committee, due=DUE)
-    message = send(session, "action_overdue", OWNER, committee, action=item, now=datetime(2027, 3, 30, 8, 0, tzinfo=UTC), due=DUE.isoformat(), chase=2)
+    message = send(
+        session,
+        "action_overdue",
+        OWNER,
+        committee,
+        action=item,
+        now=datetime(2027, 3, 30, 8, 0, tzinfo=UTC),
+        due=DUE.isoformat(),
+        chase=2,
+    )
     assert "*4 days overdue*" in visible(message)
     assert buttons(message) == action_buttons(item.id)
 
@@ -453,7 +573,17 @@ def test_action_escalation_goes_to_the_chair(session, prod):
     committee, _ = prod
     item = h.action(session, committee, due=DUE)
     now = datetime(2027, 4, 5, 7, 0, tzinfo=UTC)
-    message = send(session, "action_escalation", CHAIR, committee, action=item, now=now, due=DUE.isoformat(), chase=3, owner=OWNER)
+    message = send(
+        session,
+        "action_escalation",
+        CHAIR,
+        committee,
+        action=item,
+        now=now,
+        due=DUE.isoformat(),
+        chase=3,
+        owner=OWNER,
+    )
     text = visible(message)
     assert f"Cette action de <@{OWNER}>" in text and "*10 jours de retard* après 3 relances" in text
     assert buttons(message) == action_buttons(item.id)
@@ -481,7 +611,9 @@ def test_action_chase_is_dropped_when_no_longer_needed(session, prod, change):
         h.user(session, OWNER, away_until=date(2027, 3, 30))
     elif change == "owner_deactivated":
         h.user(session, OWNER, deleted=True)
-    assert send(session, "action_overdue", OWNER, committee, action=item, now=now, due=DUE.isoformat()) is None
+    assert (
+        send(session, "action_overdue", OWNER, committee, action=item, now=now, due=DUE.isoformat()) is None
+    )
 
 
 def test_action_chases_keep_to_their_side_of_the_due_date(session, prod):
@@ -489,18 +621,39 @@ def test_action_chases_keep_to_their_side_of_the_due_date(session, prod):
     item = h.action(session, committee, due=DUE)
     after = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
     before = datetime(2027, 3, 25, 8, 0, tzinfo=UTC)
-    assert send(session, "action_due_soon", OWNER, committee, action=item, now=after, due=DUE.isoformat()) is None
-    assert send(session, "action_overdue", OWNER, committee, action=item, now=before, due=DUE.isoformat()) is None
+    assert (
+        send(session, "action_due_soon", OWNER, committee, action=item, now=after, due=DUE.isoformat())
+        is None
+    )
+    assert (
+        send(session, "action_overdue", OWNER, committee, action=item, now=before, due=DUE.isoformat())
+        is None
+    )
     snooze_over = datetime(2027, 3, 31, 8, 0, tzinfo=UTC)
     item.snoozed_until = date(2027, 3, 31)
-    assert send(session, "action_overdue", OWNER, committee, action=item, now=snooze_over, due=DUE.isoformat()) is not None
+    assert (
+        send(session, "action_overdue", OWNER, committee, action=item, now=snooze_over, due=DUE.isoformat())
+        is not None
+    )
 
 
 def test_escalation_is_dropped_once_the_action_changed_hands(session, prod):
     committee, _ = prod
     item = h.action(session, committee, due=DUE, owner=MEMBER)
     now = datetime(2027, 4, 5, 7, 0, tzinfo=UTC)
-    assert send(session, "action_escalation", CHAIR, committee, action=item, now=now, due=DUE.isoformat(), owner=OWNER) is None
+    assert (
+        send(
+            session,
+            "action_escalation",
+            CHAIR,
+            committee,
+            action=item,
+            now=now,
+            due=DUE.isoformat(),
+            owner=OWNER,
+        )
+        is None
+    )
 
 
 # -- owner_unreachable ---------------------------------------------------------------------------
@@ -512,7 +665,14 @@ def test_owner_unreachable_tells_the_chair_with_reassign_buttons(session, pilot)
     first = h.action(session, committee, title="First <one>", due=date(2027, 3, 26))
     second = h.action(session, committee, title="Second", due=date(2027, 4, 2))
     h.action(session, committee, title="Someone else's", owner=MEMBER)
-    message = send(session, "owner_unreachable", CHAIR, committee, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), owner=OWNER)
+    message = send(
+        session,
+        "owner_unreachable",
+        CHAIR,
+        committee,
+        now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+        owner=OWNER,
+    )
     text = visible(message)
     assert f"*<@{OWNER}> cannot be reached* — away until <!date^" in text
     assert "their 2 open action items of *Steering committee*" in text
@@ -527,14 +687,31 @@ def test_owner_unreachable_is_dropped_when_the_owner_is_back(session, prod):
     committee, _ = prod
     h.user(session, OWNER, away_until=date(2027, 3, 19))
     h.action(session, committee)
-    assert send(session, "owner_unreachable", CHAIR, committee, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), owner=OWNER) is None
+    assert (
+        send(
+            session,
+            "owner_unreachable",
+            CHAIR,
+            committee,
+            now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+            owner=OWNER,
+        )
+        is None
+    )
 
 
 def test_owner_unreachable_for_a_deactivated_account_in_french(session, prod):
     committee, _ = prod
     h.user(session, OWNER, deleted=True)
     item = h.action(session, committee)
-    message = send(session, "owner_unreachable", CHAIR, committee, action=item, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC))
+    message = send(
+        session,
+        "owner_unreachable",
+        CHAIR,
+        committee,
+        action=item,
+        now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+    )
     assert "son compte Slack est désactivé" in visible(message)
     assert "réattribuez-la" in visible(message)
 
@@ -553,7 +730,16 @@ def test_owner_unreachable_for_a_deactivated_account_in_french(session, prod):
 )
 def test_delivery_failed_tells_the_chair_what_where_and_why(session, prod, error, advice):
     committee, _ = prod
-    message = send(session, "delivery_failed", CHAIR, committee, now=START, kind="agenda_published", to="C0PROD", error=error)
+    message = send(
+        session,
+        "delivery_failed",
+        CHAIR,
+        committee,
+        now=START,
+        kind="agenda_published",
+        to="C0PROD",
+        error=error,
+    )
     text = visible(message)
     assert "l'envoi « ordre du jour » vers <#C0PROD>" in text
     assert advice in text
@@ -561,8 +747,20 @@ def test_delivery_failed_tells_the_chair_what_where_and_why(session, prod, error
 
 def test_delivery_failed_for_a_direct_message_in_english(session, pilot):
     committee, _ = pilot
-    message = send(session, "delivery_failed", CHAIR, committee, now=START, kind="action_overdue", to=OWNER, error="account_inactive")
-    assert f"I could not post the overdue action reminder to <@{OWNER}>: that Slack account is deactivated" in visible(message)
+    message = send(
+        session,
+        "delivery_failed",
+        CHAIR,
+        committee,
+        now=START,
+        kind="action_overdue",
+        to=OWNER,
+        error="account_inactive",
+    )
+    assert (
+        f"I could not post the overdue action reminder to <@{OWNER}>: that Slack account is deactivated"
+        in visible(message)
+    )
 
 
 # -- limits and contract -------------------------------------------------------------------------
@@ -574,7 +772,9 @@ def test_long_agendas_are_cut_with_and_n_more(session, pilot):
         h.topic(session, meeting, f"Topic {i} " + "y" * 100)
     for i in range(30):
         h.action(session, committee, title=f"Action {i} " + "z" * 20)
-    message = send(session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3))
+    message = send(
+        session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3)
+    )
     text = visible(message)
     assert "_and 20 more_" in text  # 20 topics shown of 40
     assert "_and 15 more_" in text  # 15 actions shown of 30
@@ -584,7 +784,9 @@ def test_french_lists_are_cut_with_et_n_de_plus(session, prod):
     committee, meeting = prod
     for i in range(25):
         h.topic(session, meeting, f"Sujet {i}")
-    message = send(session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3))
+    message = send(
+        session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3)
+    )
     assert "_et 5 de plus_" in visible(message)
 
 
@@ -598,12 +800,22 @@ def test_unknown_kind_is_a_planning_bug(session, prod):
 def test_inactive_committee_gets_nothing(session, prod):
     committee, meeting = prod
     committee.active = False
-    assert send(session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3)) is None
+    assert (
+        send(session, "agenda_request", committee.channel, committee, meeting, now=START - timedelta(days=3))
+        is None
+    )
 
 
 def test_weekly_digest_kind_builds_the_digest(session, prod):
     committee, _ = prod
-    message = send(session, "weekly_digest", committee.channel, committee, now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC), week="2027-03-22")
+    message = send(
+        session,
+        "weekly_digest",
+        committee.channel,
+        committee,
+        now=datetime(2027, 3, 22, 8, 0, tzinfo=UTC),
+        week="2027-03-22",
+    )
     assert "*Synthèse hebdomadaire — Comité de production*" in visible(message)
 
 
@@ -659,7 +871,10 @@ def test_a_posted_deck_reminder_shows_the_deck_shared(session, prod):
     meeting.deck_shared_at = datetime(2027, 3, 18, 9, 0, tzinfo=UTC)
     meeting.deck_link = "https://drive.example.com/d"
     message = build(session, row, now=datetime(2027, 3, 18, 10, 0, tzinfo=UTC))
-    assert f"Support partagé le {token(meeting.deck_shared_at)} : <https://drive.example.com/d|ouvrir>" in visible(message)
+    assert (
+        f"Support partagé le {token(meeting.deck_shared_at)} : <https://drive.example.com/d|ouvrir>"
+        in visible(message)
+    )
     assert buttons(message) == []
 
 
@@ -668,9 +883,13 @@ def test_a_posted_approval_request_shows_the_outcome(session, pilot):
     submitted(session, committee, meeting)
     row = sent(h.notification(session, "minutes_approval", CHAIR, committee, meeting, submitted_by=SECRETARY))
     meeting.minutes_approved_at = END + timedelta(hours=6)
-    assert "Minutes approved " + token(meeting.minutes_approved_at) in visible(build(session, row, now=END + timedelta(hours=7)))
+    assert "Minutes approved " + token(meeting.minutes_approved_at) in visible(
+        build(session, row, now=END + timedelta(hours=7))
+    )
     meeting.minutes_approved_at, meeting.minutes_submitted_at = None, None  # sent back instead
-    assert f"Sent back to <@{SECRETARY}> for changes." in visible(build(session, row, now=END + timedelta(hours=7)))
+    assert f"Sent back to <@{SECRETARY}> for changes." in visible(
+        build(session, row, now=END + timedelta(hours=7))
+    )
 
 
 def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(session, prod):
@@ -693,31 +912,64 @@ def test_every_planned_and_event_kind_has_a_builder():
 def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):
     """The 'how late' sentence and the 'who owes it' sentence stay apart (space or new line), fr and en."""
     committee, meeting = prod
-    french = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3))
+    french = visible(
+        send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE, n=1, max=3)
+    )
     assert "*l'échéance est atteinte*.\nÀ rédiger et déposer par" in french
     committee, meeting = pilot
-    late = visible(send(session, "minutes_overdue", committee.channel, committee, meeting, now=MINUTES_DUE + timedelta(hours=5)))
+    late = visible(
+        send(
+            session,
+            "minutes_overdue",
+            committee.channel,
+            committee,
+            meeting,
+            now=MINUTES_DUE + timedelta(hours=5),
+        )
+    )
     assert "*5 h late*.\nOwed by" in late
 
 
 def test_deck_reminder_counts_the_deadline_in_business_days_not_48_hours(session, prod):
     """Deck due is N business days before T (Fri 19 for Tue 23 March: four days, not 48 hours)."""
     committee, meeting = prod
-    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    text = visible(
+        send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC))
+    )
     assert "48" not in text
     assert "(2 jours ouvrés avant la réunion)" in text
     committee.locale = "en"
     committee.timeline = {"deck_due": {"business_days": 1}}
     h.user(session, DECK, locale="en-US")
-    text = visible(send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC)))
+    text = visible(
+        send(session, "deck_reminder", DECK, committee, meeting, now=datetime(2027, 3, 18, 8, 0, tzinfo=UTC))
+    )
     assert "(1 business day before the meeting)" in text
 
 
 def test_a_meeting_reminder_caught_up_in_the_last_minute_never_says_0_min(session, pilot, prod):
     """Sent 30 s before T (a catch-up): 'starts in less than a minute', not 'starts in 0 min'."""
     committee, meeting = pilot
-    english = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    english = visible(
+        send(
+            session,
+            "meeting_reminder",
+            committee.channel,
+            committee,
+            meeting,
+            now=START - timedelta(seconds=30),
+        )
+    )
     assert "0 min" not in english and "starts in less than a minute" in english
     committee, meeting = prod
-    french = visible(send(session, "meeting_reminder", committee.channel, committee, meeting, now=START - timedelta(seconds=30)))
+    french = visible(
+        send(
+            session,
+            "meeting_reminder",
+            committee.channel,
+            committee,
+            meeting,
+            now=START - timedelta(seconds=30),
+        )
+    )
     assert "0 min" not in french and "commence dans moins d'une minute" in french

@@ -20,15 +20,24 @@ def clock():
 
 @pytest.fixture
 def client(clock):
-    return OfflineSlack(clock=lambda: clock[0], users={"U06PILOTE1": {"name": "marie", "tz": "Europe/Paris"}, "U0GONE": {"deleted": True}})
+    return OfflineSlack(
+        clock=lambda: clock[0],
+        users={"U06PILOTE1": {"name": "marie", "tz": "Europe/Paris"}, "U0GONE": {"deleted": True}},
+    )
 
 
 def test_post_answers_ok_ts_from_the_simulated_clock_and_channel(client):
-    answer = client.chat_postMessage(channel="C06COPROD1", text="Ordre du jour", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}])
+    answer = client.chat_postMessage(
+        channel="C06COPROD1",
+        text="Ordre du jour",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    )
     assert answer["ok"] and answer["channel"] == "C06COPROD1"
     assert answer["ts"].startswith(f"{int(T0.timestamp())}.")
     message = client.visible("C06COPROD1")[0]
-    assert message.text == "Ordre du jour" and message.blocks[0]["type"] == "section" and message.posted_at == T0
+    assert (
+        message.text == "Ordre du jour" and message.blocks[0]["type"] == "section" and message.posted_at == T0
+    )
 
 
 def test_ts_values_are_unique_and_increasing(client, clock):

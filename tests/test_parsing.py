@@ -221,7 +221,9 @@ def test_add_error_messages_in_french_and_english_give_the_syntax():
         add("<@U1> Relancer due:32/13", locale="fr")
     with pytest.raises(InvalidInput) as en:
         add("<@U1> Relancer due:32/13", locale="en")
-    assert "32/13" in fr.value.message and "`2027-03-19`" in fr.value.message and "vendredi" in fr.value.message
+    assert (
+        "32/13" in fr.value.message and "`2027-03-19`" in fr.value.message and "vendredi" in fr.value.message
+    )
     assert "32/13" in en.value.message and "`2027-03-19`" in en.value.message and "friday" in en.value.message
     assert fr.value.in_locale("en") == en.value.message
 

@@ -95,7 +95,9 @@ def test_committees_are_found_by_key_and_channel(engine) -> None:
         assert [c.key for c in list_committees(session)] == ["production"]
         assert [c.key for c in list_committees(session, active=None)] == ["production", "qualite"]
         assert [c.key for c in list_committees(session, active=None, key="qualite")] == ["qualite"]
-        with pytest.raises(UnknownCommittee, match=r'unknown committee "nope" \(known: production, qualite\)'):
+        with pytest.raises(
+            UnknownCommittee, match=r'unknown committee "nope" \(known: production, qualite\)'
+        ):
             require_committee(session, key="nope")
 
 
@@ -108,16 +110,22 @@ def test_meetings_are_found_by_series_slot_or_by_start(engine) -> None:
             session, committee=committee, occurrence=occurrence(paris(2027, 3, 23, 10)), now=NOW
         )
         moved.start, moved.end, moved.status = paris(2027, 4, 6, 14), paris(2027, 4, 6, 15), "moved"
-        get_or_create_meeting(session, committee=committee, occurrence=occurrence(paris(2027, 5, 4, 10)), now=NOW)
+        get_or_create_meeting(
+            session, committee=committee, occurrence=occurrence(paris(2027, 5, 4, 10)), now=NOW
+        )
 
     with session_scope(engine) as session:
         ids = [committee.id]
         march = meetings_between(session, committee_ids=ids, start=paris(2027, 3, 22), end=paris(2027, 3, 29))
         april = meetings_between(session, committee_ids=ids, start=paris(2027, 4, 5), end=paris(2027, 4, 12))
-        may = meetings_between(session, committee_ids=ids, start=paris(2027, 5, 4, 10), end=paris(2027, 5, 4, 10))
+        may = meetings_between(
+            session, committee_ids=ids, start=paris(2027, 5, 4, 10), end=paris(2027, 5, 4, 10)
+        )
         assert [m.id for m in march] == [m.id for m in april] == [moved.id]
         assert may == []  # [start, end) is empty
-        assert meetings_between(session, committee_ids=[], start=paris(2027, 1, 1), end=paris(2028, 1, 1)) == []
+        assert (
+            meetings_between(session, committee_ids=[], start=paris(2027, 1, 1), end=paris(2028, 1, 1)) == []
+        )
 
 
 def test_get_or_create_meeting_returns_the_stored_row(engine) -> None:
@@ -158,7 +166,9 @@ def test_plan_of_a_weekly_committee_holds_every_timeline_kind_but_save_the_date(
         planned = year_2027(session)
 
     kinds = {item.kind for item in planned}
-    assert TIMELINE_KINDS | {"weekly_digest", "action_due_soon", "action_overdue", "action_escalation"} <= kinds
+    assert (
+        TIMELINE_KINDS | {"weekly_digest", "action_due_soon", "action_overdue", "action_escalation"} <= kinds
+    )
     assert "save_the_date" not in kinds
     assert planned == sorted(planned, key=lambda item: (item.at, item.key))
     assert len({item.key for item in planned}) == len(planned)
@@ -255,7 +265,9 @@ def test_cancelled_meeting_sends_nothing_and_moved_meeting_replans(engine) -> No
     assert paris(2027, 3, 23, 10) not in meeting_starts
     assert paris(2027, 3, 30, 10) not in meeting_starts
     reminders = [item for item in planned if item.kind == "meeting_reminder"]
-    assert (paris(2027, 3, 31, 13), paris(2027, 3, 31, 14)) in {(item.at, item.meeting_start) for item in reminders}
+    assert (paris(2027, 3, 31, 13), paris(2027, 3, 31, 14)) in {
+        (item.at, item.meeting_start) for item in reminders
+    }
     assert [(o.start, o.status) for o in entry.occurrences] == [
         (paris(2027, 3, 23, 10), "cancelled"),
         (paris(2027, 3, 31, 14), "moved"),
@@ -273,7 +285,9 @@ def test_plan_days_uses_each_committee_zone(engine) -> None:
         planned = plan_days(session, first=date(2027, 1, 14), last=date(2027, 1, 14))
 
     # 08:00 in Montreal on 14 January is 14:00 in Paris: the Montreal day, not Paris's, decides.
-    minutes_request = [item for item in planned if item.kind == "minutes_request" and item.committee_key == "qualite"]
+    minutes_request = [
+        item for item in planned if item.kind == "minutes_request" and item.committee_key == "qualite"
+    ]
     assert [item.at for item in minutes_request] == [datetime(2027, 1, 14, 14, tzinfo=UTC)]
     for item in planned:
         zone = ZoneInfo("America/Montreal" if item.committee_key == "qualite" else "Europe/Paris")
@@ -284,7 +298,9 @@ def test_deadlines_follow_the_timeline_overrides(engine) -> None:
     overrides = "    timeline: {deck_due: {business_days: 3}, minutes_due: {business_days: 1}}\n"
     import_text(engine, SPEC_EXAMPLE + overrides)
     with session_scope(engine) as session:
-        (entry,) = calendar_days(session, first=date(2027, 3, 23), last=date(2027, 3, 23), with_deadlines=True)
+        (entry,) = calendar_days(
+            session, first=date(2027, 3, 23), last=date(2027, 3, 23), with_deadlines=True
+        )
 
     (meeting,) = entry.occurrences
     deadlines = entry.deadlines[meeting.series_start]

@@ -28,7 +28,9 @@ def due_now(engine, count: int) -> list[str]:
     keys = [f"sched:{i}" for i in range(count)]
     with session_scope(engine) as session:
         for key in keys:
-            dispatch.enqueue(session, kind=TEST_KIND, to="C0PROD", key=key, now=now, due_at=now - timedelta(minutes=1))
+            dispatch.enqueue(
+                session, kind=TEST_KIND, to="C0PROD", key=key, now=now, due_at=now - timedelta(minutes=1)
+            )
     return keys
 
 
@@ -80,7 +82,9 @@ def test_shutdown_finishes_the_row_being_sent_and_gives_back_the_others(engine, 
     assert len(pending) == 20 - len(sent) and {r.claimed_by for r in pending} == {None}  # released
 
 
-def test_the_scheduler_command_stops_cleanly_on_sigterm_and_a_restart_finishes(engine, database, fake) -> None:
+def test_the_scheduler_command_stops_cleanly_on_sigterm_and_a_restart_finishes(
+    engine, database, fake
+) -> None:
     keys = due_now(engine, 15)
     slow_posts(fake, 0.2)
 

@@ -18,7 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli_json(app: SlackApp, *args: str) -> object:
     env = {**os.environ, **database_env(app.database)}
-    done = subprocess.run([str(Path(sys.executable).parent / "committee-bot"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "committee-bot"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -31,14 +38,23 @@ def test_add_from_committee_channel_is_acked_fast_and_creates_the_item(slack_app
     assert answer.status == 200 and acked_in < 3
     reply = slack_app.reply_text()
     [item] = slack_app.actions()
-    assert (item.owner, item.due, item.priority, item.committee_id) == (MARIE, date(2027, 3, 19), "high", slack_app.committees["production"])
+    assert (item.owner, item.due, item.priority, item.committee_id) == (
+        MARIE,
+        date(2027, 3, 19),
+        "high",
+        slack_app.committees["production"],
+    )
     assert item.title == "Relancer le plan de renfort" and item.creator == CHAIR
     assert "A1" in reply and "|2027-03-19>" in reply and "Europe/Paris" in reply
     listed = cli_json(slack_app, "actions", "list", "--format", "json")
-    assert [(row["id"], row["owner"], row["due"], row["priority"], row["committee"]) for row in listed] == [("A1", MARIE, "2027-03-19", "high", "production")]  # type: ignore[union-attr]
+    assert [(row["id"], row["owner"], row["due"], row["priority"], row["committee"]) for row in listed] == [
+        ("A1", MARIE, "2027-03-19", "high", "production")
+    ]  # type: ignore[union-attr]
 
 
-def test_a_second_mention_in_the_title_shows_as_a_mention_and_other_markup_stays_escaped(slack_app: SlackApp) -> None:
+def test_a_second_mention_in_the_title_shows_as_a_mention_and_other_markup_stays_escaped(
+    slack_app: SlackApp,
+) -> None:
     slack_app.command("add <@U123|marie> Appeler <@U0PAUL|paul> & <b> pour le planning d'ici vendredi")
     reply = slack_app.reply_text()
     assert "Appeler <@U0PAUL> &amp; &lt;b&gt; pour le planning" in reply
@@ -90,7 +106,12 @@ def test_list_scopes(slack_app: SlackApp) -> None:
     assert "Le mien" in text and "En retard" in text and "Autre comité" not in text and "Fini" not in text
     slack_app.command("list <@U123|marie>")
     text = slack_app.reply_text(after=3)
-    assert f"A{overdue}" in text and f"A{mine}" not in text and f"A{other}" not in text and f"A{done}" not in text
+    assert (
+        f"A{overdue}" in text
+        and f"A{mine}" not in text
+        and f"A{other}" not in text
+        and f"A{done}" not in text
+    )
 
 
 def test_an_empty_list_says_so_on_its_own_line_in_both_languages(slack_app: SlackApp) -> None:
@@ -150,7 +171,15 @@ def test_a_done_item_can_be_reopened_the_way_the_refusal_says(slack_app: SlackAp
     slack_app.command(f"edit A{item}", user=MARIE)
     modal = slack_app.modal()
     assert modal["callback_id"] == "progress_modal"
-    slack_app.submit(modal, {"status": {"selected_option": {"value": "open"}}, "progress": {"value": "50"}, "comment": {"value": "Pas fini"}}, user=MARIE)
+    slack_app.submit(
+        modal,
+        {
+            "status": {"selected_option": {"value": "open"}},
+            "progress": {"value": "50"},
+            "comment": {"value": "Pas fini"},
+        },
+        user=MARIE,
+    )
     slack_app.wait(lambda: slack_app.action(item).status == "open", what="the item reopened")
 
 
@@ -241,7 +270,16 @@ def test_channel_without_committee_offers_to_pick_one(slack_app: SlackApp) -> No
     assert blocks["title"]["element"]["initial_value"] == "Relancer le plan"
     slack_app.wait(lambda: offer.deleted, what="the picker to go")
 
-    answer = slack_app.submit(modal, {"title": {"value": "Relancer le plan"}, "owner": {"selected_user": MARIE}, "due": {"selected_date": "2027-03-19"}, "priority": {"selected_option": {"value": "medium"}}}, user=CHAIR)
+    answer = slack_app.submit(
+        modal,
+        {
+            "title": {"value": "Relancer le plan"},
+            "owner": {"selected_user": MARIE},
+            "due": {"selected_date": "2027-03-19"},
+            "priority": {"selected_option": {"value": "medium"}},
+        },
+        user=CHAIR,
+    )
     assert answer.status == 200 and answer.body == ""
     [item] = slack_app.wait(slack_app.actions)
     assert item.committee_id == slack_app.committees["qualite"]
@@ -252,5 +290,8 @@ def test_add_without_title_opens_the_modal_with_what_was_given(slack_app: SlackA
     slack_app.command("add <@U123> d'ici vendredi")
     blocks = {block["block_id"]: block for block in slack_app.modal()["blocks"]}
     assert "initial_value" not in blocks["title"]["element"]
-    assert blocks["owner"]["element"]["initial_user"] == MARIE and blocks["due"]["element"]["initial_date"] == "2027-03-19"
+    assert (
+        blocks["owner"]["element"]["initial_user"] == MARIE
+        and blocks["due"]["element"]["initial_date"] == "2027-03-19"
+    )
     assert slack_app.actions() == []

@@ -12,16 +12,36 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, select
-
 from slack_sdk import WebClient
+from sqlmodel import Session, select
 
 from bot import dispatch, ids
 from bot import meetings as flows
 from bot.payloads import MeetingRef, dump
-from storage.models import ActionItem, AgendaItem, Committee, Decision, Meeting, Notification, WorkspaceSettings
+from storage.models import (
+    ActionItem,
+    AgendaItem,
+    Committee,
+    Decision,
+    Meeting,
+    Notification,
+    WorkspaceSettings,
+)
 from tests.fakeslack import blocks_text
-from tests.slackapp import ADMIN, CHAIR, DECK, FEED_TOKEN, MARIE, PAUL, PROD, SECRETARY, STRANGER, SlackApp, find_element, slack_app  # noqa: F401
+from tests.slackapp import (  # noqa: F401
+    ADMIN,
+    CHAIR,
+    DECK,
+    FEED_TOKEN,
+    MARIE,
+    PAUL,
+    PROD,
+    SECRETARY,
+    STRANGER,
+    SlackApp,
+    find_element,
+    slack_app,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 NEXT = datetime(2027, 3, 16, 10, 0, tzinfo=PARIS)
@@ -67,7 +87,13 @@ def rich_text(*lines: list[dict[str, Any]]) -> dict[str, Any]:
     for n, line in enumerate(lines):
         tail = [{"type": "text", "text": "\n"}] if n < len(lines) - 1 else []
         elements.extend(line + tail)
-    return {"type": "rich_text_input", "rich_text_value": {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}}
+    return {
+        "type": "rich_text_input",
+        "rich_text_value": {
+            "type": "rich_text",
+            "elements": [{"type": "rich_text_section", "elements": elements}],
+        },
+    }
 
 
 def mention(user: str) -> dict[str, Any]:
@@ -96,7 +122,11 @@ def materialise(app: SlackApp, start: datetime = NEXT, **fields: Any) -> int:
     """A stored meeting of the production committee at ``start`` (its series instant)."""
     with Session(app.engine) as session:
         meeting = Meeting(
-            committee_id=app.committees["production"], series_start=start, start=start, end=start + timedelta(hours=1), **fields
+            committee_id=app.committees["production"],
+            series_start=start,
+            start=start,
+            end=start + timedelta(hours=1),
+            **fields,
         )
         session.add(meeting)
         session.commit()
@@ -167,7 +197,9 @@ def test_calendar_shows_status_and_deadlines(slack_app: SlackApp) -> None:
     assert ".ics" not in text
 
 
-def test_calendar_links_the_ics_feed_when_the_public_url_is_known(slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calendar_links_the_ics_feed_when_the_public_url_is_known(
+    slack_app: SlackApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PUBLIC_URL", "https://bot.example.com/")
     committee_command(slack_app, "calendar")
     assert f"https://bot.example.com/calendar/{FEED_TOKEN}.ics" in slack_app.reply_text()
@@ -200,7 +232,9 @@ def test_agenda_prefills_the_topic_as_typed_not_as_slack_escaped_it(slack_app: S
     assert title_block["element"]["initial_value"] == "Budget & coûts <2027> avec @paul"
 
 
-def test_a_topic_typed_longer_than_the_input_allows_is_cut_to_fit_so_slack_opens_the_modal(slack_app: SlackApp) -> None:
+def test_a_topic_typed_longer_than_the_input_allows_is_cut_to_fit_so_slack_opens_the_modal(
+    slack_app: SlackApp,
+) -> None:
     committee_command(slack_app, "agenda " + "x" * 3100, user=MARIE)
     element = next(b for b in slack_app.modal()["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)["element"]
     assert len(element["initial_value"]) <= element["max_length"] == 3000
@@ -266,7 +300,13 @@ def test_minutes_modal_for_the_last_meeting_and_a_valid_submission(slack_app: Sl
     committee_command(slack_app, "minutes", user=SECRETARY)
     modal = slack_app.modal()
     assert modal["callback_id"] == ids.VIEW_MINUTES
-    assert {b.get("block_id") for b in modal["blocks"]} >= {"summary", "decisions", "actions", "attendees", "link"}
+    assert {b.get("block_id") for b in modal["blocks"]} >= {
+        "summary",
+        "decisions",
+        "actions",
+        "attendees",
+        "link",
+    }
     (meeting,) = meetings(slack_app)
     assert meeting.start == LAST
     response = slack_app.submit(modal, {
@@ -322,7 +362,13 @@ def test_submit_minutes_button_opens_the_prefilled_modal(slack_app: SlackApp) ->
 
 def test_chair_approves_minutes_and_a_secretary_cannot(slack_app: SlackApp) -> None:
     require_approval(slack_app)
-    meeting_id = materialise(slack_app, LAST, minutes_text="CR", minutes_submitted_at=LAST + timedelta(hours=2), minutes_submitted_by=SECRETARY)
+    meeting_id = materialise(
+        slack_app,
+        LAST,
+        minutes_text="CR",
+        minutes_submitted_at=LAST + timedelta(hours=2),
+        minutes_submitted_by=SECRETARY,
+    )
     button(slack_app, ids.BTN_MINUTES_APPROVE, meeting_id, user=SECRETARY, channel="D0SEC")
     assert "président" in slack_app.reply_text(SECRETARY)
     assert meetings(slack_app)[0].minutes_approved_at is None
@@ -335,7 +381,13 @@ def test_chair_approves_minutes_and_a_secretary_cannot(slack_app: SlackApp) -> N
 
 def test_chair_requests_changes_with_a_comment(slack_app: SlackApp) -> None:
     require_approval(slack_app)
-    meeting_id = materialise(slack_app, LAST, minutes_text="CR", minutes_submitted_at=LAST + timedelta(hours=2), minutes_submitted_by=SECRETARY)
+    meeting_id = materialise(
+        slack_app,
+        LAST,
+        minutes_text="CR",
+        minutes_submitted_at=LAST + timedelta(hours=2),
+        minutes_submitted_by=SECRETARY,
+    )
     button(slack_app, ids.BTN_MINUTES_CHANGES, meeting_id, user=CHAIR, channel="D0CHAIR")
     modal = slack_app.modal()
     assert modal["callback_id"] == ids.VIEW_MINUTES_CHANGES
@@ -352,7 +404,13 @@ def test_chair_requests_changes_with_a_comment(slack_app: SlackApp) -> None:
 
 def test_request_changes_button_is_for_the_chair_only(slack_app: SlackApp) -> None:
     require_approval(slack_app)
-    meeting_id = materialise(slack_app, LAST, minutes_text="CR", minutes_submitted_at=LAST + timedelta(hours=2), minutes_submitted_by=SECRETARY)
+    meeting_id = materialise(
+        slack_app,
+        LAST,
+        minutes_text="CR",
+        minutes_submitted_at=LAST + timedelta(hours=2),
+        minutes_submitted_by=SECRETARY,
+    )
     button(slack_app, ids.BTN_MINUTES_CHANGES, meeting_id, user=MARIE)
     assert "président" in slack_app.reply_text(MARIE)
     assert slack_app.fake.views == {}
@@ -366,7 +424,11 @@ def test_chair_moves_the_next_meeting(slack_app: SlackApp) -> None:
     text = slack_app.reply_text()
     assert "déplacée" in text and "Europe/Paris" in text
     (meeting,) = meetings(slack_app)
-    assert (meeting.status, meeting.start, meeting.end) == ("moved", paris(2027, 3, 17, 14, 0), paris(2027, 3, 17, 15, 0))
+    assert (meeting.status, meeting.start, meeting.end) == (
+        "moved",
+        paris(2027, 3, 17, 14, 0),
+        paris(2027, 3, 17, 15, 0),
+    )
     assert meeting.series_start == NEXT
     assert len(notifications(slack_app, "meeting_moved")) == 1
     settled(slack_app, CHAIR, SECRETARY, DECK)
@@ -462,7 +524,11 @@ def test_a_topic_added_from_the_agenda_request_edits_that_message(slack_app: Sla
 
 def test_minutes_submitted_are_posted_by_the_dispatcher(slack_app: SlackApp) -> None:
     committee_command(slack_app, "minutes", user=SECRETARY)
-    slack_app.submit(slack_app.modal(), {"summary": text_input("KPI en hausse."), "decisions": text_input("Renfort validé")}, user=SECRETARY)
+    slack_app.submit(
+        slack_app.modal(),
+        {"summary": text_input("KPI en hausse."), "decisions": text_input("Renfort validé")},
+        user=SECRETARY,
+    )
     settled(slack_app, SECRETARY, CHAIR)
     tick(slack_app, paris(2027, 3, 16, 9, 1))
     posted = [m for m in slack_app.fake.messages(PROD) if "minutes_posted" in json.dumps(m.metadata or {})]
@@ -470,5 +536,7 @@ def test_minutes_submitted_are_posted_by_the_dispatcher(slack_app: SlackApp) -> 
     with Session(slack_app.engine) as session:
         meeting = session.exec(select(Meeting).where(Meeting.start == LAST)).one()
         committee = session.get(Committee, meeting.committee_id)
-        state = flows.minutes_state(committee, session.exec(select(WorkspaceSettings)).one(), meeting, paris(2027, 3, 16, 9, 2))  # type: ignore[arg-type]
+        state = flows.minutes_state(
+            committee, session.exec(select(WorkspaceSettings)).one(), meeting, paris(2027, 3, 16, 9, 2)
+        )  # type: ignore[arg-type]
     assert (state.status, state.holder) == ("posted", None)

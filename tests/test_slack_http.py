@@ -28,7 +28,9 @@ def broken_server(tmp_path: Path) -> Iterator[str]:
     engine = make_engine(f"sqlite:///{tmp_path}/missing/dir/bot.db")
     with FakeSlack() as fake:
         wsgi = create_server(app_settings(fake, ("sqlite://", None)), engine)
-        server = make_server("127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+        server = make_server(
+            "127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -88,4 +90,6 @@ def test_tampered_body_is_refused(slack_app: SlackApp) -> None:
 
 def test_stale_request_is_refused(slack_app: SlackApp) -> None:
     body = command_body("/action", ADD)
-    assert_refused_and_nothing_changed(slack_app, sign(body, secret=SIGNING_SECRET, timestamp=int(time.time()) - 301), body)
+    assert_refused_and_nothing_changed(
+        slack_app, sign(body, secret=SIGNING_SECRET, timestamp=int(time.time()) - 301), body
+    )

@@ -14,7 +14,20 @@ from sqlmodel import Session
 from bot.views import action_block
 from storage.models import ActionItem, Meeting
 from tests.fakeslack import blocks_text
-from tests.slackapp import ADMIN, CHAIR, DECK, MARIE, NOW, PAUL, PROD, SECRETARY, STRANGER, SlackApp, find_element, slack_app  # noqa: F401
+from tests.slackapp import (  # noqa: F401
+    ADMIN,
+    CHAIR,
+    DECK,
+    MARIE,
+    NOW,
+    PAUL,
+    PROD,
+    SECRETARY,
+    STRANGER,
+    SlackApp,
+    find_element,
+    slack_app,
+)
 
 VALID = {
     "title": {"value": "Relancer le plan de renfort"},
@@ -29,7 +42,9 @@ def chase(app: SlackApp, item: int) -> list[dict[str, Any]]:
     return [block.to_dict() for block in action_block(app.action(item), locale="fr", tz="Europe/Paris")]
 
 
-def press(app: SlackApp, item: int, action_id: str, *, user: str, option: int | None = None, home: bool = False) -> None:
+def press(
+    app: SlackApp, item: int, action_id: str, *, user: str, option: int | None = None, home: bool = False
+) -> None:
     block, element = find_element(chase(app, item), action_id)
     answer = app.click(block, element, user=user, channel=user, option=option, home=home)
     assert answer.status == 200
@@ -49,14 +64,25 @@ def test_action_modal_valid_creates_and_confirms_in_the_channel(slack_app: Slack
     answer = slack_app.submit(slack_app.modal(), VALID, user=CHAIR)
     assert answer.status == 200 and answer.body == ""
     [item] = slack_app.actions()
-    assert (item.title, item.owner, item.due, item.priority) == ("Relancer le plan de renfort", MARIE, date(2027, 3, 26), "high")
+    assert (item.title, item.owner, item.due, item.priority) == (
+        "Relancer le plan de renfort",
+        MARIE,
+        date(2027, 3, 26),
+        "high",
+    )
     confirmation = slack_app.reply()
     assert confirmation.channel == PROD and "A1" in confirmation.text
 
 
 def test_action_modal_invalid_answers_field_errors_and_creates_nothing(slack_app: SlackApp) -> None:
     slack_app.command("")
-    errors = errors_of(slack_app.submit(slack_app.modal(), {**VALID, "title": {"value": "  "}, "due": {"selected_date": "2027-03-01"}}, user=CHAIR))
+    errors = errors_of(
+        slack_app.submit(
+            slack_app.modal(),
+            {**VALID, "title": {"value": "  "}, "due": {"selected_date": "2027-03-01"}},
+            user=CHAIR,
+        )
+    )
     assert set(errors) == {"title", "due"}
     assert "vide" in errors["title"] and "déjà passée" in errors["due"]
     assert slack_app.actions() == []
@@ -65,18 +91,35 @@ def test_action_modal_invalid_answers_field_errors_and_creates_nothing(slack_app
 def test_action_modal_refuses_broadcast_and_long_titles(slack_app: SlackApp) -> None:
     slack_app.command("")
     modal = slack_app.modal()
-    assert "@channel" in errors_of(slack_app.submit(modal, {**VALID, "title": {"value": "Dire à @here de relancer"}}, user=CHAIR))["title"]
-    assert "3001" in errors_of(slack_app.submit(modal, {**VALID, "title": {"value": "y" * 3001}}, user=CHAIR))["title"]
+    assert (
+        "@channel"
+        in errors_of(
+            slack_app.submit(modal, {**VALID, "title": {"value": "Dire à @here de relancer"}}, user=CHAIR)
+        )["title"]
+    )
+    assert (
+        "3001"
+        in errors_of(slack_app.submit(modal, {**VALID, "title": {"value": "y" * 3001}}, user=CHAIR))["title"]
+    )
     assert slack_app.actions() == []
 
 
 def test_edit_modal_changes_title_due_and_owner(slack_app: SlackApp) -> None:
     item = slack_app.make_action(title="Ancien titre", owner=MARIE)
     slack_app.command(f"edit A{item}")
-    answer = slack_app.submit(slack_app.modal(), {**VALID, "title": {"value": "Nouveau titre"}, "owner": {"selected_user": PAUL}}, user=CHAIR)
+    answer = slack_app.submit(
+        slack_app.modal(),
+        {**VALID, "title": {"value": "Nouveau titre"}, "owner": {"selected_user": PAUL}},
+        user=CHAIR,
+    )
     assert answer.status == 200 and answer.body == ""
     changed = slack_app.action(item)
-    assert (changed.title, changed.owner, changed.due, changed.priority) == ("Nouveau titre", PAUL, date(2027, 3, 26), "high")
+    assert (changed.title, changed.owner, changed.due, changed.priority) == (
+        "Nouveau titre",
+        PAUL,
+        date(2027, 3, 26),
+        "high",
+    )
     assert {c.field for c in slack_app.history(item)} == {"title", "due", "priority", "owner"}
     assert "modifiée" in slack_app.reply_text()
 
@@ -115,9 +158,25 @@ def test_progress_button_opens_the_modal_and_saves(slack_app: SlackApp) -> None:
     press(slack_app, item, "action_progress", user=MARIE)
     modal = slack_app.modal()
     assert modal["callback_id"] == "progress_modal"
-    bad = slack_app.submit(modal, {"status": {"selected_option": {"value": "in_progress"}}, "progress": {"value": "140"}, "comment": {"value": None}}, user=MARIE)
+    bad = slack_app.submit(
+        modal,
+        {
+            "status": {"selected_option": {"value": "in_progress"}},
+            "progress": {"value": "140"},
+            "comment": {"value": None},
+        },
+        user=MARIE,
+    )
     assert "progress" in errors_of(bad) and slack_app.action(item).progress == 0
-    good = slack_app.submit(modal, {"status": {"selected_option": {"value": "in_progress"}}, "progress": {"value": "40"}, "comment": {"value": "Devis reçu"}}, user=MARIE)
+    good = slack_app.submit(
+        modal,
+        {
+            "status": {"selected_option": {"value": "in_progress"}},
+            "progress": {"value": "40"},
+            "comment": {"value": "Devis reçu"},
+        },
+        user=MARIE,
+    )
     assert good.status == 200 and good.body == ""
     saved = slack_app.action(item)
     assert (saved.status, saved.progress) == ("in_progress", 40)
@@ -131,7 +190,10 @@ def test_reassign_button_opens_a_user_picker_and_saves(slack_app: SlackApp) -> N
     press(slack_app, item, "action_reassign", user=MARIE)
     modal = slack_app.modal()
     assert modal["callback_id"] == "reassign_modal"
-    assert "désactivé" in errors_of(slack_app.submit(modal, {"owner": {"selected_user": "U0GONE"}}, user=MARIE))["owner"]
+    assert (
+        "désactivé"
+        in errors_of(slack_app.submit(modal, {"owner": {"selected_user": "U0GONE"}}, user=MARIE))["owner"]
+    )
     assert slack_app.action(item).owner == MARIE
     answer = slack_app.submit(modal, {"owner": {"selected_user": PAUL}}, user=MARIE)
     assert answer.status == 200 and answer.body == ""
@@ -142,10 +204,17 @@ def test_reassign_button_opens_a_user_picker_and_saves(slack_app: SlackApp) -> N
 
 def test_a_stranger_is_refused_by_every_button_and_nothing_changes(slack_app: SlackApp) -> None:
     item = slack_app.make_action(owner=MARIE, creator=DECK)
-    for n, (action_id, option) in enumerate([("action_done", None), ("action_snooze", 0), ("action_progress", None), ("action_reassign", None)]):
+    for n, (action_id, option) in enumerate(
+        [("action_done", None), ("action_snooze", 0), ("action_progress", None), ("action_reassign", None)]
+    ):
         press(slack_app, item, action_id, user=STRANGER, option=option)
         text = slack_app.reply_text(STRANGER, after=n)
-        assert "Vous ne pouvez pas modifier" in text and "<@U123>" in text and "<@U0DECK>" in text and "<@U0CHAIR>" in text
+        assert (
+            "Vous ne pouvez pas modifier" in text
+            and "<@U123>" in text
+            and "<@U0DECK>" in text
+            and "<@U0CHAIR>" in text
+        )
     assert slack_app.fake.views == {}
     unchanged = slack_app.action(item)
     assert (unchanged.status, unchanged.snoozed_until, unchanged.owner) == ("open", None, MARIE)
@@ -165,7 +234,9 @@ def test_refusal_in_the_app_home_shows_a_modal(slack_app: SlackApp) -> None:
     item = slack_app.make_action(owner=MARIE)
     press(slack_app, item, "action_done", user=STRANGER, home=True)
     notice = slack_app.modal()
-    assert notice["callback_id"] == "notice_modal" and "Vous ne pouvez pas modifier" in blocks_text(notice["blocks"])
+    assert notice["callback_id"] == "notice_modal" and "Vous ne pouvez pas modifier" in blocks_text(
+        notice["blocks"]
+    )
     assert slack_app.action(item).status == "open"
 
 
@@ -184,7 +255,10 @@ def test_shortcut_prefills_title_and_source_link(slack_app: SlackApp) -> None:
     modal = slack_app.modal()
     blocks = {b["block_id"]: b for b in modal["blocks"]}
     meta = json.loads(modal["private_metadata"])
-    assert blocks["title"]["element"]["initial_value"] == "Il faut relancer le prestataire sur le plan de renfort"
+    assert (
+        blocks["title"]["element"]["initial_value"]
+        == "Il faut relancer le prestataire sur le plan de renfort"
+    )
     assert meta["source_link"].endswith("/archives/C0PROD/p1800000000000042")
     slack_app.submit(modal, VALID, user=CHAIR)
     [item] = slack_app.actions()
@@ -194,7 +268,10 @@ def test_shortcut_prefills_title_and_source_link(slack_app: SlackApp) -> None:
 def test_shortcut_prefills_the_message_as_written_not_as_slack_escaped_it(slack_app: SlackApp) -> None:
     slack_app.shortcut(text="Relancer R&amp;D &lt;urgent&gt; : <https://intranet.example/plan|le plan>")
     blocks = {b["block_id"]: b for b in slack_app.modal()["blocks"]}
-    assert blocks["title"]["element"]["initial_value"] == "Relancer R&D <urgent> : le plan (https://intranet.example/plan)"
+    assert (
+        blocks["title"]["element"]["initial_value"]
+        == "Relancer R&D <urgent> : le plan (https://intranet.example/plan)"
+    )
 
 
 def test_shortcut_outside_a_committee_channel_asks_for_the_committee(slack_app: SlackApp) -> None:
@@ -251,8 +328,12 @@ def test_app_home_lists_minutes_and_decks_owed_and_next_meetings(slack_app: Slac
     with Session(slack_app.engine) as session:
         past = NOW - timedelta(days=1)
         soon = NOW + timedelta(days=6)
-        session.add(Meeting(committee_id=committee, series_start=past, start=past, end=past + timedelta(hours=1)))
-        session.add(Meeting(committee_id=committee, series_start=soon, start=soon, end=soon + timedelta(hours=1)))
+        session.add(
+            Meeting(committee_id=committee, series_start=past, start=past, end=past + timedelta(hours=1))
+        )
+        session.add(
+            Meeting(committee_id=committee, series_start=soon, start=soon, end=soon + timedelta(hours=1))
+        )
         session.commit()
     for user in (SECRETARY, DECK, MARIE):
         slack_app.home_opened(user)
@@ -268,10 +349,17 @@ def test_app_home_lists_minutes_and_decks_owed_and_next_meetings(slack_app: Slac
     assert datetime.fromtimestamp(int(soon.timestamp()), UTC) == soon
 
 
-def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(slack_app: SlackApp, caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
     block = {"block_id": "action_1", "elements": []}
-    answer = slack_app.click(block, {"action_id": "action_done", "type": "button", "value": "not-a-payload"}, user=MARIE, channel=MARIE)
+    answer = slack_app.click(
+        block,
+        {"action_id": "action_done", "type": "button", "value": "not-a-payload"},
+        user=MARIE,
+        channel=MARIE,
+    )
     assert answer.status == 200
     text = slack_app.reply_text(MARIE)
     ref = re.search(r"réf\. `([0-9a-f]{6})`", text)
@@ -289,18 +377,35 @@ def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack
     slack_app.command("away until 2027-03-30", user=MARIE)
     slack_app.reply(MARIE)
     client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
-    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    dispatch.tick(
+        slack_app.engine,
+        client,
+        now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC),
+        worker="test",
+        sleep=lambda _s: None,
+    )
     [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
 
     def reassign(item: int, after: int) -> None:
-        block, element = next((b, e) for b in report.blocks for e in b.get("elements", []) if e.get("action_id") == "action_reassign" and b["block_id"] == f"reassign_{item}")
+        block, element = next(
+            (b, e)
+            for b in report.blocks
+            for e in b.get("elements", [])
+            if e.get("action_id") == "action_reassign" and b["block_id"] == f"reassign_{item}"
+        )
         slack_app.click(block, element, user=CHAIR, channel=CHAIR)
-        slack_app.submit(slack_app.modal(after=after), {"owner": {"type": "users_select", "selected_user": PAUL}}, user=CHAIR)
+        slack_app.submit(
+            slack_app.modal(after=after),
+            {"owner": {"type": "users_select", "selected_user": PAUL}},
+            user=CHAIR,
+        )
         slack_app.wait(lambda: slack_app.action(item).owner == PAUL, what="the reassignment")
 
     reassign(first, 0)
     slack_app.wait(lambda: len(report.edits) >= 1, what="the report edited after the first reassignment")
-    assert "Relancer le plan" not in blocks_text(report.blocks) and f"reassign_{second}" in json.dumps(report.blocks)
+    assert "Relancer le plan" not in blocks_text(report.blocks) and f"reassign_{second}" in json.dumps(
+        report.blocks
+    )
     reassign(second, 1)
     slack_app.wait(lambda: "Plus rien à réattribuer" in blocks_text(report.blocks), what="the report settled")
     assert "action_reassign" not in json.dumps(report.blocks)
@@ -315,7 +420,13 @@ def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackAp
     slack_app.command("away until 2027-03-30", user=MARIE)
     slack_app.reply(MARIE)
     client = WebClient(token="xoxb-test", base_url=slack_app.fake.api_url)
-    dispatch.tick(slack_app.engine, client, now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC), worker="test", sleep=lambda _s: None)
+    dispatch.tick(
+        slack_app.engine,
+        client,
+        now=datetime(2027, 3, 17, 8, 0, tzinfo=UTC),
+        worker="test",
+        sleep=lambda _s: None,
+    )
     [report] = [m for m in slack_app.fake.messages(CHAIR) if "injoignable" in m.text]
     text = blocks_text(report.blocks)
     assert "Son action ouverte du *Comité de production* ne sera plus relancée ; réattribuez-la" in text

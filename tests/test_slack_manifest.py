@@ -29,7 +29,16 @@ def test_manifest_declares_the_shortcut_events_and_modes() -> None:
 
 def test_manifest_asks_for_the_scopes_the_bot_uses() -> None:
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "chat:write.public", "im:write", "users:read", "channels:read", "groups:read", "channels:history"} <= scopes
+    assert {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "im:write",
+        "users:read",
+        "channels:read",
+        "groups:read",
+        "channels:history",
+    } <= scopes
 
 
 def test_procfile_runs_migrations_web_and_worker() -> None:

@@ -47,7 +47,14 @@ def served(engine: Engine, database: tuple[str, str | None]) -> Iterator[tuple[s
         add_people(fake)
         seed(engine)
         port = free_port()
-        process = subprocess.Popen([COMMITTEE_BOT, "serve", "--http", "--port", str(port)], cwd=ROOT, env=serve_env(fake, database), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [COMMITTEE_BOT, "serve", "--http", "--port", str(port)],
+            cwd=ROOT,
+            env=serve_env(fake, database),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -70,16 +77,26 @@ def served(engine: Engine, database: tuple[str, str | None]) -> Iterator[tuple[s
                 process.wait()
 
 
-def test_serve_http_answers_health_signed_and_unsigned_requests(served: tuple[str, FakeSlack, Engine]) -> None:
+def test_serve_http_answers_health_signed_and_unsigned_requests(
+    served: tuple[str, FakeSlack, Engine],
+) -> None:
     url, fake, engine = served
     assert get(url + "/healthz").json() == {"ok": True}
 
-    body = command_body("/action", "add <@U123|marie> Relancer le plan de renfort d'ici vendredi !high", response_url=fake.response_url(PROD, "U0CHAIR"))
+    body = command_body(
+        "/action",
+        "add <@U123|marie> Relancer le plan de renfort d'ici vendredi !high",
+        response_url=fake.response_url(PROD, "U0CHAIR"),
+    )
     unsigned = post(url + "/slack/events", body, content_type="application/x-www-form-urlencoded")
     assert unsigned.status == 401
 
     started = time.monotonic()
-    signed = SlackSender(url).command("/action", "add <@U123|marie> Relancer le plan de renfort d'ici vendredi !high", response_url=fake.response_url(PROD, "U0CHAIR"))
+    signed = SlackSender(url).command(
+        "/action",
+        "add <@U123|marie> Relancer le plan de renfort d'ici vendredi !high",
+        response_url=fake.response_url(PROD, "U0CHAIR"),
+    )
     assert signed.status == 200 and time.monotonic() - started < 3
 
     deadline = time.monotonic() + 10
@@ -98,13 +115,29 @@ def test_serve_http_answers_health_signed_and_unsigned_requests(served: tuple[st
 
 def test_serve_refuses_an_out_of_date_schema(database: tuple[str, str | None]) -> None:
     with FakeSlack() as fake:
-        done = subprocess.run([COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())], cwd=ROOT, env=serve_env(fake, database), capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())],
+            cwd=ROOT,
+            env=serve_env(fake, database),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 2
     assert "committee-bot db upgrade" in done.stderr
 
 
-def test_serve_refuses_to_start_without_a_signing_secret(engine: Engine, database: tuple[str, str | None]) -> None:
+def test_serve_refuses_to_start_without_a_signing_secret(
+    engine: Engine, database: tuple[str, str | None]
+) -> None:
     with FakeSlack() as fake:
         env = {**serve_env(fake, database), "SLACK_SIGNING_SECRET": ""}
-        done = subprocess.run([COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 2 and "SLACK_SIGNING_SECRET" in done.stderr

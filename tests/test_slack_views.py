@@ -8,7 +8,18 @@ import pytest
 from slack_bolt import BoltResponse
 
 from bot.app import KeptAck
-from bot.payloads import ActionChange, ActionModal, ActionRef, InvalidPayload, PendingCommand, PickCommittee, SnoozeRef, dump, dump_pending, load
+from bot.payloads import (
+    ActionChange,
+    ActionModal,
+    ActionRef,
+    InvalidPayload,
+    PendingCommand,
+    PickCommittee,
+    SnoozeRef,
+    dump,
+    dump_pending,
+    load,
+)
 from bot.views import (
     ActionForm,
     action_block,
@@ -25,18 +36,42 @@ from storage.models import ActionItem, Committee
 
 
 def item(n: int = 12, *, title: str = "Relancer le plan", status: str = "open") -> ActionItem:
-    return ActionItem(id=n, title=title, owner="U123", creator="U0CHAIR", due=date(2027, 3, 19), priority="high", status=status)
+    return ActionItem(
+        id=n,
+        title=title,
+        owner="U123",
+        creator="U0CHAIR",
+        due=date(2027, 3, 19),
+        priority="high",
+        status=status,
+    )
 
 
 def test_payloads_round_trip_compactly() -> None:
-    for payload in (ActionRef(action_id=12), SnoozeRef(action_id=12, choice="1w"), ActionModal(committee_id=3, channel="C0PROD"), PickCommittee(committee_id=4), ActionChange(action_id=5)):
+    for payload in (
+        ActionRef(action_id=12),
+        SnoozeRef(action_id=12, choice="1w"),
+        ActionModal(committee_id=3, channel="C0PROD"),
+        PickCommittee(committee_id=4),
+        ActionChange(action_id=5),
+    ):
         text = dump(payload)
         assert load(type(payload), text) == payload
     assert dump(ActionRef(action_id=12)) == '{"t":"a","action_id":12}'
     assert "null" not in dump(ActionModal(committee_id=3))
 
 
-@pytest.mark.parametrize("text", ["", "12", "A12", '{"t":"s","action_id":12,"choice":"1w"}', '{"t":"a","action_id":12,"extra":1}', '{"t":"a"}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "12",
+        "A12",
+        '{"t":"s","action_id":12,"choice":"1w"}',
+        '{"t":"a","action_id":12,"extra":1}',
+        '{"t":"a"}',
+    ],
+)
 def test_foreign_payloads_are_refused(text: str) -> None:
     with pytest.raises(InvalidPayload):
         load(ActionRef, text)
@@ -54,7 +89,12 @@ def test_action_block_escapes_user_text_and_shows_the_due_date_token() -> None:
     text = section.to_dict()["text"]["text"]
     assert "&lt;!channel&gt; &amp; &lt;b&gt;" in text and "<!channel>" not in text
     assert "<!date^" in text and "|2027-03-19>" in text
-    assert [e["action_id"] for e in buttons.to_dict()["elements"]] == ["action_done", "action_progress", "action_snooze", "action_reassign"]
+    assert [e["action_id"] for e in buttons.to_dict()["elements"]] == [
+        "action_done",
+        "action_progress",
+        "action_snooze",
+        "action_reassign",
+    ]
 
 
 def test_a_3000_char_title_keeps_the_section_within_3000_chars() -> None:
@@ -63,7 +103,12 @@ def test_a_3000_char_title_keeps_the_section_within_3000_chars() -> None:
 
 
 def test_list_is_cut_with_and_n_more() -> None:
-    blocks = [b.to_dict() for b in action_list([item(n) for n in range(1, 21)], locale="en", tz="UTC", heading="*Open*", total=75)]
+    blocks = [
+        b.to_dict()
+        for b in action_list(
+            [item(n) for n in range(1, 21)], locale="en", tz="UTC", heading="*Open*", total=75
+        )
+    ]
     assert len(blocks) == 22 and blocks[-1]["elements"][0]["text"] == "… and 55 more."
 
 
@@ -71,7 +116,11 @@ def test_modal_titles_fit_24_chars_in_both_languages() -> None:
     for locale in ("fr", "en"):
         views = [
             action_modal(ActionModal(committee_id=1), locale=locale),
-            action_modal(ActionModal(committee_id=1, action_id=3), locale=locale, form=ActionForm(title="x", owner="U1", due=date(2027, 3, 19))),
+            action_modal(
+                ActionModal(committee_id=1, action_id=3),
+                locale=locale,
+                form=ActionForm(title="x", owner="U1", due=date(2027, 3, 19)),
+            ),
             progress_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
             reassign_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
             notice_modal("Non.", locale=locale),
@@ -82,16 +131,44 @@ def test_modal_titles_fit_24_chars_in_both_languages() -> None:
 
 
 def test_home_stays_within_100_blocks() -> None:
-    view = home_view(locale="fr", tz="UTC", actions=[item(n) for n in range(1, 80)], minutes_owed=["a"] * 30, decks_owed=[], meetings=["m"])
+    view = home_view(
+        locale="fr",
+        tz="UTC",
+        actions=[item(n) for n in range(1, 80)],
+        minutes_owed=["a"] * 30,
+        decks_owed=[],
+        meetings=["m"],
+    )
     blocks = view.to_dict()["blocks"]
     assert len(blocks) <= 100 and blocks[0]["text"]["text"] == "Mes actions ouvertes (79)"
 
 
 def test_pick_committee_select_values_fit_slack_option_limits() -> None:
-    committees = [Committee(id=n, key=f"k{n}", name=f"Comité {n} " + "x" * 100, kind="production", channel=f"C{n}", cadence="weekly", first=None, timezone="UTC", locale="fr", chair="U", secretary="U", deck_owner="U", feed_token=str(n)) for n in range(1, 120)]  # type: ignore[arg-type]
-    [_, picker] = [b.to_dict() for b in pick_committee_blocks(committees, locale="en", text="add x", channel="C0")]
+    committees = [
+        Committee(
+            id=n,
+            key=f"k{n}",
+            name=f"Comité {n} " + "x" * 100,
+            kind="production",
+            channel=f"C{n}",
+            cadence="weekly",
+            first=None,
+            timezone="UTC",
+            locale="fr",
+            chair="U",
+            secretary="U",
+            deck_owner="U",
+            feed_token=str(n),
+        )
+        for n in range(1, 120)
+    ]  # type: ignore[arg-type]
+    [_, picker] = [
+        b.to_dict() for b in pick_committee_blocks(committees, locale="en", text="add x", channel="C0")
+    ]
     options = picker["elements"][0]["options"]
-    assert len(options) == 100 and all(len(o["value"]) <= 150 and len(o["text"]["text"]) <= 75 for o in options)
+    assert len(options) == 100 and all(
+        len(o["value"]) <= 150 and len(o["text"]["text"]) <= 75 for o in options
+    )
 
 
 def test_kept_ack_survives_bolts_reset_after_a_late_error() -> None:
@@ -105,7 +182,9 @@ def test_kept_ack_survives_bolts_reset_after_a_late_error() -> None:
     assert ack.response is not answered
 
 
-@pytest.mark.parametrize("status, shown", [("open", True), ("in_progress", True), ("done", False), ("cancelled", False)])
+@pytest.mark.parametrize(
+    "status, shown", [("open", True), ("in_progress", True), ("done", False), ("cancelled", False)]
+)
 def test_snoozed_until_shows_only_on_an_item_still_open(status: str, shown: bool) -> None:
     action = item(status=status)
     action.snoozed_until = date(2027, 3, 26)

@@ -33,9 +33,19 @@ CALENDAR = business_calendar(None, WORKSPACE)  # Mon–Fri, French holidays
 def committee(**fields) -> Committee:
     """An unsaved weekly production committee (Thursdays 10:00 Europe/Paris, 60 min)."""
     values = dict(
-        key="prod", name="Comité de production", kind="production", channel="C0PROD", cadence="weekly",
-        first=datetime(2027, 1, 7, 10, 0), duration=60, timezone="Europe/Paris", locale="fr",
-        chair="U0CHAIR", secretary="U0SEC", deck_owner="U0DECK", feed_token="feed-prod",
+        key="prod",
+        name="Comité de production",
+        kind="production",
+        channel="C0PROD",
+        cadence="weekly",
+        first=datetime(2027, 1, 7, 10, 0),
+        duration=60,
+        timezone="Europe/Paris",
+        locale="fr",
+        chair="U0CHAIR",
+        secretary="U0SEC",
+        deck_owner="U0DECK",
+        feed_token="feed-prod",
     )
     values.update(fields)
     return Committee(**values)
@@ -43,11 +53,19 @@ def committee(**fields) -> Committee:
 
 def strategic() -> Committee:
     """Semiannual strategic committee: 2nd Thursday of March and September, 14:00, 3 h."""
-    return committee(key="strat", kind="strategique", channel="C0STRAT", cadence="semiannual",
-                     first=datetime(2027, 3, 11, 14), duration=180)
+    return committee(
+        key="strat",
+        kind="strategique",
+        channel="C0STRAT",
+        cadence="semiannual",
+        first=datetime(2027, 3, 11, 14),
+        duration=180,
+    )
 
 
-def occurrence(c: Committee, start: datetime, *, series_start: datetime | None = None, status: str = "scheduled") -> Occurrence:
+def occurrence(
+    c: Committee, start: datetime, *, series_start: datetime | None = None, status: str = "scheduled"
+) -> Occurrence:
     """The occurrence of ``c`` starting at naive local ``start``."""
     local = start.replace(tzinfo=PARIS)
     return Occurrence(
@@ -102,7 +120,9 @@ def test_weekly_meeting_plans_every_kind_at_its_instant() -> None:
 
 def test_weekly_meeting_has_no_save_the_date() -> None:
     c = committee()
-    assert "save_the_date" not in {p.kind for p in plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)}
+    assert "save_the_date" not in {
+        p.kind for p in plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)
+    }
 
 
 def test_meeting_plan_carries_identity_expiry_keys_and_data() -> None:
@@ -172,25 +192,43 @@ def test_semiannual_meeting_plans_every_kind_at_its_instant() -> None:
 
 @pytest.mark.parametrize(
     "cadence, lead",
-    [("weekly", 3), ("biweekly", 3), ("monthly", 5), ("monthly-business-day:3", 5), ("quarterly", 5),
-     ("semiannual", 15), ("annual", 15), ("FREQ=MONTHLY;INTERVAL=6", 15)],
+    [
+        ("weekly", 3),
+        ("biweekly", 3),
+        ("monthly", 5),
+        ("monthly-business-day:3", 5),
+        ("quarterly", 5),
+        ("semiannual", 15),
+        ("annual", 15),
+        ("FREQ=MONTHLY;INTERVAL=6", 15),
+    ],
 )
 def test_agenda_request_lead_depends_on_the_cadence(cadence: str, lead: int) -> None:
     assert rules_for(committee(cadence=cadence)).agenda_request_business_days == lead
 
 
-@pytest.mark.parametrize("cadence, days", [("weekly", None), ("monthly", None), ("quarterly", None),
-                                           ("semiannual", 60), ("annual", 60)])
+@pytest.mark.parametrize(
+    "cadence, days",
+    [("weekly", None), ("monthly", None), ("quarterly", None), ("semiannual", 60), ("annual", 60)],
+)
 def test_save_the_date_only_for_semiannual_and_annual(cadence: str, days: int | None) -> None:
     assert rules_for(committee(cadence=cadence)).save_the_date_days == days
 
 
 @pytest.mark.parametrize(
     "kind, approval, expected",
-    [("production", None, False), ("qualite", None, False), ("pilotage", None, True),
-     ("strategique", None, True), ("production", True, True), ("pilotage", False, False)],
+    [
+        ("production", None, False),
+        ("qualite", None, False),
+        ("pilotage", None, True),
+        ("strategique", None, True),
+        ("production", True, True),
+        ("pilotage", False, False),
+    ],
 )
-def test_minutes_approval_default_depends_on_the_kind(kind: str, approval: bool | None, expected: bool) -> None:
+def test_minutes_approval_default_depends_on_the_kind(
+    kind: str, approval: bool | None, expected: bool
+) -> None:
     assert requires_approval(committee(kind=kind, minutes_approval=approval)) is expected
 
 
@@ -305,7 +343,10 @@ def test_moved_meeting_keeps_its_keys_and_follows_the_move() -> None:
     c = committee()
     regular = plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)
     moved = plan_meeting(
-        c, occurrence(c, datetime(2027, 6, 11, 15), series_start=datetime(2027, 6, 10, 10, tzinfo=PARIS), status="moved"),
+        c,
+        occurrence(
+            c, datetime(2027, 6, 11, 15), series_start=datetime(2027, 6, 10, 10, tzinfo=PARIS), status="moved"
+        ),
         CALENDAR,
     )
     assert [p.key for p in moved] == [p.key for p in regular]
@@ -318,11 +359,13 @@ def test_moved_meeting_keeps_its_keys_and_follows_the_move() -> None:
 
 
 def test_overrides_change_delays_and_turn_kinds_off() -> None:
-    c = committee(timeline={
-        "agenda_request": {"business_days": 4, "time": "14:30"},
-        "minutes_overdue": {"max": 1},
-        "off": ["meeting_reminder", "deck_reminder"],
-    })
+    c = committee(
+        timeline={
+            "agenda_request": {"business_days": 4, "time": "14:30"},
+            "minutes_overdue": {"max": 1},
+            "off": ["meeting_reminder", "deck_reminder"],
+        }
+    )
     planned = plan_meeting(c, occurrence(c, datetime(2027, 6, 10, 10)), CALENDAR)
     # 4 bd before Thursday 06-10: Wed 9, Tue 8, Mon 7, Fri 4 -> Friday 06-04 14:30 CEST.
     assert kinds_at(planned)["agenda_request"] == utc(2027, 6, 4, 12, 30)
@@ -333,28 +376,51 @@ def test_overrides_change_delays_and_turn_kinds_off() -> None:
 def test_save_the_date_override_turns_it_on_for_a_monthly_committee() -> None:
     # Monthly committee, Thursday 2027-06-03 10:00; 30 days before = Tuesday 05-04 10:00.
     c = committee(cadence="monthly", first=datetime(2027, 1, 7, 10), timeline={"save_the_date": {"days": 30}})
-    assert kinds_at(plan_meeting(c, occurrence(c, datetime(2027, 6, 3, 10)), CALENDAR))["save_the_date"] == utc(2027, 5, 4, 8)
+    assert kinds_at(plan_meeting(c, occurrence(c, datetime(2027, 6, 3, 10)), CALENDAR))[
+        "save_the_date"
+    ] == utc(2027, 5, 4, 8)
 
 
 def test_semiannual_save_the_date_can_be_turned_off() -> None:
     c = strategic()
     c.timeline = {"off": ["save_the_date"]}
-    assert "save_the_date" not in {p.kind for p in plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)}
+    assert "save_the_date" not in {
+        p.kind for p in plan_meeting(c, occurrence(c, datetime(2027, 9, 9, 14)), CALENDAR)
+    }
 
 
 def test_rules_for_reads_every_override() -> None:
-    rules = rules_for(committee(timeline={
-        "deck_due": {"business_days": 3}, "deck_reminder": {"business_days": 2, "time": "08:15"},
-        "minutes_due": {"business_days": 1}, "minutes_reminder": {"business_days": 0},
-        "minutes_overdue": {"time": "10:00", "max": 5}, "digest": {"time": "08:00"},
-        "action_chase": {"due_soon_business_days": 2, "overdue_every_business_days": 1,
-                         "escalate_on_chase": 4, "time": "09:30"},
-    }))
+    rules = rules_for(
+        committee(
+            timeline={
+                "deck_due": {"business_days": 3},
+                "deck_reminder": {"business_days": 2, "time": "08:15"},
+                "minutes_due": {"business_days": 1},
+                "minutes_reminder": {"business_days": 0},
+                "minutes_overdue": {"time": "10:00", "max": 5},
+                "digest": {"time": "08:00"},
+                "action_chase": {
+                    "due_soon_business_days": 2,
+                    "overdue_every_business_days": 1,
+                    "escalate_on_chase": 4,
+                    "time": "09:30",
+                },
+            }
+        )
+    )
     assert rules == TimelineRules(
-        deck_due_business_days=3, deck_reminder_business_days=2, deck_reminder_time=time(8, 15),
-        minutes_due_business_days=1, minutes_reminder_business_days=0, minutes_overdue_time=time(10),
-        minutes_overdue_max=5, digest_time=time(8), action_due_soon_business_days=2,
-        action_overdue_every_business_days=1, action_escalate_on_chase=4, action_chase_time=time(9, 30),
+        deck_due_business_days=3,
+        deck_reminder_business_days=2,
+        deck_reminder_time=time(8, 15),
+        minutes_due_business_days=1,
+        minutes_reminder_business_days=0,
+        minutes_overdue_time=time(10),
+        minutes_overdue_max=5,
+        digest_time=time(8),
+        action_due_soon_business_days=2,
+        action_overdue_every_business_days=1,
+        action_escalate_on_chase=4,
+        action_chase_time=time(9, 30),
     )
 
 
@@ -362,11 +428,17 @@ def test_rules_for_reads_every_override() -> None:
     "overrides, says",
     [
         ({"agenda": {"business_days": 3}}, "unknown timeline key 'agenda': use agenda_request, deck_due"),
-        ({"agenda_request": {"days": 3}}, "unknown timeline key agenda_request.days: use business_days, time"),
-        ({"agenda_request": {"business_days": -1}}, "agenda_request.business_days=-1 is invalid: write a whole number"),
+        (
+            {"agenda_request": {"days": 3}},
+            "unknown timeline key agenda_request.days: use business_days, time",
+        ),
+        (
+            {"agenda_request": {"business_days": -1}},
+            "agenda_request.business_days=-1 is invalid: write a whole number",
+        ),
         ({"agenda_request": {"business_days": True}}, "is invalid: write a whole number"),
         ({"agenda_request": {"time": 540}}, 'time=540 is invalid: write a time "HH:MM" in quotes'),
-        ({"digest": {"time": "25:00"}}, 'digest.time=\'25:00\' is invalid: write a time "HH:MM"'),
+        ({"digest": {"time": "25:00"}}, "digest.time='25:00' is invalid: write a time \"HH:MM\""),
         ({"action_chase": {"overdue_every_business_days": 0}}, "1 or more"),
         ({"deck_due": 2}, "timeline.deck_due must be a mapping with business_days"),
         ({"off": ["meeting_remind"]}, "unknown kind 'meeting_remind': use save_the_date, agenda_request"),
@@ -426,7 +498,10 @@ def test_action_chase_across_easter_monday_2026() -> None:
     # overdue Tuesday 04-07 (Monday 04-06 is Easter Monday), Thursday 04-09, Monday 04-13.
     planned = chase(action(date(2026, 4, 3)), date(2026, 4, 13))
     assert [p.at for p in planned if p.kind != "action_escalation"] == [
-        utc(2026, 4, 2, 7), utc(2026, 4, 7, 7), utc(2026, 4, 9, 7), utc(2026, 4, 13, 7),
+        utc(2026, 4, 2, 7),
+        utc(2026, 4, 7, 7),
+        utc(2026, 4, 9, 7),
+        utc(2026, 4, 13, 7),
     ]
 
 
@@ -511,9 +586,14 @@ def test_due_soon_for_a_monday_due_date_is_the_friday_before() -> None:
 
 def test_action_chase_honours_committee_overrides() -> None:
     # Every business day, escalation on the 2nd chase, at 08:00: Tue 03-30, Wed 03-31 (+escalation).
-    rules = rules_for(committee(timeline={"action_chase": {"overdue_every_business_days": 1,
-                                                           "escalate_on_chase": 2, "time": "08:00"},
-                                          "off": ["action_due_soon"]}))
+    rules = rules_for(
+        committee(
+            timeline={
+                "action_chase": {"overdue_every_business_days": 1, "escalate_on_chase": 2, "time": "08:00"},
+                "off": ["action_due_soon"],
+            }
+        )
+    )
     planned = chase(action(date(2027, 3, 26)), date(2027, 3, 31), rules=rules)
     assert table(planned) == [
         ("action_overdue", utc(2027, 3, 30, 6), "U0OWNER"),
@@ -557,6 +637,13 @@ def test_digest_window_is_on_the_digest_date(start: date, end: date, count: int)
 
 
 def test_digest_can_be_turned_off_and_moved() -> None:
-    assert plan_digest(committee(timeline={"off": ["weekly_digest"]}), CALENDAR, date(2027, 5, 10), date(2027, 5, 30)) == []
-    (planned,) = plan_digest(committee(timeline={"digest": {"time": "08:30"}}), CALENDAR, date(2027, 5, 10), date(2027, 5, 10))
+    assert (
+        plan_digest(
+            committee(timeline={"off": ["weekly_digest"]}), CALENDAR, date(2027, 5, 10), date(2027, 5, 30)
+        )
+        == []
+    )
+    (planned,) = plan_digest(
+        committee(timeline={"digest": {"time": "08:30"}}), CALENDAR, date(2027, 5, 10), date(2027, 5, 10)
+    )
     assert planned.at == utc(2027, 5, 10, 6, 30)

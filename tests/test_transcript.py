@@ -28,7 +28,10 @@ def test_unknown_mention_keeps_its_label_or_id():
 
 
 def test_channel_mentions_become_channel_names():
-    assert render_mrkdwn("dans <#C06COPROD1> et <#C0OTHER|ailleurs>", NAMES) == "dans #comite-production et #ailleurs"
+    assert (
+        render_mrkdwn("dans <#C06COPROD1> et <#C0OTHER|ailleurs>", NAMES)
+        == "dans #comite-production et #ailleurs"
+    )
 
 
 def test_date_token_reads_in_the_transcript_zone_and_language():
@@ -54,7 +57,10 @@ def test_day_token_shows_the_day():
 
 def test_links_and_entities():
     text = "<https://deck.example/q1?a=1&amp;b=2|Support &amp; annexes> &lt;brouillon&gt; <https://x.example>"
-    assert render_mrkdwn(text, NAMES) == "Support & annexes (https://deck.example/q1?a=1&b=2) <brouillon> https://x.example"
+    assert (
+        render_mrkdwn(text, NAMES)
+        == "Support & annexes (https://deck.example/q1?a=1&b=2) <brouillon> https://x.example"
+    )
 
 
 def test_broadcast_and_emoji():
@@ -62,8 +68,14 @@ def test_broadcast_and_emoji():
 
 
 def test_format_slack_date_long_forms():
-    assert format_slack_date(MEETING, "{date_long}", timezone="Europe/Paris", locale="fr") == "mardi 5 janvier 2027"
-    assert format_slack_date(MEETING, "{date_long} {time}", timezone="America/New_York", locale="en") == "Tuesday, January 5, 2027 04:00"
+    assert (
+        format_slack_date(MEETING, "{date_long}", timezone="Europe/Paris", locale="fr")
+        == "mardi 5 janvier 2027"
+    )
+    assert (
+        format_slack_date(MEETING, "{date_long} {time}", timezone="America/New_York", locale="en")
+        == "Tuesday, January 5, 2027 04:00"
+    )
 
 
 def test_day_label():
@@ -74,7 +86,9 @@ def test_day_label():
 def test_section_with_button_accessory_context_and_actions():
     blocks = [
         bk.header("Ordre du jour"),
-        bk.section("*Comité de production* — <@U06PILOTE1>", accessory=bk.button("Ajouter un sujet", action_id="a")),
+        bk.section(
+            "*Comité de production* — <@U06PILOTE1>", accessory=bk.button("Ajouter un sujet", action_id="a")
+        ),
         bk.divider(),
         bk.context("Échéance : " + slack_date(MEETING, fallback_tz="Europe/Paris")),
         bk.actions(
@@ -95,7 +109,11 @@ def test_section_with_button_accessory_context_and_actions():
 def test_section_fields_in_two_columns():
     block = {
         "type": "section",
-        "fields": [{"type": "mrkdwn", "text": "*Responsable*"}, {"type": "mrkdwn", "text": "<@U06RESPSIT>"}, {"type": "plain_text", "text": "Seul"}],
+        "fields": [
+            {"type": "mrkdwn", "text": "*Responsable*"},
+            {"type": "mrkdwn", "text": "<@U06RESPSIT>"},
+            {"type": "plain_text", "text": "Seul"},
+        ],
     }
     lines = render_blocks([block], NAMES)
     assert lines[0].startswith("*Responsable*") and lines[0].endswith("@karim")
@@ -104,7 +122,16 @@ def test_section_fields_in_two_columns():
 
 def test_select_and_unknown_blocks():
     blocks = [
-        {"type": "actions", "elements": [{"type": "static_select", "placeholder": {"type": "plain_text", "text": "Reporter"}, "action_id": "s"}]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "static_select",
+                    "placeholder": {"type": "plain_text", "text": "Reporter"},
+                    "action_id": "s",
+                }
+            ],
+        },
         {"type": "video"},
     ]
     assert render_blocks(blocks, NAMES) == ["[ Reporter ▾ ]", "[video block]"]
@@ -119,12 +146,27 @@ def test_wrap_hangs_list_items():
 def test_transcript_lays_out_days_times_recipients_and_participants():
     out = io.StringIO()
     transcript = Transcript(out, NAMES, width=80)
-    transcript.message(datetime(2027, 1, 4, 8, 0, tzinfo=UTC), to="C06COPROD1", kind="agenda_request", lines=["Ordre du jour", "[ Ajouter un sujet ]"])
-    transcript.participant(datetime(2027, 1, 4, 8, 12, tzinfo=UTC), "U06PILOTE1", "propose « Plan de renfort février »")
-    transcript.message(datetime(2027, 1, 5, 8, 0, tzinfo=UTC), to="D06RESPSIT", kind="deck_reminder", lines=["Le support est attendu"])
+    transcript.message(
+        datetime(2027, 1, 4, 8, 0, tzinfo=UTC),
+        to="C06COPROD1",
+        kind="agenda_request",
+        lines=["Ordre du jour", "[ Ajouter un sujet ]"],
+    )
+    transcript.participant(
+        datetime(2027, 1, 4, 8, 12, tzinfo=UTC), "U06PILOTE1", "propose « Plan de renfort février »"
+    )
+    transcript.message(
+        datetime(2027, 1, 5, 8, 0, tzinfo=UTC),
+        to="D06RESPSIT",
+        kind="deck_reminder",
+        lines=["Le support est attendu"],
+    )
     text = out.getvalue()
     assert "── lun. 04 janv. 2027 ─" in text
-    assert "09:00  #comite-production  (agenda_request)\n       Ordre du jour\n       [ Ajouter un sujet ]\n" in text
+    assert (
+        "09:00  #comite-production  (agenda_request)\n       Ordre du jour\n       [ Ajouter un sujet ]\n"
+        in text
+    )
     assert "09:12  @marie › propose « Plan de renfort février »\n" in text
     assert "── mar. 05 janv. 2027 ─" in text
     assert "09:00  @karim (DM)  (deck_reminder)\n" in text
