@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
-from bot import notices, planning, sender
+from bot import notices, plan_guard, planning, sender
 from bot import timeline as timeline_mod
 from bot.calendar import Occurrence
 from bot.sender import Outcome
@@ -133,6 +134,14 @@ def plan_horizon(
     """
     if not _planning_lock(session):
         return 0
+    # What cannot be planned is skipped, and recorded for the admins (``status`` lists it).
+    with plan_guard.collecting() as unplannable:
+        inserted = _plan_horizon(session, now=now, horizon=horizon, budget=budget)
+    plan_guard.record_unplannable(session, unplannable, now=now)
+    return inserted
+
+
+def _plan_horizon(session: Session, *, now: datetime, horizon: timedelta, budget: int | None) -> int:
     result = PlanResult()
     until = now + horizon
     marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
@@ -209,7 +218,11 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
     workspace = committees_store.get_workspace(session)
     business = calendar_mod.business_calendar(committee, workspace)
     occurrence = _occurrence_of(committee, workspace, meeting)
-    planned = timeline_mod.plan_meeting(committee, occurrence, business)
+    planned = plan_guard.guarded(
+        f"meeting:{committee.key}:{_utc(meeting.series_start).isoformat()}",
+        lambda: timeline_mod.plan_meeting(committee, occurrence, business),
+        committee_key=committee.key,
+    )
     reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
     return _upsert(
         session,
@@ -441,8 +454,17 @@ def _plan_loose_actions(session: Session, actions: list[ActionItem], *, until: d
             committee.timezone if committee else workspace.timezone
         )
         last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
-        chase = timeline_mod.plan_action(
-            action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day
+        chase = plan_guard.guarded(
+            f"action:{action.id}",
+            partial(
+                timeline_mod.plan_action,
+                action,
+                owner_tz=owner_tz,
+                calendar=business,
+                chair=None,
+                until=last_day,
+            ),
+            action_id=action.id,
         )
         planned.extend(p for p in chase if p.at < until)
     return planned

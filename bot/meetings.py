@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import bounds
 from bot.actions import create_action, is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import Occurrence, business_calendar, localize, occurrences, zone
@@ -757,6 +758,10 @@ def move_meeting(
         raise InvalidInput(
             key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee)
         )
+    today = now.astimezone(zone(committee.timezone)).date()
+    bounds.check_planning_date(
+        new_start.astimezone(zone(committee.timezone)).date(), today, field="when", locale=committee.locale
+    )
     if new_start == meeting.start:
         raise InvalidInput(
             key="move_same_time",

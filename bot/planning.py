@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot import calendar as calendar_mod
 from bot import timeline as timeline_mod
 from bot.calendar import BusinessCalendar, Occurrence
+from bot.plan_guard import guarded
 from bot.timeline import Deadlines, Planned
 from storage.committees import (
     UnknownCommittee,
@@ -135,12 +137,23 @@ def _committee_calendar(
     with_deadlines: bool,
 ) -> CommitteeCalendar:
     business = calendar_mod.business_calendar(committee, workspace)
-    found = calendar_mod.occurrences(committee, workspace, start, end, meetings)
-    deadlines = (
-        {occurrence.series_start: meeting_deadlines(committee, occurrence, business) for occurrence in found}
-        if with_deadlines
-        else {}
+    found = guarded(
+        f"committee:{committee.key}",
+        partial(calendar_mod.occurrences, committee, workspace, start, end, meetings),
+        committee_key=committee.key,
     )
+    deadlines: dict[datetime, Deadlines | None] = {}
+    if with_deadlines:
+        for occurrence in list(found):
+            computed = guarded(
+                f"meeting:{committee.key}:{occurrence.series_start.isoformat()}",
+                partial(lambda o: [meeting_deadlines(committee, o, business)], occurrence),
+                committee_key=committee.key,
+            )
+            if computed:
+                deadlines[occurrence.series_start] = computed[0]
+            else:  # its deadlines cannot be computed: the occurrence is left out, the others stay
+                found.remove(occurrence)
     return CommitteeCalendar(committee=committee, calendar=business, occurrences=found, deadlines=deadlines)
 
 
@@ -200,15 +213,38 @@ def plan_window(
         assert committee.id is not None
         business = calendar_mod.business_calendar(committee, workspace)
         calendars[committee.id] = business
-        found = calendar_mod.occurrences(
-            committee, workspace, wide_start, wide_end, stored.get(committee.id, [])
+        # Each subject is planned on its own: a stored value that cannot be planned (a meeting moved
+        # to year 9999) skips that subject, reported, and the rest of the committee goes on.
+        found = guarded(
+            f"committee:{committee.key}",
+            partial(
+                calendar_mod.occurrences,
+                committee,
+                workspace,
+                wide_start,
+                wide_end,
+                stored.get(committee.id, []),
+            ),
+            committee_key=committee.key,
         )
         for occurrence in found:
-            planned.extend(timeline_mod.plan_meeting(committee, occurrence, business))
+            planned.extend(
+                guarded(
+                    f"meeting:{committee.key}:{occurrence.series_start.isoformat()}",
+                    partial(timeline_mod.plan_meeting, committee, occurrence, business),
+                    committee_key=committee.key,
+                )
+            )
         zone = ZoneInfo(committee.timezone)
         first_day = start.astimezone(zone).date()
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
-        planned.extend(timeline_mod.plan_digest(committee, business, first_day, last_day))
+        planned.extend(
+            guarded(
+                f"digest:{committee.key}",
+                partial(timeline_mod.plan_digest, committee, business, first_day, last_day),
+                committee_key=committee.key,
+            )
+        )
 
     planned.extend(
         _plan_actions(session, committees, workspace, calendars, committee_key, start, end, until_actions)
@@ -262,8 +298,18 @@ def _plan_actions(
         owner_tz = zones.get(action.owner) or (committee.timezone if committee else workspace.timezone)
         last_day = until or (end - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
         chair = committee.chair if committee and committee.active else None
-        items = timeline_mod.plan_action(
-            action, owner_tz=owner_tz, calendar=business, chair=chair, until=last_day
+        items = guarded(
+            f"action:{action.id}",
+            partial(
+                timeline_mod.plan_action,
+                action,
+                owner_tz=owner_tz,
+                calendar=business,
+                chair=chair,
+                until=last_day,
+            ),
+            committee_key=committee.key if committee else None,
+            action_id=action.id,
         )
         planned.extend(_with_committee(items, committee))
     return planned
