@@ -43,7 +43,7 @@ from bot.outcome import Outcome, Reply, reply
 from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
 from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
 from bot.render import render
-from bot.slack_users import Person, know_user
+from bot.slack_users import Person
 from storage.actions import get_action
 from storage.committees import committee_by_channel, get_workspace, list_committees
 from storage.db import write_session
@@ -125,7 +125,6 @@ def add(
         meta = ActionModal(committee_id=committee.id, channel=channel)
         return Outcome(modal=views.action_modal(meta, locale=person.locale, form=_form(draft)))
     assert draft.owner is not None and draft.due is not None
-    know_user(session, client, user_id=draft.owner, now=now)
     action = create_action(
         session,
         title=draft.title,
@@ -204,7 +203,6 @@ def reassign(
 ) -> Outcome:
     """``/action assign <id> <@U…>`` and the reassign modal."""
     previous = _load(session, action_id).owner
-    know_user(session, client, user_id=new_owner, now=now)
     action = reassign_action(session, action_id=action_id, actor=person.user_id, new_owner=new_owner, now=now)
     return changed(action, "assigned", person, also=(previous,))
 
@@ -331,7 +329,6 @@ def submit_action(
     if any(missing):
         raise InvalidInput.combine([error for error in missing if error])
     assert form.owner is not None and form.due is not None
-    know_user(session, client, user_id=form.owner, now=now)
     if meta.action_id is not None:
         return submit_edit(session, form=form, meta=meta, person=person, now=now)
     committee_id = meta.committee_id or picked_committee_id

@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.action_flows import run_command
-from handlers.common import deliver, engine_of, now_of, unit_of_work, who
+from bot.slack_users import mentioned_users
+from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, who
 
 
 def register(app: App) -> None:
@@ -22,6 +23,7 @@ def on_action(
     """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
+    learn(context, client, mentioned_users(body.get("text")))
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session,

@@ -4,6 +4,7 @@ asking, and deliver an ``Outcome`` (open the modal, answer ephemerally, follow u
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 from bot.action_flows import after_action_change
 from bot.meeting_surface import after_meeting_committed
 from bot.outcome import Outcome, Reply
-from bot.slack_users import Person, person
+from bot.slack_users import Person, learn_users, person
 from storage.db import write_session
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)
@@ -39,6 +40,12 @@ def who(context: BoltContext, client: WebClient, user_id: str) -> Person:
     context["person"] = found
     context["locale"] = found.locale
     return found
+
+
+def learn(context: BoltContext, client: WebClient, user_ids: Iterable[str | None]) -> None:
+    """Ask Slack about the users a request names (a new owner) before the unit of work opens, so
+    that no Slack call runs inside a write transaction."""
+    learn_users(engine_of(context), client, user_ids=[u for u in user_ids if u], now=now_of(context))
 
 
 def user_of(body: dict[str, Any]) -> str:

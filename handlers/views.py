@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot import action_flows, ids
 from bot.payloads import ActionChange, ActionModal, load
 from bot.views import read_action_form, read_owner, read_progress_form
-from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -29,6 +29,7 @@ def on_action_submitted(
     meta = load(ActionModal, view["private_metadata"])
     form, committee_id = read_action_form(view["state"]["values"])
     person = who(context, client, user_of(body))
+    learn(context, client, [form.owner])
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_action(
             session,
@@ -63,6 +64,7 @@ def on_reassign_submitted(
     meta = load(ActionChange, view["private_metadata"])
     owner = read_owner(view["state"]["values"]) or ""
     person = who(context, client, user_of(body))
+    learn(context, client, [owner])
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(
             session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
