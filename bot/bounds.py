@@ -115,3 +115,25 @@ def check_title(
             key="too_many_mentions", locale=locale, field=field, count=mentions, limit=MAX_MENTIONS
         )
     return clean
+
+
+# --- timeline overrides (YAML ``timeline:``) ----------------------------------------------------
+
+# The largest value of each override. The planner reads a meeting's occurrences 120 days ahead and 45
+# days back of its window (``planning.MEETING_LOOKAHEAD``/``LOOKBEHIND``): pre-meeting delays stay
+# well within 120 days (60 business days is about 12 weeks), post-meeting ones within 45 (minutes due
+# 10 business days after, then at most 10 overdue chases). ``business_days: 100000000`` overflowed
+# the date arithmetic; ``minutes_overdue.max: 10**9`` planned for minutes.
+TIMELINE_LIMITS: dict[tuple[str, str], int] = {
+    ("agenda_request", "business_days"): 60,
+    ("deck_due", "business_days"): 20,
+    ("deck_reminder", "business_days"): 20,
+    ("meeting_reminder", "minutes"): 7 * 24 * 60,
+    ("minutes_due", "business_days"): 10,
+    ("minutes_reminder", "business_days"): 10,
+    ("minutes_overdue", "max"): 10,
+    ("save_the_date", "days"): 100,
+    ("action_chase", "due_soon_business_days"): 20,
+    ("action_chase", "overdue_every_business_days"): 20,
+    ("action_chase", "escalate_on_chase"): 10,
+}

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot import calendar as calendar_mod
 from bot import timeline as timeline_mod
 from bot.calendar import BusinessCalendar, Occurrence
+from bot.config_bounds import cadence_problem
 from bot.plan_guard import guarded
 from bot.timeline import Deadlines, Planned
 from storage.committees import (
@@ -93,6 +94,21 @@ def _stored_meetings(
     return by_committee
 
 
+def _occurrences(
+    committee: Committee,
+    workspace: WorkspaceSettings,
+    start: datetime,
+    end: datetime,
+    meetings: list[Meeting],
+) -> list[Occurrence]:
+    """``calendar.occurrences``, refusing a cadence denser than once a day (stored before it was
+    bounded: it would take minutes and gigabytes to expand)."""
+    problem = cadence_problem(committee.cadence)
+    if problem:
+        raise ValueError(f"cadence {problem}")
+    return calendar_mod.occurrences(committee, workspace, start, end, meetings)
+
+
 def meeting_deadlines(
     committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar
 ) -> Deadlines | None:
@@ -139,7 +155,7 @@ def _committee_calendar(
     business = calendar_mod.business_calendar(committee, workspace)
     found = guarded(
         f"committee:{committee.key}",
-        partial(calendar_mod.occurrences, committee, workspace, start, end, meetings),
+        partial(_occurrences, committee, workspace, start, end, meetings),
         committee_key=committee.key,
     )
     deadlines: dict[datetime, Deadlines | None] = {}
@@ -218,7 +234,7 @@ def plan_window(
         found = guarded(
             f"committee:{committee.key}",
             partial(
-                calendar_mod.occurrences,
+                _occurrences,
                 committee,
                 workspace,
                 wide_start,

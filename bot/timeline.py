@@ -41,6 +41,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.bounds import TIMELINE_LIMITS
 from bot.calendar import BusinessCalendar, Occurrence, cadence_class, localize, zone
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, CommitteeKind, MeetingStatus
 
@@ -190,6 +191,11 @@ def _parse_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
                 values[name] = parse(value)
             except ValueError as error:
                 raise ValueError(f"timeline {section}.{option}={value!r} is invalid: write {error}") from None
+            top = TIMELINE_LIMITS.get((section, option))
+            if top is not None and values[name] > top:
+                raise ValueError(
+                    f"timeline {section}.{option}={value!r} is out of range: write a whole number up to {top}"
+                )
     return values
 
 
