@@ -30,6 +30,8 @@ TITLE_MAX = bounds.TITLE_MAX
 USER_ID_RE = re.compile(rf"^{bounds.USER_ID_PATTERN}$")
 # Slack sends user mentions escaped: <@U123> or <@U123|marie>. Ids longer than Slack's are not ids.
 MENTION_RE = re.compile(rf"<@({bounds.MENTION_ID_PATTERN})(?:\|[^>]*)?>")
+# A mention whose id is longer than Slack's (``bounds.SLACK_ID_MAX``).
+LONG_MENTION_RE = re.compile(rf"<@[UW][A-Z0-9]{{{bounds.SLACK_ID_MAX},}}")
 # Broadcasts: Slack's escaped forms (<!here>, <!channel|channel>) and the plain words.
 BROADCAST_RE = re.compile(
     r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|(?<![\w@])@(?:channel|here|everyone)\b", re.I
@@ -185,6 +187,11 @@ def parse_add(text: str, *, now: datetime, tz: str, locale: str = "fr") -> Actio
     local_now = _local_now(now, tz)
     bounds.check_no_nul(text, field="title", locale=locale)
     check_no_broadcast(text, locale=locale)
+    too_long = LONG_MENTION_RE.search(text)
+    if too_long:  # longer than any Slack id: not a person, and no column would hold it
+        raise InvalidInput(
+            key="invalid_owner", locale=locale, field="owner", value=too_long.group(0)[2:22] + "…"
+        )
     owner, rest = _extract_owner(text)
     priority, rest = _extract_priority(rest, locale)
     due, rest = _extract_due(rest, local_now, locale)

@@ -116,9 +116,12 @@ def learn_users(engine: Engine, client: WebClient, *, user_ids: Iterable[str], n
                 remember(session, user_id=user_id, profile=profile, now=now)
 
 
-def mentioned_users(text: str | None) -> list[str]:
-    """The user ids of the mentions in a command's text (``<@U123>``, ``<@U123|marie>``)."""
-    return MENTION_RE.findall(text or "")
+def named_owner(text: str | None) -> list[str]:
+    """The owner a command's text names, as a list of one (or none): its first mention, as
+    ``/action add`` and ``/action assign`` read it. Only that one is looked up: a title naming many
+    people must not turn one request into many Slack calls."""
+    match = MENTION_RE.search(text or "")
+    return [match.group(1)] if match else []
 
 
 def _fetched(row: SlackUser | None) -> bool:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.action_flows import run_command
-from bot.slack_users import mentioned_users
+from bot.slack_users import named_owner
 from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, who
 
 
@@ -23,7 +23,7 @@ def on_action(
     """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
-    learn(context, client, mentioned_users(body.get("text")))
+    learn(context, client, named_owner(body.get("text")))
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session,
