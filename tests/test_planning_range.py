@@ -179,3 +179,20 @@ def test_tick_plans_the_rest_records_the_skip_and_prints_no_traceback(engine, ca
         assert (
             len(session.exec(select(Notification).where(Notification.kind == "planning_failed")).all()) == 1
         )
+
+
+def test_the_tick_command_exits_0_without_a_traceback(engine, database) -> None:
+    from tests.fakeslack import FakeSlack
+    from tests.slackapp import add_people
+
+    committees = seed(engine)
+    _store_far_action(engine, committees["production"])
+    with FakeSlack() as fake:
+        add_people(fake)
+        env = {**database_env(database), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.api_url}
+        result = CliRunner().invoke(cli, ["tick", "--now", "2027-03-16T09:00+01:00"], env=env)
+        posted = fake.messages()
+
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr and "OverflowError" not in result.stdout
+    assert posted, "the rest of the committee was sent"
