@@ -683,6 +683,7 @@ def request_minutes_changes(
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
     check_length(clean_comment, TEXT_MAX, committee.locale, "comment")
+    bounds.check_no_nul(clean_comment, field="comment", locale=committee.locale)
     secretary = meeting.minutes_submitted_by or committee.secretary
     meeting.minutes_submitted_at = None
     meeting.minutes_submitted_by = None
