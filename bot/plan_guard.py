@@ -106,6 +106,7 @@ def guarded(
     try:
         return list(plan())
     except Exception as error:  # any stored value must not stop the others
+        log.debug("planning %s failed", subject, exc_info=True)  # the traceback, for --debug runs only
         report_unplannable(
             Unplannable(
                 subject=subject,
