@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.conftest import database_env
+from tests.fakeslack import FakeSlack
 from tests.test_cli import refused, run  # noqa: F401
 
 EDGES = {
@@ -62,8 +63,6 @@ def test_plan_over_five_years_still_runs(run, engine) -> None:  # noqa: F811
 
 
 def test_tick_at_the_last_allowed_instant_runs_without_a_traceback(database, engine) -> None:
-    from tests.fakeslack import FakeSlack
-
     with FakeSlack() as fake:
         env = {**database_env(database), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.api_url}
         result = CliRunner().invoke(cli, ["tick", "--now", "2100-12-31T12:00+00:00"], env=env)

@@ -9,12 +9,15 @@ accepted. Each case goes through the real app over signed HTTP, on SQLite and Po
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
 from bot import ids
-from storage.models import Meeting
+from bot.render import render
+from bot.views import labels
+from storage.models import ActionItem, Meeting
 from tests.slackapp import CHAIR, DECK, MARIE, SlackApp, slack_app  # noqa: F401
 from tests.test_slack_committee import button, materialise, url_input
 
@@ -124,14 +127,14 @@ def test_a_deck_link_that_closes_early_is_escaped_in_the_confirmation(slack_app:
 
 
 def test_a_source_link_is_escaped_where_the_item_is_shown(slack_app: SlackApp) -> None:
-    from bot.render import render
-    from bot.views import labels
-    from storage.models import ActionItem
-
     item = ActionItem(
-        id=7, title="Relancer", owner=MARIE, creator=CHAIR, due=__import__("datetime").date(2027, 3, 19),
+        id=7,
+        title="Relancer",
+        owner=MARIE,
+        creator=CHAIR,
+        due=date(2027, 3, 19),
         source_link="https://x.slack.com/archives/C1/p1><!channel>",
-    )  # fmt: skip
+    )
 
     text = render("fr", "action_item", action=item, title="Relancer", tz="Europe/Paris", labels=labels("fr"))
 

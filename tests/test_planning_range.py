@@ -21,7 +21,8 @@ from bot.dispatch import plan_horizon
 from storage.db import write_session
 from storage.models import ActionItem, Meeting, Notification
 from tests.conftest import database_env
-from tests.slackapp import CHAIR, MARIE, NOW, SlackApp, seed, slack_app  # noqa: F401
+from tests.fakeslack import FakeSlack
+from tests.slackapp import CHAIR, MARIE, NOW, SlackApp, add_people, seed, slack_app  # noqa: F401
 
 FAR = date(9999, 12, 31)
 
@@ -182,9 +183,6 @@ def test_tick_plans_the_rest_records_the_skip_and_prints_no_traceback(engine, ca
 
 
 def test_the_tick_command_exits_0_without_a_traceback(engine, database) -> None:
-    from tests.fakeslack import FakeSlack
-    from tests.slackapp import add_people
-
     committees = seed(engine)
     _store_far_action(engine, committees["production"])
     with FakeSlack() as fake:
