@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import ids
-from bot.action_flows import run_command
+from bot.slack import ids
+from bot.surface.action_items import run_command
 from handlers.common import deliver, engine_of, now_of, unit_of_work, who
 
 

@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import ids
-from bot.meeting_surface import run_command
-from bot.settings import from_env
+from bot.slack import ids
+from bot.slack.settings import from_env
+from bot.surface.meetings import run_command
 from handlers.common import deliver, engine_of, now_of, unit_of_work, who
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import action_flows, ids
-from bot.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
+from bot.slack import ids
+from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
+from bot.surface import action_items as action_flows
 from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
 

@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import action_flows, ids
-from bot.payloads import ActionChange, ActionModal, load
-from bot.views import read_action_form, read_owner, read_progress_form
+from bot.action_items.views import read_action_form, read_owner, read_progress_form
+from bot.slack import ids
+from bot.slack.payloads import ActionModal, ChangeForm, load
+from bot.surface import action_items as action_flows
 from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
 
 
@@ -46,7 +47,7 @@ def on_action_submitted(
 def on_progress_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionChange, view["private_metadata"])
+    meta = load(ChangeForm, view["private_metadata"])
     form = read_progress_form(view["state"]["values"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
@@ -60,7 +61,7 @@ def on_progress_submitted(
 def on_reassign_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionChange, view["private_metadata"])
+    meta = load(ChangeForm, view["private_metadata"])
     owner = read_owner(view["state"]["values"]) or ""
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:

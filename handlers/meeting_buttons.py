@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import ids
-from bot import meeting_surface as surface
-from bot.payloads import MeetingRef, load
+from bot.slack import ids
+from bot.slack.payloads import MeetingRef, load
+from bot.surface import meetings as surface
 from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
 

@@ -13,11 +13,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import ids
-from bot import meeting_surface as surface
-from bot.meeting_payloads import MeetingForm, MoveForm
-from bot.payloads import load
-from bot.slack_users import Person
+from bot.slack import ids
+from bot.slack.payloads import MeetingForm, MoveForm, load
+from bot.slack.users import Person
+from bot.surface import meetings as surface
 from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
 
 Submit = Callable[..., surface.Outcome]

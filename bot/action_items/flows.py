@@ -3,7 +3,7 @@ and the owner's away period.
 
 Each flow takes a Session and keyword-only plain values (``now`` included), checks who may act,
 validates everything before writing anything, writes one ``ActionChange`` per changed field (who,
-when, field, old, new, comment) and returns the changed item. Errors are ``bot.errors`` types; their
+when, field, old, new, comment) and returns the changed item. Errors are ``bot.text.errors`` types; their
 text comes from the catalogue, so the Slack error handler can show it in the reader's language with
 ``error.in_locale(locale)``. Re-planning the chase after a change is the scheduler's business: it
 reads the item's state again before sending anything.
@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from bot.calendar import BusinessCalendar
-from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.parsing import TITLE_MAX, check_no_broadcast, parse_user
-from storage import actions as store
+from bot.core.calendar import BusinessCalendar
+from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
+from bot.text.errors import InvalidInput, NotFound, PermissionDenied
+from storage import action_items as store
 from storage import users
 from storage.models import (
     ActionItem,

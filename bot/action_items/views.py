@@ -18,48 +18,46 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DatePickerElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     NumberInputElement,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.payloads import (
+from bot.slack import ids
+from bot.slack.limits import (
+    MAX_HEADER_TEXT,
+    MAX_HOME_BLOCKS,
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_BLOCKS,
+    MAX_MODAL_TITLE,
+    MAX_OPTION_TEXT,
     MAX_OPTION_VALUE,
     MAX_PRIVATE_METADATA,
-    ActionChange,
+    MAX_SECTION_TEXT,
+    MAX_SELECT_OPTIONS,
+    fit_escaped,
+)
+from bot.slack.payloads import (
     ActionModal,
     ActionRef,
+    ChangeForm,
     PickCommittee,
     SnoozeRef,
     dump,
     dump_pending,
 )
-from bot.render import render, slack_escape
+from bot.slack.view_kit import context, mrkdwn_section, plain
+from bot.text.render import render
 from storage.models import ActionItem, ActionStatus, Committee, Priority
 
-# Slack's limits (https://api.slack.com/reference/block-kit).
-MAX_MESSAGE_BLOCKS = 50
-MAX_HOME_BLOCKS = 100
-MAX_MODAL_BLOCKS = 100
-MAX_SECTION_TEXT = 3000
-MAX_PLAIN_TEXT_LABEL = 2000
-MAX_MODAL_TITLE = 24
-MAX_HEADER_TEXT = 150
-MAX_OPTION_TEXT = 75
 MAX_TITLE_CHARS = 3000  # an action's title (the model's column)
-MAX_SELECT_OPTIONS = 100
 
 # How many items one ephemeral list or the App Home shows before "and N more".
 LIST_LIMIT = 20
@@ -74,51 +72,13 @@ def labels(locale: str | None) -> dict[str, str]:
     return yaml.safe_load(render(locale, "action_labels"))
 
 
-def clip(text: str, limit: int) -> str:
-    """``text`` cut (with "…") so that its Slack-escaped form holds in ``limit`` characters."""
-    if len(slack_escape(text)) <= limit:
-        return text
-    out: list[str] = []
-    size = 1  # the ellipsis
-    for char in text:
-        size += len(slack_escape(char))
-        if size > limit:
-            break
-        out.append(char)
-    return "".join(out) + "…"
-
-
-def plain(text: str, limit: int = MAX_PLAIN_TEXT_LABEL) -> PlainTextObject:
-    return PlainTextObject(text=text if len(text) <= limit else text[: limit - 1] + "…", emoji=True)
-
-
-def mrkdwn_section(text: str, *, block_id: str | None = None) -> SectionBlock:
-    """A section of already-rendered mrkdwn, cut to Slack's 3,000 characters."""
-    if len(text) > MAX_SECTION_TEXT:
-        text = text[: MAX_SECTION_TEXT - 1] + "…"
-    return SectionBlock(text=MarkdownTextObject(text=text), block_id=block_id)
-
-
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_SECTION_TEXT])])
-
-
-def message_blocks(text: str) -> list[dict[str, Any]]:
-    """One rendered mrkdwn text as a message's blocks (dicts, ready for the Web API)."""
-    return [mrkdwn_section(text).to_dict()]
-
-
-def as_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
-    return [block.to_dict() for block in blocks]
-
-
 # -- one action item ------------------------------------------------------------------------
 
 
 def action_text(action: ActionItem, *, locale: str | None, tz: str) -> str:
     """The item as one mrkdwn text: id, title, owner, due date token, priority, status."""
     # Leave room for the line of details under the title.
-    title = clip(action.title, MAX_SECTION_TEXT - 600)
+    title = fit_escaped(action.title, MAX_SECTION_TEXT - 600)
     return render(locale, "action_item", action=action, title=title, tz=tz, labels=labels(locale))
 
 
@@ -289,7 +249,7 @@ def action_modal(
     )
 
 
-def progress_modal(action: ActionItem, meta: ActionChange, *, locale: str | None, tz: str) -> View:
+def progress_modal(action: ActionItem, meta: ChangeForm, *, locale: str | None, tz: str) -> View:
     """Status, % done and a comment for one item."""
     words = labels(locale)
 
@@ -335,7 +295,7 @@ def progress_modal(action: ActionItem, meta: ActionChange, *, locale: str | None
     )
 
 
-def reassign_modal(action: ActionItem, meta: ActionChange, *, locale: str | None, tz: str) -> View:
+def reassign_modal(action: ActionItem, meta: ChangeForm, *, locale: str | None, tz: str) -> View:
     """A users_select for the item's new owner."""
     words = labels(locale)
     blocks: list[Block] = [
@@ -353,17 +313,6 @@ def reassign_modal(action: ActionItem, meta: ActionChange, *, locale: str | None
         locale=locale,
         submit=words["submit_save"],
         private_metadata=dump(meta, limit=MAX_PRIVATE_METADATA),
-    )
-
-
-def notice_modal(text: str, *, locale: str | None) -> View:
-    """A modal that only shows a message (a refusal where no ephemeral is possible: the App Home)."""
-    return _modal(
-        callback_id=ids.VIEW_NOTICE,
-        title=labels(locale)["modal_notice"],
-        blocks=[mrkdwn_section(text)],
-        locale=locale,
-        submit=None,
     )
 
 
@@ -478,3 +427,14 @@ def read_progress_form(state: dict[str, Any]) -> ProgressForm:
 def read_owner(state: dict[str, Any]) -> str | None:
     """The user picked in the reassign modal."""
     return _input(state, ids.BLOCK_OWNER).get("selected_user")
+
+
+def notice_modal(text: str, *, locale: str | None) -> View:
+    """A modal that only shows a message (a refusal where no ephemeral is possible: the App Home)."""
+    return _modal(
+        callback_id=ids.VIEW_NOTICE,
+        title=labels(locale)["modal_notice"],
+        blocks=[mrkdwn_section(text)],
+        locale=locale,
+        submit=None,
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.render import TEMPLATES_DIR, normalize_locale
+from bot.text.render import TEMPLATES_DIR, normalize_locale
 from storage.models import Committee
 
 

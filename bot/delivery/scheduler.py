@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot import dispatch
+from bot.delivery import tick
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class DispatchScheduler(BackgroundScheduler):
         self.stopping = threading.Event()
         self.engine = engine
         self.client = client
-        self.worker = worker or dispatch.default_worker()
+        self.worker = worker or tick.default_worker()
         self.add_job(
             self.run_tick,
             IntervalTrigger(seconds=interval, timezone=UTC),
@@ -68,13 +68,13 @@ class DispatchScheduler(BackgroundScheduler):
             next_run_time=datetime.now(UTC),  # a first tick at once: catch up after downtime
         )
 
-    def run_tick(self) -> dispatch.TickSummary | None:
+    def run_tick(self) -> tick.TickSummary | None:
         """One tick at the current time; errors are logged, the next tick tries again."""
         if self.stopping.is_set():
             return None
         now = datetime.now(UTC)
         try:
-            summary = dispatch.tick(
+            summary = tick.tick(
                 self.engine, self.client, now=now, worker=self.worker, should_stop=self.stopping.is_set
             )
         except Exception:  # noqa: BLE001 (a database or Slack outage must not kill the scheduler)

@@ -2,7 +2,7 @@
 
 Every message carries its idempotency key in Slack message ``metadata``, so that after a crash
 between "posted" and "marked sent" the dispatcher finds the message (``find_posted``) instead of
-posting it again. Errors are sorted into what the dispatcher does next (``Outcome``): wait and
+posting it again. Errors are sorted into what the dispatcher does next (``SendStatus``): wait and
 retry, give up on this row, or stop the tick (the token itself is refused).
 """
 
@@ -71,7 +71,7 @@ FATAL_ERRORS = frozenset(
 )
 
 
-class Outcome(StrEnum):
+class SendStatus(StrEnum):
     sent = "sent"
     rate_limited = "rate_limited"  # HTTP 429: wait Retry-After
     transient = "transient"  # 5xx, network: retry with backoff; the message may have been posted
@@ -81,7 +81,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    status: SendStatus
     channel: str | None = None
     ts: str | None = None
     error: str | None = None
@@ -126,7 +126,7 @@ def post(client: WebClient, *, channel: str, text: str, blocks: list[dict[str, A
         )
     except Exception as error:  # noqa: BLE001 (every failure is classified, none escapes the tick)
         return classify(error)
-    return Result(Outcome.sent, channel=answer.get("channel") or channel, ts=answer.get("ts"))
+    return Result(SendStatus.sent, channel=answer.get("channel") or channel, ts=answer.get("ts"))
 
 
 def update(
@@ -139,7 +139,7 @@ def update(
         )
     except Exception as error:  # noqa: BLE001
         return classify(error)
-    return Result(Outcome.sent, channel=answer.get("channel") or channel, ts=answer.get("ts") or ts)
+    return Result(SendStatus.sent, channel=answer.get("channel") or channel, ts=answer.get("ts") or ts)
 
 
 def find_posted(
@@ -165,7 +165,7 @@ def find_posted(
                 if (message.get("metadata") or {}).get("event_type") == METADATA_EVENT and payload.get(
                     "key"
                 ) == key:
-                    return Result(Outcome.sent, channel=history_channel, ts=message["ts"])
+                    return Result(SendStatus.sent, channel=history_channel, ts=message["ts"])
             cursor = (answer.get("response_metadata") or {}).get("next_cursor")
             if not answer.get("has_more") or not cursor:
                 break
@@ -181,16 +181,16 @@ def classify(error: Exception) -> Result:
         status = getattr(response, "status_code", 200)
         code = (response.get("error") if hasattr(response, "get") else None) or "unknown_error"
         if status == 429 or code == "ratelimited":
-            return Result(Outcome.rate_limited, error="ratelimited", retry_after=_retry_after(response))
+            return Result(SendStatus.rate_limited, error="ratelimited", retry_after=_retry_after(response))
         if status >= 500 or code in TRANSIENT_ERRORS:
-            return Result(Outcome.transient, error=f"{code} (HTTP {status})")
+            return Result(SendStatus.transient, error=f"{code} (HTTP {status})")
         if code in FATAL_ERRORS:
-            return Result(Outcome.fatal, error=code)
+            return Result(SendStatus.fatal, error=code)
         # Any other ok:false is Slack refusing this message for good (bad channel, user, content).
-        return Result(Outcome.permanent, error=code)
+        return Result(SendStatus.permanent, error=code)
     # Network errors, timeouts, unreadable answers: the request may or may not have landed.
     log.warning("Slack call failed: %r", error)
-    return Result(Outcome.transient, error=f"{type(error).__name__}: {error}"[:200])
+    return Result(SendStatus.transient, error=f"{type(error).__name__}: {error}"[:200])
 
 
 def _retry_after(response: Any) -> float:

@@ -11,10 +11,9 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from bot import meeting_errors  # noqa: F401  (registers the wording of the errors below)
-from bot.calendar import localize, zone
-from bot.errors import InvalidInput, Msg
-from bot.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_add, parse_date
+from bot.core.calendar import localize, zone
+from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_add, parse_date
+from bot.text.errors import InvalidInput, Msg
 from storage.models import Committee
 
 TITLE_MAX = 3000

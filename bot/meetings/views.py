@@ -33,14 +33,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import ids
-from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
-from bot.meetings import ScheduleEntry
-from bot.outcome import Reply
-from bot.outcome import reply as _reply
-from bot.payloads import MAX_OPTION_VALUE, MAX_PRIVATE_METADATA, dump
-from bot.render import render, slack_escape
-from bot.views import MAX_MODAL_TITLE, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS, plain
+from bot.meetings.state import ScheduleEntry
+from bot.slack import ids
+from bot.slack.limits import (
+    MAX_MODAL_TITLE,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_PRIVATE_METADATA,
+    MAX_SELECT_OPTIONS,
+)
+from bot.slack.outcome import Reply
+from bot.slack.outcome import reply as _reply
+from bot.slack.payloads import MeetingForm, MoveForm, OccurrenceRef, dump
+from bot.slack.view_kit import plain
+from bot.text.render import render, slack_escape
 from storage.models import Committee, Meeting
 
 TEXT_MAX = 3000

@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot import blocks as bk
-from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
-from bot.calendar import Occurrence, occurrences
-from bot.health import (
+from bot.core.calendar import Occurrence, occurrences
+from bot.core.rules import requires_approval
+from bot.core.timeline import meeting_deadlines
+from bot.meetings import state
+from bot.notices.context import link
+from bot.notices.health import (
     Health,
     Rate,
     Scope,
@@ -36,9 +38,10 @@ from bot.health import (
     scopes_for,
     workspace_settings,
 )
-from bot.notices import OutgoingMessage, link
-from bot.render import normalize_locale, slack_date, slack_day
-from bot.timeline import meeting_deadlines, requires_approval
+from bot.notices.message import OutgoingMessage
+from bot.slack import blocks as bk
+from bot.slack import limits
+from bot.text.render import normalize_locale, slack_date, slack_day
 from storage.models import (
     OPEN_ACTION_STATUSES,
     AgendaItem,
@@ -115,7 +118,7 @@ def health_line(locale: str, health: Health) -> str:
 
 # -- Bulk reads ----------------------------------------------------------------------------------
 
-# Built once (see bot.health): building a statement costs more than running it.
+# Built once (see bot.notices.health): building a statement costs more than running it.
 _DECISIONS = (
     select(Decision.text, Meeting.committee_id, Meeting.start, Decision.recorded_at)
     .join(Meeting, col(Meeting.id) == col(Decision.meeting_id))
@@ -277,7 +280,7 @@ class _Digest:
         lines = []
         for owner, items in by_owner.items():
             shown = [
-                self.piece("item", public_id=f"A{a.id}", title=bk.clip(a.title, 80))
+                self.piece("item", public_id=f"A{a.id}", title=limits.clip(a.title, 80))
                 for a in items[:MAX_ITEMS_PER_OWNER]
             ]
             if len(items) > MAX_ITEMS_PER_OWNER:
@@ -295,7 +298,7 @@ class _Digest:
             self.piece(
                 "overdue_line",
                 public_id=f"A{a.id}",
-                title=bk.clip(a.title, 200),
+                title=limits.clip(a.title, 200),
                 owner=a.owner,
                 due=slack_day(a.due, self.tz),
                 days=(self.today - a.due).days,
@@ -316,7 +319,7 @@ class _Digest:
             due = meeting_deadlines(
                 self.committee, meeting.start, meeting.end, self.scope.calendar, self.scope.rules
             ).minutes_due
-            status = meeting_flows.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
+            status = state.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
             if status not in ("due", "late", "awaiting_approval"):
                 continue
             holder = self.committee.chair if status == "awaiting_approval" else self.committee.secretary
@@ -340,7 +343,7 @@ class _Digest:
         week_start = datetime.combine(self.monday, datetime.min.time(), tz)
         since = datetime.combine(self.monday - timedelta(days=7), datetime.min.time(), tz)
         return [
-            self.piece("decision_line", text=bk.clip(text, 500), when=self.when(start))
+            self.piece("decision_line", text=limits.clip(text, 500), when=self.when(start))
             for text, start, recorded in self.rows.decisions
             if since <= recorded < week_start
         ]

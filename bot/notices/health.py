@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.calendar import BusinessCalendar, business_calendar, localize
-from bot.timeline import TimelineRules, meeting_deadlines, rules_for
+from bot.core.calendar import BusinessCalendar, business_calendar, localize
+from bot.core.rules import TimelineRules, rules_for
+from bot.core.timeline import meeting_deadlines
 from storage.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from sqlmodel import Session, select
 
-from bot.calendar import Occurrence
-from bot.planning import CommitteeCalendar, Deadlines, calendar_window
-from bot.render import normalize_locale
+from bot.core.calendar import Occurrence
+from bot.planning.window import CommitteeCalendar, Deadlines, calendar_window
+from bot.text.render import normalize_locale
 from storage.models import Committee, MeetingStatus
 
 UTC = timezone.utc

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot import calendar as calendar_mod
-from bot import timeline as timeline_mod
-from bot.calendar import BusinessCalendar, Occurrence
-from bot.timeline import Deadlines, Planned
+from bot.core import calendar as calendar_mod
+from bot.core import timeline as timeline_mod
+from bot.core.calendar import BusinessCalendar, Occurrence
+from bot.core.timeline import Deadlines, Planned
 from storage.committees import (
     UnknownCommittee,
     get_workspace,
@@ -50,7 +50,7 @@ __all__ = [
     "calendar_days",
     "calendar_window",
     "day_window",
-    "meeting_deadlines",
+    "occurrence_deadlines",
     "plan_days",
     "plan_window",
 ]
@@ -91,7 +91,7 @@ def _stored_meetings(
     return by_committee
 
 
-def meeting_deadlines(
+def occurrence_deadlines(
     committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar
 ) -> Deadlines | None:
     """The deck and minutes deadlines of an occurrence (``timeline.meeting_deadlines``); None when
@@ -137,7 +137,10 @@ def _committee_calendar(
     business = calendar_mod.business_calendar(committee, workspace)
     found = calendar_mod.occurrences(committee, workspace, start, end, meetings)
     deadlines = (
-        {occurrence.series_start: meeting_deadlines(committee, occurrence, business) for occurrence in found}
+        {
+            occurrence.series_start: occurrence_deadlines(committee, occurrence, business)
+            for occurrence in found
+        }
         if with_deadlines
         else {}
     )

@@ -26,8 +26,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
-from bot.settings import Settings
-from bot.slack_api import make_client
+from bot.slack.client import make_client
+from bot.slack.settings import Settings
 
 # This module and bot/server.py, bot/serve.py are the composition root, the one place of bot/ that
 # knows the Slack listeners; the core modules never import handlers/.

@@ -24,9 +24,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
-from bot.app import Clock, create_app, listener_pool, utc_now
-from bot.ics import calendar_feed
-from bot.settings import Settings
+from bot.planning.ics import calendar_feed
+from bot.run.app import Clock, create_app, listener_pool, utc_now
+from bot.slack.settings import Settings
 from storage.db import session_scope
 
 SLACK_PATH = "/slack/events"

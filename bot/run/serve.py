@@ -20,9 +20,10 @@ from gunicorn.app.base import BaseApplication
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.app import Clock, create_app
-from bot.server import BotServer, create_server
-from bot.settings import Settings
+from bot.delivery.scheduler import start_background_scheduler
+from bot.run.app import Clock, create_app
+from bot.run.http_server import BotServer, create_server
+from bot.slack.settings import Settings
 from storage.db import check_schema, make_engine
 
 # One process, a thread per concurrent request: 16 threads keep p99 at the floor with 20 concurrent
@@ -53,8 +54,6 @@ def open_checked_engine(settings: Settings) -> Engine:
 
 def start_scheduler(engine: Engine, client: WebClient) -> Any:
     """The in-process scheduler of ``serve`` (the dispatcher's background ticker)."""
-    from bot.scheduler import start_background_scheduler
-
     return start_background_scheduler(engine, client)
 
 

@@ -28,39 +28,23 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot import ids
-from bot.payloads import ActionRef, MeetingRef, dump
-from bot.render import environment, normalize_locale
+from bot.slack import ids
+from bot.slack.limits import (
+    ELLIPSIS,
+    MAX_ACTION_ELEMENTS,
+    MAX_BUTTON_TEXT,
+    MAX_CONTEXT_TEXT,
+    MAX_FALLBACK_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    clip,
+)
+from bot.slack.payloads import ActionRef, MeetingRef, dump
+from bot.text.render import environment, normalize_locale
 from storage.models import ActionItem
 
-SECTION_LIMIT = 3000  # characters of a section's text
-HEADER_LIMIT = 150  # characters of a header block (plain text)
-BUTTON_LIMIT = 75  # characters of a button label
-CONTEXT_LIMIT = 3000  # characters of one context element
-FALLBACK_LIMIT = 3000  # the notification text; Slack accepts more, but nobody reads it in a toast
-MAX_BLOCKS = 50  # blocks of one message
-MAX_ACTIONS = 25  # elements of one actions block
-ELLIPSIS = "…"
-
 Block = dict[str, Any]
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, ending with "…" when it was cut.
-
-    Never cuts inside a Slack token (``<@U1>``, ``<!date^…>``, ``&amp;``): the cut moves back
-    before the unfinished token, so that what is shown stays valid mrkdwn.
-    """
-    if len(text) <= limit:
-        return text
-    cut = text[: max(limit - len(ELLIPSIS), 0)]
-    opening, closing = cut.rfind("<"), cut.rfind(">")
-    if opening > closing:
-        cut = cut[:opening]
-    ampersand = cut.rfind("&")
-    if ampersand != -1 and ";" not in cut[ampersand:]:
-        cut = cut[:ampersand]
-    return cut.rstrip() + ELLIPSIS
 
 
 def more(locale: str | None, count: int) -> str:
@@ -79,7 +63,7 @@ def fit_lines(
     lines: Sequence[str],
     *,
     locale: str | None,
-    limit: int = SECTION_LIMIT,
+    limit: int = MAX_SECTION_TEXT,
     max_items: int | None = None,
     head: str = "",
 ) -> str:
@@ -106,7 +90,7 @@ def fit_lines(
     return clip(text, limit)
 
 
-def split_text(text: str, *, limit: int = SECTION_LIMIT, max_chunks: int = 5) -> list[str]:
+def split_text(text: str, *, limit: int = MAX_SECTION_TEXT, max_chunks: int = 5) -> list[str]:
     """Long text (minutes) as up to ``max_chunks`` pieces of at most ``limit`` characters, cut
     between lines where possible; text beyond the last piece is replaced by "…"."""
     chunks: list[str] = []
@@ -135,7 +119,7 @@ def split_text(text: str, *, limit: int = SECTION_LIMIT, max_chunks: int = 5) ->
 
 def section(text: str, *, accessory: Block | None = None) -> Block:
     """A mrkdwn section, clipped to 3,000 characters, with an optional accessory (a button…)."""
-    result = SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT) or " ")).to_dict()
+    result = SectionBlock(text=MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT) or " ")).to_dict()
     if accessory is not None:
         result["accessory"] = accessory
     return result
@@ -143,12 +127,12 @@ def section(text: str, *, accessory: Block | None = None) -> Block:
 
 def header(text: str) -> Block:
     """A header (plain text, 150 characters at most)."""
-    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_LIMIT) or " ")).to_dict()
+    return HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER_TEXT) or " ")).to_dict()
 
 
 def context(text: str) -> Block:
     """A context line (small grey mrkdwn)."""
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, CONTEXT_LIMIT) or " ")]).to_dict()
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_CONTEXT_TEXT) or " ")]).to_dict()
 
 
 def divider() -> Block:
@@ -160,21 +144,21 @@ def button(
 ) -> Block:
     """A button; ``style`` is "primary", "danger" or None."""
     element = ButtonElement(
-        text=clip(text, BUTTON_LIMIT), action_id=action_id, value=value, style=style, url=url
+        text=clip(text, MAX_BUTTON_TEXT), action_id=action_id, value=value, style=style, url=url
     )
     return element.to_dict()
 
 
 def actions(*elements: Block, block_id: str | None = None) -> Block:
     """An actions block holding ``elements`` (25 at most; extra ones are dropped)."""
-    return ActionsBlock(elements=list(elements[:MAX_ACTIONS]), block_id=block_id).to_dict()
+    return ActionsBlock(elements=list(elements[:MAX_ACTION_ELEMENTS]), block_id=block_id).to_dict()
 
 
 def finish(blocks: list[Block], *, locale: str | None) -> list[Block]:
     """``blocks`` capped at Slack's 50: the last kept block says how many were left out."""
-    if len(blocks) <= MAX_BLOCKS:
+    if len(blocks) <= MAX_MESSAGE_BLOCKS:
         return blocks
-    kept = blocks[: MAX_BLOCKS - 1]
+    kept = blocks[: MAX_MESSAGE_BLOCKS - 1]
     return kept + [context(f"_{more(locale, len(blocks) - len(kept))}_")]
 
 
@@ -192,7 +176,7 @@ def reassign_button(action: ActionItem, *, locale: str | None) -> Block:
 
 def fallback(text: str) -> str:
     """The notification text of a message: one short line, no longer than Slack shows."""
-    return clip(" ".join(text.split()), FALLBACK_LIMIT)
+    return clip(" ".join(text.split()), MAX_FALLBACK_TEXT)
 
 
 # -- Wording -------------------------------------------------------------------------------------

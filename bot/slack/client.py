@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot.settings import Settings
+from bot.slack.settings import Settings
 
 
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.models.views import View
 
-from bot.views import message_blocks
+from bot.slack.view_kit import message_blocks
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-# Slack's limits on the strings that carry a payload.
-MAX_BUTTON_VALUE = 2000
-MAX_OPTION_VALUE = 150
-MAX_BLOCK_ID = 255
-MAX_PRIVATE_METADATA = 3000
+from bot.slack.limits import MAX_BLOCK_ID, MAX_BUTTON_VALUE
+
+SERIES_FORMAT = "%Y%m%dT%H%MZ"  # an occurrence's series instant, UTC (OccurrenceRef)
 
 
 class InvalidPayload(ValueError):
@@ -53,7 +52,7 @@ class ActionModal:
 
 
 @dataclass(frozen=True)
-class ActionChange:
+class ChangeForm:
     """Context of the progress and reassign modals: the item, and where the button was pressed."""
 
     tag: ClassVar[str] = "c"
@@ -87,8 +86,66 @@ class MeetingRef:
     meeting_id: int
 
 
-Payload = ActionRef | SnoozeRef | ActionModal | ActionChange | PickCommittee | PendingCommand | MeetingRef
-P = TypeVar("P", ActionRef, SnoozeRef, ActionModal, ActionChange, PickCommittee, PendingCommand, MeetingRef)
+@dataclass(frozen=True)
+class MeetingForm:
+    """Context of the topic, deck, minutes and request-changes modals: the meeting, and the channel
+    the form was opened from (where the confirmation goes; None: a DM to the user)."""
+
+    tag: ClassVar[str] = "mf"
+    meeting_id: int
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveForm:
+    """Context of the move modal: the committee, and the channel it was opened from."""
+
+    tag: ClassVar[str] = "mv"
+    committee_id: int
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class OccurrenceRef:
+    """One option of the move modal's meeting select: the occurrence's series instant, UTC."""
+
+    tag: ClassVar[str] = "o"
+    series: str  # SERIES_FORMAT, e.g. "20270105T0900Z"
+
+    @classmethod
+    def of(cls, series_start: datetime) -> OccurrenceRef:
+        return cls(series=series_start.astimezone(UTC).strftime(SERIES_FORMAT))
+
+    @property
+    def series_start(self) -> datetime:
+        return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
+
+
+Payload = (
+    ActionRef
+    | SnoozeRef
+    | ActionModal
+    | ChangeForm
+    | PickCommittee
+    | PendingCommand
+    | MeetingRef
+    | MeetingForm
+    | MoveForm
+    | OccurrenceRef
+)
+P = TypeVar(
+    "P",
+    ActionRef,
+    SnoozeRef,
+    ActionModal,
+    ChangeForm,
+    PickCommittee,
+    PendingCommand,
+    MeetingRef,
+    MeetingForm,
+    MoveForm,
+    OccurrenceRef,
+)
 
 
 def dump(payload: Payload, *, limit: int = MAX_BUTTON_VALUE) -> str:

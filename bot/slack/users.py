@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.render import normalize_locale
+from bot.text.render import normalize_locale
 from storage import users
 from storage.committees import get_workspace
 from storage.db import session_scope, write_session

@@ -2,7 +2,7 @@
 does, as functions of a session and plain values that return an ``Outcome`` for the listener to
 deliver: a reply for the user, a modal to open, the item that changed.
 
-The rules (who may change what, what is valid) live in ``bot.actions``; this module picks the
+The rules (who may change what, what is valid) live in ``bot.action_items.flows``; this module picks the
 committee, reads the user's zone and locale, calls those flows and renders the answer. After a change
 is committed, ``after_action_change`` re-plans the item's chase, edits the messages already posted
 about it and refreshes the App Home of the people concerned.
@@ -19,8 +19,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import views
-from bot.actions import (
+from bot.action_items import views
+from bot.action_items.flows import (
     check_can_change,
     clear_away,
     committee_chair,
@@ -34,17 +34,21 @@ from bot.actions import (
     snooze_choice,
     update_progress,
 )
-from bot.calendar import business_calendar
-from bot.dispatch import refresh, replan_action
-from bot.errors import InvalidInput, NoCommittee, NotFound
-from bot.errors import text as error_text
-from bot.home import home_refresher
-from bot.outcome import Outcome, Reply, reply
-from bot.parsing import ActionDraft, Command, parse_add, parse_command, parse_date, plain_text
-from bot.payloads import ActionChange, ActionModal, PendingCommand, SnoozeRef
-from bot.render import render
-from bot.slack_users import Person, know_user
-from storage.actions import get_action
+from bot.core.calendar import business_calendar
+from bot.core.commands import Command, parse_command
+from bot.core.parsing import ActionDraft, parse_add, parse_date, plain_text
+from bot.delivery.edits import refresh
+from bot.planning.outbox import replan_action
+from bot.slack import view_kit
+from bot.slack.limits import fit_escaped
+from bot.slack.outcome import Outcome, Reply, reply
+from bot.slack.payloads import ActionModal, ChangeForm, PendingCommand, SnoozeRef
+from bot.slack.users import Person, know_user
+from bot.surface.home import home_refresher
+from bot.text.errors import InvalidInput, NoCommittee, NotFound
+from bot.text.errors import text as error_text
+from bot.text.render import render
+from storage.action_items import get_action
 from storage.committees import committee_by_channel, get_workspace, list_committees
 from storage.db import write_session
 from storage.home import committee_ids_of, open_actions_page
@@ -180,7 +184,7 @@ def list_items(
         total=total,
     )
     blocks = views.action_list(items, locale=person.locale, tz=person.tz, heading=heading, total=total)
-    return Outcome(reply=Reply(text=heading, blocks=views.as_dicts(blocks)))
+    return Outcome(reply=Reply(text=heading, blocks=view_kit.as_dicts(blocks)))
 
 
 def away(session: Session, *, command: Command, person: Person, now: datetime) -> Outcome:
@@ -229,7 +233,7 @@ def pick_committee(session: Session, *, person: Person, text: str, channel: str 
     return Outcome(
         reply=Reply(
             text=render(person.locale, "action_pick_committee", count=len(committees)),
-            blocks=views.as_dicts(blocks),
+            blocks=view_kit.as_dicts(blocks),
         )
     )
 
@@ -253,7 +257,7 @@ def snooze(session: Session, *, ref: SnoozeRef, person: Person, now: datetime) -
 def open_progress(session: Session, *, action_id: int, person: Person, channel: str | None) -> Outcome:
     """Update progress: the modal (status, %, comment) for someone allowed to change the item."""
     action = authorized(session, action_id=action_id, person=person)
-    meta = ActionChange(action_id=action_id, channel=channel)
+    meta = ChangeForm(action_id=action_id, channel=channel)
     return Outcome(modal=views.progress_modal(action, meta, locale=person.locale, tz=person.tz))
 
 
@@ -261,7 +265,7 @@ def open_reassign(session: Session, *, action_id: int, person: Person, channel: 
     """Reassign: a modal with a user picker, for someone allowed to change the item."""
     action = authorized(session, action_id=action_id, person=person)
     _check_open(action)
-    meta = ActionChange(action_id=action_id, channel=channel)
+    meta = ChangeForm(action_id=action_id, channel=channel)
     return Outcome(modal=views.reassign_modal(action, meta, locale=person.locale, tz=person.tz))
 
 
@@ -377,7 +381,7 @@ def submit_edit(
 
 
 def submit_progress(
-    session: Session, *, form: views.ProgressForm, meta: ActionChange, person: Person, now: datetime
+    session: Session, *, form: views.ProgressForm, meta: ChangeForm, person: Person, now: datetime
 ) -> Outcome:
     """The progress modal submitted."""
     action = update_progress(
@@ -443,7 +447,7 @@ def created(action: ActionItem, committee: Committee, person: Person) -> Outcome
         person.locale,
         "action_created",
         action=action,
-        title=views.clip(action.title, 2000),
+        title=fit_escaped(action.title, 2000),
         committee=committee,
         tz=committee.timezone,
         labels=views.labels(person.locale),
@@ -458,7 +462,7 @@ def changed(action: ActionItem, change: str, person: Person, *, also: Iterable[s
         "action_changed",
         change=change,
         action=action,
-        title=views.clip(action.title, 2000),
+        title=fit_escaped(action.title, 2000),
         tz=person.tz,
         labels=views.labels(person.locale),
     )

@@ -12,11 +12,11 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import views
-from bot.calendar import business_calendar
-from bot.render import render
-from bot.slack_users import Person, person
-from bot.timeline import meeting_deadlines
+from bot.action_items import views
+from bot.core.calendar import business_calendar
+from bot.core.timeline import meeting_deadlines
+from bot.slack.users import Person, person
+from bot.text.render import render
 from storage.committees import get_workspace
 from storage.db import session_scope
 from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page

@@ -2,7 +2,7 @@
 meeting modal does, as functions of a session and plain values that return an ``Outcome`` for the
 listener to deliver: a reply, a modal to open, the meeting that changed.
 
-The rules live in ``bot.meetings``; this module finds the committee and the meeting, calls those
+The rules live in ``bot.meetings.flows``; this module finds the committee and the meeting, calls those
 flows and renders the answer in the reader's locale. Once a change is committed (and the request
 acknowledged), ``after_meeting_committed`` edits the messages already posted and the App Homes.
 """
@@ -19,20 +19,21 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import meeting_views as views
-from bot import meetings as flows
-from bot.calendar import localize, zone
-from bot.errors import InvalidInput, NoCommittee
-from bot.home import publish_home
-from bot.meeting_input import parse_meeting_time
-from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
-from bot.outcome import Outcome
-from bot.parsing import parse_date, plain_text
-from bot.payloads import load
-from bot.slack_users import Person
-from bot.timeline import requires_approval
+from bot.core.calendar import localize, zone
+from bot.core.parsing import parse_date, plain_text
+from bot.core.rules import requires_approval
+from bot.delivery import edits
+from bot.meetings import checks, flows, state, views
+from bot.meetings.input import parse_meeting_time
+from bot.slack.outcome import Outcome
+from bot.slack.payloads import MeetingForm, MoveForm, OccurrenceRef, load
+from bot.slack.users import Person
+from bot.surface import meetings
+from bot.surface.home import publish_home
+from bot.text.errors import InvalidInput, NoCommittee
 from storage import meetings as store
 from storage.committees import committee_by_channel
+from storage.db import write_session
 from storage.models import Committee, Meeting
 
 log = logging.getLogger(__name__)
@@ -68,18 +69,18 @@ def run_command(
     if committee is None:
         raise NoCommittee(locale=locale)
     if name == "next":
-        entries = flows.schedule(
+        entries = state.schedule(
             session, committee=committee, now=now, limit=NEXT_LIMIT, include_cancelled=False
         )
         return Outcome(reply=views.next_reply(committee=committee, entries=entries, locale=locale))
     if name == "calendar":
-        entries = flows.schedule(session, committee=committee, now=now, limit=CALENDAR_LIMIT)
+        entries = state.schedule(session, committee=committee, now=now, limit=CALENDAR_LIMIT)
         feed_url = f"{public_url}/calendar/{committee.feed_token}.ics" if public_url else None
         return Outcome(
             reply=views.calendar_reply(committee=committee, entries=entries, locale=locale, feed_url=feed_url)
         )
     if name == "agenda":
-        meeting = flows.resolve_meeting(session, committee=committee, now=now)
+        meeting = state.resolve_meeting(session, committee=committee, now=now)
         # Slack escapes the command text (&amp;, <@U1|marie>): the input shows what was typed.
         return Outcome(
             modal=views.topic_modal(
@@ -91,8 +92,8 @@ def run_command(
             )
         )
     if name == "minutes":
-        flows.check_minutes_role(session, committee, person.user_id)
-        meeting = flows.minutes_meeting(session, committee=committee, now=now)
+        checks.check_minutes_role(session, committee, person.user_id)
+        meeting = state.minutes_meeting(session, committee=committee, now=now)
         return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
     if name == "move":
         return _move(session, committee=committee, text=rest, person=person, channel=channel, now=now)
@@ -103,9 +104,9 @@ def _move(
     session: Session, *, committee: Committee, text: str, person: Person, channel: str | None, now: datetime
 ) -> Outcome:
     """``/committee move <date> [time]`` moves the next meeting; without a date, the move modal opens."""
-    flows.check_chair(session, committee, person.user_id, "what_move_meeting")
+    checks.check_chair(session, committee, person.user_id, "what_move_meeting")
     if not text:
-        entries = flows.schedule(
+        entries = state.schedule(
             session, committee=committee, now=now, limit=CALENDAR_LIMIT, include_cancelled=False
         )
         return Outcome(
@@ -113,7 +114,7 @@ def _move(
                 committee=committee, entries=entries, locale=person.locale, channel=channel
             )
         )
-    meeting = flows.resolve_meeting(session, committee=committee, now=now)
+    meeting = state.resolve_meeting(session, committee=committee, now=now)
     local_start = meeting.start.astimezone(zone(committee.timezone))
     new_start = parse_meeting_time(
         text,
@@ -128,11 +129,11 @@ def _move(
 
 def _cancel(session: Session, *, committee: Committee, text: str, person: Person, now: datetime) -> Outcome:
     """``/committee cancel [date]`` cancels the next meeting, or the one held on that date."""
-    flows.check_chair(session, committee, person.user_id, "what_cancel_meeting")
+    checks.check_chair(session, committee, person.user_id, "what_cancel_meeting")
     when: date | None = (
         parse_date(text, now=now, tz=committee.timezone, locale=person.locale) if text else None
     )
-    meeting = flows.resolve_meeting(session, committee=committee, when=when, now=now)
+    meeting = state.resolve_meeting(session, committee=committee, when=when, now=now)
     flows.cancel_meeting(session, meeting_id=meeting.id, actor=person.user_id, now=now)  # type: ignore[arg-type]
     return _changed(committee, meeting, person, "cancelled")
 
@@ -144,8 +145,8 @@ def open_topic(
     session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime
 ) -> Outcome:
     """Add a topic: the topic modal, for a meeting still to come."""
-    meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
-    flows.check_open(meeting, committee, now, "what_add_topic")
+    meeting, committee = state.get_meeting(session, meeting_id=meeting_id)
+    checks.check_open(meeting, committee, now, "what_add_topic")
     return Outcome(
         modal=views.topic_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
     )
@@ -153,8 +154,8 @@ def open_topic(
 
 def open_deck(session: Session, *, meeting_id: int, person: Person, channel: str | None) -> Outcome:
     """Mark deck shared: the deck modal, for the deck owner, the chair or an admin."""
-    meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
-    flows.check_deck(session, meeting, committee, person.user_id)
+    meeting, committee = state.get_meeting(session, meeting_id=meeting_id)
+    checks.check_deck(session, meeting, committee, person.user_id)
     return Outcome(
         modal=views.deck_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
     )
@@ -164,7 +165,7 @@ def open_minutes(
     session: Session, *, meeting_id: int, person: Person, channel: str | None, now: datetime
 ) -> Outcome:
     """Submit minutes: the minutes modal, pre-filled with what was submitted before."""
-    meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
+    meeting, committee = state.get_meeting(session, meeting_id=meeting_id)
     return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
 
 
@@ -178,9 +179,9 @@ def approve(session: Session, *, meeting_id: int, person: Person, now: datetime)
 
 def open_changes(session: Session, *, meeting_id: int, person: Person, channel: str | None) -> Outcome:
     """Request changes: the comment modal (chair or admin, minutes waiting for approval)."""
-    meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
-    flows.check_chair(session, committee, person.user_id, "what_request_changes")
-    flows.check_awaiting(meeting, committee)
+    meeting, committee = state.get_meeting(session, meeting_id=meeting_id)
+    checks.check_chair(session, committee, person.user_id, "what_request_changes")
+    checks.check_awaiting(meeting, committee)
     return Outcome(
         modal=views.changes_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
     )
@@ -194,7 +195,7 @@ def _minutes_modal(
     channel: str | None,
     now: datetime,
 ) -> View:
-    flows.check_minutes_open(session, meeting, committee, person.user_id, now)
+    checks.check_minutes_open(session, meeting, committee, person.user_id, now)
     decisions = [d.text for d in store.decisions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
     existing = [a.public_id for a in store.meeting_actions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
     return views.minutes_modal(
@@ -215,7 +216,7 @@ def submit_topic(
         session, meeting_id=form.meeting_id, title=values.get("title") or "", presenter=values.get("presenter"),
         duration=values.get("duration"), notes=values.get("notes"), link=values.get("link"), proposer=person.user_id, now=now,
     )  # fmt: skip
-    meeting, committee = flows.get_meeting(session, meeting_id=form.meeting_id)
+    meeting, committee = state.get_meeting(session, meeting_id=form.meeting_id)
     return _changed(committee, meeting, person, "topic_added", title=item.title)
 
 
@@ -242,7 +243,7 @@ def submit_minutes(
         decisions=views.text_lines(values.get("decisions")), action_lines=views.text_lines(values.get("actions")),
         attendees=values.get("attendees") or [], link=values.get("link"), actor=person.user_id, now=now,
     )  # fmt: skip
-    meeting, committee = flows.get_meeting(session, meeting_id=form.meeting_id)
+    meeting, committee = state.get_meeting(session, meeting_id=form.meeting_id)
     what = "minutes_awaiting" if result.awaiting_approval else "minutes_posted"
     return _changed(committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions)
 
@@ -252,7 +253,7 @@ def submit_changes(
 ) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
-    secretary = flows.get_meeting(session, meeting_id=form.meeting_id)[0].minutes_submitted_by
+    secretary = state.get_meeting(session, meeting_id=form.meeting_id)[0].minutes_submitted_by
     meeting = flows.request_minutes_changes(
         session,
         meeting_id=form.meeting_id,
@@ -275,10 +276,10 @@ def submit_move(
     committee = session.get(Committee, form.committee_id)
     if committee is None:
         raise NoCommittee(locale=person.locale)
-    flows.check_chair(session, committee, person.user_id, "what_move_meeting")
+    checks.check_chair(session, committee, person.user_id, "what_move_meeting")
     ref = load(OccurrenceRef, values.get("meeting"))
     new_start = _picked_time(values.get("when"), values.get("time"), committee, person.locale)
-    meeting = flows.meeting_for_series(session, committee=committee, series_start=ref.series_start, now=now)
+    meeting = state.meeting_for_series(session, committee=committee, series_start=ref.series_start, now=now)
     flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
     return _changed(committee, meeting, person, "moved")
 
@@ -323,9 +324,22 @@ def after_meeting_committed(
 ) -> None:
     """Once a meeting's change is committed: edit the messages already posted about it and refresh
     the App Homes of ``users`` (minutes and decks they owe, their next meetings). Never raises."""
-    flows.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
+    meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             publish_home(engine, client, user_id=user_id, now=now)
         except Exception:  # noqa: BLE001 (the change stands; the Home is refreshed next time it opens)
             log.exception("could not refresh the App Home of %s", user_id)
+
+
+def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now: datetime) -> None:
+    """Edit the bot's earlier messages about a meeting (agenda, deck, minutes) to show its state.
+
+    Run by the Slack listeners after a flow's change is committed and the request acknowledged. A
+    Slack failure is logged, not raised: the change stands, and the dispatcher's next pass refreshes.
+    """
+    try:
+        with write_session(engine) as session:
+            edits.refresh(session, client, meeting_id=meeting_id, now=now)
+    except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
+        log.exception("could not refresh the messages of meeting %s", meeting_id)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
-from bot.render import normalize_locale
+from bot.text.meeting_errors import MEETING_MESSAGES
+from bot.text.render import normalize_locale
 
 # Every user-facing error text, by key then locale. Placeholders are str.format fields; values
 # are plain strings (the raiser formats dates and ids). Slack mrkdwn: `code` shows the syntax.
@@ -178,6 +179,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+
+MESSAGES.update(MEETING_MESSAGES)  # the meeting flows' wording, in bot.text.meeting_errors
 
 USAGE_KEYS = (
     "usage_modal",

@@ -1,12 +1,10 @@
 """The wording of the errors raised by the meeting flows (French and English).
 
-They join ``bot.errors.MESSAGES`` when this module is imported (``bot.meetings`` imports it), so the
-one ``@app.error`` handler answers them in the reader's language like every other domain error.
+``bot.text.errors`` merges them into its catalogue, so the one ``@app.error`` handler answers them
+in the reader's language like every other domain error.
 """
 
 from __future__ import annotations
-
-from bot import errors
 
 MEETING_MESSAGES: dict[str, dict[str, str]] = {
     # --- lookups --------------------------------------------------------------------------------
@@ -156,5 +154,3 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "en": "I don't know `/committee {name}`. You can use:\n{usage}",
     },
 }
-
-errors.MESSAGES.update(MEETING_MESSAGES)

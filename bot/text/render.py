@@ -12,8 +12,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 # The repository's templates/ (a checkout, an editable install), else the copy a wheel installs as
 # bot/templates (see pyproject.toml).
-_REPO_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else Path(__file__).resolve().parent / "templates"
+_BOT_DIR = Path(__file__).resolve().parent.parent  # bot/ (this file is bot/text/render.py)
+_REPO_TEMPLATES = _BOT_DIR.parent / "templates"
+TEMPLATES_DIR = _REPO_TEMPLATES if _REPO_TEMPLATES.is_dir() else _BOT_DIR / "templates"
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 
