@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from tests.conftest import database_env
 from tests.fakeslack import FakeSlack
 from tests.test_cli import refused, run  # noqa: F401

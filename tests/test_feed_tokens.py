@@ -10,7 +10,7 @@ import re
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from bot.cli import cli
+from bot.cli.main import cli
 from storage.models import Committee
 from tests.conftest import database_env
 from tests.slackapp import FEED_TOKEN, SlackApp, slack_app  # noqa: F401

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import ids
-from bot.render import render
-from bot.views import labels
+from bot.action_items.views import labels
+from bot.slack import ids
+from bot.text.render import render
 from storage.models import ActionItem, Meeting
 from tests.slackapp import CHAIR, DECK, MARIE, SlackApp, slack_app  # noqa: F401
 from tests.test_slack_committee import button, materialise, url_input

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from bot import plan_guard
-from bot.cli import cli
-from bot.dispatch import plan_horizon
+from bot.cli.main import cli
+from bot.planning import plan_guard
+from bot.planning.horizon import plan_horizon
 from storage.db import write_session
 from storage.models import ActionItem, Meeting, Notification
 from tests.conftest import database_env
