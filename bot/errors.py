@@ -32,11 +32,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{date} is already past (today is {today}). Pick today or later, for example "
         "`friday` or `end of month`.",
     },
+    "date_in_past_no_year": {
+        "fr": "« {text} » est déjà passé : c'était le {date} (nous sommes le {today}). "
+        "Si vous pensiez à l'an prochain, écrivez l'année : `{next}`.",
+        "en": "“{text}” is already past: it was {date} (today is {today}). "
+        "If you meant next year, write the year: `{next}`.",
+    },
+    "impossible_date": {
+        "fr": "« {text} » n'existe pas : ce mois n'a que {days} jours. Vérifiez le jour ou le mois.",
+        "en": "“{text}” does not exist: that month has only {days} days. Check the day or the month.",
+    },
+    "impossible_date_february": {
+        "fr": "« {text} » n'existe pas : février n'a que 28 jours (29 les années bissextiles). "
+        "Vérifiez le jour ou le mois.",
+        "en": "“{text}” does not exist: February has only 28 days (29 in leap years). "
+        "Check the day or the month.",
+    },
     "snooze_not_future": {
-        "fr": "Un report doit aller au-delà d'aujourd'hui ({today}) : {date} ne convient pas. "
-        "Par exemple `/action snooze A12 demain` ou `/action snooze A12 lundi`.",
-        "en": "A snooze must end after today ({today}): {date} won't do. "
-        "For example `/action snooze A12 tomorrow` or `/action snooze A12 monday`.",
+        "fr": "Les relances ne peuvent être suspendues que jusqu'à une date après aujourd'hui ({today}) : "
+        "{date} ne convient pas. Par exemple `/action snooze A12 lundi`.",
+        "en": "Reminders can only be muted until a date after today ({today}): {date} won't do. "
+        "For example `/action snooze A12 monday`.",
+    },
+    "postpone_not_later": {
+        "fr": "Reporter l'échéance, c'est la repousser : la nouvelle date doit venir après l'actuelle "
+        "({due}) ; {date} ne convient pas. Pour la corriger autrement, utilisez `/action edit {action}`.",
+        "en": "Postponing moves the due date later: the new date must come after the current one "
+        "({due}); {date} won't do. To correct it otherwise, use `/action edit {action}`.",
     },
     "away_in_past": {
         "fr": "La date de retour {date} est passée (nous sommes le {today}). "
