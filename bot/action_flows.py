@@ -34,8 +34,9 @@ from bot.actions import (
     snooze_choice,
     update_progress,
 )
+from bot.assignment import ASSIGNMENT_KINDS
 from bot.calendar import business_calendar
-from bot.dispatch import refresh, replan_action
+from bot.dispatch import refresh, replan_action, send_now
 from bot.errors import InvalidInput, NoCommittee, NotFound
 from bot.errors import text as error_text
 from bot.home import home_refresher
@@ -409,6 +410,15 @@ def after_action_change(
     except Exception:
         log.exception(
             "after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3)
+        )
+    try:
+        # The owner's assignment DM (and the previous owner's note) were queued with the change.
+        send_now(engine, client, action_id=action_id, kinds=ASSIGNMENT_KINDS, now=now)
+    except Exception:
+        log.exception(
+            "after change of action A%s: assignment DMs left to the next tick (ref %s)",
+            action_id,
+            secrets.token_hex(3),
         )
     for user_id in dict.fromkeys(u for u in users if u):
         try:

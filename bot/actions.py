@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from bot.assignment import plan_assignment_notes
 from bot.calendar import BusinessCalendar
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.parsing import TITLE_MAX, check_no_broadcast, parse_user
@@ -99,11 +100,14 @@ def create_action(
     source_link: str | None = None,
     now: datetime,
     today: date | None = None,
+    notify: bool = True,
 ) -> ActionItem:
     """Create an open item and its ``created`` history entry.
 
     ``today`` is the creator's local date (default: from their stored time zone, else the
     workspace's); the due date may not be before it. The committee defaults to the meeting's.
+    With ``notify`` the owner (unless they created it) gets a DM through the outbox
+    (``bot.assignment``); an import of an existing tracker passes False.
     """
     today = today or user_today(session, creator, now)
     errors: list[InvalidInput] = []
@@ -135,9 +139,13 @@ def create_action(
     )
     session.add(action)
     session.flush()
-    store.add_change(
+    entry = store.add_change(
         session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
     )  # type: ignore[arg-type]
+    if notify:
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=creator, previous_owner=None, now=now
+        )  # type: ignore[arg-type]
     return action
 
 
@@ -218,6 +226,10 @@ def snooze_action(
     return action
 
 
+# "Mute reminders until a date" is the former snooze, under the name the product now gives it.
+mute_action = snooze_action
+
+
 def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
     """The date a snooze button means: ``1bd`` the next business day, ``1w`` a week later (moved
     to the next business day if that one is not)."""
@@ -229,14 +241,80 @@ def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
 
 
 def reassign_action(
-    session: Session, *, action_id: int, actor: str, new_owner: str, now: datetime, comment: str | None = None
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    new_owner: str,
+    now: datetime,
+    comment: str | None = None,
+    notify: bool = True,
 ) -> ActionItem:
-    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated)."""
+    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated).
+
+    With ``notify`` the new owner gets a DM with the item and its buttons, and the previous owner a
+    short note, through the outbox (``bot.assignment``); nobody is told of their own doing."""
     action = _load(session, action_id)
     _authorize(session, action, actor)
     _check_open(action)
     new_owner = _valid_owner(session, new_owner)
-    _apply(session, action, {"owner": new_owner}, actor=actor, now=now, comment=comment)
+    previous = action.owner
+    if new_owner == previous:
+        return action
+    action.owner = new_owner
+    action.updated_at = now
+    session.add(action)
+    entry = store.add_change(
+        session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
+        comment=comment,
+    )  # type: ignore[arg-type]  # fmt: skip
+    if notify:
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=actor, previous_owner=previous, now=now
+        )  # type: ignore[arg-type]
+    return action
+
+
+def postpone_action(
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    due: date,
+    now: datetime,
+    today: date | None = None,
+    comment: str | None = None,
+) -> ActionItem:
+    """Postpone: a new, later due date (SPEC §5). Not a correction (that is ``edit_action``): the
+    history keeps a ``postponed`` entry (old and new date, the reason given), and the item remembers
+    the date it was first due (``postponed_from``), against which the health figures measure it.
+
+    The new date must come after the current one and not before ``today`` (the actor's local date).
+    Muted reminders stay muted: postponing and muting are separate choices.
+    """
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    today = today or user_today(session, actor, now)
+    due = _valid_due(due, today)
+    if due <= action.due:
+        raise InvalidInput(
+            key="postpone_not_later",
+            field="due",
+            date=due.isoformat(),
+            due=action.due.isoformat(),
+            action=action.public_id,
+        )
+    previous = action.due
+    if action.postponed_from is None:
+        action.postponed_from = previous
+    action.due = due
+    action.updated_at = now
+    session.add(action)
+    store.add_change(
+        session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
+        new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
+    )  # type: ignore[arg-type]  # fmt: skip
     return action
 
 

@@ -114,7 +114,7 @@ class PlanResult:
     updated: int = 0
     skipped: int = 0
 
-    def __iadd__(self, other: "PlanResult") -> "PlanResult":
+    def __iadd__(self, other: PlanResult) -> PlanResult:
         self.inserted += other.inserted
         self.updated += other.updated
         self.skipped += other.skipped
@@ -293,7 +293,7 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
     try:
         with session.begin_nested():
             return plan()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("planning %s failed; it is retried on the next tick", what)
         return PlanResult()
 
@@ -745,6 +745,42 @@ def tick(
     return summary
 
 
+def send_now(
+    engine: Engine,
+    client: WebClient,
+    *,
+    action_id: int,
+    kinds: Iterable[str],
+    now: datetime,
+    worker: str | None = None,
+) -> TickSummary:
+    """Send at once the pending rows of ``kinds`` about one action that are due (a listener, after
+    committing a change that queued them: the owner's assignment DM). Claimed like in a tick, so a
+    tick running at the same time never sends them twice; what fails here is retried by the ticks."""
+    worker = worker or default_worker()
+    summary = TickSummary()
+    client = sender.without_retries(client)
+    with engine.connect() as connection:
+        with transaction(connection) as session:
+            ids = [row.id for row in store.pending_of(session, action_id=action_id, kinds=kinds)]
+            claimed = (
+                store.claim_due(
+                    session, now=now, stale_before=now - LEASE, worker=worker, limit=len(ids), ids=ids
+                )
+                if ids
+                else []
+            )
+        if claimed:
+            rest = _send_batch(
+                engine, connection, client, claimed, now=now, worker=worker, summary=summary,
+                should_stop=None, sleep=time_mod.sleep, concurrency=1,
+            )  # fmt: skip
+            if rest:
+                with transaction(connection) as session:
+                    store.release(session, ids=rest, worker=worker)
+    return summary
+
+
 def _send_batch(
     engine: Engine,
     connection: Connection,
@@ -837,7 +873,7 @@ def _deliver(
                 message = (
                     _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
                 )
-            except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
+            except Exception as error:
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return _record_transient(
                     session, row, f"could not build the message: {error!r}", now, report=False
@@ -1094,7 +1130,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = notices.build(session, row, now=now)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:
@@ -1191,7 +1227,7 @@ def refresh(
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
             # not late yet) is still needed; a reminder whose subject is done is not.
             still_needed = notices.build(session, row, now=max(now, row.due_at)) is not None
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("checking notification %s failed", row.key)
             continue
         if not still_needed:

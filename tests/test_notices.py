@@ -860,7 +860,7 @@ def test_a_posted_chase_shows_the_snooze_and_the_new_date(session, prod):
     row = sent(h.notification(session, "action_overdue", OWNER, committee, None, item, due=DUE.isoformat()))
     now = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
     item.snoozed_until = date(2027, 4, 6)
-    assert ":zzz: Reportée au <!date^" in visible(build(session, row, now=now))
+    assert ":zzz: Relances suspendues jusqu'au <!date^" in visible(build(session, row, now=now))
     item.due = date(2027, 4, 9)
     assert ":calendar: Nouvelle échéance : <!date^" in visible(build(session, row, now=now))
 

@@ -189,4 +189,4 @@ def test_snoozed_until_shows_only_on_an_item_still_open(status: str, shown: bool
     action = item(status=status)
     action.snoozed_until = date(2027, 3, 26)
     text = str(action_block(action, locale="en", tz="Europe/Paris")[0].to_dict())
-    assert ("snoozed until" in text) is shown
+    assert ("reminders muted until" in text) is shown

@@ -1,0 +1,149 @@
+"""Telling owners (SPEC §5): on assignment and reassignment the new owner gets a DM with the item and
+its buttons; the previous owner a short note.
+
+These go through the notification outbox like every other message, not straight to Slack from the
+request: ``plan_assignment_notes`` writes them in the same unit of work as the change, each under an
+idempotency key made of the history entry that records the change (``a:<id>:assigned:<change id>``),
+so a change is told exactly once, and a crash between the commit and the send only delays the DM
+to the next tick. The listener then sends them at once (``bot.dispatch.send_now``).
+
+Nobody is told of what they did themselves: a creator who takes the item is not sent a DM, and an
+owner who hands the item over gets no note about it.
+
+``assigned_message`` and ``unassigned_message`` render them at send time (and again when the item
+changes, so a DM already posted keeps showing the item as it stands); they are registered in
+``bot.notices.BUILDERS``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot import blocks as bk
+from bot.views import action_block, action_text
+from storage import notifications as store
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, SlackUser
+
+if TYPE_CHECKING:
+    from bot.notices import Context, OutgoingMessage
+
+ASSIGNED = "action_assigned"
+UNASSIGNED = "action_unassigned"
+ASSIGNMENT_KINDS = (ASSIGNED, UNASSIGNED)
+
+
+def plan_assignment_notes(
+    session: Session,
+    action: ActionItem,
+    *,
+    change_id: int,
+    actor: str,
+    previous_owner: str | None,
+    now: datetime,
+) -> list[str]:
+    """Queue the DMs one assignment calls for, due at once; returns their keys.
+
+    ``change_id`` is the history entry of the assignment (``created``, or the ``owner`` change);
+    ``previous_owner`` is None for a new item. Idempotent: a key already in the table is left alone.
+    """
+    keys: list[str] = []
+    data: dict[str, Any] = {"actor": actor, "owner": action.owner, "reassigned": previous_owner is not None}
+    if action.owner != actor:
+        keys += _queue(
+            session, action, kind=ASSIGNED, to=action.owner, change_id=change_id, data=data, now=now
+        )
+    if previous_owner is not None and previous_owner not in (actor, action.owner):
+        keys += _queue(
+            session, action, kind=UNASSIGNED, to=previous_owner, change_id=change_id, data=data, now=now
+        )
+    return keys
+
+
+def _queue(
+    session: Session,
+    action: ActionItem,
+    *,
+    kind: str,
+    to: str,
+    change_id: int,
+    data: dict[str, Any],
+    now: datetime,
+) -> list[str]:
+    key = f"a:{action.id}:{kind.removeprefix('action_')}:{change_id}"
+    row = {
+        "key": key,
+        "kind": kind,
+        "due_at": now,
+        "expires_at": None,
+        "recipient": to,
+        "committee_id": action.committee_id,
+        "meeting_id": None,
+        "action_id": action.id,
+        "state": store.PENDING,
+        "attempts": 0,
+        "data": data,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return [key] if store.insert_one(session, row) else []
+
+
+# -- the messages ------------------------------------------------------------------------------
+
+
+def assigned_message(ctx: Context) -> OutgoingMessage | None:
+    """To the new owner: who gave them the item, the item, and its buttons.
+
+    Before it is sent: not needed once the item is closed or has another owner. Once sent (an edit
+    after a later change): the item as it stands, and who holds it now if not them."""
+    action = ctx.action
+    if action is None:
+        return None
+    mine = action.owner == ctx.notification.recipient
+    if ctx.notification.state != store.SENT and (not mine or action.status not in OPEN_ACTION_STATUSES):
+        return None
+    actor = str(ctx.data.get("actor") or action.creator)
+    p = ctx.parts(
+        "notice_action_assigned",
+        public_id=action.public_id,
+        title=action.title,
+        actor=actor,
+        reassigned=bool(ctx.data.get("reassigned")),
+        now_owner=None if mine else action.owner,
+    )
+    tz = _reader_tz(ctx)
+    item = action_block(action, locale=ctx.locale, tz=tz) if mine else action_block_without_buttons(ctx, tz)
+    blocks = [bk.section(p["body"]), *[b.to_dict() if hasattr(b, "to_dict") else b for b in item]]
+    return ctx.message(p["text"], blocks)
+
+
+def unassigned_message(ctx: Context) -> OutgoingMessage | None:
+    """To the previous owner: a short note that the item went to someone else (no buttons).
+
+    Not needed once the item came back to them before the note left."""
+    action = ctx.action
+    if action is None:
+        return None
+    if ctx.notification.state != store.SENT and action.owner == ctx.notification.recipient:
+        return None
+    p = ctx.parts(
+        "notice_action_unassigned",
+        public_id=action.public_id,
+        title=action.title,
+        actor=str(ctx.data.get("actor") or ""),
+        owner=str(ctx.data.get("owner") or action.owner),
+    )
+    return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+def action_block_without_buttons(ctx: Context, tz: str) -> list[Any]:
+    assert ctx.action is not None
+    return [bk.section(action_text(ctx.action, locale=ctx.locale, tz=tz))]
+
+
+def _reader_tz(ctx: Context) -> str:
+    user = ctx.session.get(SlackUser, ctx.notification.recipient)
+    return user.tz if user is not None and user.tz else ctx.tz
