@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from storage.committees import UnknownCommittee, get_workspace, list_committees
 from storage.db import SchemaOutOfDate, check_schema, current_revision, make_engine, session_scope, upgrade
 from storage.models import ActionStatus, Committee
 
-UTC = UTC
+UTC = timezone.utc
 FORMATS = ("text", "json")
 STATUSES = tuple(status.value for status in ActionStatus)
 

@@ -114,7 +114,7 @@ class PlanResult:
     updated: int = 0
     skipped: int = 0
 
-    def __iadd__(self, other: PlanResult) -> PlanResult:
+    def __iadd__(self, other: "PlanResult") -> "PlanResult":
         self.inserted += other.inserted
         self.updated += other.updated
         self.skipped += other.skipped
@@ -293,7 +293,7 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
     try:
         with session.begin_nested():
             return plan()
-    except Exception:
+    except Exception:  # noqa: BLE001
         log.exception("planning %s failed; it is retried on the next tick", what)
         return PlanResult()
 
@@ -873,7 +873,7 @@ def _deliver(
                 message = (
                     _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
                 )
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return _record_transient(
                     session, row, f"could not build the message: {error!r}", now, report=False
@@ -1130,7 +1130,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = notices.build(session, row, now=now)
-    except Exception:
+    except Exception:  # noqa: BLE001
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:
@@ -1227,7 +1227,7 @@ def refresh(
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
             # not late yet) is still needed; a reminder whose subject is done is not.
             still_needed = notices.build(session, row, now=max(now, row.due_at)) is not None
-        except Exception:
+        except Exception:  # noqa: BLE001
             log.exception("checking notification %s failed", row.key)
             continue
         if not still_needed:

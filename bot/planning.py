@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -36,7 +36,7 @@ from storage.models import (
     WorkspaceSettings,
 )
 
-UTC = UTC
+UTC = timezone.utc
 # A meeting's notifications run from before its start (save_the_date 60 days ahead, agenda requests
 # 15 business days ahead, with room for timeline overrides) to after its end (minutes chasers a few
 # business days later). Occurrences are read over the window widened by these margins.
