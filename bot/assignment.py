@@ -17,6 +17,7 @@ changes, so a DM already posted keeps showing the item as it stands); they are r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 ASSIGNED = "action_assigned"
 UNASSIGNED = "action_unassigned"
 ASSIGNMENT_KINDS = (ASSIGNED, UNASSIGNED)
+# The item posted in the thread of the message it was created from (the message shortcut).
+IN_THREAD = "action_in_thread"
+# What a listener sends at once after a change (``bot.dispatch.send_now``).
+NOTE_KINDS = (*ASSIGNMENT_KINDS, IN_THREAD)
 
 
 def plan_assignment_notes(
@@ -62,17 +67,26 @@ def plan_assignment_notes(
     return keys
 
 
+def plan_thread_reply(
+    session: Session, action: ActionItem, *, channel: str, thread_ts: str, now: datetime
+) -> list[str]:
+    """Queue the item's post in the thread of the message it was created from (once per item)."""
+    return _queue(
+        session, action, kind=IN_THREAD, to=channel, change_id=None, data={"thread_ts": thread_ts}, now=now
+    )
+
+
 def _queue(
     session: Session,
     action: ActionItem,
     *,
     kind: str,
     to: str,
-    change_id: int,
+    change_id: int | None,
     data: dict[str, Any],
     now: datetime,
 ) -> list[str]:
-    key = f"a:{action.id}:{kind.removeprefix('action_')}:{change_id}"
+    key = f"a:{action.id}:{kind.removeprefix('action_')}" + (f":{change_id}" if change_id is not None else "")
     row = {
         "key": key,
         "kind": kind,
@@ -137,6 +151,20 @@ def unassigned_message(ctx: Context) -> OutgoingMessage | None:
         owner=str(ctx.data.get("owner") or action.owner),
     )
     return ctx.message(p["text"], [bk.section(p["body"])])
+
+
+def in_thread_message(ctx: Context) -> OutgoingMessage | None:
+    """In the source message's thread: the item, as it stands (edited when it changes), without
+    buttons (a channel message: each reader acts on their own DM or App Home)."""
+    action = ctx.action
+    if action is None:
+        return None
+    p = ctx.parts(
+        "notice_action_in_thread", public_id=action.public_id, title=action.title, owner=action.owner
+    )
+    blocks = [bk.section(p["body"]), *action_block_without_buttons(ctx, ctx.tz)]
+    message = ctx.message(p["text"], blocks)
+    return replace(message, thread_ts=str(ctx.data.get("thread_ts") or "") or None)
 
 
 def action_block_without_buttons(ctx: Context, tz: str) -> list[Any]:

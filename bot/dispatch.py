@@ -908,6 +908,7 @@ def _deliver(
             text=ready.message.text,
             blocks=ready.message.blocks,
             key=ready.key,
+            thread_ts=ready.message.thread_ts,
         )
 
     with transaction(connection) as session:

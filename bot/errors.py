@@ -154,7 +154,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`/action list [mine|overdue|all|@someone]`",
     },
     "usage_done": {"fr": "`/action done A12`", "en": "`/action done A12`"},
-    "usage_snooze": {"fr": "`/action snooze A12 lundi`", "en": "`/action snooze A12 monday`"},
+    "usage_postpone": {
+        "fr": "`/action postpone A12 2027-04-02` : reporter l'échéance (nouvelle date)",
+        "en": "`/action postpone A12 2027-04-02`: postpone (a new due date)",
+    },
+    "usage_snooze": {
+        "fr": "`/action snooze A12 lundi` : suspendre les relances jusqu'à lundi (l'échéance reste)",
+        "en": "`/action snooze A12 monday`: mute reminders until monday (the due date stays)",
+    },
     "usage_assign": {"fr": "`/action assign A12 @paul`", "en": "`/action assign A12 @paul`"},
     "usage_edit": {"fr": "`/action edit A12`", "en": "`/action edit A12`"},
     "usage_away": {
@@ -206,6 +213,7 @@ USAGE_KEYS = (
     "usage_add",
     "usage_list",
     "usage_done",
+    "usage_postpone",
     "usage_snooze",
     "usage_assign",
     "usage_edit",

@@ -24,7 +24,14 @@ from sqlmodel import Session, col, select
 from bot import blocks as bk
 from bot import ids, timeline
 from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
-from bot.assignment import ASSIGNED, UNASSIGNED, assigned_message, unassigned_message
+from bot.assignment import (
+    ASSIGNED,
+    IN_THREAD,
+    UNASSIGNED,
+    assigned_message,
+    in_thread_message,
+    unassigned_message,
+)
 from bot.health import workspace_settings
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
 from bot.views import action_block
@@ -61,6 +68,7 @@ class OutgoingMessage:
     text: str  # fallback text (notifications, screen readers)
     blocks: list[dict[str, Any]] = field(default_factory=list)  # Block Kit, as dicts (Block.to_dict())
     also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+    thread_ts: str | None = None  # posted as a reply in this thread of the recipient channel
 
 
 PRE_MEETING = timeline.PRE_MEETING_KINDS  # expire at T
@@ -917,4 +925,5 @@ BUILDERS: dict[str, Callable[[Context], OutgoingMessage | None]] = {
     "weekly_digest": weekly_digest,
     ASSIGNED: assigned_message,
     UNASSIGNED: unassigned_message,
+    IN_THREAD: in_thread_message,
 }

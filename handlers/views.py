@@ -1,4 +1,4 @@
-"""Modal submissions: the action modal (create or edit), progress, reassign.
+"""Modal submissions: the action modal (create or edit), progress, reassign, postpone, mute.
 
 Each validates and saves before it acks: a refusal comes back as ``response_action: errors`` under
 the fields at fault (through the error handler), and the modal closes only once the change is saved.
@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot import action_flows, ids
 from bot.payloads import ActionChange, ActionModal, load
-from bot.views import read_action_form, read_owner, read_progress_form
+from bot.views import read_action_form, read_date_form, read_owner, read_progress_form
 from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
 
 
@@ -21,6 +21,8 @@ def register(app: App) -> None:
     app.view(ids.VIEW_ACTION)(on_action_submitted)
     app.view(ids.VIEW_PROGRESS)(on_progress_submitted)
     app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
+    app.view(ids.VIEW_POSTPONE)(on_date_submitted)
+    app.view(ids.VIEW_MUTE)(on_date_submitted)
 
 
 def on_action_submitted(
@@ -66,6 +68,28 @@ def on_reassign_submitted(
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(
             session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
+        )
+    ack()
+    deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
+
+
+def on_date_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Postpone (a new due date) or Mute reminders (until a date): one form, told apart by callback id."""
+    meta = load(ActionChange, view["private_metadata"])
+    picked, comment = read_date_form(view["state"]["values"])
+    kind = "postpone" if view["callback_id"] == ids.VIEW_POSTPONE else "mute"
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.submit_date(
+            session,
+            kind=kind,
+            picked=picked,
+            comment=comment,
+            meta=meta,
+            person=person,
+            now=now_of(context),
         )
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot import ids
 from bot.notices import OutgoingMessage, build, build_many
-from bot.payloads import ActionRef, MeetingRef, SnoozeRef, dump
+from bot.payloads import ActionRef, MeetingRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import (
@@ -523,8 +523,8 @@ def action_buttons(action_id: int) -> list[tuple[str, str]]:
     return [
         (ids.BTN_ACTION_DONE, ref),
         (ids.BTN_ACTION_PROGRESS, ref),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1bd"))),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1w"))),
+        (ids.BTN_ACTION_POSTPONE, ref),
+        (ids.BTN_ACTION_MUTE, ref),
         (ids.BTN_ACTION_REASSIGN, ref),
     ]
 
