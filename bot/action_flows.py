@@ -28,6 +28,7 @@ from bot.actions import (
     complete_action,
     create_action,
     edit_action,
+    field_errors,
     is_workspace_admin,
     mute_action,
     postpone_action,
@@ -459,7 +460,12 @@ def submit_action(
         else None,
     ]
     if any(missing):
-        raise InvalidInput.combine([error for error in missing if error])
+        # Every field at once: what is missing, and what is wrong with the rest.
+        others = field_errors(
+            session, title=form.title, owner=form.owner, due=form.due, priority=form.priority,
+            today=person.today(now),
+        )  # fmt: skip
+        raise InvalidInput.combine([error for error in missing if error] + others)
     assert form.owner is not None and form.due is not None
     know_user(session, client, user_id=form.owner, now=now)
     if meta.action_id is not None:

@@ -149,6 +149,28 @@ def create_action(
     return action
 
 
+def field_errors(
+    session: Session,
+    *,
+    title: str,
+    owner: str | None,
+    due: date | None,
+    priority: str | None,
+    today: date,
+) -> list[InvalidInput]:
+    """What ``create_action`` would refuse in these fields, every one at once (a form reports them
+    all in one go); a field left empty (None) is not checked here."""
+    errors: list[InvalidInput] = []
+    _collect(errors, _valid_title, title)
+    if owner is not None:
+        _collect(errors, _valid_owner, session, owner)
+    if due is not None:
+        _collect(errors, _valid_due, due, today)
+    if priority is not None:
+        _collect(errors, _valid_priority, priority)
+    return errors
+
+
 def complete_action(
     session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None
 ) -> ActionItem:

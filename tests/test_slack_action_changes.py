@@ -371,3 +371,23 @@ def test_the_minutes_modal_reports_every_bad_action_line_at_once_in_order_withou
     assert "31/02" in lines[1] and "@paul" in lines[2] and "déjà passé" in lines[3]
     assert "<@" not in message and "&lt;" not in message and "`" not in message
     assert slack_app.actions() == []
+
+
+def test_the_action_modal_reports_every_bad_field_at_once(slack_app: SlackApp) -> None:
+    slack_app.command("")
+    modal = slack_app.modal()
+    answer = slack_app.submit(
+        modal,
+        {
+            "title": {"value": "Prévenir <!channel> du plan"},
+            "owner": {"selected_user": None},
+            "due": {"selected_date": "2027-03-01"},
+            "priority": {"selected_option": {"value": "medium"}},
+        },
+        user=CHAIR,
+    )
+    errors = errors_of(answer)
+    assert set(errors) == {"owner", "due", "title"}
+    assert "déjà passée" in errors["due"] and "@channel" in errors["title"]
+    assert all("<" not in message and "`" not in message for message in errors.values())
+    assert slack_app.actions() == []
