@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot import meeting_errors  # noqa: F401  (registers the wording of the line errors)
 from bot.errors import InvalidInput, Join, Msg
 from bot.parsing import ActionDraft, parse_add
 
