@@ -64,8 +64,8 @@ def read_action_lines(
             )
             continue
         if draft.owner and deactivated(draft.owner):
-            error = InvalidInput(key="owner_deactivated", locale=locale, field="owner", user=draft.owner)
-            result.errors.append(line_error(number, error, locale, field_name))
+            refused = InvalidInput(key="owner_deactivated", locale=locale, field="owner", user=draft.owner)
+            result.errors.append(line_error(number, refused, locale, field_name))
             continue
         result.items.append((number, draft))
     return result

@@ -139,13 +139,15 @@ def create_action(
     )
     session.add(action)
     session.flush()
+    assert action.id is not None
     entry = store.add_change(
         session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
-    )  # type: ignore[arg-type]
+    )
     if notify:
+        assert entry.id is not None
         plan_assignment_notes(
             session, action, change_id=entry.id, actor=creator, previous_owner=None, now=now
-        )  # type: ignore[arg-type]
+        )
     return action
 
 
@@ -286,14 +288,16 @@ def reassign_action(
     action.owner = new_owner
     action.updated_at = now
     session.add(action)
+    assert action.id is not None
     entry = store.add_change(
         session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
         comment=comment,
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # fmt: skip
     if notify:
+        assert entry.id is not None
         plan_assignment_notes(
             session, action, change_id=entry.id, actor=actor, previous_owner=previous, now=now
-        )  # type: ignore[arg-type]
+        )
     return action
 
 
@@ -333,10 +337,11 @@ def postpone_action(
     action.due = due
     action.updated_at = now
     session.add(action)
+    assert action.id is not None
     store.add_change(
         session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
         new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # fmt: skip
     return action
 
 

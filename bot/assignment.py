@@ -129,9 +129,11 @@ def assigned_message(ctx: Context) -> OutgoingMessage | None:
         now_owner=None if mine else action.owner,
     )
     tz = _reader_tz(ctx)
-    item = action_block(action, locale=ctx.locale, tz=tz) if mine else action_block_without_buttons(ctx, tz)
-    blocks = [bk.section(p["body"]), *[b.to_dict() if hasattr(b, "to_dict") else b for b in item]]
-    return ctx.message(p["text"], blocks)
+    if mine:
+        item = [block.to_dict() for block in action_block(action, locale=ctx.locale, tz=tz)]
+    else:
+        item = action_block_without_buttons(ctx, tz)
+    return ctx.message(p["text"], [bk.section(p["body"]), *item])
 
 
 def unassigned_message(ctx: Context) -> OutgoingMessage | None:
@@ -167,7 +169,7 @@ def in_thread_message(ctx: Context) -> OutgoingMessage | None:
     return replace(message, thread_ts=str(ctx.data.get("thread_ts") or "") or None)
 
 
-def action_block_without_buttons(ctx: Context, tz: str) -> list[Any]:
+def action_block_without_buttons(ctx: Context, tz: str) -> list[dict[str, Any]]:
     assert ctx.action is not None
     return [bk.section(action_text(ctx.action, locale=ctx.locale, tz=tz))]
 
