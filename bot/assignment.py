@@ -8,7 +8,7 @@ so a change is told exactly once, and a crash between the commit and the send on
 to the next tick. The listener then sends them at once (``bot.dispatch.send_now``).
 
 Nobody is told of what they did themselves: a creator who takes the item is not sent a DM, and an
-owner who hands the item over gets no note about it.
+owner who hands the item over gets no note about it. A deactivated previous owner gets no note.
 
 ``assigned_message`` and ``unassigned_message`` render them at send time (and again when the item
 changes, so a DM already posted keeps showing the item as it stands); they are registered in
@@ -60,7 +60,11 @@ def plan_assignment_notes(
         keys += _queue(
             session, action, kind=ASSIGNED, to=action.owner, change_id=change_id, data=data, now=now
         )
-    if previous_owner is not None and previous_owner not in (actor, action.owner):
+    if (
+        previous_owner is not None
+        and previous_owner not in (actor, action.owner)
+        and not _gone(session, previous_owner)
+    ):
         keys += _queue(
             session, action, kind=UNASSIGNED, to=previous_owner, change_id=change_id, data=data, now=now
         )
@@ -143,7 +147,9 @@ def unassigned_message(ctx: Context) -> OutgoingMessage | None:
     action = ctx.action
     if action is None:
         return None
-    if ctx.notification.state != store.SENT and action.owner == ctx.notification.recipient:
+    if ctx.notification.state != store.SENT and (
+        action.owner == ctx.notification.recipient or _gone(ctx.session, ctx.notification.recipient)
+    ):
         return None
     p = ctx.parts(
         "notice_action_unassigned",
@@ -172,6 +178,12 @@ def in_thread_message(ctx: Context) -> OutgoingMessage | None:
 def action_block_without_buttons(ctx: Context, tz: str) -> list[dict[str, Any]]:
     assert ctx.action is not None
     return [bk.section(action_text(ctx.action, locale=ctx.locale, tz=tz))]
+
+
+def _gone(session: Session, user_id: str) -> bool:
+    """A deactivated account: no note (it could not be delivered, and the chair would be told so)."""
+    user = session.get(SlackUser, user_id)
+    return bool(user is not None and user.deleted)
 
 
 def _reader_tz(ctx: Context) -> str:

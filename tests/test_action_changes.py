@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot import actions as flows
 from bot.action_lines import read_action_lines
 from bot.errors import InvalidInput
-from storage.models import ActionChange, Committee, Notification, WorkspaceSettings
+from storage.models import ActionChange, Committee, Notification, SlackUser, WorkspaceSettings
 
 NOW = datetime(2027, 3, 17, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Paris
 FRIDAY = date(2027, 3, 19)
@@ -126,3 +126,11 @@ def test_action_lines_report_every_problem_in_line_order_and_keep_the_good_lines
     assert [(n, d.owner, d.priority) for n, d in found.items] == [(1, "U1", "medium"), (5, "U3", "high")]
     assert [e.params["line"] for e in found.errors] == [3, 4, 6]
     assert "the owner (@someone) is missing, the due date is missing." in found.errors[0].message
+
+
+def test_a_deactivated_previous_owner_gets_no_note(session: Session) -> None:
+    item = create(session)
+    session.add(SlackUser(user_id=OWNER, deleted=True))
+    session.flush()
+    flows.reassign_action(session, action_id=item, actor=CHAIR, new_owner=OTHER, now=NOW)
+    assert notes(session) == [("action_assigned", OWNER), ("action_assigned", OTHER)]
