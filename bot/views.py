@@ -47,7 +47,7 @@ from bot.payloads import (
     dump,
     dump_pending,
 )
-from bot.render import render, slack_escape
+from bot.render import normalize_locale, render, slack_escape
 from storage.models import ActionItem, ActionStatus, Committee, Priority
 
 # Slack's limits (https://api.slack.com/reference/block-kit).
@@ -169,7 +169,8 @@ def due_note_blocks(
     blocks: list[Block] = [mrkdwn_section(text, block_id=f"due_note_{action.id}")]
     if previous is not None:
         value = dump(RedateRef(action_id=action.id, due=action.due.isoformat()))  # type: ignore[arg-type]
-        label = words["previous_business_day"].format(day=previous.strftime("%d/%m"))
+        day = previous.strftime("%d/%m") if normalize_locale(locale) == "fr" else previous.strftime("%b %d")
+        label = words["previous_business_day"].format(day=day)
         blocks.append(
             ActionsBlock(
                 block_id=f"due_fix_{action.id}",

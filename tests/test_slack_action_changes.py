@@ -14,8 +14,10 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import dispatch
+from bot import action_flows, dispatch
+from bot import actions as flows
 from bot.health import governance_health
+from bot.slack_users import Person
 from bot.views import action_block
 from storage.models import Notification, SlackUser
 from tests.fakeslack import Message, blocks_text
@@ -391,3 +393,17 @@ def test_the_action_modal_reports_every_bad_field_at_once(slack_app: SlackApp) -
     assert "déjà passée" in errors["due"] and "@channel" in errors["title"]
     assert all("<" not in message and "`" not in message for message in errors.values())
     assert slack_app.actions() == []
+
+
+def test_a_due_date_today_on_a_non_business_day_gets_the_note_without_a_button_to_the_past(
+    slack_app: SlackApp,
+) -> None:
+    with Session(slack_app.engine) as session:  # a Saturday: the business day before is already past
+        saturday = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
+        action = flows.create_action(
+            session, title="x", owner=MARIE, creator=CHAIR, due=date(2027, 3, 20), committee_id=1, now=saturday,
+            today=date(2027, 3, 20), notify=False,
+        )  # fmt: skip
+        person = Person(user_id=CHAIR, tz="Europe/Paris", locale="en")
+        note = action_flows.due_note(session, action, person, now=saturday)
+    assert len(note) == 1 and "It is kept as it is." in blocks_text(note)
