@@ -24,14 +24,8 @@ from sqlmodel import Session, col, select
 from bot import blocks as bk
 from bot import ids, timeline
 from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
-from bot.assignment import (
-    ASSIGNED,
-    IN_THREAD,
-    UNASSIGNED,
-    assigned_message,
-    in_thread_message,
-    unassigned_message,
-)
+from bot.assignment import ASSIGNED, IN_THREAD, UNASSIGNED
+from bot.assignment_notices import assigned_message, in_thread_message, unassigned_message
 from bot.health import workspace_settings
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
 from bot.views import action_block
