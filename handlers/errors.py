@@ -19,13 +19,13 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.action_flows import reply
-from bot.errors import DomainError, InvalidInput
-from bot.modal_text import as_plain, mentioned_users
-from bot.payloads import InvalidPayload
-from bot.render import render
-from bot.slack_users import display_names
-from bot.views import notice_modal
+from bot.action_items.views import notice_modal
+from bot.slack.modal_text import as_plain, mentioned_users
+from bot.slack.payloads import InvalidPayload
+from bot.slack.users import display_names
+from bot.surface.action_items import reply
+from bot.text.errors import DomainError, InvalidInput
+from bot.text.render import render
 from handlers.common import channel_of, from_home, tell
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import actions as flows
-from bot.action_lines import read_action_lines
-from bot.errors import InvalidInput
+from bot.action_items import flows
+from bot.core.action_lines import read_action_lines
+from bot.text.errors import InvalidInput
 from storage.models import ActionChange, Committee, Notification, SlackUser, WorkspaceSettings
 
 NOW = datetime(2027, 3, 17, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Paris

@@ -14,11 +14,12 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import action_flows, dispatch
-from bot import actions as flows
-from bot.health import governance_health
-from bot.slack_users import Person
-from bot.views import action_block
+from bot.action_items import flows
+from bot.action_items.views import action_block
+from bot.delivery import tick as delivery
+from bot.notices.health import governance_health
+from bot.slack.users import Person
+from bot.surface import action_items as action_flows
 from storage.models import Notification, SlackUser
 from tests.fakeslack import Message, blocks_text
 from tests.slackapp import (  # noqa: F401
@@ -54,9 +55,9 @@ def notifications(app: SlackApp, kind: str) -> list[Notification]:
         return list(session.exec(select(Notification).where(Notification.kind == kind)))
 
 
-def tick(app: SlackApp, now: datetime) -> dispatch.TickSummary:
+def tick(app: SlackApp, now: datetime) -> delivery.TickSummary:
     client = WebClient(token="xoxb-test", base_url=app.fake.api_url)
-    return dispatch.tick(app.engine, client, now=now, worker="test", sleep=lambda _s: None)
+    return delivery.tick(app.engine, client, now=now, worker="test", sleep=lambda _s: None)
 
 
 def errors_of(response: Any) -> dict[str, str]:
