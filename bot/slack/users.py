@@ -128,6 +128,20 @@ def _fetched(row: SlackUser | None) -> bool:
     return row is not None and row.fetched_at is not None
 
 
+def display_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:
+    """``{user id: the name Slack shows}`` for those Slack knows (display name, else real name)."""
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        profile = ask_slack(client, user_id=user_id)
+        if profile is None:
+            continue
+        details = profile.get("profile") or {}
+        name = details.get("display_name") or details.get("real_name") or profile.get("real_name")
+        if name:
+            names[user_id] = str(name)
+    return names
+
+
 def _valid_zone(tz: str | None) -> str | None:
     if not tz:
         return None
