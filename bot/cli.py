@@ -1,4 +1,4 @@
-"""The ``committee-bot`` command line (SPEC §8).
+"""The ``committee-bot`` command line (the commands the README documents).
 
 Every command is a function under the ``cli`` group below; adding one is a decorated function that
 opens the database with ``open_database(ctx)``. Bad input of any kind ends the command with one line
@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,9 +31,13 @@ STATUSES = tuple(status.value for status in ActionStatus)
 
 
 class CliError(click.ClickException):
-    """Bad input or a refused operation: one line on stderr, exit status 2."""
+    """Bad input or a refused operation: one line on stderr, exit status 2 (or ``exit_code``)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class _Group(click.Group):
@@ -48,6 +53,8 @@ class _Group(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(args) if args is not None else sys.argv[1:]
+        debug = "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
@@ -56,11 +63,52 @@ class _Group(click.Group):
             sys.exit(2)
         except click.ClickException as error:
             click.echo(f"Error: {_one_line(error.format_message())}", err=True)
-            sys.exit(2)
+            sys.exit(error.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
+        except Exception as error:
+            if debug:
+                raise
+            message, status = operator_error(error)
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(status)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def operator_error(error: Exception) -> tuple[str, int]:
+    """The one line and exit status for an exception that ended a command (no traceback).
+
+    Configuration (2): a malformed DATABASE_URL, an out-of-date schema, a missing setting.
+    Runtime (1): the database or Slack cannot be reached or refused us, or anything unexpected.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    from bot.startup import StartupError
+    from storage.db import DatabaseUnreachable, DatabaseUrlError, describe_unreachable
+
+    if isinstance(error, StartupError):
+        return _one_line(str(error)), error.exit_code
+    if isinstance(error, (DatabaseUrlError, SchemaOutOfDate)):
+        return _one_line(str(error)), 2
+    if isinstance(error, DatabaseUnreachable):
+        return _one_line(str(error)), 1
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) or (
+        isinstance(error, sa_exc.ProgrammingError) and "permission denied" in str(error).lower()
+    ):
+        return _one_line(describe_unreachable(error)), 1
+    where = ""
+    if error.__traceback__ is not None:
+        import traceback
+
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f" at {Path(frame.filename).name}:{frame.lineno}"
+    return (
+        _one_line(
+            f"unexpected {type(error).__name__}{where}: {error} (run again with --debug for the traceback)"
+        ),
+        1,
+    )
 
 
 def _one_line(text: str) -> str:
@@ -119,13 +167,20 @@ def _local(moment: datetime, tz: str) -> datetime:
     cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-def cli() -> None:
+@click.version_option(package_name="committee-bot", prog_name="committee-bot", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error, and debug logs.")
+def cli(debug: bool) -> None:
     """committee-bot runs the logistics of governance committees in Slack: calendars, agenda
     requests, the deck and minutes deadlines, action items and a weekly digest.
 
     The database comes from DATABASE_URL (default: committee-bot.db, a SQLite file in the working
-    directory; postgresql+psycopg://... for PostgreSQL). Start with `committee-bot db upgrade`, then
-    declare committees with `committee-bot config import FILE.yaml`.
+    directory; postgresql://USER:PASSWORD@HOST/DATABASE or postgres://... for PostgreSQL). Start
+    with `committee-bot db upgrade`, then declare committees with `committee-bot config import
+    FILE.yaml`. The README's "Operations" section lists every environment variable and exit status.
+
+    \b
+    Exit status: 0 done; 1 runtime failure (database or Slack unreachable, Slack refused the
+    token, every send of a tick failed for one reason); 2 bad usage or configuration.
     """
 
 
@@ -155,7 +210,7 @@ def config() -> None:
     """Declare the workspace settings and the committees as code (YAML).
 
     \b
-    A file looks like this (SPEC §8):
+    A file looks like this (every key is described in docs/configuration.md):
       timezone: Europe/Paris
       locale: fr
       holidays: FR
@@ -177,7 +232,7 @@ def config() -> None:
     Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
     timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
     approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
-    SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
+    default timeline, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
     active (false retires the committee).
     """
 
@@ -512,10 +567,10 @@ def demo_command(
 def _slack_client() -> Any:
     from bot.settings import from_env
     from bot.slack_api import make_client
+    from bot.startup import require_bot_token
 
     settings = from_env()
-    if not settings.bot_token:
-        raise CliError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) of the Slack app")
+    require_bot_token(settings.bot_token)
     return make_client(settings)
 
 
@@ -541,11 +596,14 @@ def _instant(value: str | None) -> datetime:
     help="The instant to dispatch at (default: now), e.g. 2027-01-05T09:00+01:00.",
 )
 @click.pass_context
-def tick_command(ctx: click.Context, now_text: str | None) -> None:
+def tick_command(ctx: click.Context, now_text: str | None) -> int:
     """Plan and send everything due at that instant, once, then exit (cron-style deployments).
 
     Safe to run while other ticks or `committee-bot scheduler` processes run: each notification is
-    claimed by one process and sent once. Prints one summary line.
+    claimed by one process and sent once. Prints one summary line. Exits 1 when Slack refused the
+    bot's token, or when nothing could be sent and every send failed for one reason (then one
+    `Error:` line says which); 0 otherwise, failures of single messages included (they are
+    recorded, reported to the workspace admins and listed by `committee-bot status`).
     """
     from bot.dispatch import tick
 
@@ -553,6 +611,11 @@ def tick_command(ctx: click.Context, now_text: str | None) -> None:
     engine = open_database(ctx)
     summary = tick(engine, _slack_client(), now=now)
     click.echo(summary.line(now))
+    problem = summary.systemic_problem()
+    if problem is not None:
+        click.echo(f"Error: {problem}", err=True)
+        return 1
+    return 0
 
 
 @cli.command("scheduler")
@@ -563,13 +626,21 @@ def scheduler_command(ctx: click.Context) -> None:
     Stops cleanly on SIGTERM or Ctrl-C (the message being sent is finished, the others are left
     for the next run). Several workers may run at once on PostgreSQL.
     """
-    import logging
-
+    from bot import logs
+    from bot.metrics import start_worker_metrics
     from bot.scheduler import run_worker
+    from bot.startup import check_bot_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(debug=_debug(ctx))
     engine = open_database(ctx)
-    run_worker(engine, _slack_client())
+    client = _slack_client()
+    check_bot_token(client)
+    start_worker_metrics(engine)
+    run_worker(engine, client)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().params.get("debug"))
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -585,20 +656,21 @@ def scheduler_command(ctx: click.Context) -> None:
     is_flag=True,
     help="Leave the scheduled jobs to another process (`committee-bot scheduler`).",
 )
-def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
+@click.pass_context
+def serve(ctx: click.Context, http: bool, port: int | None, no_scheduler: bool) -> None:
     """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
-    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
+    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz, GET /metrics and
     GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
-    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
+
+    Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP needs SLACK_BOT_TOKEN and
+    SLACK_SIGNING_SECRET. Checks the bot token with Slack (auth.test) and refuses an out-of-date
+    database schema before it starts. SIGTERM: stops taking requests, finishes the work already
+    acknowledged (up to 25 s), exits 0.
     """
-    from bot.serve import SettingsError
     from bot.serve import serve as run
     from bot.settings import from_env
 
-    try:
-        run(from_env(), http=http, port=port, scheduler=not no_scheduler)
-    except (SchemaOutOfDate, SettingsError) as error:
-        raise CliError(str(error)) from None
+    run(from_env(), http=http, port=port, scheduler=not no_scheduler, debug=_debug(ctx))
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ import threading
 import time as time_mod
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
-from bot import notices, planning, sender
+from bot import metrics, notices, planning, sender
 from bot import timeline as timeline_mod
 from bot.calendar import Occurrence
 from bot.sender import Outcome
@@ -665,6 +665,10 @@ class TickSummary:
     retried: int = 0
     reedited: int = 0
     stopped: str | None = None
+    # Slack's error for each send that failed or was deferred (429s aside), and how many times.
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Slack refused the bot's token (the tick stopped; nothing can be sent until it is fixed).
+    refused: str | None = None
 
     def line(self, now: datetime) -> str:
         text = (
@@ -672,6 +676,18 @@ class TickSummary:
             f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}"
         )
         return text + (f" (stopped: {self.stopped})" if self.stopped else "")
+
+    def systemic_problem(self) -> str | None:
+        """Why this tick as a whole failed, or None: Slack refused the token, or nothing was sent
+        and every send failed (or was deferred) for one and the same reason (Slack down, the one
+        channel everything goes to archived…). A tick that sent something, or whose failures
+        differ, did its job: those rows are recorded and reported to the admins."""
+        if self.refused:
+            return f"Slack refused the bot's token ({self.refused}): check SLACK_BOT_TOKEN"
+        if self.sent == 0 and len(self.errors) == 1:
+            error, count = next(iter(self.errors.items()))
+            return f"every send failed: {error} ({count} notification{'s' if count != 1 else ''})"
+        return None
 
 
 # What happened to one claimed row.
@@ -683,6 +699,9 @@ class _Delivery:
     state: str
     stop: str | None = None  # the tick must stop sending (and why)
     wait: float = 0.0  # seconds to wait before the next send (a short Retry-After)
+    error: str | None = None  # Slack's error, for a failed or deferred send (429s aside)
+    refused: bool = False  # Slack refused the token itself
+    kind: str = ""
 
 
 def default_worker() -> str:
@@ -713,12 +732,15 @@ def tick(
     worker = worker or default_worker()
     summary = TickSummary()
     client = sender.without_retries(client)
+    started = time_mod.perf_counter()
+    planning_seconds: float | None = None
     # One connection for the whole tick, one short transaction per step: no pool checkout (and
     # no pre-ping) per row, and no transaction left open while Slack answers.
     with engine.connect() as connection:
         if plan:
             with transaction(connection) as session:
                 summary.planned = plan_horizon(session, now=now)
+            planning_seconds = time_mod.perf_counter() - started
         summary.reedited = retry_stale_edits(connection, client, now=now)
         while summary.stopped is None:
             with transaction(connection) as session:
@@ -742,6 +764,7 @@ def tick(
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)
+    metrics.observe_tick(time_mod.perf_counter() - started, planning=planning_seconds)
     return summary
 
 
@@ -774,6 +797,17 @@ def _send_batch(
             delivery = _deliver(own, client, row, now=now, worker=worker)
             with lock:
                 _count(summary, delivery.state)
+                if delivery.state != GONE:
+                    metrics.count_notification(delivery.kind or row.kind, delivery.state)
+                if delivery.error and delivery.state in (FAILED, RETRIED):
+                    summary.errors[_error_code(delivery.error)] += 1
+                if delivery.refused and summary.refused is None:
+                    summary.refused = delivery.error
+                    # Once per tick, whatever the number of sending threads that met it.
+                    log.error(
+                        "Slack refused the bot's token (%s): stopping; notifications stay pending",
+                        delivery.error,
+                    )
                 if delivery.stop and summary.stopped is None:
                     summary.stopped = delivery.stop
             if delivery.wait and summary.stopped is None:
@@ -795,6 +829,11 @@ def _send_batch(
         for thread in threads:
             thread.join()
     return [row.id for row in queue]
+
+
+def _error_code(error: str) -> str:
+    """The reason part of a recorded error ("gave up after 8 attempts: fatal_error (HTTP 500)")."""
+    return error.rpartition("attempts: ")[2] if error.startswith("gave up after") else error
 
 
 def _count(summary: TickSummary, state: str) -> None:
@@ -830,7 +869,7 @@ def _deliver(
     with transaction(connection) as session:
         row = session.get(Notification, claimed.id)
         if row is None or row.state != store.PENDING or row.claimed_by != worker:
-            return _Delivery(GONE)
+            return _Delivery(GONE, kind=claimed.kind)
         reason = _skip_reason(session, row, now)
         if reason is None:
             try:
@@ -846,7 +885,7 @@ def _deliver(
                 reason = "no longer needed"
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
-            return _Delivery(SKIPPED)
+            return _Delivery(SKIPPED, kind=row.kind)
         ready = _Ready(
             row.id,
             row.key,
@@ -875,7 +914,25 @@ def _deliver(
         )
 
     with transaction(connection) as session:
-        return _record(session, ready, result, now=now, worker=worker)
+        delivery = replace(_record(session, ready, result, now=now, worker=worker), kind=ready.kind)
+        _log_delivery(session, ready, delivery)
+    return delivery
+
+
+def _log_delivery(session: Session, ready: _Ready, delivery: _Delivery) -> None:
+    """One log line per send, with the notification's key and committee (structured with LOG_FORMAT=json)."""
+    committee = session.get(Committee, ready.committee_id) if ready.committee_id else None
+    fields = {
+        "notification": ready.key,
+        "kind": ready.kind,
+        "committee": committee.key if committee is not None else None,
+        "to": ready.recipient,
+        "outcome": delivery.state,
+    }
+    if delivery.error:
+        fields["error"] = delivery.error
+    level = logging.INFO if delivery.state == SENT else logging.WARNING
+    log.log(level, "notification %s %s", ready.key, delivery.state, extra=fields)
 
 
 def _record(
@@ -898,13 +955,15 @@ def _record(
             next_attempt_at=retry_at,
             now=now,
         )
+        metrics.count_rate_limited()
         if result.retry_after > MAX_RATE_LIMIT_WAIT:
             return _Delivery(RETRIED, stop=f"rate limited for {result.retry_after:g}s")
         return _Delivery(RETRIED, wait=result.retry_after)
     if result.outcome is Outcome.fatal:
         store.release(session, ids=[ready.id], worker=worker)
-        log.error("Slack refused the bot's token (%s): stopping; notifications stay pending", result.error)
-        return _Delivery(RETRIED, stop=f"Slack refused the token: {result.error}")
+        return _Delivery(
+            RETRIED, stop=f"Slack refused the token: {result.error}", error=result.error, refused=True
+        )
     row = session.get(Notification, ready.id)
     assert row is not None
     if result.outcome is Outcome.transient:
@@ -916,9 +975,9 @@ def _record(
         _mark_deactivated(session, row.recipient, now)
         if row.kind in ACTION_KINDS and _owner_of(session, row) == row.recipient:
             _report_unreachable(session, _user(session, row.recipient), "deactivated", now)
-            return _Delivery(FAILED)
+            return _Delivery(FAILED, error=error)
     _report_failure(session, row, error, now)
-    return _Delivery(FAILED)
+    return _Delivery(FAILED, error=error)
 
 
 def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: datetime) -> None:
@@ -967,12 +1026,12 @@ def _record_transient(
         )
         if report:
             _report_failure(session, row, error, now)
-        return _Delivery(FAILED)
+        return _Delivery(FAILED, error=error)
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
     store.record_retry(
         session, id=row.id, error=error, attempts=attempts, next_attempt_at=now + delay, now=now
     )
-    return _Delivery(RETRIED)
+    return _Delivery(RETRIED, error=error)
 
 
 def _skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
