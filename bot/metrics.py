@@ -21,11 +21,20 @@ separate ``committee-bot scheduler`` process counts its ticks and sends in its o
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from sqlalchemy.engine import Engine
 
 from storage.models import Notification
@@ -109,8 +118,6 @@ def start_worker_metrics(engine: Engine, environ: dict[str, str] | None = None) 
     raw = env.get("METRICS_PORT")
     if not raw:
         return None
-    from prometheus_client import start_http_server
-
     port = int(raw)
 
     class _Oldest:
