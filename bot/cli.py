@@ -605,8 +605,13 @@ def tick_command(ctx: click.Context, now_text: str | None) -> int:
     `Error:` line says which); 0 otherwise, failures of single messages included (they are
     recorded, reported to the workspace admins and listed by `committee-bot status`).
     """
+    import logging
+
+    from bot import logs
     from bot.dispatch import tick
 
+    # Warnings only (a failed send, with its key and committee): cron mails what a job prints.
+    logs.configure(debug=_debug(ctx), level=logging.WARNING)
     now = _instant(now_text)
     engine = open_database(ctx)
     summary = tick(engine, _slack_client(), now=now)
@@ -616,6 +621,37 @@ def tick_command(ctx: click.Context, now_text: str | None) -> int:
         click.echo(f"Error: {problem}", err=True)
         return 1
     return 0
+
+
+@cli.command(
+    "status", short_help="Last tick, what is due next, failed messages, stale edits, unreachable channels."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def status_command(ctx: click.Context, fmt: str) -> None:
+    """Show whether the dispatcher runs and what needs an operator, from the database (read-only).
+
+    \b
+    last tick   when a tick last ended (any process) and how long ago (lag);
+    next        the notifications due next;
+    failed      notifications Slack refused for good (the admins got a message with Retry);
+    stale edits posted messages whose last edit failed (retried at each tick);
+    unreachable channels  committees whose channel refused the last message.
+
+    `--format json` prints {last_tick, lag_seconds, next: [{kind, at, committee, to}], failed:
+    [{key, kind, committee, to, error, at}], stale_edits: [...], unreachable_channels:
+    [{committee, channel, error}]}. Exits 0 whatever it finds (a monitor reads the JSON).
+    """
+    from bot.status import read_status, status_lines
+
+    engine = open_database(ctx)
+    with session_scope(engine) as session:
+        status = read_status(session, now=datetime.now(UTC))
+    if fmt == "json":
+        _emit_json(status.as_json())
+        return
+    for line in status_lines(status):
+        click.echo(line)
 
 
 @cli.command("scheduler")

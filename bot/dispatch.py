@@ -37,10 +37,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
-from bot import metrics, notices, planning, sender
+from bot import admin_reports, metrics, notices, planning, sender
 from bot import timeline as timeline_mod
 from bot.calendar import Occurrence
 from bot.sender import Outcome
+from bot.status import mark_tick
 from bot.timeline import Planned
 from storage import committees as committees_store
 from storage import notifications as store
@@ -84,7 +85,7 @@ PLANNED_KINDS = frozenset(timeline_mod.PLANNED_KINDS)
 # Kinds the dispatcher itself plans when something goes wrong; never re-planned, never reported on.
 OWNER_UNREACHABLE = "owner_unreachable"
 DELIVERY_FAILED = "delivery_failed"
-REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
+REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED, admin_reports.ADMIN_PROBLEM})
 # A secondary DM that goes with a message (``OutgoingMessage.also``), rendered when its parent was
 # built and stored in ``data``; it is then sent like any row (claimed, looked up, retried).
 FOLLOWUP = "followup"
@@ -669,6 +670,8 @@ class TickSummary:
     errors: collections.Counter[str] = field(default_factory=collections.Counter)
     # Slack refused the bot's token (the tick stopped; nothing can be sent until it is fixed).
     refused: str | None = None
+    # Of ``sent``: the reports about failures (to the chair, the admins), not the planned messages.
+    reports: int = 0
 
     def line(self, now: datetime) -> str:
         text = (
@@ -684,7 +687,7 @@ class TickSummary:
         differ, did its job: those rows are recorded and reported to the admins."""
         if self.refused:
             return f"Slack refused the bot's token ({self.refused}): check SLACK_BOT_TOKEN"
-        if self.sent == 0 and len(self.errors) == 1:
+        if self.sent - self.reports == 0 and len(self.errors) == 1:
             error, count = next(iter(self.errors.items()))
             return f"every send failed: {error} ({count} notification{'s' if count != 1 else ''})"
         return None
@@ -764,6 +767,8 @@ def tick(
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)
+        with transaction(connection) as session:
+            mark_tick(session, now=now)
     metrics.observe_tick(time_mod.perf_counter() - started, planning=planning_seconds)
     return summary
 
@@ -799,15 +804,13 @@ def _send_batch(
                 _count(summary, delivery.state)
                 if delivery.state != GONE:
                     metrics.count_notification(delivery.kind or row.kind, delivery.state)
+                if delivery.state == SENT and (delivery.kind or row.kind) in REPORT_KINDS:
+                    summary.reports += 1
                 if delivery.error and delivery.state in (FAILED, RETRIED):
                     summary.errors[_error_code(delivery.error)] += 1
                 if delivery.refused and summary.refused is None:
+                    # Said once, by the summary ("stopped: Slack refused the token"), not per thread.
                     summary.refused = delivery.error
-                    # Once per tick, whatever the number of sending threads that met it.
-                    log.error(
-                        "Slack refused the bot's token (%s): stopping; notifications stay pending",
-                        delivery.error,
-                    )
                 if delivery.stop and summary.stopped is None:
                     summary.stopped = delivery.stop
             if delivery.wait and summary.stopped is None:
@@ -873,9 +876,7 @@ def _deliver(
         reason = _skip_reason(session, row, now)
         if reason is None:
             try:
-                message = (
-                    _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
-                )
+                message = _message(session, row, now=now)
             except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return _record_transient(
@@ -929,6 +930,8 @@ def _log_delivery(session: Session, ready: _Ready, delivery: _Delivery) -> None:
         "to": ready.recipient,
         "outcome": delivery.state,
     }
+    if delivery.refused:
+        return  # the token, not this row: the tick's summary says it once
     if delivery.error:
         fields["error"] = delivery.error
     level = logging.INFO if delivery.state == SENT else logging.WARNING
@@ -968,9 +971,10 @@ def _record(
     assert row is not None
     if result.outcome is Outcome.transient:
         return _record_transient(session, row, result.error or "transient error", now, report=True)
-    # Permanent: record, tell the chair, never retry.
+    # Permanent: record, tell the admins and the chair, never retry (until an admin's Retry).
     error = result.error or "unknown_error"
     store.record_failed(session, id=row.id, error=error, attempts=row.attempts + 1, now=now)
+    admin_reports.report_delivery_failure(session, row, error, now)
     if error in ("user_disabled", "account_inactive") and row.recipient.startswith(("U", "W")):
         _mark_deactivated(session, row.recipient, now)
         if row.kind in ACTION_KINDS and _owner_of(session, row) == row.recipient:
@@ -1007,6 +1011,16 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
             session.add(meeting)
 
 
+def _message(session: Session, row: Notification, *, now: datetime) -> notices.OutgoingMessage | None:
+    """What ``row`` says now: a follow-up as rendered with its parent, an admin's problem report,
+    or the notice of its kind."""
+    if row.kind == FOLLOWUP:
+        return _followup_message(row)
+    if row.kind == admin_reports.ADMIN_PROBLEM:
+        return admin_reports.build(session, row, now=now)
+    return notices.build(session, row, now=now)
+
+
 def _followup_message(row: Notification) -> notices.OutgoingMessage | None:
     text = (row.data or {}).get("text")
     return notices.OutgoingMessage(text=text, blocks=(row.data or {}).get("blocks") or []) if text else None
@@ -1025,6 +1039,7 @@ def _record_transient(
             now=now,
         )
         if report:
+            admin_reports.report_delivery_failure(session, row, error, now)
             _report_failure(session, row, error, now)
         return _Delivery(FAILED, error=error)
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
@@ -1152,7 +1167,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     (message or channel gone) is given up, and so is one still failing after ``STALE_GIVE_UP``.
     """
     try:
-        message = notices.build(session, row, now=now)
+        message = _message(session, row, now=now)
     except Exception:  # noqa: BLE001
         log.exception("re-rendering notification %s failed", row.key)
         return False

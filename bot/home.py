@@ -8,11 +8,12 @@ import threading
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot import views
+from bot import admin_reports, views
 from bot.calendar import business_calendar
 from bot.render import render
 from bot.slack_users import Person, person
@@ -42,7 +43,7 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             for m, c in rows
         ]
 
-    return views.home_view(
+    view = views.home_view(
         locale=who.locale,
         tz=who.tz,
         actions=actions,
@@ -54,6 +55,11 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now),
         ),
     )
+    # Admins also see the delivery problems (bot/admin_reports.py), within the Home tab's 100 blocks.
+    extra = admin_reports.home_blocks(session, user_id=who.user_id)
+    if extra:
+        view.blocks = (list(view.blocks) + Block.parse_all(extra))[: views.MAX_HOME_BLOCKS]
+    return view
 
 
 def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:

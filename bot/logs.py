@@ -20,7 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 # The attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 # Loggers that say the same thing at every tick: warnings and errors only.
 QUIET_LOGGERS = ("apscheduler.executors", "apscheduler.scheduler", "alembic")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -65,6 +69,21 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test runner swaps it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 class _DropBoltTokenWarning(logging.Filter):
     """Bolt's "As you gave `client` as well, `token` will be unused." (harmless, at every start)."""
 
@@ -72,21 +91,25 @@ class _DropBoltTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def configure(*, debug: bool = False, fmt: str | None = None, stream: Any = None) -> None:
-    """Set up the root logger for a long-running process (``LOG_FORMAT``: ``text`` or ``json``)."""
+def configure(
+    *, debug: bool = False, fmt: str | None = None, stream: Any = None, level: int = logging.INFO
+) -> None:
+    """Set up the root logger (``LOG_FORMAT``: ``text`` or ``json``) at ``level`` (DEBUG with ``debug``)."""
     chosen = (fmt or os.environ.get("LOG_FORMAT") or "text").strip().lower()
     problem = check_format(chosen)
     if problem is not None:
         from bot.startup import StartupError
 
         raise StartupError(problem)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
+    handler._committee_bot = True  # type: ignore[attr-defined]
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if getattr(old, "_committee_bot", False):  # ours, from an earlier call; others' stay
+            root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    root.setLevel(logging.DEBUG if debug else level)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     quiet_bolt_token_warning()

@@ -105,10 +105,9 @@ def oldest_due_seconds(engine: Engine, *, now: datetime) -> float:
 def exposition(engine: Engine | None = None, *, now: datetime | None = None) -> tuple[bytes, str]:
     """The text exposition (body, content type), the oldest-due gauge read first when ``engine``."""
     if engine is not None:
-        try:
+        # The database being down must not hide the other metrics.
+        with contextlib.suppress(Exception):
             OLDEST_DUE.set(oldest_due_seconds(engine, now=now or datetime.now(UTC)))
-        except Exception:
-            pass
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
@@ -122,13 +121,9 @@ def start_worker_metrics(engine: Engine, environ: dict[str, str] | None = None) 
 
     class _Oldest:
         def collect(self):  # type: ignore[no-untyped-def]
-            try:
+            with contextlib.suppress(Exception):
                 OLDEST_DUE.set(oldest_due_seconds(engine, now=datetime.now(UTC)))
-            except Exception:
-                pass
             return []
-
-    from prometheus_client import REGISTRY
 
     REGISTRY.register(_Oldest())  # type: ignore[arg-type]
     start_http_server(port)

@@ -9,6 +9,7 @@ from slack_bolt import App
 
 from handlers import (
     actions,
+    admin,
     commands,
     committee,
     errors,
@@ -19,7 +20,18 @@ from handlers import (
     views,
 )
 
-SURFACES = (commands, committee, actions, meeting_actions, views, meeting_views, shortcuts, events, errors)
+SURFACES = (
+    commands,
+    committee,
+    actions,
+    meeting_actions,
+    views,
+    meeting_views,
+    shortcuts,
+    events,
+    admin,
+    errors,
+)
 
 
 def register_listeners(app: App) -> None:
