@@ -154,12 +154,18 @@ def plan_horizon(
 
 
 def replan_committee(
-    session: Session, *, committee_id: int, now: datetime, horizon: timedelta = HORIZON
+    session: Session,
+    *,
+    committee_id: int,
+    now: datetime,
+    horizon: timedelta = HORIZON,
+    first: bool = False,
 ) -> PlanResult:
     """Plan a committee afresh after its settings changed (cadence, timeline, people, deactivation).
 
     Rows the new plan still contains follow it (time, recipient); pending rows it no longer
-    contains are skipped; sent rows are never touched.
+    contains are skipped; sent rows are never touched. ``first``: the committee was never planned,
+    so it has no planned rows to reconcile (one query less per committee on a first plan).
     """
     committee = session.get(Committee, committee_id)
     subject = f"{COMMITTEE}{committee_id}"
@@ -178,11 +184,15 @@ def replan_committee(
         store.delete_marks(session, [subject])
         return PlanResult(skipped=skipped)
     planned = planning.plan_window(session, start=start, end=until, committee_key=committee.key)
-    scope = [
-        row
-        for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
-        if start <= row.due_at < until
-    ]
+    scope = (
+        []
+        if first
+        else [
+            row
+            for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+            if start <= row.due_at < until
+        ]
+    )
     result = _upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
     # planned_at: when the committee was last planned in full (a later change re-plans it again).
     store.set_mark(
@@ -307,16 +317,23 @@ def _plan_new_committees(
         sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
     ).all()
     result = PlanResult()
+    # The marks of all new committees in one query, not one per committee.
+    subjects = [f"{COMMITTEE}{committee_id}" for committee_id, _ in new]
+    marked: dict[str, Any] = {}
+    for offset in range(0, len(subjects), store.CHUNK):  # under SQLite's bound-parameter limit
+        marked.update(store.get_marks(session, subjects[offset : offset + store.CHUNK]))
     for committee_id, active in new:
         subject = f"{COMMITTEE}{committee_id}"
-        if not active or store.get_mark(session, subject) is not None:
+        if not active or subject in marked:
             continue
         # A mark that is already due: if this first plan fails, the extension pass retries it.
         store.set_mark(session, subject, planned_until=now - LOOKBACK)
         result += _guarded(
             session,
             subject,
-            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+            lambda: replan_committee(
+                session, committee_id=committee_id, now=now, horizon=until - now, first=True
+            ),
         )
         planned.add(committee_id)
     if new:
