@@ -193,7 +193,14 @@ def replan_committee(
             if start <= row.due_at < until
         ]
     )
-    result = _upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
+    result = _upsert(
+        session,
+        planned,
+        now=now,
+        scope=scope,
+        reason="no longer planned for this committee",
+        bulk_meetings=first,  # a first plan: no Meeting objects in this session to keep in step
+    )
     # planned_at: when the committee was last planned in full (a later change re-plans it again).
     store.set_mark(
         session, subject, planned_until=until, planned_at=max(now, _utc(committee.updated_at or now))
@@ -512,9 +519,11 @@ def _upsert(
     scope: list[store.Existing] | None = None,
     reason: str = "no longer planned",
     known: dict[tuple[str, datetime], int] | None = None,
+    bulk_meetings: bool = False,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
-    pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains."""
+    pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
+    ``bulk_meetings``: create missing meetings in one statement whatever their number."""
     items = {item.key: item for item in planned if item.to}
     stored = store.existing(session, items)
     result = PlanResult()
@@ -530,7 +539,7 @@ def _upsert(
     if new:
         committee_ids = _committee_ids(session, {item.committee_key for item in new if item.committee_key})
         meetings = _materialise_meetings(
-            session, [i for i in new if i.series_start], committee_ids, now, known or {}
+            session, [i for i in new if i.series_start], committee_ids, now, known or {}, bulk=bulk_meetings
         )
         rows = [
             _row(
@@ -606,6 +615,8 @@ def _materialise_meetings(
     committee_ids: dict[str, int],
     now: datetime,
     known: dict[tuple[str, datetime], int],
+    *,
+    bulk: bool = False,
 ) -> dict[tuple[str | None, datetime], int]:
     """Meeting ids of the planned items' occurrences, creating the missing Meeting rows."""
     wanted: dict[tuple[str | None, datetime], Planned] = {}
@@ -626,7 +637,7 @@ def _materialise_meetings(
         committee = session.get(Committee, committee_id)
         assert committee is not None
         occurrences = [_planned_occurrence(committee, wanted[(committee_key, start)]) for start in missing]
-        if len(missing) <= BULK_MEETINGS:
+        if not bulk and len(missing) <= BULK_MEETINGS:
             for occurrence in occurrences:
                 meeting = committees_store.get_or_create_meeting(
                     session, committee=committee, occurrence=occurrence, now=now

@@ -130,6 +130,21 @@ def test_an_unreachable_database_is_one_line_with_exit_status_1(tmp_path: Path) 
     assert with_trace.exit_code == 1 and with_trace.exception is not None  # --debug lets it through
 
 
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_a_wrong_role_or_a_missing_database_on_postgres_is_one_line() -> None:
+    assert PG_URL is not None
+    server = PG_URL.split("://", 1)[1].split("@", 1)[1].rsplit("/", 1)[0]
+    wrong_role = CliRunner().invoke(
+        cli, ["status"], env={"DATABASE_URL": f"postgres://no_such_role@{server}/test"}
+    )
+    assert 'role "no_such_role" does not exist' in one_error_line(wrong_role, 1)
+    no_database = CliRunner().invoke(
+        cli, ["status"], env={"DATABASE_URL": f"postgres://postgres@{server}/no_such_database"}
+    )
+    line = one_error_line(no_database, 1)
+    assert 'database "no_such_database" does not exist' in line and "createdb" in line
+
+
 def test_an_out_of_date_schema_exits_2_and_names_the_command(database) -> None:
     result = CliRunner().invoke(cli, ["status"], env=database_env(database))  # never migrated
     assert "committee-bot db upgrade" in one_error_line(result, 2)
@@ -231,7 +246,7 @@ def test_a_delivery_problem_reaches_each_admin_once_and_is_edited_when_it_recurs
     assert "archivé" in text and "<#C0PROD>" in text and "4 messages n'ont pas pu être envoyés" in text
     assert report.edits, "the recurrence edits the message rather than posting another"
     retry = [e for b in report.blocks for e in b.get("elements", []) if e.get("action_id") == "admin_retry"]
-    assert retry and retry[0]["text"]["text"] == "Retry"
+    assert retry and retry[0]["text"]["text"] == "Réessayer"
     # The chair gets plain words, not configuration jargon.
     chair_notes = [m.text + blocks_text(m.blocks) for m in slack.messages(CHAIR)]
     assert chair_notes and all("setting" not in note and "réglage" not in note for note in chair_notes)
