@@ -97,7 +97,7 @@ def report_to_admins(
     touched = 0
     for admin in admins(session):
         key = f"x:{ADMIN_PROBLEM}:{admin}:{topic}:{code}"[:255]
-        row = session.exec(select(Notification).where(Notification.key == key)).first()
+        row = _locked(session, key)
         if row is None:
             data: dict[str, Any] = {
                 "to": topic,
@@ -110,10 +110,14 @@ def report_to_admins(
                 "failed_keys": [failed_key] if failed_key else [],
                 "retry": retry,
             }
-            touched += dispatch.enqueue(
+            if dispatch.enqueue(
                 session, kind=ADMIN_PROBLEM, to=admin, key=key, now=now, committee_id=committee_id, data=data
-            )
-            continue
+            ):
+                touched += 1
+                continue
+            row = _locked(session, key)  # another sender reported the same problem in between
+            if row is None:
+                continue
         data = dict(row.data or {})
         data["count"] = int(data.get("count") or 0) + 1
         data["last"] = now.isoformat()
@@ -134,6 +138,17 @@ def report_to_admins(
         session.add(row)
         touched += 1
     return touched
+
+
+def _locked(session: Session, key: str) -> Notification | None:
+    """The report row of ``key``, locked until commit (PostgreSQL; SQLite has one writer anyway),
+    read afresh: senders on other threads report failures of the same problem at the same time."""
+    return session.exec(
+        select(Notification)
+        .where(Notification.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def report_delivery_failure(session: Session, row: Notification, error: str, now: datetime) -> int:
