@@ -23,18 +23,19 @@ from bot import dispatch
 from storage.db import write_session
 
 
-def first_plan(backend: str, committees: int) -> tuple[float, int]:
-    """Seconds taken by the first planning pass over ``committees`` new committees, and rows written."""
+def first_plan(backend: str, committees: int) -> tuple[float, float, int]:
+    """Wall and CPU seconds (this process) of the first planning pass over ``committees`` new
+    committees, and the rows written. CPU time is what to compare on a shared, busy machine."""
     with database(backend) as engine:
         load_committees(engine, committees, now=NOW)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with write_session(engine) as session:
             rows = dispatch.plan_horizon(session, now=NOW, budget=None)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         with engine.connect() as connection:
             stored = connection.execute(sa.text("select count(*) from notification")).scalar()
         assert stored == rows, (stored, rows)
-        return elapsed, rows
+        return elapsed, cpu, rows
 
 
 def main() -> None:
@@ -50,18 +51,22 @@ def main() -> None:
         backends.remove("postgresql")
     for backend in backends:
         times: dict[int, float] = {}
+        cpus: dict[int, float] = {}
         for scale in args.scales:
-            elapsed, rows = first_plan(backend, scale)
-            times[scale] = elapsed
+            elapsed, cpu, rows = first_plan(backend, scale)
+            times[scale], cpus[scale] = elapsed, cpu
             print(
-                f"{backend:<10} {scale:>6} committees: first plan {elapsed:7.2f} s, {rows} notifications "
-                f"({elapsed / scale * 1000:.2f} ms a committee)",
+                f"{backend:<10} {scale:>6} committees: first plan {elapsed:7.2f} s wall, {cpu:7.2f} s CPU, "
+                f"{rows} notifications ({elapsed / scale * 1000:.2f} ms wall a committee)",
                 flush=True,
             )
         if 500 in times and 5_000 in times:
-            ratio = times[5_000] / times[500]
+            ratio, cpu_ratio = times[5_000] / times[500], cpus[5_000] / cpus[500]
             verdict = "ok" if ratio <= 10 and times[5_000] < 60 else "TOO SLOW"
-            print(f"{backend:<10} 5,000 / 500 = {ratio:.1f}x (target: at most 10x and under 60 s): {verdict}")
+            print(
+                f"{backend:<10} 5,000 / 500 = {ratio:.1f}x wall, {cpu_ratio:.1f}x CPU "
+                f"(target: at most 10x and under 60 s): {verdict}"
+            )
 
 
 if __name__ == "__main__":
