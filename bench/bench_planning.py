@@ -19,7 +19,7 @@ import time
 import sqlalchemy as sa
 
 from bench.bench_storage import NOW, database, load_committees, postgres_reachable
-from bot import dispatch
+from bot.planning import horizon
 from storage.db import write_session
 
 
@@ -30,7 +30,7 @@ def first_plan(backend: str, committees: int) -> tuple[float, float, int]:
         load_committees(engine, committees, now=NOW)
         started, cpu = time.perf_counter(), time.process_time()
         with write_session(engine) as session:
-            rows = dispatch.plan_horizon(session, now=NOW, budget=None)
+            rows = horizon.plan_horizon(session, now=NOW, budget=None)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         with engine.connect() as connection:
             stored = connection.execute(sa.text("select count(*) from notification")).scalar()

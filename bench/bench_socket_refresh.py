@@ -21,7 +21,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
-from bot import socket_mode
+from bot.run import socket_mode
 from tests.fakeslack import FakeSlack
 from tests.fakesocket import FakeSocketMode
 

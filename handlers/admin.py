@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import admin_reports, ids
-from bot.home import publish_home
-from bot.outcome import Outcome, reply
-from bot.payloads import load
+from bot.delivery import admin_reports
+from bot.slack import ids
+from bot.slack.outcome import Outcome, reply
+from bot.slack.payloads import ProblemRef, load
+from bot.surface.home import publish_home
 from handlers.common import deliver, engine_of, from_home, now_of, unit_of_work, user_of
 
 
@@ -27,7 +28,7 @@ def on_retry(
     context: BoltContext,
 ) -> None:
     ack()
-    problem = load(admin_reports.ProblemRef, action["value"])
+    problem = load(ProblemRef, action["value"])
     user = user_of(body)
     with unit_of_work(engine_of(context)) as session:
         if admin_reports.is_admin(session, user):

@@ -20,8 +20,9 @@ from click.testing import CliRunner, Result
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import dispatch
-from bot.cli import cli
+from bot.cli.main import cli
+from bot.delivery import tick as dispatch
+from bot.planning import horizon
 from storage.db import DatabaseUrlError, normalise_url
 from storage.models import Notification
 from tests.conftest import PG_URL, database_env
@@ -424,7 +425,7 @@ def test_first_plan_costs_the_same_per_committee_at_any_size(engine) -> None:
         sa.event.listen(engine, "before_cursor_execute", listener)
         try:
             with write_session(engine) as session:
-                dispatch.plan_horizon(session, now=now, budget=None)
+                horizon.plan_horizon(session, now=now, budget=None)
         finally:
             sa.event.remove(engine, "before_cursor_execute", listener)
         counts.append(len(statements) / size)

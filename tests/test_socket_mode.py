@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app, listener_pool
-from bot.socket_mode import SocketModeServer
+from bot.run.app import create_app, listener_pool
+from bot.run.socket_mode import SocketModeServer
 from tests.conftest import database_env
 from tests.fakeslack import FakeSlack
 from tests.fakesocket import FakeSocketMode, slash_command
