@@ -28,7 +28,6 @@ from bot.meetings.input import parse_meeting_time
 from bot.slack.outcome import Outcome
 from bot.slack.payloads import MeetingForm, MoveForm, OccurrenceRef, load
 from bot.slack.users import Person
-from bot.surface import meetings
 from bot.surface.home import publish_home
 from bot.text.errors import InvalidInput, NoCommittee
 from storage import meetings as store
@@ -324,7 +323,7 @@ def after_meeting_committed(
 ) -> None:
     """Once a meeting's change is committed: edit the messages already posted about it and refresh
     the App Homes of ``users`` (minutes and decks they owe, their next meetings). Never raises."""
-    meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
+    refresh_messages(engine, client, meeting_id=meeting_id, now=now)
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             publish_home(engine, client, user_id=user_id, now=now)
