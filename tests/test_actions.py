@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.action_items import flows
 from bot.core.calendar import BusinessCalendar
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage import action_items as store
 from storage import users
-from storage.models import ActionItem, Committee, Meeting, WorkspaceSettings
+from storage.models import ActionItem, Committee, Meeting, Notification, WorkspaceSettings
 
 NOW = datetime(2027, 3, 17, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Paris
 LATER = NOW + timedelta(hours=2)
@@ -564,3 +564,30 @@ def test_user_today_uses_the_users_then_the_workspaces_zone(session, committee):
     users.upsert_user(session, user_id="ULA", tz="America/Los_Angeles", now=NOW)
     assert flows.user_today(session, "ULA", thursday_0630_utc) == date(2027, 3, 17)
     assert flows.user_today(session, "UNOBODY", thursday_0630_utc) == date(2027, 3, 18)  # Europe/Paris
+
+
+# --- re-planning ------------------------------------------------------------------------------
+
+
+def action_rows(session: Session, action_id: int) -> list[tuple[str, datetime]]:
+    found = session.exec(select(Notification).where(Notification.action_id == action_id)).all()
+    return sorted((row.kind, row.due_at) for row in found)
+
+
+def test_a_change_replans_the_chase_in_its_own_transaction_and_a_rollback_undoes_both(session, committee):
+    action = flows.create_action(
+        session, title="Relancer", owner=OWNER, creator=CREATOR, due=FRIDAY, now=NOW, today=TODAY,
+        committee_id=committee.id,
+    )  # fmt: skip
+    planned = action_rows(session, action.id)  # before any commit: planned with the item
+    assert [kind for kind, _ in planned][:1] == ["action_due_soon"]
+    session.commit()
+
+    flows.snooze_action(
+        session, action_id=action.id, actor=OWNER, until=date(2027, 3, 26), now=LATER, today=TODAY
+    )
+    moved = action_rows(session, action.id)
+    assert moved != planned  # re-planned with the change, not yet committed
+    session.rollback()  # the change and its plan go together
+
+    assert action_rows(session, action.id) == planned

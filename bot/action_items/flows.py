@@ -5,8 +5,9 @@ Each flow takes a Session and keyword-only plain values (``now`` included), chec
 validates everything before writing anything, writes one ``ActionChange`` per changed field (who,
 when, field, old, new, comment) and returns the changed item. Errors are ``bot.text.errors`` types; their
 text comes from the catalogue, so the Slack error handler can show it in the reader's language with
-``error.in_locale(locale)``. Re-planning the chase after a change is the scheduler's business: it
-reads the item's state again before sending anything.
+``error.in_locale(locale)``. Every flow that changes an item ends with ``after_action_change``, which
+re-plans the item's chase in the same transaction (as the meeting flows do); the caller edits the
+messages already posted once the change is committed (``bot.surface.action_items``).
 
 Done and cancelled items are closed: only ``update_progress`` (back to open or in_progress) reopens
 them; the other flows refuse to change them.
@@ -21,6 +22,7 @@ from sqlmodel import Session, select
 
 from bot.core.calendar import BusinessCalendar
 from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
+from bot.planning import outbox
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage import action_items as store
 from storage import users
@@ -36,6 +38,17 @@ from storage.models import (
 
 CLOSED_STATUSES = (ActionStatus.done.value, ActionStatus.cancelled.value)
 SNOOZE_CHOICES = ("1bd", "1w")
+
+
+# --- the one hook after every change ------------------------------------------------------------
+
+
+def after_action_change(session: Session, action: ActionItem, *, now: datetime) -> None:
+    """Re-plan an item's chase in the same transaction as its change (so a crash between the change
+    and the plan cannot leave either without the other)."""
+    session.flush()
+    assert action.id is not None  # flushed above
+    outbox.replan_action(session, action_id=action.id, now=now)
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -138,6 +151,7 @@ def create_action(
     store.add_change(
         session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
     )  # type: ignore[arg-type]
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -153,6 +167,7 @@ def complete_action(
     changes = {"status": ActionStatus.done.value, "progress": 100}
     _apply(session, action, changes, actor=actor, now=now, comment=comment)
     action.closed_at = now
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -199,6 +214,7 @@ def update_progress(
         action.closed_at = now
     elif was_closed and not is_closed:
         action.closed_at = None
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -215,6 +231,7 @@ def snooze_action(
             key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat()
         )
     _apply(session, action, {"snoozed_until": until}, actor=actor, now=now)
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -237,6 +254,7 @@ def reassign_action(
     _check_open(action)
     new_owner = _valid_owner(session, new_owner)
     _apply(session, action, {"owner": new_owner}, actor=actor, now=now, comment=comment)
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -268,6 +286,7 @@ def edit_action(
     if errors:
         raise InvalidInput.combine(errors)
     _apply(session, action, changes, actor=actor, now=now)
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -282,6 +301,7 @@ def cancel_action(
     _check_open(action)
     _apply(session, action, {"status": ActionStatus.cancelled.value}, actor=actor, now=now, comment=comment)
     action.closed_at = now
+    after_action_change(session, action, now=now)
     return action
 
 

@@ -27,7 +27,6 @@ from bot.demo.offline import OfflineSlack
 from bot.demo.transcript import day_label
 from bot.meetings import flows as meetings
 from bot.meetings import state
-from bot.planning import outbox
 from bot.text.render import environment
 from storage.models import Committee
 
@@ -214,7 +213,6 @@ def add_action(
         )  # fmt: skip
         assert action.id is not None
         run.memo[memo] = action.id
-        outbox.replan_action(session, action_id=action.id, now=now)
         shown = text.replace(f"<@{owner}>", "@" + _name(owner))
         return StepResult(run.say("action_add", text=shown, action=action.public_id), action_id=action.id)
 
@@ -226,7 +224,6 @@ def action_done(at: datetime, actor: str, memo: str) -> Step:
         if memo not in run.memo:
             return None
         action = complete_action(session, action_id=run.memo[memo], actor=actor, now=now)
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         label = views.labels(run.locale)["done"]
         return StepResult(
             run.say("action_done", button=label, action=action.public_id, title=action.title),
@@ -245,7 +242,6 @@ def action_snooze(at: datetime, actor: str, memo: str, calendar: BusinessCalenda
         action = snooze_action(
             session, action_id=run.memo[memo], actor=actor, until=until, now=now, today=today
         )
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         labels = views.labels(run.locale)
         return StepResult(
             run.say("action_snooze", button=labels["snooze"], choice=labels["snooze_1w"], action=action.public_id,
@@ -270,7 +266,6 @@ def action_progress(at: datetime, actor: str, memo: str, *, progress: int) -> St
             comment=comment,
             now=now,
         )
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         status = views.labels(run.locale)["status_in_progress"]
         return StepResult(
             run.say(

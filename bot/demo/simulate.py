@@ -40,17 +40,18 @@ from bot.config.document import ConfigDoc, preset_path
 from bot.config.transfer import import_config
 from bot.config.validation import load_config
 from bot.core.calendar import business_calendar
-from bot.delivery import edits, tick
+from bot.delivery import tick
 from bot.demo.cast import CAST, PRESETS, SLACK_LOCALES, DemoError, DemoResult, Options
 from bot.demo.offline import OfflineSlack
 from bot.demo.printer import Printer, footer, intro, summary
 from bot.demo.script import Run, Slot, Step, build_script
 from bot.demo.transcript import Names, Transcript
 from bot.planning.window import calendar_window
-from bot.surface import meetings as surface_meetings
+from bot.surface.action_items import after_action_committed
+from bot.surface.meetings import after_meeting_committed
 from bot.text.errors import DomainError
 from storage.committees import get_workspace, list_committees
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import make_engine, session_scope, upgrade, write_session
 from storage.models import Notification
 from storage.users import upsert_user
 
@@ -234,10 +235,11 @@ def _meetings_in(session: Session, start: datetime, end: datetime) -> dict[str, 
 
 
 def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, printer: Printer) -> int:
-    """Run one scripted step as a Slack listener would: the flow in one unit of work, then the
-    messages about its subject refreshed. Returns 1 when the flow refused it (a script bug)."""
+    """Run one scripted step as a Slack listener would: the flow in one unit of work (which re-plans
+    its subject), then, once committed, the messages about its subject edited. Returns 1 when the
+    flow refused it (a script bug)."""
     try:
-        with session_scope(run.engine) as session:
+        with write_session(run.engine) as session:
             outcome = step.act(run, session, now)
     except DomainError as error:
         transcript.participant(
@@ -247,11 +249,11 @@ def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, print
     if outcome is None:
         return 0
     transcript.participant(now, step.actor, outcome.text)
+    # What handlers.common.deliver does once a listener's change is committed (no App Home here).
     if outcome.meeting_id is not None:
-        surface_meetings.refresh_messages(run.engine, run.client, meeting_id=outcome.meeting_id, now=now)
+        after_meeting_committed(run.engine, run.client, meeting_id=outcome.meeting_id, now=now, users=())
     if outcome.action_id is not None:
-        with session_scope(run.engine) as session:
-            edits.refresh(session, run.client, action_id=outcome.action_id, now=now)
+        after_action_committed(run.engine, run.client, action_id=outcome.action_id, now=now, users=())
     printer.flush()
     return 0
 

@@ -4,7 +4,7 @@ deliver: a reply for the user, a modal to open, the item that changed.
 
 The rules (who may change what, what is valid) live in ``bot.action_items.flows``; this module picks the
 committee, reads the user's zone and locale, calls those flows and renders the answer. After a change
-is committed, ``after_action_change`` re-plans the item's chase, edits the messages already posted
+is committed, ``after_action_committed`` edits the messages already posted
 about it and refreshes the App Home of the people concerned.
 """
 
@@ -38,7 +38,6 @@ from bot.core.calendar import business_calendar
 from bot.core.commands import Command, parse_command
 from bot.core.parsing import ActionDraft, parse_add, parse_date, plain_text
 from bot.delivery.edits import refresh
-from bot.planning.outbox import replan_action
 from bot.slack import view_kit
 from bot.slack.limits import fit_escaped
 from bot.slack.outcome import Outcome, Reply, reply
@@ -399,21 +398,18 @@ def submit_progress(
 # -- after a change --------------------------------------------------------------------------
 
 
-def after_action_change(
+def after_action_committed(
     engine: Engine, client: WebClient, *, action_id: int, now: datetime, users: Iterable[str]
 ) -> None:
-    """Once a change of an item is committed: re-plan its chase, edit the messages already posted
-    about it, and refresh the App Home of ``users`` (an App Home lists the items one owns). Never raises: the change itself is done, and
-    the scheduler re-reads the item before it sends anything; a failure is logged with a reference."""
+    """Once a change of an item is committed (its chase re-planned with it): edit the messages already
+    posted about it, and refresh the App Home of ``users`` (an App Home lists the items one owns).
+    Never raises: the change itself is done, and the scheduler re-reads the item before it sends
+    anything; a failure is logged with a reference."""
     try:
-        with write_session(engine) as session:
-            replan_action(session, action_id=action_id, now=now)
         with write_session(engine) as session:
             refresh(session, client, action_id=action_id, now=now)
     except Exception:
-        log.exception(
-            "after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3)
-        )
+        log.exception("after change of action A%s: refresh failed (ref %s)", action_id, secrets.token_hex(3))
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             home_refresher.publish(engine, client, user_id=user_id, now=now)
