@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
@@ -146,7 +146,7 @@ def free_port() -> int:
 
 def run_fake() -> None:
     """``--fake``: the fake Slack Web API until stdin closes."""
-    from tests.fakeslack import FakeSlack
+    from tests.support.fakeslack import FakeSlack
 
     with FakeSlack() as fake:
         for n in range(USERS):
@@ -263,7 +263,7 @@ def load(
     warmup: float = 0.5,
 ) -> Result:
     """``clients`` threads, each on one keep-alive connection, sending signed commands in a closed loop."""
-    from tests.slackhttp import command_body, sign
+    from tests.support.slackhttp import command_body, sign
 
     latencies: list[float] = []
     errors = 0
@@ -319,7 +319,7 @@ def load(
 
 def warm_up(port: int, fake_url: str) -> None:
     """Every code path once or more, one request at a time: lists, adds, App Homes."""
-    from tests.slackhttp import command_body, event_body, sign
+    from tests.support.slackhttp import command_body, event_body, sign
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 

@@ -46,7 +46,7 @@ from bot.notices import message
 from bot.notices import registry as notices
 from bot.planning import outbox
 from storage.models import ActionItem, Notification, SlackUser
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 USERS = 5_000

@@ -1,20 +1,34 @@
 """Shared fixtures: a migrated database on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
 Every storage test takes the ``engine`` fixture and so runs once per back end. PostgreSQL runs get a
-schema of their own, dropped at the end, since the server keeps state between runs.
+schema of their own, dropped at the end, since the server keeps state between runs. ``slack_app`` is
+the Bolt app on a real HTTP server with the fake Slack behind it (tests/support/slackapp.py).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from wsgiref.simple_server import make_server
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.run.http_server import create_server
 from storage.db import make_engine, upgrade
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackapp import (
+    NOW,
+    QuietHandler,
+    SlackApp,
+    ThreadingWSGIServer,
+    add_people,
+    app_settings,
+    seed,
+)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -86,3 +100,29 @@ def database_env(database: tuple[str, str | None]) -> dict[str, str]:
     if schema:
         env["DATABASE_SCHEMA"] = schema
     return env
+
+
+@pytest.fixture
+def slack_app(engine: Engine, database: tuple[str, str | None]) -> Iterator[SlackApp]:
+    """The app on a real HTTP server (threaded WSGI), FakeSlack behind it, a fixed clock."""
+    with FakeSlack() as fake:
+        add_people(fake)
+        committees = seed(engine)
+        wsgi = create_server(app_settings(fake, database), engine, clock=lambda: NOW)
+        server = make_server(
+            "127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            yield SlackApp(
+                url=f"http://127.0.0.1:{server.server_address[1]}",
+                fake=fake,
+                engine=engine,
+                database=database,
+                committees=committees,
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
+            wsgi.close()
