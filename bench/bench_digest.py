@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from bot.notices.digest import weekly_digests
 from bot.notices.registry import build, build_many
-from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
+from storage.db import make_engine, upgrade
+from storage.models import (
     ActionItem,
     AgendaItem,
     Committee,
@@ -180,8 +180,10 @@ def main() -> int:
         print(
             f"bulk:       {len(digests)} digests in {bulk:.2f} s, {bulk_cpu:.2f} s CPU ({1000 * bulk / len(digests):.2f} ms each)"
         )
-        print(f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
-              f"payload median {statistics.median(chars)} chars")  # fmt: skip
+        print(
+            f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
+            f"payload median {statistics.median(chars)} chars"
+        )
 
         with Session(engine) as session:
             notifications = session.exec(

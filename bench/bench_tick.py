@@ -233,7 +233,7 @@ def slack_elsewhere() -> Iterator[str]:
     """
     parent, child = multiprocessing.Pipe()
 
-    def serve(connection) -> None:  # noqa: ANN001
+    def serve(connection) -> None:
         with FakeSlack() as fake:
             connection.send(fake.api_url)
             connection.recv()  # until told to stop

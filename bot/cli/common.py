@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,6 @@ from sqlalchemy.engine import Engine
 
 from storage.db import SchemaOutOfDate, check_schema, make_engine
 from storage.models import ActionStatus
-
-UTC = timezone.utc
-
 
 FORMATS = ("text", "json")
 

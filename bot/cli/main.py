@@ -7,13 +7,13 @@ on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 
 from bot.cli.calendar_commands import actions, calendar_command, plan_command
-from bot.cli.common import DATE, UTC, CliError, OneLineErrors, open_database
+from bot.cli.common import DATE, CliError, OneLineErrors, open_database
 from bot.cli.config_commands import config
 from storage.db import SchemaOutOfDate, current_revision, upgrade
 

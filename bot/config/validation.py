@@ -328,7 +328,7 @@ _Loader.add_implicit_resolver(
 def parse_config(text: str, *, source: str = "<config>") -> ConfigDoc:
     """Validate configuration text (what ``load_config`` does once the file is read)."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: {_yaml_problem(error)}") from None
     return Validator(source).document(data)

@@ -33,7 +33,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = registry.build(session, row, now=now)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:
@@ -130,7 +130,7 @@ def refresh(
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
             # not late yet) is still needed; a reminder whose subject is done is not.
             still_needed = registry.build(session, row, now=max(now, row.due_at)) is not None
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("checking notification %s failed", row.key)
             continue
         if not still_needed:

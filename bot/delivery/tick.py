@@ -221,7 +221,7 @@ def _deliver(
                 message = (
                     followup_message(row) if row.kind == FOLLOWUP else registry.build(session, row, now=now)
                 )
-            except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
+            except Exception as error:
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return record_transient(
                     session, row, f"could not build the message: {error!r}", now, report=False

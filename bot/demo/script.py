@@ -171,13 +171,13 @@ def submit_minutes(
             actor=actor,
             now=now,
         )
-        for (memo, *_), public_id in zip(actions, result.actions):
+        for (memo, *_), public_id in zip(actions, result.actions, strict=True):
             run.memo[memo] = int(public_id.lstrip("A"))
-        values = dict(
-            meeting=run.meeting_label(meeting),
-            decisions=len(result.decisions),
-            actions=", ".join(result.actions),
-        )
+        values = {
+            "meeting": run.meeting_label(meeting),
+            "decisions": len(result.decisions),
+            "actions": ", ".join(result.actions),
+        }
         if late_days is not None:
             return StepResult(run.say("submit_minutes_late", days=late_days, **values), meeting_id=meeting_id)
         return StepResult(run.say("submit_minutes", **values), meeting_id=meeting_id)
@@ -208,9 +208,15 @@ def add_action(
         draft = parse_add(text, now=now, tz=meeting.committee.timezone, locale=run.locale)
         assert draft.owner and draft.due, draft.missing  # the script writes complete commands
         action = create_action(
-            session, title=draft.title, owner=draft.owner, creator=actor, due=draft.due, priority=draft.priority,
-            committee_id=meeting.committee.id, now=now,
-        )  # fmt: skip
+            session,
+            title=draft.title,
+            owner=draft.owner,
+            creator=actor,
+            due=draft.due,
+            priority=draft.priority,
+            committee_id=meeting.committee.id,
+            now=now,
+        )
         assert action.id is not None
         run.memo[memo] = action.id
         shown = text.replace(f"<@{owner}>", "@" + _name(owner))
@@ -244,10 +250,15 @@ def action_snooze(at: datetime, actor: str, memo: str, calendar: BusinessCalenda
         )
         labels = views.labels(run.locale)
         return StepResult(
-            run.say("action_snooze", button=labels["snooze"], choice=labels["snooze_1w"], action=action.public_id,
-                    until=day_label(until, run.locale)),
+            run.say(
+                "action_snooze",
+                button=labels["snooze"],
+                choice=labels["snooze_1w"],
+                action=action.public_id,
+                until=day_label(until, run.locale),
+            ),
             action_id=action.id,
-        )  # fmt: skip
+        )
 
     return Step(at, actor, f"action_snooze {memo}", act)
 
@@ -324,10 +335,17 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
             )
         )
         train_due, thresholds_due = p0.bd(p0.day, 4), p0.bd(p0.day, 6)
-        steps.append(submit_minutes(p0, p0.at(p0.day, "16:30"), decisions=["decision_production"], actions=[
-            ("train", JULIE, "action_train", train_due, False),
-            ("thresholds", KARIM, "action_thresholds", thresholds_due, True),
-        ]))  # fmt: skip
+        steps.append(
+            submit_minutes(
+                p0,
+                p0.at(p0.day, "16:30"),
+                decisions=["decision_production"],
+                actions=[
+                    ("train", JULIE, "action_train", train_due, False),
+                    ("thresholds", KARIM, "action_thresholds", thresholds_due, True),
+                ],
+            )
+        )
         special_minutes.add(id(p0))
         steps.append(action_done(p0.at(p0.bd(train_due, -1), "15:04"), JULIE, "train"))
         # Overdue chases: 1, 3 and 5 business days after the due date; the 3rd goes to the chair too.
@@ -382,15 +400,28 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
         if q0.minutes_due is not None:
             late_day = q0.bd(q0.minutes_due.astimezone(q0.tz).date(), 3)
             grid_due = q0.bd(late_day, 5)
-            steps.append(submit_minutes(q0, q0.at(late_day, "11:00"), decisions=["decision_quality"], late_days=3,
-                                        actions=[("grid", THOMAS, "action_grid", grid_due, False)]))  # fmt: skip
+            steps.append(
+                submit_minutes(
+                    q0,
+                    q0.at(late_day, "11:00"),
+                    decisions=["decision_quality"],
+                    late_days=3,
+                    actions=[("grid", THOMAS, "action_grid", grid_due, False)],
+                )
+            )
             special_minutes.add(id(q0))
 
     if steering:
         s0 = steering[0]
         budget_due = s0.bd(s0.day, 5)
-        steps.append(submit_minutes(s0, s0.at(s0.bd(s0.day, 1), "16:00"), decisions=["decision_steering"],
-                                    actions=[("budget", NICOLAS, "action_budget", budget_due, False)]))  # fmt: skip
+        steps.append(
+            submit_minutes(
+                s0,
+                s0.at(s0.bd(s0.day, 1), "16:00"),
+                decisions=["decision_steering"],
+                actions=[("budget", NICOLAS, "action_budget", budget_due, False)],
+            )
+        )
         special_minutes.add(id(s0))
         steps.append(approve_minutes(s0, s0.at(s0.bd(s0.day, 2), "09:40")))
         steps.append(action_done(s0.at(budget_due, "11:10"), NICOLAS, "budget"))

@@ -149,8 +149,17 @@ class _LogCollector(logging.Handler):
         return lines
 
 
-def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime, end: datetime,
-              out: IO[str], result: DemoResult, path: Path, collector: _LogCollector) -> None:  # fmt: skip
+def _simulate(
+    engine: Engine,
+    doc: ConfigDoc,
+    options: Options,
+    start: datetime,
+    end: datetime,
+    out: IO[str],
+    result: DemoResult,
+    path: Path,
+    collector: _LogCollector,
+) -> None:
     locale = options.locale
     upgrade(engine)
     with session_scope(engine) as session:
@@ -228,9 +237,14 @@ def _meetings_in(session: Session, start: datetime, end: datetime) -> dict[str, 
         for occurrence in entry.occurrences:
             deadlines = entry.deadlines.get(occurrence.series_start)
             found.setdefault(entry.committee.key, []).append(
-                Slot(entry.committee, calendar, occurrence,
-                        deadlines.deck_due if deadlines else None, deadlines.minutes_due if deadlines else None)
-            )  # fmt: skip
+                Slot(
+                    entry.committee,
+                    calendar,
+                    occurrence,
+                    deadlines.deck_due if deadlines else None,
+                    deadlines.minutes_due if deadlines else None,
+                )
+            )
     return found
 
 
@@ -273,7 +287,7 @@ def _next_instant(
     with Session(engine) as session:
         upcoming = session.execute(
             sa.select(sa.func.min(due)).where(Notification.state == "pending", due > now)
-        ).scalar()  # fmt: skip
+        ).scalar()
     if upcoming is not None:
         candidates.append(upcoming if upcoming.tzinfo else upcoming.replace(tzinfo=UTC))
     return max(min(candidates), now + timedelta(seconds=1))

@@ -111,9 +111,14 @@ def health_line(locale: str, health: Health) -> str:
         return bk.piece(locale, TEMPLATE, "rate", percent=r.percent, on_time=r.on_time, total=r.total)
 
     return bk.piece(
-        locale, TEMPLATE, "health",
-        weeks=health.weeks, minutes=rate(health.minutes), decks=rate(health.decks), actions=rate(health.actions),
-    )  # fmt: skip
+        locale,
+        TEMPLATE,
+        "health",
+        weeks=health.weeks,
+        minutes=rate(health.minutes),
+        decks=rate(health.decks),
+        actions=rate(health.actions),
+    )
 
 
 # -- Bulk reads ----------------------------------------------------------------------------------

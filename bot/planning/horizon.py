@@ -73,7 +73,9 @@ def plan_horizon(
     if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
         result += _sweep_changed_committees(session, now=now, until=until)
     for mark in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
-        result += _guarded(session, mark.subject, lambda: _extend(session, mark, until=until, now=now))
+        result += _guarded(
+            session, mark.subject, lambda mark=mark: _extend(session, mark, until=until, now=now)
+        )
     return result.inserted
 
 
@@ -95,7 +97,7 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
     try:
         with session.begin_nested():
             return plan()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("planning %s failed; it is retried on the next tick", what)
         return PlanResult()
 
@@ -117,7 +119,9 @@ def _plan_new_committees(
         result += _guarded(
             session,
             subject,
-            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+            lambda committee_id=committee_id: replan_committee(
+                session, committee_id=committee_id, now=now, horizon=until - now
+            ),
         )
         planned.add(committee_id)
     if new:
@@ -133,7 +137,9 @@ def _sweep_changed_committees(session: Session, *, now: datetime, until: datetim
         result += _guarded(
             session,
             f"{COMMITTEE}{committee_id}",
-            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+            lambda committee_id=committee_id: replan_committee(
+                session, committee_id=committee_id, now=now, horizon=until - now
+            ),
         )
     store.set_mark(session, SWEEP, planned_at=now)
     return result

@@ -85,7 +85,7 @@ class PlanResult:
     updated: int = 0
     skipped: int = 0
 
-    def __iadd__(self, other: "PlanResult") -> "PlanResult":
+    def __iadd__(self, other: PlanResult) -> PlanResult:
         self.inserted += other.inserted
         self.updated += other.updated
         self.skipped += other.skipped

@@ -111,14 +111,14 @@ def create_app(
     )
 
     @app.middleware
-    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
         context["engine"] = engine
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))
         next()
 
     @app.middleware
-    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002
+    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:
         if body.get("command") or body.get("type") in ACKED_AT_ONCE:
             ack()
         next()

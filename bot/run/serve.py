@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
@@ -91,7 +92,6 @@ def serve(
 
 def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
     """Socket Mode: a websocket from this process to Slack; no HTTP server."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     app = create_app(settings, engine)
     if scheduler:

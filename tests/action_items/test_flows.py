@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -15,7 +15,7 @@ from storage import action_items as store
 from storage import users
 from storage.models import ActionItem, Committee, Meeting, Notification, WorkspaceSettings
 
-NOW = datetime(2027, 3, 17, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Paris
+NOW = datetime(2027, 3, 17, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Paris
 LATER = NOW + timedelta(hours=2)
 TODAY = date(2027, 3, 17)
 FRIDAY = date(2027, 3, 19)
@@ -60,9 +60,14 @@ def committee(session: Session) -> Committee:
 
 
 def new_action(session: Session, committee: Committee | None = None, **overrides) -> ActionItem:
-    values = dict(
-        title="Relancer le plan de renfort", owner=OWNER, creator=CREATOR, due=FRIDAY, now=NOW, today=TODAY
-    )
+    values = {
+        "title": "Relancer le plan de renfort",
+        "owner": OWNER,
+        "creator": CREATOR,
+        "due": FRIDAY,
+        "now": NOW,
+        "today": TODAY,
+    }
     values["committee_id"] = committee.id if committee else None
     values.update(overrides)
     action = flows.create_action(session, **values)
@@ -112,7 +117,7 @@ def test_create_action_due_today_is_allowed(session, committee):
 def test_create_action_today_defaults_to_the_creators_time_zone(session, committee):
     # 06:30 UTC on Thursday is still Wednesday in Los Angeles: a Wednesday due date is fine there.
     users.upsert_user(session, user_id=CREATOR, tz="America/Los_Angeles", now=NOW)
-    thursday_morning = datetime(2027, 3, 18, 6, 30, tzinfo=timezone.utc)
+    thursday_morning = datetime(2027, 3, 18, 6, 30, tzinfo=UTC)
     action = flows.create_action(
         session, title="x", owner=OWNER, creator=CREATOR, due=TODAY, now=thursday_morning
     )
@@ -124,14 +129,14 @@ def test_create_action_today_defaults_to_the_creators_time_zone(session, committ
 @pytest.mark.parametrize(
     "overrides, field",
     [
-        (dict(title="   "), "title"),
-        (dict(title="x" * 3001), "title"),
-        (dict(title="Prévenir <!here>"), "title"),
-        (dict(title="Prévenir @channel"), "title"),
-        (dict(owner="paul"), "owner"),
-        (dict(owner=""), "owner"),
-        (dict(due=date(2027, 3, 16)), "due"),
-        (dict(priority="urgent"), "priority"),
+        ({"title": "   "}, "title"),
+        ({"title": "x" * 3001}, "title"),
+        ({"title": "Prévenir <!here>"}, "title"),
+        ({"title": "Prévenir @channel"}, "title"),
+        ({"owner": "paul"}, "owner"),
+        ({"owner": ""}, "owner"),
+        ({"due": date(2027, 3, 16)}, "due"),
+        ({"priority": "urgent"}, "priority"),
     ],
 )
 def test_create_action_refuses_bad_input_and_writes_nothing(session, committee, overrides, field):
@@ -427,8 +432,12 @@ def test_anyone_else_is_refused_by_every_flow_and_nothing_changes(session, commi
     session.rollback()
     stored = store.get_action(session, action.id)
     assert (stored.title, stored.owner, stored.status, stored.progress, stored.snoozed_until) == (
-        "Relancer le plan de renfort", OWNER, "open", 0, None,
-    )  # fmt: skip
+        "Relancer le plan de renfort",
+        OWNER,
+        "open",
+        0,
+        None,
+    )
     assert len(store.history(session, action.id)) == 1
 
 
@@ -560,7 +569,7 @@ def test_away_until_a_past_date_is_refused(session, committee):
 
 
 def test_user_today_uses_the_users_then_the_workspaces_zone(session, committee):
-    thursday_0630_utc = datetime(2027, 3, 18, 6, 30, tzinfo=timezone.utc)
+    thursday_0630_utc = datetime(2027, 3, 18, 6, 30, tzinfo=UTC)
     users.upsert_user(session, user_id="ULA", tz="America/Los_Angeles", now=NOW)
     assert flows.user_today(session, "ULA", thursday_0630_utc) == date(2027, 3, 17)
     assert flows.user_today(session, "UNOBODY", thursday_0630_utc) == date(2027, 3, 18)  # Europe/Paris
@@ -576,9 +585,15 @@ def action_rows(session: Session, action_id: int) -> list[tuple[str, datetime]]:
 
 def test_a_change_replans_the_chase_in_its_own_transaction_and_a_rollback_undoes_both(session, committee):
     action = flows.create_action(
-        session, title="Relancer", owner=OWNER, creator=CREATOR, due=FRIDAY, now=NOW, today=TODAY,
+        session,
+        title="Relancer",
+        owner=OWNER,
+        creator=CREATOR,
+        due=FRIDAY,
+        now=NOW,
+        today=TODAY,
         committee_id=committee.id,
-    )  # fmt: skip
+    )
     planned = action_rows(session, action.id)  # before any commit: planned with the item
     assert [kind for kind, _ in planned][:1] == ["action_due_soon"]
     session.commit()

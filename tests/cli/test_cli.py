@@ -9,17 +9,21 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 from icalendar import Calendar
+from sqlmodel import select
 
 from bot.cli.main import cli
+from bot.core.calendar import Occurrence
+from bot.planning import horizon
+from storage.committees import get_committee, get_or_create_meeting
 from storage.db import session_scope
-from storage.models import ActionItem
+from storage.models import ActionItem, Notification
 from tests.conftest import database_env
 from tests.support.config_examples import BAD_INPUT, DELEGATED_CHECKS, NOW, SPEC_EXAMPLE, snapshot
 
@@ -298,15 +302,11 @@ def test_plan_text_lists_one_line_per_notification(run, spec_file: Path) -> None
 
 def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine) -> None:
     run("config", "import", str(spec_file))
-    from bot.core.calendar import Occurrence
-    from storage.committees import get_committee, get_or_create_meeting
 
     start = datetime(2027, 3, 30, 10, tzinfo=ZoneInfo("Europe/Paris"))
     with session_scope(engine) as session:
         committee = get_committee(session, key="production")
-        slot = Occurrence(
-            "production", start.astimezone(timezone.utc), start, start.replace(hour=11), "scheduled"
-        )
+        slot = Occurrence("production", start.astimezone(UTC), start, start.replace(hour=11), "scheduled")
         get_or_create_meeting(session, committee=committee, occurrence=slot, now=NOW).status = "cancelled"
 
     args = ("calendar", "--from", "2027-03-01", "--to", "2027-04-30", "--format", "ics")
@@ -396,7 +396,9 @@ def test_out_of_date_schema_is_refused_with_the_upgrade_command(database, args: 
 def committee_bot(database, *args: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "committee-bot"
     env = {**os.environ, **database_env(database)}
-    return subprocess.run([str(script), *args], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(script), *args], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.slow
@@ -420,18 +422,14 @@ def test_installed_console_script_upgrades_imports_and_lists(database, spec_file
 def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(
     run, engine, tmp_path: Path
 ) -> None:
-    from sqlmodel import select
-
-    from bot.planning import horizon
-    from storage.models import Notification
 
     # `config import` runs on the real clock, so the committee starts a few days from today.
-    first = (datetime.now(timezone.utc) + timedelta(days=3)).date()
+    first = (datetime.now(UTC) + timedelta(days=3)).date()
     path = tmp_path / "c.yaml"
     path.write_text(SPEC_EXAMPLE.replace("2027-01-05T10:00", f"{first.isoformat()}T10:00"), encoding="utf-8")
     assert run("config", "import", str(path)).exit_code == 0
     with session_scope(engine) as session:
-        horizon.plan_horizon(session, now=datetime.now(timezone.utc))
+        horizon.plan_horizon(session, now=datetime.now(UTC))
 
     def reminder_time() -> str:
         with session_scope(engine) as session:

@@ -29,21 +29,21 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def committee(**fields) -> Committee:
     """An unsaved weekly committee (Thursdays 10:00 Europe/Paris, 60 min) with ``fields`` changed."""
-    values = dict(
-        key="prod",
-        name="Comité de production",
-        kind="production",
-        channel="C0PROD",
-        cadence="weekly",
-        first=datetime(2027, 1, 7, 10, 0),  # a Thursday
-        duration=60,
-        timezone="Europe/Paris",
-        locale="fr",
-        chair="U0CHAIR",
-        secretary="U0SEC",
-        deck_owner="U0DECK",
-        feed_token="feed-prod",
-    )
+    values = {
+        "key": "prod",
+        "name": "Comité de production",
+        "kind": "production",
+        "channel": "C0PROD",
+        "cadence": "weekly",
+        "first": datetime(2027, 1, 7, 10, 0),  # a Thursday
+        "duration": 60,
+        "timezone": "Europe/Paris",
+        "locale": "fr",
+        "chair": "U0CHAIR",
+        "secretary": "U0SEC",
+        "deck_owner": "U0DECK",
+        "feed_token": "feed-prod",
+    }
     values.update(fields)
     return Committee(**values)
 
@@ -352,7 +352,7 @@ def test_rrule_ending_before_its_first_occurrence_is_rejected() -> None:
 
 
 def test_unknown_time_zone_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown time zone 'Europe/Pariss'.*Europe/Paris"):
+    with pytest.raises(ValueError, match=r"unknown time zone 'Europe/Pariss'.*Europe/Paris"):
         check_cadence("weekly", datetime(2027, 1, 7, 10), "Europe/Pariss")
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.commands import parse_action_id, parse_command
-from bot.core.parsing import parse_add, parse_date
+from bot.core.parsing import parse_add, parse_date, plain_text
 from bot.text.errors import InvalidInput, NoCommittee, text
 
 PARIS = "Europe/Paris"
@@ -132,9 +132,17 @@ def test_add_today_in_los_angeles_is_already_past_in_paris():
 
 @pytest.mark.parametrize(
     "text, priority",
-    [("x !high", "high"), ("x !medium", "medium"), ("x !low", "low"), ("x !haute", "high"),
-     ("x !moyenne", "medium"), ("x !basse", "low"), ("!HIGH x", "high"), ("x", "medium")],
-)  # fmt: skip
+    [
+        ("x !high", "high"),
+        ("x !medium", "medium"),
+        ("x !low", "low"),
+        ("x !haute", "high"),
+        ("x !moyenne", "medium"),
+        ("x !basse", "low"),
+        ("!HIGH x", "high"),
+        ("x", "medium"),
+    ],
+)
 def test_add_priority(text, priority):
     assert add(text).priority == priority
 
@@ -273,25 +281,25 @@ def test_parse_action_id_refuses_other_text(text):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", dict(name="modal")),
-        ("   ", dict(name="modal")),
-        ("help", dict(name="help")),
-        ("HELP", dict(name="help")),
-        ("add <@U1> Relancer d'ici vendredi", dict(name="add", text="<@U1> Relancer d'ici vendredi")),
-        ("list", dict(name="list", scope="mine")),
-        ("list mine", dict(name="list", scope="mine")),
-        ("list overdue", dict(name="list", scope="overdue")),
-        ("list all", dict(name="list", scope="all")),
-        ("list <@U2|paul>", dict(name="list", scope="user", user="U2")),
-        ("done A12", dict(name="done", action_id=12)),
-        ("done #7", dict(name="done", action_id=7)),
-        ("edit a3", dict(name="edit", action_id=3)),
-        ("snooze A12 lundi prochain", dict(name="snooze", action_id=12, text="lundi prochain")),
-        ("assign A12 <@U2|paul>", dict(name="assign", action_id=12, user="U2")),
-        ("assign 12 <@W9>", dict(name="assign", action_id=12, user="W9")),
-        ("away until 2027-04-01", dict(name="away", text="2027-04-01")),
-        ("away jusqu'au 1er avril", dict(name="away", text="1er avril")),
-        ("away off", dict(name="away", away_off=True)),
+        ("", {"name": "modal"}),
+        ("   ", {"name": "modal"}),
+        ("help", {"name": "help"}),
+        ("HELP", {"name": "help"}),
+        ("add <@U1> Relancer d'ici vendredi", {"name": "add", "text": "<@U1> Relancer d'ici vendredi"}),
+        ("list", {"name": "list", "scope": "mine"}),
+        ("list mine", {"name": "list", "scope": "mine"}),
+        ("list overdue", {"name": "list", "scope": "overdue"}),
+        ("list all", {"name": "list", "scope": "all"}),
+        ("list <@U2|paul>", {"name": "list", "scope": "user", "user": "U2"}),
+        ("done A12", {"name": "done", "action_id": 12}),
+        ("done #7", {"name": "done", "action_id": 7}),
+        ("edit a3", {"name": "edit", "action_id": 3}),
+        ("snooze A12 lundi prochain", {"name": "snooze", "action_id": 12, "text": "lundi prochain"}),
+        ("assign A12 <@U2|paul>", {"name": "assign", "action_id": 12, "user": "U2"}),
+        ("assign 12 <@W9>", {"name": "assign", "action_id": 12, "user": "W9"}),
+        ("away until 2027-04-01", {"name": "away", "text": "2027-04-01"}),
+        ("away jusqu'au 1er avril", {"name": "away", "text": "1er avril"}),
+        ("away off", {"name": "away", "away_off": True}),
     ],
 )
 def test_parse_command(text, expected):
@@ -352,7 +360,6 @@ def test_input_error_built_from_plain_field_texts():
 
 
 def test_plain_text_undoes_slacks_escaping_for_a_prefilled_input():
-    from bot.core.parsing import plain_text
 
     escaped = "R&amp;D &lt;x&gt; <@U1|marie> <@U2> <#C1|prod> <https://a.example/p|doc> <https://a.example>"
     assert plain_text(escaped) == "R&D <x> @marie <@U2> #prod doc (https://a.example/p) https://a.example"

@@ -25,21 +25,21 @@ CALENDAR = business_calendar(None, WORKSPACE)  # Mon–Fri, French holidays
 
 def committee(**fields) -> Committee:
     """An unsaved weekly production committee (Thursdays 10:00 Europe/Paris, 60 min)."""
-    values = dict(
-        key="prod",
-        name="Comité de production",
-        kind="production",
-        channel="C0PROD",
-        cadence="weekly",
-        first=datetime(2027, 1, 7, 10, 0),
-        duration=60,
-        timezone="Europe/Paris",
-        locale="fr",
-        chair="U0CHAIR",
-        secretary="U0SEC",
-        deck_owner="U0DECK",
-        feed_token="feed-prod",
-    )
+    values = {
+        "key": "prod",
+        "name": "Comité de production",
+        "kind": "production",
+        "channel": "C0PROD",
+        "cadence": "weekly",
+        "first": datetime(2027, 1, 7, 10, 0),
+        "duration": 60,
+        "timezone": "Europe/Paris",
+        "locale": "fr",
+        "chair": "U0CHAIR",
+        "secretary": "U0SEC",
+        "deck_owner": "U0DECK",
+        "feed_token": "feed-prod",
+    }
     values.update(fields)
     return Committee(**values)
 
@@ -454,7 +454,7 @@ def test_empty_timeline_is_valid() -> None:
 
 
 def action(due: date, **fields) -> ActionItem:
-    values = dict(id=42, title="Send the staffing plan", owner="U0OWNER", creator="U0SEC", due=due)
+    values = {"id": 42, "title": "Send the staffing plan", "owner": "U0OWNER", "creator": "U0SEC", "due": due}
     values.update(fields)
     return ActionItem(**values)
 

@@ -49,7 +49,7 @@ def many_committees(count: int) -> str:
 
 def assert_each_sent_once(engine, fake: FakeSlack, keys) -> None:
     posted = posted_keys(fake)
-    assert {key: posted[key] for key in keys} == {key: 1 for key in keys}
+    assert {key: posted[key] for key in keys} == dict.fromkeys(keys, 1)
     assert [key for key, count in posted.items() if count > 1] == []
     ts_by_key = {m.metadata["event_payload"]["key"]: m.ts for m in fake.messages() if m.metadata}
     for key in keys:

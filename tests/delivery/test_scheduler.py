@@ -68,7 +68,7 @@ def test_the_background_scheduler_sends_what_is_due_then_stops(engine, fake, cli
     finally:
         scheduler.shutdown()
 
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)
     assert {r.state for r in rows(engine, kind=TEST_KIND)} == {"sent"}
 
 
@@ -108,4 +108,4 @@ def test_the_scheduler_command_stops_cleanly_on_sigterm_and_a_restart_finishes(
     finally:
         again.send_signal(signal.SIGINT)
         assert again.wait(timeout=30) == 0, again.stderr.read()
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)

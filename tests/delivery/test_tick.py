@@ -10,7 +10,11 @@ subject no longer needs the message), so that they fail only for a dispatcher re
 from __future__ import annotations
 
 import collections
+import functools
+import itertools
+import operator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -176,7 +180,10 @@ def test_a_tick_with_nothing_new_runs_a_handful_of_queries(engine, client) -> No
     now = paris(2027, 1, 4, 8, 0)
     tick(engine, client, now)
     statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+
+    def listener(*args: Any) -> None:
+        statements.append(args[2])
+
     sa.event.listen(engine, "before_cursor_execute", listener)
     try:
         tick(engine, client, now + timedelta(minutes=1))
@@ -560,7 +567,7 @@ def test_concurrent_claims_never_share_a_row(engine) -> None:
                 ]
             )
     assert [len(t) for t in taken] == [10, 10, 10, 0]
-    assert len(set(sum(taken, []))) == 30
+    assert len(set(functools.reduce(operator.iadd, taken, []))) == 30
 
 
 def test_oldest_due_rows_are_claimed_first(engine) -> None:
@@ -598,7 +605,7 @@ def test_a_claim_abandoned_by_a_dead_worker_is_taken_over_after_the_lease(engine
     summary = tick(engine, client, now + dispatch.LEASE + timedelta(seconds=1), plan=False)
 
     assert summary.sent == 3
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)
     assert len(fake.calls_to("chat.postMessage")) == 3  # the first was found, not posted again
     assert row(engine, keys[0]).ts == fake.messages("C0PROD")[0].ts
 
@@ -643,7 +650,7 @@ def test_a_rate_limit_defers_the_row_by_retry_after_without_counting_an_attempt(
         None,
     )
     assert tick(engine, client, now + timedelta(seconds=3), plan=False).sent == 1
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)
 
 
 def test_a_long_rate_limit_ends_the_tick_and_leaves_the_rest_for_the_next(engine, fake, client) -> None:
@@ -657,7 +664,7 @@ def test_a_long_rate_limit_ends_the_tick_and_leaves_the_rest_for_the_next(engine
     assert summary.sent == 0 and summary.stopped == "rate limited for 30s"
     assert {r.claimed_by for r in rows(engine, state="pending")} == {None}  # claims given back
     assert tick(engine, client, now + timedelta(seconds=30), plan=False).sent == 4
-    assert posted_keys(fake) == {key: 1 for key in keys}
+    assert posted_keys(fake) == dict.fromkeys(keys, 1)
 
 
 def test_server_errors_back_off_then_give_up_and_tell_the_chair(engine, fake, client) -> None:
@@ -675,7 +682,7 @@ def test_server_errors_back_off_then_give_up_and_tell_the_chair(engine, fake, cl
         attempts_at.append(stored.next_attempt_at)
 
     assert stored.state == "failed" and stored.attempts == record.MAX_ATTEMPTS
-    gaps = [(b - a) for a, b in zip(attempts_at, attempts_at[1:])]
+    gaps = [(b - a) for a, b in itertools.pairwise(attempts_at)]
     assert gaps == [
         min(record.BACKOFF_BASE * 2**n, record.BACKOFF_MAX) for n in range(record.MAX_ATTEMPTS - 1)
     ]

@@ -36,6 +36,7 @@ def demo(*args: str, tmp: Path, env: dict[str, str] | None = None) -> Run:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", "from bot.cli.main import main; main()", "demo", *args],
+        check=False,
         capture_output=True,
         text=True,
         env=environment,

@@ -22,6 +22,7 @@ def cli_json(app: SlackApp, *args: str) -> object:
     env = {**os.environ, **database_env(app.database)}
     done = subprocess.run(
         [str(Path(sys.executable).parent / "committee-bot"), *args],
+        check=False,
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -52,7 +52,7 @@ def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS)
 
 
-def committee_command(app: SlackApp, text: str, *, user: str = CHAIR, channel: str = PROD):  # noqa: ANN201
+def committee_command(app: SlackApp, text: str, *, user: str = CHAIR, channel: str = PROD):
     response = app.command(text, user=user, channel=channel, command="/committee")
     assert response.status == 200, response.body
     return response
@@ -104,13 +104,13 @@ def words(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-def errors_of(response) -> dict[str, str]:  # noqa: ANN001
+def errors_of(response) -> dict[str, str]:
     body = response.json()
     assert body and body.get("response_action") == "errors", response.body
     return body["errors"]
 
 
-def button(app: SlackApp, action_id: str, meeting_id: int, *, user: str, channel: str = PROD):  # noqa: ANN201
+def button(app: SlackApp, action_id: str, meeting_id: int, *, user: str, channel: str = PROD):
     """Press a meeting button (as the notices post them) as ``user``."""
     element = {"action_id": action_id, "type": "button", "value": dump(MeetingRef(meeting_id=meeting_id))}
     response = app.click({"block_id": "meeting"}, element, user=user, channel=channel)
@@ -215,10 +215,17 @@ def test_agenda_opens_the_topic_modal_and_a_valid_topic_is_added(slack_app: Slac
     assert len(modal["title"]["text"]) <= 24
     title_block = next(b for b in modal["blocks"] if b.get("block_id") == ids.BLOCK_TITLE)
     assert title_block["element"]["initial_value"] == "Bilan du renfort"
-    response = slack_app.submit(modal, {
-        "title": text_input("Bilan du renfort"), "presenter": {"type": "users_select", "selected_user": PAUL},
-        "duration": {"type": "number_input", "value": "20"}, "notes": text_input(None), "link": url_input("https://intranet.example/renfort"),
-    }, user=MARIE)  # fmt: skip
+    response = slack_app.submit(
+        modal,
+        {
+            "title": text_input("Bilan du renfort"),
+            "presenter": {"type": "users_select", "selected_user": PAUL},
+            "duration": {"type": "number_input", "value": "20"},
+            "notes": text_input(None),
+            "link": url_input("https://intranet.example/renfort"),
+        },
+        user=MARIE,
+    )
     assert response.status == 200 and not response.body
     (item,) = rows(slack_app, AgendaItem)
     assert (item.title, item.presenter, item.duration, item.proposer) == ("Bilan du renfort", PAUL, 20, MARIE)
@@ -243,10 +250,17 @@ def test_a_topic_typed_longer_than_the_input_allows_is_cut_to_fit_so_slack_opens
 def test_an_invalid_topic_shows_field_errors_and_changes_nothing(slack_app: SlackApp) -> None:
     committee_command(slack_app, "agenda", user=MARIE)
     modal = slack_app.modal()
-    response = slack_app.submit(modal, {
-        "title": text_input("Point <!channel>"), "presenter": {"type": "users_select", "selected_user": None},
-        "duration": {"type": "number_input", "value": "500"}, "notes": text_input(None), "link": url_input("intranet"),
-    }, user=MARIE)  # fmt: skip
+    response = slack_app.submit(
+        modal,
+        {
+            "title": text_input("Point <!channel>"),
+            "presenter": {"type": "users_select", "selected_user": None},
+            "duration": {"type": "number_input", "value": "500"},
+            "notes": text_input(None),
+            "link": url_input("intranet"),
+        },
+        user=MARIE,
+    )
     errors = errors_of(response)
     assert set(errors) == {"title", "duration", "link"}
     assert "@channel" in errors["title"] and "240" in errors["duration"]
@@ -309,13 +323,20 @@ def test_minutes_modal_for_the_last_meeting_and_a_valid_submission(slack_app: Sl
     }
     (meeting,) = meetings(slack_app)
     assert meeting.start == LAST
-    response = slack_app.submit(modal, {
-        "summary": text_input("KPI de la semaine en hausse."),
-        "decisions": text_input("Renfort de 3 conseillers\nNouvelle grille"),
-        "actions": rich_text([mention(MARIE), words(" Recruter 3 conseillers by 2027-03-26 !high")], [mention(PAUL), words(" Diffuser la grille d'ici vendredi")]),
-        "attendees": {"type": "multi_users_select", "selected_users": [MARIE, PAUL]},
-        "link": url_input(None),
-    }, user=SECRETARY)  # fmt: skip
+    response = slack_app.submit(
+        modal,
+        {
+            "summary": text_input("KPI de la semaine en hausse."),
+            "decisions": text_input("Renfort de 3 conseillers\nNouvelle grille"),
+            "actions": rich_text(
+                [mention(MARIE), words(" Recruter 3 conseillers by 2027-03-26 !high")],
+                [mention(PAUL), words(" Diffuser la grille d'ici vendredi")],
+            ),
+            "attendees": {"type": "multi_users_select", "selected_users": [MARIE, PAUL]},
+            "link": url_input(None),
+        },
+        user=SECRETARY,
+    )
     assert response.status == 200 and not response.body
     assert [d.text for d in rows(slack_app, Decision)] == ["Renfort de 3 conseillers", "Nouvelle grille"]
     actions = sorted(rows(slack_app, ActionItem), key=lambda a: a.id)
@@ -333,10 +354,17 @@ def test_minutes_modal_for_the_last_meeting_and_a_valid_submission(slack_app: Sl
 def test_an_invalid_action_line_is_shown_under_the_actions_field(slack_app: SlackApp) -> None:
     committee_command(slack_app, "minutes", user=SECRETARY)
     modal = slack_app.modal()
-    response = slack_app.submit(modal, {
-        "summary": text_input("KPI."),
-        "actions": rich_text([mention(MARIE), words(" Recruter by 2027-03-26")], [words("Diffuser la grille d'ici vendredi")]),
-    }, user=SECRETARY)  # fmt: skip
+    response = slack_app.submit(
+        modal,
+        {
+            "summary": text_input("KPI."),
+            "actions": rich_text(
+                [mention(MARIE), words(" Recruter by 2027-03-26")],
+                [words("Diffuser la grille d'ici vendredi")],
+            ),
+        },
+        user=SECRETARY,
+    )
     errors = errors_of(response)
     assert list(errors) == ["actions"]
     assert "Ligne 2" in errors["actions"] and "@marie" in errors["actions"]
@@ -464,15 +492,25 @@ def test_move_without_a_date_opens_the_move_modal(slack_app: SlackApp) -> None:
     assert modal["callback_id"] == ids.VIEW_MOVE
     select = next(b for b in modal["blocks"] if b.get("block_id") == ids.BLOCK_MEETING)["element"]
     second = select["options"][1]
-    past = slack_app.submit(modal, {
-        "meeting": {"type": "static_select", "selected_option": second},
-        "when": {"type": "datepicker", "selected_date": "2027-03-01"}, "time": {"type": "timepicker", "selected_time": "14:00"},
-    }, user=CHAIR)  # fmt: skip
+    past = slack_app.submit(
+        modal,
+        {
+            "meeting": {"type": "static_select", "selected_option": second},
+            "when": {"type": "datepicker", "selected_date": "2027-03-01"},
+            "time": {"type": "timepicker", "selected_time": "14:00"},
+        },
+        user=CHAIR,
+    )
     assert "when" in errors_of(past)
-    response = slack_app.submit(modal, {
-        "meeting": {"type": "static_select", "selected_option": second},
-        "when": {"type": "datepicker", "selected_date": "2027-03-24"}, "time": {"type": "timepicker", "selected_time": "15:30"},
-    }, user=CHAIR)  # fmt: skip
+    response = slack_app.submit(
+        modal,
+        {
+            "meeting": {"type": "static_select", "selected_option": second},
+            "when": {"type": "datepicker", "selected_date": "2027-03-24"},
+            "time": {"type": "timepicker", "selected_time": "15:30"},
+        },
+        user=CHAIR,
+    )
     assert response.status == 200 and not response.body
     (meeting,) = meetings(slack_app)
     assert meeting.series_start == paris(2027, 3, 23, 10, 0)
@@ -510,9 +548,11 @@ def tick(app: SlackApp, now: datetime) -> None:
 def test_a_topic_added_from_the_agenda_request_edits_that_message(slack_app: SlackApp) -> None:
     # The agenda request of the 23 March meeting goes out on the 18th at 09:00 (3 business days before).
     tick(slack_app, paris(2027, 3, 18, 9, 0))
-    request = next(m for m in slack_app.fake.messages(PROD) if any(
-        e.get("action_id") == ids.BTN_ADD_TOPIC for b in m.blocks for e in b.get("elements", [])
-    ))  # fmt: skip
+    request = next(
+        m
+        for m in slack_app.fake.messages(PROD)
+        if any(e.get("action_id") == ids.BTN_ADD_TOPIC for b in m.blocks for e in b.get("elements", []))
+    )
     block, element = find_element(request.blocks, ids.BTN_ADD_TOPIC)
     slack_app.click(block, element, user=PAUL)
     modal = slack_app.modal()

@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.action_items.views import action_block
+from bot.delivery import tick as dispatch
 from storage.models import ActionItem, Meeting
 from tests.support.fakeslack import blocks_text
 from tests.support.slackapp import (
@@ -222,7 +224,7 @@ def test_a_stranger_is_refused_by_every_button_and_nothing_changes(slack_app: Sl
 
 def test_creator_chair_and_admin_may_change_an_item(slack_app: SlackApp) -> None:
     items = [slack_app.make_action(owner=MARIE, creator=DECK) for _ in range(3)]
-    for n, (item, user) in enumerate(zip(items, (DECK, CHAIR, ADMIN))):
+    for n, (item, user) in enumerate(zip(items, (DECK, CHAIR, ADMIN), strict=True)):
         press(slack_app, item, "action_done", user=user)
         assert "terminée" in slack_app.reply_text(user), user
         assert slack_app.action(item).status == "done"
@@ -367,9 +369,6 @@ def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(
 
 
 def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:
-    from slack_sdk import WebClient
-
-    from bot.delivery import tick as dispatch
 
     first = slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     second = slack_app.make_action(title="Chiffrer le renfort", owner=MARIE, due=date(2027, 3, 18))
@@ -411,9 +410,6 @@ def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack
 
 
 def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackApp) -> None:
-    from slack_sdk import WebClient
-
-    from bot.delivery import tick as dispatch
 
     slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     slack_app.command("away until 2027-03-30", user=MARIE)

@@ -51,7 +51,7 @@ def replans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.fixture
-def db(engine, replans):  # noqa: ANN001
+def db(engine, replans):
     """The engine, with a workspace, a weekly production committee and a monthly pilotage one."""
     with session_scope(engine) as session:
         session.add(
@@ -71,22 +71,32 @@ def committee(
     key: str, kind: str, channel: str, cadence: str, first: datetime, locale: str = "fr"
 ) -> Committee:
     return Committee(
-        key=key, name=f"Comité {key}", kind=kind, channel=channel, cadence=cadence, first=first, duration=90,
-        timezone="Europe/Paris", locale=locale, chair="U0CHAIR", secretary="U0SEC", deck_owner="U0DECK",
+        key=key,
+        name=f"Comité {key}",
+        kind=kind,
+        channel=channel,
+        cadence=cadence,
+        first=first,
+        duration=90,
+        timezone="Europe/Paris",
+        locale=locale,
+        chair="U0CHAIR",
+        secretary="U0SEC",
+        deck_owner="U0DECK",
         feed_token=f"tok-{key}",
-    )  # fmt: skip
+    )
 
 
 def get_committee(session: Session, key: str) -> Committee:
     return session.exec(select(Committee).where(Committee.key == key)).one()
 
 
-def next_meeting(engine, key: str = "production", now: datetime = NOW) -> int:  # noqa: ANN001
+def next_meeting(engine, key: str = "production", now: datetime = NOW) -> int:
     with session_scope(engine) as session:
         return meetings_state.resolve_meeting(session, committee=get_committee(session, key), now=now).id  # type: ignore[return-value]
 
 
-def load(engine, model, **where):  # noqa: ANN001, ANN003, ANN201
+def load(engine, model, **where):
     with Session(engine) as session:
         statement = select(model)
         for name, value in where.items():
@@ -94,14 +104,14 @@ def load(engine, model, **where):  # noqa: ANN001, ANN003, ANN201
         return list(session.exec(statement).all())
 
 
-def notifications(engine, kind: str) -> list[Notification]:  # noqa: ANN001
+def notifications(engine, kind: str) -> list[Notification]:
     return load(engine, Notification, kind=kind)
 
 
 # --- resolving meetings ---------------------------------------------------------------------------
 
 
-def test_next_meeting_is_materialised_once(db) -> None:  # noqa: ANN001
+def test_next_meeting_is_materialised_once(db) -> None:
     first = next_meeting(db)
     assert next_meeting(db) == first
     (row,) = load(db, Meeting)
@@ -110,7 +120,7 @@ def test_next_meeting_is_materialised_once(db) -> None:  # noqa: ANN001
     assert row.series_start == FIRST.astimezone(UTC)
 
 
-def test_next_meeting_skips_a_cancelled_occurrence(db) -> None:  # noqa: ANN001
+def test_next_meeting_skips_a_cancelled_occurrence(db) -> None:
     first = next_meeting(db)
     with session_scope(db) as session:
         flows.cancel_meeting(session, meeting_id=first, actor="U0CHAIR", now=NOW)
@@ -120,7 +130,7 @@ def test_next_meeting_skips_a_cancelled_occurrence(db) -> None:  # noqa: ANN001
         assert session.get(Meeting, second).start == FIRST + timedelta(days=7)
 
 
-def test_meeting_on_a_given_date(db) -> None:  # noqa: ANN001
+def test_meeting_on_a_given_date(db) -> None:
     with session_scope(db) as session:
         meeting = meetings_state.resolve_meeting(
             session, committee=get_committee(session, "production"), when=date(2027, 1, 19), now=NOW
@@ -128,17 +138,16 @@ def test_meeting_on_a_given_date(db) -> None:  # noqa: ANN001
         assert meeting.start == paris(2027, 1, 19, 10, 0)
 
 
-def test_no_meeting_on_a_date_names_the_next_ones(db) -> None:  # noqa: ANN001
-    with session_scope(db) as session:
-        with pytest.raises(NotFound) as error:
-            meetings_state.resolve_meeting(
-                session, committee=get_committee(session, "production"), when=date(2027, 1, 6), now=NOW
-            )
+def test_no_meeting_on_a_date_names_the_next_ones(db) -> None:
+    with session_scope(db) as session, pytest.raises(NotFound) as error:
+        meetings_state.resolve_meeting(
+            session, committee=get_committee(session, "production"), when=date(2027, 1, 6), now=NOW
+        )
     assert "2027-01-05 10:00" in error.value.message
     assert load(db, Meeting) == []
 
 
-def test_minutes_meeting_is_the_latest_past_one_without_minutes(db) -> None:  # noqa: ANN001
+def test_minutes_meeting_is_the_latest_past_one_without_minutes(db) -> None:
     later = paris(2027, 1, 13, 9, 0)  # after the meetings of the 5th and the 12th
     with session_scope(db) as session:
         meeting = meetings_state.minutes_meeting(
@@ -156,13 +165,20 @@ def test_minutes_meeting_is_the_latest_past_one_without_minutes(db) -> None:  # 
 # --- agenda topics --------------------------------------------------------------------------------
 
 
-def test_topic_is_added_and_the_meeting_replanned(db, replans) -> None:  # noqa: ANN001
+def test_topic_is_added_and_the_meeting_replanned(db, replans) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.add_topic(
-            session, meeting_id=meeting_id, title="  Plan de   renfort ", presenter="<@U0BOB|bob>", duration="20",
-            notes="Chiffres de décembre", link="https://intranet.example/plan", proposer="U0ANN", now=NOW,
-        )  # fmt: skip
+            session,
+            meeting_id=meeting_id,
+            title="  Plan de   renfort ",
+            presenter="<@U0BOB|bob>",
+            duration="20",
+            notes="Chiffres de décembre",
+            link="https://intranet.example/plan",
+            proposer="U0ANN",
+            now=NOW,
+        )
     (item,) = load(db, AgendaItem)
     assert (item.title, item.presenter, item.duration, item.proposer) == (
         "Plan de renfort",
@@ -188,54 +204,49 @@ def test_topic_is_added_and_the_meeting_replanned(db, replans) -> None:  # noqa:
         ({"presenter": "bob"}, "presenter", "@marie"),
     ],
 )
-def test_bad_topic_is_refused_and_changes_nothing(db, replans, fields, field, says) -> None:  # noqa: ANN001
+def test_bad_topic_is_refused_and_changes_nothing(db, replans, fields, field, says) -> None:
     meeting_id = next_meeting(db)
     values = {"title": "Plan de renfort", "duration": None, "link": None, "presenter": None, **fields}
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput) as error:
-            flows.add_topic(session, meeting_id=meeting_id, proposer="U0ANN", now=NOW, notes=None, **values)
+    with session_scope(db) as session, pytest.raises(InvalidInput) as error:
+        flows.add_topic(session, meeting_id=meeting_id, proposer="U0ANN", now=NOW, notes=None, **values)
     assert field in error.value.fields
     assert says in error.value.fields[field]
     assert load(db, AgendaItem) == []
     assert replans == []
 
 
-def test_every_bad_topic_field_is_reported_at_once(db) -> None:  # noqa: ANN001
+def test_every_bad_topic_field_is_reported_at_once(db) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput) as error:
-            flows.add_topic(
-                session, meeting_id=meeting_id, title="", duration=500, link="nope", proposer="U0ANN", now=NOW
-            )
+    with session_scope(db) as session, pytest.raises(InvalidInput) as error:
+        flows.add_topic(
+            session, meeting_id=meeting_id, title="", duration=500, link="nope", proposer="U0ANN", now=NOW
+        )
     assert set(error.value.fields) == {"title", "duration", "link"}
     assert "Give the topic a title" in error.value.fields_in_locale("en")["title"]
 
 
-def test_topic_refused_once_the_meeting_has_started(db) -> None:  # noqa: ANN001
+def test_topic_refused_once_the_meeting_has_started(db) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput, match="déjà commencé"):
-            flows.add_topic(session, meeting_id=meeting_id, title="Trop tard", proposer="U0ANN", now=FIRST)
+    with session_scope(db) as session, pytest.raises(InvalidInput, match="déjà commencé"):
+        flows.add_topic(session, meeting_id=meeting_id, title="Trop tard", proposer="U0ANN", now=FIRST)
     assert load(db, AgendaItem) == []
 
 
-def test_topic_refused_for_a_cancelled_meeting(db) -> None:  # noqa: ANN001
+def test_topic_refused_for_a_cancelled_meeting(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput, match="annulée"):
-            flows.add_topic(session, meeting_id=meeting_id, title="Point", proposer="U0ANN", now=NOW)
+    with session_scope(db) as session, pytest.raises(InvalidInput, match="annulée"):
+        flows.add_topic(session, meeting_id=meeting_id, title="Point", proposer="U0ANN", now=NOW)
     assert load(db, AgendaItem) == []
 
 
-def test_unknown_meeting_is_not_found(db) -> None:  # noqa: ANN001
-    with session_scope(db) as session:
-        with pytest.raises(NotFound):
-            flows.add_topic(session, meeting_id=999, title="Point", proposer="U0ANN", now=NOW)
+def test_unknown_meeting_is_not_found(db) -> None:
+    with session_scope(db) as session, pytest.raises(NotFound):
+        flows.add_topic(session, meeting_id=999, title="Point", proposer="U0ANN", now=NOW)
 
 
-def test_agenda_lists_sections_action_review_and_topics(db) -> None:  # noqa: ANN001
+def test_agenda_lists_sections_action_review_and_topics(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         production = get_committee(session, "production")
@@ -277,7 +288,7 @@ def test_agenda_lists_sections_action_review_and_topics(db) -> None:  # noqa: AN
     assert agenda.deck_due == paris(2026, 12, 31, 10, 0)
 
 
-def test_agenda_in_english_for_an_english_committee(db) -> None:  # noqa: ANN001
+def test_agenda_in_english_for_an_english_committee(db) -> None:
     meeting_id = next_meeting(db, "pilotage")
     with Session(db) as session:
         agenda = meetings_state.agenda(session, meeting_id=meeting_id)
@@ -289,7 +300,7 @@ def test_agenda_in_english_for_an_english_committee(db) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("actor", ["U0DECK", "U0CHAIR", "U0ADMIN", "U0SLACKADMIN"])
-def test_deck_owner_chair_or_admin_mark_the_deck_shared(db, replans, actor) -> None:  # noqa: ANN001
+def test_deck_owner_chair_or_admin_mark_the_deck_shared(db, replans, actor) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.mark_deck_shared(
@@ -300,7 +311,7 @@ def test_deck_owner_chair_or_admin_mark_the_deck_shared(db, replans, actor) -> N
     assert replans == [meeting_id]
 
 
-def test_deck_shared_again_keeps_the_first_time(db) -> None:  # noqa: ANN001
+def test_deck_shared_again_keeps_the_first_time(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.mark_deck_shared(session, meeting_id=meeting_id, link=None, actor="U0DECK", now=NOW)
@@ -316,21 +327,19 @@ def test_deck_shared_again_keeps_the_first_time(db) -> None:  # noqa: ANN001
     assert meeting.deck_shared_at == NOW and meeting.deck_link == "https://drive.example/v2"
 
 
-def test_someone_else_cannot_mark_the_deck_shared(db) -> None:  # noqa: ANN001
+def test_someone_else_cannot_mark_the_deck_shared(db) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(PermissionDenied) as error:
-            flows.mark_deck_shared(session, meeting_id=meeting_id, link=None, actor="U0BOB", now=NOW)
+    with session_scope(db) as session, pytest.raises(PermissionDenied) as error:
+        flows.mark_deck_shared(session, meeting_id=meeting_id, link=None, actor="U0BOB", now=NOW)
     assert "U0DECK" in error.value.message
     assert "deck owner" in error.value.in_locale("en")
     assert load(db, Meeting)[0].deck_shared_at is None
 
 
-def test_deck_link_must_be_a_link(db) -> None:  # noqa: ANN001
+def test_deck_link_must_be_a_link(db) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput) as error:
-            flows.mark_deck_shared(session, meeting_id=meeting_id, link="le drive", actor="U0DECK", now=NOW)
+    with session_scope(db) as session, pytest.raises(InvalidInput) as error:
+        flows.mark_deck_shared(session, meeting_id=meeting_id, link="le drive", actor="U0DECK", now=NOW)
     assert error.value.field == "link"
     assert load(db, Meeting)[0].deck_shared_at is None
 
@@ -340,7 +349,7 @@ def test_deck_link_must_be_a_link(db) -> None:  # noqa: ANN001
 AFTER = paris(2027, 1, 5, 12, 0)  # the production meeting of the 5th is over
 
 
-def submit(engine, meeting_id: int, **overrides):  # noqa: ANN001, ANN003, ANN201
+def submit(engine, meeting_id: int, **overrides):
     values = {
         "summary": "Point sur les KPI de décembre.",
         "decisions": ["Renfort de 3 conseillers", "", "  Nouvelle grille qualité  "],
@@ -359,7 +368,7 @@ def submit(engine, meeting_id: int, **overrides):  # noqa: ANN001, ANN003, ANN20
         return flows.submit_minutes(session, meeting_id=meeting_id, **values)
 
 
-def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:  # noqa: ANN001
+def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:
     meeting_id = next_meeting(db)
     result = submit(db, meeting_id)
     assert result.awaiting_approval is False
@@ -387,7 +396,7 @@ def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:  # no
     assert replans[-1] == meeting_id
 
 
-def test_an_invalid_action_line_names_its_line_and_changes_nothing(db, replans) -> None:  # noqa: ANN001
+def test_an_invalid_action_line_names_its_line_and_changes_nothing(db, replans) -> None:
     meeting_id = next_meeting(db)
     lines = [
         "<@U0BOB> Recruter by 2027-01-29",
@@ -396,7 +405,7 @@ def test_an_invalid_action_line_names_its_line_and_changes_nothing(db, replans) 
     ]
     with pytest.raises(InvalidInput) as error:
         submit(db, meeting_id, action_lines=lines)
-    message = error.value.fields["actions"] if "actions" in error.value.fields else error.value.message
+    message = error.value.fields.get("actions", error.value.message)
     assert "Ligne 2" in error.value.message and "responsable" in error.value.message
     assert "Ligne 3" in error.value.message
     assert "`@marie Relancer le plan de renfort d'ici le 2027-03-19`" in message
@@ -407,7 +416,7 @@ def test_an_invalid_action_line_names_its_line_and_changes_nothing(db, replans) 
     assert notifications(db, "minutes_posted") == []
 
 
-def test_an_action_line_for_a_deactivated_owner_changes_nothing(db) -> None:  # noqa: ANN001
+def test_an_action_line_for_a_deactivated_owner_changes_nothing(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         session.add(SlackUser(user_id="U0GONE", deleted=True))
@@ -426,7 +435,7 @@ def test_an_action_line_for_a_deactivated_owner_changes_nothing(db) -> None:  # 
         ({"decisions": ["@channel oui"]}, "decisions"),
     ],
 )
-def test_bad_minutes_fields_change_nothing(db, overrides, field) -> None:  # noqa: ANN001
+def test_bad_minutes_fields_change_nothing(db, overrides, field) -> None:
     meeting_id = next_meeting(db)
     with pytest.raises(InvalidInput) as error:
         submit(db, meeting_id, **overrides)
@@ -434,20 +443,20 @@ def test_bad_minutes_fields_change_nothing(db, overrides, field) -> None:  # noq
     assert load(db, Decision) == [] and load(db, ActionItem) == []
 
 
-def test_minutes_refused_before_the_meeting(db) -> None:  # noqa: ANN001
+def test_minutes_refused_before_the_meeting(db) -> None:
     meeting_id = next_meeting(db)
     with pytest.raises(InvalidInput, match="pas encore eu lieu"):
         submit(db, meeting_id, now=NOW)
 
 
-def test_only_secretary_chair_or_admin_submit_minutes(db) -> None:  # noqa: ANN001
+def test_only_secretary_chair_or_admin_submit_minutes(db) -> None:
     meeting_id = next_meeting(db)
     with pytest.raises(PermissionDenied, match="U0SEC"):
         submit(db, meeting_id, actor="U0BOB")
     submit(db, meeting_id, actor="U0ADMIN")
 
 
-def test_minutes_are_not_submitted_twice(db) -> None:  # noqa: ANN001
+def test_minutes_are_not_submitted_twice(db) -> None:
     meeting_id = next_meeting(db)
     submit(db, meeting_id)
     with pytest.raises(InvalidInput, match="déjà publié"):
@@ -455,7 +464,7 @@ def test_minutes_are_not_submitted_twice(db) -> None:  # noqa: ANN001
     assert len(load(db, ActionItem)) == 2
 
 
-def test_minutes_wait_for_the_chair_when_approval_is_required(db) -> None:  # noqa: ANN001
+def test_minutes_wait_for_the_chair_when_approval_is_required(db) -> None:
     meeting_id = next_meeting(db, "pilotage")
     after = paris(2027, 1, 7, 16, 0)
     result = submit(db, meeting_id, now=after, action_lines=[])
@@ -473,28 +482,24 @@ def test_minutes_wait_for_the_chair_when_approval_is_required(db) -> None:  # no
     assert (state.status, state.holder) == ("awaiting_approval", "U0CHAIR")
 
 
-def test_chair_approves_and_the_minutes_are_posted(db) -> None:  # noqa: ANN001
+def test_chair_approves_and_the_minutes_are_posted(db) -> None:
     meeting_id = next_meeting(db, "pilotage")
     after = paris(2027, 1, 7, 16, 0)
     submit(db, meeting_id, now=after, action_lines=[])
-    with session_scope(db) as session:
-        with pytest.raises(PermissionDenied, match="U0CHAIR"):
-            flows.approve_minutes(session, meeting_id=meeting_id, actor="U0SEC", now=after)
+    with session_scope(db) as session, pytest.raises(PermissionDenied, match="U0CHAIR"):
+        flows.approve_minutes(session, meeting_id=meeting_id, actor="U0SEC", now=after)
     with session_scope(db) as session:
         flows.approve_minutes(session, meeting_id=meeting_id, actor="U0CHAIR", now=after + timedelta(hours=1))
     (meeting,) = load(db, Meeting)
     assert meeting.minutes_approved_at == after + timedelta(hours=1)
     (posted,) = notifications(db, "minutes_posted")
     assert posted.recipient == "C0PIL" and posted.data["approved_by"] == "U0CHAIR"
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput):
-            flows.approve_minutes(
-                session, meeting_id=meeting_id, actor="U0CHAIR", now=after + timedelta(hours=2)
-            )
+    with session_scope(db) as session, pytest.raises(InvalidInput):
+        flows.approve_minutes(session, meeting_id=meeting_id, actor="U0CHAIR", now=after + timedelta(hours=2))
     assert len(notifications(db, "minutes_posted")) == 1
 
 
-def test_changes_requested_send_the_minutes_back_to_the_secretary(db) -> None:  # noqa: ANN001
+def test_changes_requested_send_the_minutes_back_to_the_secretary(db) -> None:
     meeting_id = next_meeting(db, "pilotage")
     after = paris(2027, 1, 7, 16, 0)
     submit(db, meeting_id, now=after, action_lines=[], decisions=["Première version"])
@@ -518,14 +523,13 @@ def test_changes_requested_send_the_minutes_back_to_the_secretary(db) -> None:  
     assert sorted(n.key.rsplit(":", 1)[1] for n in notifications(db, "minutes_approval")) == ["1", "2"]
 
 
-def test_request_changes_is_for_the_chair_only(db) -> None:  # noqa: ANN001
+def test_request_changes_is_for_the_chair_only(db) -> None:
     meeting_id = next_meeting(db, "pilotage")
     submit(db, meeting_id, now=paris(2027, 1, 7, 16, 0), action_lines=[])
-    with session_scope(db) as session:
-        with pytest.raises(PermissionDenied):
-            flows.request_minutes_changes(
-                session, meeting_id=meeting_id, comment="Non", actor="U0SEC", now=paris(2027, 1, 7, 17, 0)
-            )
+    with session_scope(db) as session, pytest.raises(PermissionDenied):
+        flows.request_minutes_changes(
+            session, meeting_id=meeting_id, comment="Non", actor="U0SEC", now=paris(2027, 1, 7, 17, 0)
+        )
     assert load(db, Meeting)[0].minutes_submitted_at is not None
 
 
@@ -542,19 +546,23 @@ def test_request_changes_is_for_the_chair_only(db) -> None:  # noqa: ANN001
         (paris(2027, 1, 7, 11, 30), True, True, True, True, "posted"),
     ],
 )
-def test_minutes_status(now, submitted, approved, posted, approval, status) -> None:  # noqa: ANN001
+def test_minutes_status(now, submitted, approved, posted, approval, status) -> None:
     meeting = Meeting(
-        committee_id=1, series_start=FIRST, start=FIRST, end=FIRST + timedelta(minutes=90),
-        minutes_submitted_at=FIRST if submitted else None, minutes_approved_at=FIRST if approved else None,
+        committee_id=1,
+        series_start=FIRST,
+        start=FIRST,
+        end=FIRST + timedelta(minutes=90),
+        minutes_submitted_at=FIRST if submitted else None,
+        minutes_approved_at=FIRST if approved else None,
         minutes_posted_at=FIRST if posted else None,
-    )  # fmt: skip
+    )
     assert (
         meetings_state.minutes_status(meeting, now, due=paris(2027, 1, 7, 11, 30), approval=approval)
         == status
     )
 
 
-def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
+def test_a_cancelled_meeting_owes_no_minutes(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
@@ -569,7 +577,7 @@ def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
     assert (state.status, state.holder) == ("cancelled", None)
 
 
-def test_minutes_state_holder_and_due(db) -> None:  # noqa: ANN001
+def test_minutes_state_holder_and_due(db) -> None:
     meeting_id = next_meeting(db)
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
@@ -586,7 +594,7 @@ def test_minutes_state_holder_and_due(db) -> None:  # noqa: ANN001
 # --- move, cancel ---------------------------------------------------------------------------------
 
 
-def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
+def test_chair_moves_one_occurrence(db, replans) -> None:
     meeting_id = next_meeting(db)
     new_start = paris(2027, 1, 6, 14, 0)
     with session_scope(db) as session:
@@ -610,7 +618,7 @@ def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
     assert [o.start for o in upcoming] == [new_start, paris(2027, 1, 12, 10, 0)]
 
 
-def test_moved_twice_gets_two_notices(db) -> None:  # noqa: ANN001
+def test_moved_twice_gets_two_notices(db) -> None:
     meeting_id = next_meeting(db)
     for day in (6, 7):
         with session_scope(db) as session:
@@ -621,33 +629,31 @@ def test_moved_twice_gets_two_notices(db) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("new_start", [paris(2026, 12, 31, 10, 0), FIRST])
-def test_move_to_the_past_or_the_same_time_is_refused(db, new_start) -> None:  # noqa: ANN001
+def test_move_to_the_past_or_the_same_time_is_refused(db, new_start) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput) as error:
-            flows.move_meeting(session, meeting_id=meeting_id, new_start=new_start, actor="U0CHAIR", now=NOW)
+    with session_scope(db) as session, pytest.raises(InvalidInput) as error:
+        flows.move_meeting(session, meeting_id=meeting_id, new_start=new_start, actor="U0CHAIR", now=NOW)
     assert error.value.field == "when"
     assert load(db, Meeting)[0].status == "scheduled"
     assert notifications(db, "meeting_moved") == []
 
 
 @pytest.mark.parametrize("flow", ["move", "cancel"])
-def test_only_the_chair_moves_or_cancels(db, replans, flow) -> None:  # noqa: ANN001
+def test_only_the_chair_moves_or_cancels(db, replans, flow) -> None:
     meeting_id = next_meeting(db)
-    with session_scope(db) as session:
-        with pytest.raises(PermissionDenied) as error:
-            if flow == "move":
-                flows.move_meeting(
-                    session, meeting_id=meeting_id, new_start=paris(2027, 1, 6, 14, 0), actor="U0SEC", now=NOW
-                )
-            else:
-                flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0SEC", now=NOW)
+    with session_scope(db) as session, pytest.raises(PermissionDenied) as error:
+        if flow == "move":
+            flows.move_meeting(
+                session, meeting_id=meeting_id, new_start=paris(2027, 1, 6, 14, 0), actor="U0SEC", now=NOW
+            )
+        else:
+            flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0SEC", now=NOW)
     assert "U0CHAIR" in error.value.message
     assert load(db, Meeting)[0].status == "scheduled"
     assert replans == []
 
 
-def test_admin_cancels_a_meeting(db, replans) -> None:  # noqa: ANN001
+def test_admin_cancels_a_meeting(db, replans) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0ADMIN", now=NOW, reason="Jour de grève")
@@ -656,12 +662,11 @@ def test_admin_cancels_a_meeting(db, replans) -> None:  # noqa: ANN001
     (notice,) = notifications(db, "meeting_cancelled")
     assert notice.recipient == "C0PROD" and notice.data["reason"] == "Jour de grève"
     assert replans == [meeting_id]
-    with session_scope(db) as session:
-        with pytest.raises(InvalidInput, match="déjà annulée"):
-            flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
+    with session_scope(db) as session, pytest.raises(InvalidInput, match="déjà annulée"):
+        flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
 
 
-def test_a_started_meeting_cannot_be_moved_or_cancelled(db) -> None:  # noqa: ANN001
+def test_a_started_meeting_cannot_be_moved_or_cancelled(db) -> None:
     meeting_id = next_meeting(db)
     with session_scope(db) as session:
         with pytest.raises(InvalidInput, match="déjà commencé"):

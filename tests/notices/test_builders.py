@@ -14,6 +14,9 @@ import pytest
 from sqlmodel import Session
 
 from bot.core import kinds
+from bot.meetings import flows as meetings
+from bot.notices import message as notices_message
+from bot.notices import registry as notices
 from bot.notices.message import OutgoingMessage
 from bot.notices.registry import build, build_many
 from bot.slack import ids
@@ -144,8 +147,13 @@ def test_agenda_request_without_topics_says_so(session, pilot):
 
 def test_pre_meeting_notices_are_dropped_once_the_meeting_started(session, prod):
     committee, meeting = prod
-    for kind, to in (("agenda_request", committee.channel), ("deck_reminder", DECK), ("agenda_published", committee.channel),
-                     ("meeting_reminder", committee.channel), ("save_the_date", committee.channel)):  # fmt: skip
+    for kind, to in (
+        ("agenda_request", committee.channel),
+        ("deck_reminder", DECK),
+        ("agenda_published", committee.channel),
+        ("meeting_reminder", committee.channel),
+        ("save_the_date", committee.channel),
+    ):
         assert send(session, kind, to, committee, meeting, now=START) is None
         assert send(session, kind, to, committee, meeting, now=START - timedelta(minutes=1)) is not None
 
@@ -154,8 +162,14 @@ def test_nothing_but_the_cancellation_is_sent_for_a_cancelled_meeting(session, p
     committee, meeting = prod
     meeting.status = MeetingStatus.cancelled.value
     now = START - timedelta(days=2)
-    for kind, to in (("agenda_request", committee.channel), ("deck_reminder", DECK), ("meeting_reminder", committee.channel),
-                     ("minutes_request", SECRETARY), ("minutes_overdue", CHAIR), ("meeting_moved", committee.channel)):  # fmt: skip
+    for kind, to in (
+        ("agenda_request", committee.channel),
+        ("deck_reminder", DECK),
+        ("meeting_reminder", committee.channel),
+        ("minutes_request", SECRETARY),
+        ("minutes_overdue", CHAIR),
+        ("meeting_moved", committee.channel),
+    ):
         assert send(session, kind, to, committee, meeting, now=now) is None
     assert send(session, "meeting_cancelled", committee.channel, committee, meeting, now=now) is not None
 
@@ -434,8 +448,16 @@ def test_long_minutes_are_split_within_slack_limits(session, prod):
 
 def test_changes_requested_tells_the_secretary_the_comment(session, pilot):
     committee, meeting = pilot
-    message = send(session, "minutes_changes_requested", SECRETARY, committee, meeting, now=END + timedelta(hours=6),
-                   by=CHAIR, comment="Ajouter le <budget>\n& les chiffres")  # fmt: skip
+    message = send(
+        session,
+        "minutes_changes_requested",
+        SECRETARY,
+        committee,
+        meeting,
+        now=END + timedelta(hours=6),
+        by=CHAIR,
+        comment="Ajouter le <budget>\n& les chiffres",
+    )
     text = visible(message)
     assert f"<@{CHAIR}> asked for changes before approving:" in text
     assert "> Ajouter le &lt;budget&gt;\n> &amp; les chiffres" in text
@@ -465,7 +487,7 @@ def test_meeting_moved_shows_old_and_new_time_with_the_committee_zone(session, p
     meeting.start = START + timedelta(days=1, hours=4)
     meeting.end = meeting.start + timedelta(hours=1)
     meeting.status = MeetingStatus.moved.value
-    data = dict(old_start=old.isoformat(), start=meeting.start.isoformat())
+    data = {"old_start": old.isoformat(), "start": meeting.start.isoformat()}
     message = send(
         session, "meeting_moved", committee.channel, committee, meeting, now=START - timedelta(days=3), **data
     )
@@ -478,7 +500,7 @@ def test_meeting_moved_twice_only_the_last_notice_is_sent(session, prod):
     committee, meeting = prod
     first_move = START + timedelta(days=1)
     meeting.start, meeting.end = START + timedelta(days=2), START + timedelta(days=2, hours=1)
-    data = dict(old_start=START.isoformat(), start=first_move.isoformat())
+    data = {"old_start": START.isoformat(), "start": first_move.isoformat()}
     assert (
         send(
             session,
@@ -905,9 +927,6 @@ def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(sess
 
 
 def test_every_planned_and_event_kind_has_a_builder():
-    from bot.meetings import flows as meetings
-    from bot.notices import message as notices_message
-    from bot.notices import registry as notices
 
     assert set(notices_message.EVENT_KINDS) == set(meetings.EVENT_KINDS)
     assert set(kinds.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -16,7 +16,6 @@ from storage.db import session_scope
 from storage.models import Committee
 from tests.support.config_examples import NOW, SPEC_EXAMPLE, import_text
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -6,7 +6,7 @@ Expected instants are computed by hand from SPEC §3–§6 for the SPEC §8 exam
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,7 +32,6 @@ from storage.db import session_scope
 from storage.models import ActionItem, Meeting, SlackUser, WorkspaceSettings
 from tests.support.config_examples import NOW, SECOND_COMMITTEE, SPEC_EXAMPLE, import_text
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 TIMELINE_KINDS = {
     "agenda_request",

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
+from storage.models import ActionItem
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
 from tests.support.slackapp import MARIE, PROD, add_people, seed
@@ -106,9 +108,6 @@ def test_serve_http_answers_health_signed_and_unsigned_requests(
         assert time.monotonic() < deadline, "no confirmation"
         time.sleep(0.05)
     assert "A1" in fake.ephemerals("U0CHAIR")[0].text
-    from sqlmodel import Session, select
-
-    from storage.models import ActionItem
 
     with Session(engine) as session:
         [item] = session.exec(select(ActionItem)).all()
@@ -119,6 +118,7 @@ def test_serve_refuses_an_out_of_date_schema(database: tuple[str, str | None]) -
     with FakeSlack() as fake:
         done = subprocess.run(
             [COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())],
+            check=False,
             cwd=ROOT,
             env=serve_env(fake, database),
             capture_output=True,
@@ -136,6 +136,7 @@ def test_serve_refuses_to_start_without_a_signing_secret(
         env = {**serve_env(fake, database), "SLACK_SIGNING_SECRET": ""}
         done = subprocess.run(
             [COMMITTEE_BOT, "serve", "--http", "--port", str(free_port())],
+            check=False,
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401
+import storage.models  # noqa: F401  (the import registers the tables in SQLModel.metadata)
 from storage.db import SchemaOutOfDate, check_schema, make_engine, upgrade
 
 

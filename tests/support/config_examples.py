@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import SQLModel
@@ -11,10 +11,10 @@ from bot.config.transfer import import_config
 from bot.config.validation import parse_config
 from storage.db import session_scope
 
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-LATER = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 
 
 SPEC_EXAMPLE = """\

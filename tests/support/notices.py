@@ -46,21 +46,21 @@ def workspace(session: Session) -> WorkspaceSettings:
 
 
 def committee(session: Session, **overrides: Any) -> Committee:
-    values: dict[str, Any] = dict(
-        key="production",
-        name="Comité de production",
-        kind="production",
-        channel="C0PROD",
-        cadence="weekly",
-        first=datetime(2027, 1, 5, 10, 0),
-        duration=60,
-        timezone="Europe/Paris",
-        locale="fr",
-        chair=CHAIR,
-        secretary=SECRETARY,
-        deck_owner=DECK,
-        feed_token=f"feed-{next(_keys)}",
-    )
+    values: dict[str, Any] = {
+        "key": "production",
+        "name": "Comité de production",
+        "kind": "production",
+        "channel": "C0PROD",
+        "cadence": "weekly",
+        "first": datetime(2027, 1, 5, 10, 0),
+        "duration": 60,
+        "timezone": "Europe/Paris",
+        "locale": "fr",
+        "chair": CHAIR,
+        "secretary": SECRETARY,
+        "deck_owner": DECK,
+        "feed_token": f"feed-{next(_keys)}",
+    }
     values.update(overrides)
     row = Committee(**values)
     session.add(row)
@@ -74,9 +74,12 @@ def member(session: Session, committee: Committee, user_id: str) -> None:
 
 
 def meeting(session: Session, committee: Committee, start: datetime = START, **overrides: Any) -> Meeting:
-    values: dict[str, Any] = dict(
-        committee_id=committee.id, series_start=start, start=start, end=start + timedelta(hours=1)
-    )
+    values: dict[str, Any] = {
+        "committee_id": committee.id,
+        "series_start": start,
+        "start": start,
+        "end": start + timedelta(hours=1),
+    }
     values.update(overrides)
     row = Meeting(**values)
     session.add(row)
@@ -85,14 +88,14 @@ def meeting(session: Session, committee: Committee, start: datetime = START, **o
 
 
 def action(session: Session, committee: Committee | None, **overrides: Any) -> ActionItem:
-    values: dict[str, Any] = dict(
-        title="Relancer le plan de renfort",
-        owner=OWNER,
-        creator=CHAIR,
-        committee_id=committee.id if committee else None,
-        due=date(2027, 3, 26),
-        created_at=START - timedelta(days=20),
-    )
+    values: dict[str, Any] = {
+        "title": "Relancer le plan de renfort",
+        "owner": OWNER,
+        "creator": CHAIR,
+        "committee_id": committee.id if committee else None,
+        "due": date(2027, 3, 26),
+        "created_at": START - timedelta(days=20),
+    }
     values.update(overrides)
     row = ActionItem(**values)
     session.add(row)
@@ -101,9 +104,12 @@ def action(session: Session, committee: Committee | None, **overrides: Any) -> A
 
 
 def topic(session: Session, meeting: Meeting, title: str, **overrides: Any) -> AgendaItem:
-    values: dict[str, Any] = dict(
-        meeting_id=meeting.id, title=title, proposer=MEMBER, created_at=START - timedelta(days=3)
-    )
+    values: dict[str, Any] = {
+        "meeting_id": meeting.id,
+        "title": title,
+        "proposer": MEMBER,
+        "created_at": START - timedelta(days=3),
+    }
     values.update(overrides)
     row = AgendaItem(**values)
     session.add(row)

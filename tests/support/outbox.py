@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -69,7 +70,7 @@ committees:
 """
 
 
-ONE_COMMITTEE = COMMITTEES.split("  - key: qualite")[0]
+ONE_COMMITTEE = COMMITTEES.split("  - key: qualite", maxsplit=1)[0]
 
 
 def fallback_build(session, notification: Notification, *, now: datetime) -> OutgoingMessage | None:
@@ -173,7 +174,6 @@ def planned_in(engine, start: datetime, end: datetime, committee_key: str | None
 
 
 def paris(*args: int) -> datetime:
-    from zoneinfo import ZoneInfo
 
     return datetime(*args, tzinfo=ZoneInfo("Europe/Paris")).astimezone(UTC)
 
