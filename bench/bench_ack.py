@@ -164,7 +164,7 @@ def run_bare(port: int, api_url: str) -> None:
 
     from bot.run.serve import gunicorn_options
 
-    class Bare(BaseApplication):  # type: ignore[misc]
+    class Bare(BaseApplication):
         def load_config(self) -> None:
             for key, value in gunicorn_options(host="127.0.0.1", port=port).items():
                 self.cfg.set(key, value)
@@ -189,7 +189,7 @@ def run_bare(port: int, api_url: str) -> None:
 def wait_up(port: int, path: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"process {process.args} exited with {process.returncode}"
+        assert process.poll() is None, f"process {process.args!r} exited with {process.returncode}"
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", path)

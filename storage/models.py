@@ -16,6 +16,14 @@ from pydantic import NaiveDatetime
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
+def id_of(row: SQLModel) -> int:
+    """The primary key of a stored (flushed) row, which SQLModel types ``int | None``."""
+    key = getattr(row, "id", None)
+    if key is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return int(key)
+
+
 class CommitteeKind(StrEnum):
     production = "production"
     qualite = "qualite"

@@ -34,6 +34,7 @@ from storage.models import (
     Priority,
     SlackUser,
     WorkspaceSettings,
+    id_of,
 )
 
 CLOSED_STATUSES = (ActionStatus.done.value, ActionStatus.cancelled.value)
@@ -149,8 +150,8 @@ def create_action(
     session.add(action)
     session.flush()
     store.add_change(
-        session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
-    )  # type: ignore[arg-type]
+        session, action_id=id_of(action), actor=creator, field="created", old=None, new=title, at=now
+    )
     after_action_change(session, action, now=now)
     return action
 
@@ -200,14 +201,14 @@ def update_progress(
     if not changed and comment:
         store.add_change(
             session,
-            action_id=action.id,
+            action_id=id_of(action),
             actor=actor,
             field="comment",
             old=None,
             new=None,
             at=now,
             comment=comment,
-        )  # type: ignore[arg-type]
+        )
         action.updated_at = now
     is_closed = status in CLOSED_STATUSES
     if is_closed and not was_closed:
@@ -378,13 +379,13 @@ def _apply(
         setattr(action, name, new)
         store.add_change(
             session,
-            action_id=action.id,
+            action_id=id_of(action),
             actor=actor,
             field=name,
             old=_as_text(old),
             new=_as_text(new),
             at=now,
-            comment=comment,  # type: ignore[arg-type]
+            comment=comment,
         )
         changed = True
     if changed:

@@ -55,7 +55,7 @@ from bot.slack.payloads import (
 )
 from bot.slack.view_kit import context, mrkdwn_section, plain
 from bot.text.render import render
-from storage.models import ActionItem, ActionStatus, Committee, Priority
+from storage.models import ActionItem, ActionStatus, Committee, Priority, id_of
 
 MAX_TITLE_CHARS = 3000  # an action's title (the model's column)
 
@@ -91,9 +91,9 @@ def action_buttons(action: ActionItem, *, locale: str | None = None) -> ActionsB
         placeholder=plain(words["snooze"]),
         options=[
             Option(
-                value=dump(SnoozeRef(action_id=action.id, choice=choice), limit=MAX_OPTION_VALUE),
+                value=dump(SnoozeRef(action_id=id_of(action), choice=choice), limit=MAX_OPTION_VALUE),
                 text=plain(words["snooze_" + choice], MAX_OPTION_TEXT),
-            )  # type: ignore[arg-type]
+            )
             for choice in SNOOZE_CHOICES
         ],
     )
@@ -326,9 +326,9 @@ def pick_committee_blocks(
         placeholder=plain(words["pick_placeholder"]),
         options=[
             Option(
-                value=dump(PickCommittee(committee_id=c.id), limit=MAX_OPTION_VALUE),
+                value=dump(PickCommittee(committee_id=id_of(c)), limit=MAX_OPTION_VALUE),
                 text=plain(c.name, MAX_OPTION_TEXT),
-            )  # type: ignore[arg-type]
+            )
             for c in committees[:MAX_SELECT_OPTIONS]
         ],
     )

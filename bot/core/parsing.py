@@ -235,8 +235,8 @@ def parse_date(text: str, *, now: datetime, tz: str, locale: str = "fr") -> date
         day = _resolve(match, local_now, locale)
     else:
         day = _dateparser(phrase, local_now) if phrase and len(phrase.split()) <= 6 else None
-        if day is None:
-            raise InvalidInput(key="invalid_date", locale=locale, field="due", text=text.strip())
+    if day is None:
+        raise InvalidInput(key="invalid_date", locale=locale, field="due", text=text.strip())
     check_not_past(day, local_now.date(), locale=locale)
     return day
 
@@ -411,10 +411,14 @@ def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datet
         year = today.year if month >= today.month else today.year + 1
         return _month_end(year, month)
     if groups["dm_day"] or groups["md_day"]:
-        day = int(groups["dm_day"] or groups["md_day"])  # type: ignore[arg-type]
-        month = MONTHS[(groups["dm_month"] or groups["md_month"]).lower()]  # type: ignore[union-attr]
-        year = groups["dm_year"] or groups["md_year"]
-        return date(int(year), month, day) if year else next_day_month(day, month, today)
+        day_of_month = int(groups["dm_day"] or groups["md_day"] or 0)
+        month = MONTHS[(groups["dm_month"] or groups["md_month"] or "").lower()]
+        year_text = groups["dm_year"] or groups["md_year"]
+        return (
+            date(int(year_text), month, day_of_month)
+            if year_text
+            else next_day_month(day_of_month, month, today)
+        )
     if groups["weekday"]:
         # The coming one, never today: "by friday" said on a Friday means next week's.
         target = WEEKDAYS[groups["weekday"].lower()]
@@ -431,10 +435,10 @@ def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datet
     if re.fullmatch(r"semaine\s+prochaine", relative, re.I):
         relative = "la " + relative
     relative = re.sub(r"\bquinze\b", "15", relative, flags=re.I)
-    day = _dateparser(relative, local_now)
-    if day is None:
+    found = _dateparser(relative, local_now)
+    if found is None:
         raise ValueError(f"dateparser cannot read {phrase!r}")
-    return day
+    return found
 
 
 def next_day_month(day: int, month: int, today: date) -> date:

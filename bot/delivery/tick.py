@@ -51,7 +51,7 @@ from bot.planning.horizon import plan_horizon
 from bot.planning.outbox import FOLLOWUP
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import Notification
+from storage.models import Notification, id_of
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +229,11 @@ def _deliver(
             if message is None:
                 reason = "no longer needed"
         if reason is not None:
-            store.record_skipped(session, id=row.id, reason=reason, now=now)
+            store.record_skipped(session, id=id_of(row), reason=reason, now=now)
             return Delivery(SKIPPED)
+        assert message is not None  # else reason was set above
         ready = Ready(
-            row.id,
+            id_of(row),
             row.key,
             row.kind,
             row.recipient,

@@ -92,7 +92,7 @@ class OfflineSlack(WebClient):
 
     # -- the one entry point every WebClient method goes through -------------------------------
 
-    def api_call(  # type: ignore[override]
+    def api_call(
         self,
         api_method: str,
         *,

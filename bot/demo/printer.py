@@ -189,7 +189,9 @@ def summary(
         health = health_by_committee(
             session, committee_ids=[c.id for c in committees if c.id], now=end, weeks=options.weeks
         )
-        rows = session.execute(sa.select(Notification.state, Notification.kind, Notification.due_at)).all()
+        rows = session.execute(
+            sa.select(col(Notification.state), col(Notification.kind), col(Notification.due_at))
+        ).all()
     for state, kind, _ in rows:
         result.states[state] += 1  # pending: planned past the end of the run
         if state == "sent":

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.config.document import ConfigDoc, preset_path
 from bot.config.transfer import import_config
@@ -286,7 +286,7 @@ def _next_instant(
     due = sa.func.coalesce(Notification.next_attempt_at, Notification.due_at)
     with Session(engine) as session:
         upcoming = session.execute(
-            sa.select(sa.func.min(due)).where(Notification.state == "pending", due > now)
+            sa.select(sa.func.min(due)).where(col(Notification.state) == "pending", due > now)
         ).scalar()
     if upcoming is not None:
         candidates.append(upcoming if upcoming.tzinfo else upcoming.replace(tzinfo=UTC))

@@ -375,7 +375,7 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
     selected option's value, a date or time string, or the rich text of a rich text input."""
     found: dict[str, Any] = {}
     for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        element = elements.get(ids.INPUT_VALUE) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(ids.INPUT_VALUE) or next(iter(elements.values()), {})
         kind = element.get("type")
         if kind == "users_select":
             found[block_id] = element.get("selected_user")

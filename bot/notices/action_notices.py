@@ -154,6 +154,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         return slack_date(moment, fallback_tz=committee.timezone)
 
     kind, data = notification.kind, notification.data or {}
+    line: str | None
     if kind in ACTION_CHASES:
         action = session.get(ActionItem, notification.action_id) if notification.action_id else None
         if action is None:
@@ -171,6 +172,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         else:
             return None
         reader = user_tz(session, notification.recipient, committee.timezone)
+        assert line is not None
         blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
         return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
 
@@ -180,6 +182,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         if not owner or open_actions_for_owner(session, owner, committee_id=committee.id):
             return None
         line = piece("owner_covered", owner=owner)
+        assert line is not None
         return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(line)])
 
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None

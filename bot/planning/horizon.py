@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -73,9 +74,7 @@ def plan_horizon(
     if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
         result += _sweep_changed_committees(session, now=now, until=until)
     for mark in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
-        result += _guarded(
-            session, mark.subject, lambda mark=mark: _extend(session, mark, until=until, now=now)
-        )
+        result += _guarded(session, mark.subject, partial(_extend, session, mark, until=until, now=now))
     return result.inserted
 
 
@@ -107,7 +106,9 @@ def _plan_new_committees(
 ) -> PlanResult:
     """Plan the committees created since the last tick (their actions with them); adds them to ``planned``."""
     new = session.execute(
-        sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
+        sa.select(col(Committee.id), col(Committee.active))
+        .where(col(Committee.id) > last)
+        .order_by(col(Committee.id))
     ).all()
     result = PlanResult()
     for committee_id, active in new:
@@ -119,9 +120,7 @@ def _plan_new_committees(
         result += _guarded(
             session,
             subject,
-            lambda committee_id=committee_id: replan_committee(
-                session, committee_id=committee_id, now=now, horizon=until - now
-            ),
+            partial(replan_committee, session, committee_id=committee_id, now=now, horizon=until - now),
         )
         planned.add(committee_id)
     if new:
@@ -137,9 +136,7 @@ def _sweep_changed_committees(session: Session, *, now: datetime, until: datetim
         result += _guarded(
             session,
             f"{COMMITTEE}{committee_id}",
-            lambda committee_id=committee_id: replan_committee(
-                session, committee_id=committee_id, now=now, horizon=until - now
-            ),
+            partial(replan_committee, session, committee_id=committee_id, now=now, horizon=until - now),
         )
     store.set_mark(session, SWEEP, planned_at=now)
     return result

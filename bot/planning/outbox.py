@@ -21,7 +21,7 @@ from bot.core.timeline import Planned
 from bot.planning import window
 from storage import committees as committees_store
 from storage import notifications as store
-from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, SlackUser
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, SlackUser, id_of
 
 # How far ahead rows are written, and when a subject's window is extended again: a committee is
 # planned for the next 14 days and topped up once less than 7 remain, so each committee costs one
@@ -157,7 +157,7 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         now=now,
         scope=scope,
         reason=reason,
-        known={(committee.key, as_utc(meeting.series_start)): meeting.id},
+        known={(committee.key, as_utc(meeting.series_start)): id_of(meeting)},
     )
 
 
@@ -345,7 +345,9 @@ def _jsonable(item: Planned) -> dict[str, Any]:
 def _committee_ids(session: Session, keys: set[str]) -> dict[str, int]:
     if not keys:
         return {}
-    rows = session.execute(sa.select(Committee.id, Committee.key).where(col(Committee.key).in_(list(keys))))
+    rows = session.execute(
+        sa.select(col(Committee.id), col(Committee.key)).where(col(Committee.key).in_(list(keys)))
+    )
     return {row.key: row.id for row in rows}
 
 
@@ -364,7 +366,7 @@ def _materialise_meetings(
     by_committee: dict[str, list[datetime]] = defaultdict(list)
     for committee_key, series_start in wanted:
         if (committee_key, series_start) not in found and committee_key in committee_ids:
-            by_committee[committee_key].append(series_start)  # type: ignore[index]
+            by_committee[committee_key].append(series_start)
     for committee_key, starts in by_committee.items():
         committee_id = committee_ids[committee_key]
         stored = store.meeting_ids(session, committee_id=committee_id, series_starts=starts)

@@ -65,7 +65,7 @@ class KeptAck(Ack):
         if previous is not None:
             self.response = previous.response
 
-    @property  # type: ignore[override]
+    @property
     def response(self) -> BoltResponse | None:
         return self._kept
 

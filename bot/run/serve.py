@@ -100,7 +100,7 @@ def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) ->
     SocketModeHandler(app, settings.app_token).start()
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn run from Python: the WSGI app is built inside the worker (after the fork)."""
 
     def __init__(

@@ -133,7 +133,7 @@ Payload = (
     | MoveForm
     | OccurrenceRef
 )
-P = TypeVar(
+P = TypeVar(  # constrained: load(kind, …) returns that kind
     "P",
     ActionRef,
     SnoozeRef,

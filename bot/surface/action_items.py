@@ -51,7 +51,7 @@ from storage.action_items import get_action
 from storage.committees import committee_by_channel, get_workspace, list_committees
 from storage.db import write_session
 from storage.home import committee_ids_of, open_actions_page
-from storage.models import ActionItem, Committee
+from storage.models import ActionItem, Committee, id_of
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,8 @@ def list_items(
     sits on and the items they own (workspace admins see every committee).
     """
     if committee is not None:
-        scope_ids, also_owned_by = [committee.id], None
+        scope_ids: list[int] | None
+        scope_ids, also_owned_by = [id_of(committee)], None
     elif is_workspace_admin(session, person.user_id):
         scope_ids, also_owned_by = None, None
     else:
@@ -248,8 +249,8 @@ def snooze(session: Session, *, ref: SnoozeRef, person: Person, now: datetime) -
     today = person.today(now)
     until = snooze_choice(ref.choice, today, calendar)
     action = snooze_action(
-        session, action_id=action.id, actor=person.user_id, until=until, now=now, today=today
-    )  # type: ignore[arg-type]
+        session, action_id=id_of(action), actor=person.user_id, until=until, now=now, today=today
+    )
     return changed(action, "snoozed", person)
 
 

@@ -341,7 +341,7 @@ class FakeSlack:
             return {"ok": True}
         ephemeral = params.get("response_type", "ephemeral") != "in_channel"
         message = Message(
-            channel,
+            str(channel),
             self._next_ts(),
             params.get("text", ""),
             blocks,
@@ -377,7 +377,7 @@ class FakeSlack:
         if len(blocks) > 50:
             return {"ok": False, "error": "invalid_blocks", "errors": ["must provide no more than 50 items"]}
         message = Message(
-            channel,
+            str(channel),
             self._next_ts(),
             params.get("text", ""),
             blocks,
@@ -398,7 +398,7 @@ class FakeSlack:
         if error:
             return {"ok": False, "error": error}
         message = Message(
-            channel,
+            str(channel),
             self._next_ts(),
             params.get("text", ""),
             _json_field(params.get("blocks")) or [],

@@ -29,6 +29,7 @@ def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = Non
     """The X-Slack-Signature and X-Slack-Request-Timestamp headers for ``body``."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    assert signature is not None
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
 
 
