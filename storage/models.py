@@ -202,6 +202,9 @@ class ActionItem(SQLModel, table=True):
     status: str = Field(default=ActionStatus.open.value, max_length=16)
     progress: int = 0
     snoozed_until: date | None = None
+    # The due date the owner first committed to, set when the item is first postponed (``/action
+    # postpone``): the health figures measure the item against it and count it as postponed.
+    postponed_from: date | None = None
     closed_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

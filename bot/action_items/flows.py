@@ -20,8 +20,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from bot.action_items.assignment import plan_assignment_notes
+from bot.action_items.validation import (
+    collect,
+    valid_due,
+    valid_owner,
+    valid_priority,
+    valid_progress,
+    valid_status,
+    valid_title,
+)
 from bot.core.calendar import BusinessCalendar
-from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
 from bot.planning import outbox
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage import action_items as store
@@ -113,18 +122,21 @@ def create_action(
     source_link: str | None = None,
     now: datetime,
     today: date | None = None,
+    notify: bool = True,
 ) -> ActionItem:
     """Create an open item and its ``created`` history entry.
 
     ``today`` is the creator's local date (default: from their stored time zone, else the
     workspace's); the due date may not be before it. The committee defaults to the meeting's.
+    With ``notify`` the owner (unless they created it) gets a DM through the outbox
+    (``bot.action_items.assignment``); an import of an existing tracker passes False.
     """
     today = today or user_today(session, creator, now)
     errors: list[InvalidInput] = []
-    title = _collect(errors, _valid_title, title)
-    owner = _collect(errors, _valid_owner, session, owner)
-    _collect(errors, _valid_due, due, today)
-    priority = _collect(errors, _valid_priority, priority)
+    title = collect(errors, valid_title, title)
+    owner = collect(errors, valid_owner, session, owner)
+    collect(errors, valid_due, due, today)
+    priority = collect(errors, valid_priority, priority)
     if errors:
         raise InvalidInput.combine(errors)
     meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
@@ -149,9 +161,15 @@ def create_action(
     )
     session.add(action)
     session.flush()
-    store.add_change(
-        session, action_id=id_of(action), actor=creator, field="created", old=None, new=title, at=now
+    assert action.id is not None
+    entry = store.add_change(
+        session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
     )
+    if notify:
+        assert entry.id is not None
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=creator, previous_owner=None, now=now
+        )
     after_action_change(session, action, now=now)
     return action
 
@@ -187,8 +205,8 @@ def update_progress(
     action = _load(session, action_id)
     _authorize(session, action, actor)
     errors: list[InvalidInput] = []
-    status = _collect(errors, _valid_status, status)
-    progress = _collect(errors, _valid_progress, progress)
+    status = collect(errors, valid_status, status)
+    progress = collect(errors, valid_progress, progress)
     if errors:
         raise InvalidInput.combine(errors)
     if status == ActionStatus.done.value:
@@ -236,6 +254,10 @@ def snooze_action(
     return action
 
 
+# "Mute reminders until a date" is the former snooze, under the name the product now gives it.
+mute_action = snooze_action
+
+
 def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
     """The date a snooze button means: ``1bd`` the next business day, ``1w`` a week later (moved
     to the next business day if that one is not)."""
@@ -247,14 +269,84 @@ def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
 
 
 def reassign_action(
-    session: Session, *, action_id: int, actor: str, new_owner: str, now: datetime, comment: str | None = None
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    new_owner: str,
+    now: datetime,
+    comment: str | None = None,
+    notify: bool = True,
 ) -> ActionItem:
-    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated)."""
+    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated).
+
+    With ``notify`` the new owner gets a DM with the item and its buttons, and the previous owner a
+    short note, through the outbox (``bot.action_items.assignment``); nobody is told of their own doing."""
     action = _load(session, action_id)
     _authorize(session, action, actor)
     _check_open(action)
-    new_owner = _valid_owner(session, new_owner)
-    _apply(session, action, {"owner": new_owner}, actor=actor, now=now, comment=comment)
+    new_owner = valid_owner(session, new_owner)
+    previous = action.owner
+    if new_owner == previous:
+        return action
+    action.owner = new_owner
+    action.updated_at = now
+    session.add(action)
+    assert action.id is not None
+    entry = store.add_change(
+        session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
+        comment=comment,
+    )  # fmt: skip
+    if notify:
+        assert entry.id is not None
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=actor, previous_owner=previous, now=now
+        )
+    after_action_change(session, action, now=now)
+    return action
+
+
+def postpone_action(
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    due: date,
+    now: datetime,
+    today: date | None = None,
+    comment: str | None = None,
+) -> ActionItem:
+    """Postpone: a new, later due date (SPEC §5). Not a correction (that is ``edit_action``): the
+    history keeps a ``postponed`` entry (old and new date, the reason given), and the item remembers
+    the date it was first due (``postponed_from``), against which the health figures measure it.
+
+    The new date must come after the current one and not before ``today`` (the actor's local date).
+    Muted reminders stay muted: postponing and muting are separate choices.
+    """
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    today = today or user_today(session, actor, now)
+    due = valid_due(due, today)
+    if due <= action.due:
+        raise InvalidInput(
+            key="postpone_not_later",
+            field="due",
+            date=due.isoformat(),
+            due=action.due.isoformat(),
+            action=action.public_id,
+        )
+    previous = action.due
+    if action.postponed_from is None:
+        action.postponed_from = previous
+    action.due = due
+    action.updated_at = now
+    session.add(action)
+    assert action.id is not None
+    store.add_change(
+        session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
+        new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
+    )  # fmt: skip
     after_action_change(session, action, now=now)
     return action
 
@@ -279,11 +371,11 @@ def edit_action(
     errors: list[InvalidInput] = []
     changes: dict[str, object] = {}
     if title is not None:
-        changes["title"] = _collect(errors, _valid_title, title)
+        changes["title"] = collect(errors, valid_title, title)
     if due is not None and due != action.due:
-        changes["due"] = _collect(errors, _valid_due, due, today)
+        changes["due"] = collect(errors, valid_due, due, today)
     if priority is not None:
-        changes["priority"] = _collect(errors, _valid_priority, priority)
+        changes["priority"] = collect(errors, valid_priority, priority)
     if errors:
         raise InvalidInput.combine(errors)
     _apply(session, action, changes, actor=actor, now=now)
@@ -400,59 +492,3 @@ def _as_text(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _collect(errors: list[InvalidInput], check, *args):  # type: ignore[no-untyped-def]
-    """Run one validator; keep its InvalidInput so that every field's error is reported at once."""
-    try:
-        return check(*args)
-    except InvalidInput as error:
-        errors.append(error)
-        return None
-
-
-def _valid_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput(key="title_empty", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(key="title_too_long", field="title", length=len(title), limit=TITLE_MAX)
-    check_no_broadcast(title)
-    return title
-
-
-def _valid_owner(session: Session, owner: str) -> str:
-    user_id = parse_user(owner or "", field="owner")
-    user = users.get_user(session, user_id)
-    if user is not None and user.deleted:
-        raise InvalidInput(key="owner_deactivated", field="owner", user=user_id)
-    return user_id
-
-
-def _valid_due(due: date, today: date) -> date:
-    if not isinstance(due, date) or isinstance(due, datetime):
-        raise InvalidInput(key="invalid_date", field="due", text=str(due))
-    if due < today:
-        raise InvalidInput(key="date_in_past", field="due", date=due.isoformat(), today=today.isoformat())
-    return due
-
-
-def _valid_priority(priority: str) -> str:
-    try:
-        return Priority((priority or "").strip().lower()).value
-    except ValueError:
-        raise InvalidInput(key="invalid_priority", field="priority", value=priority) from None
-
-
-def _valid_status(status: str) -> str:
-    try:
-        return ActionStatus((status or "").strip().lower()).value
-    except ValueError:
-        raise InvalidInput(key="invalid_status", field="status", value=status) from None
-
-
-def _valid_progress(progress: int | str) -> int:
-    text = str(progress).strip().rstrip("%").strip()
-    if isinstance(progress, bool) or not text.isdigit() or not 0 <= int(text) <= 100:
-        raise InvalidInput(key="invalid_progress", field="progress", value=str(progress))
-    return int(text)

@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.calendar import localize, zone
-from bot.core.parsing import parse_date, plain_text
+from bot.core.dates import parse_date
+from bot.core.parsing import plain_text
 from bot.core.rules import requires_approval
 from bot.delivery import edits
 from bot.meetings import checks, flows, state, views

@@ -43,6 +43,7 @@ USAGE_KEYS = (
     "usage_add",
     "usage_list",
     "usage_done",
+    "usage_postpone",
     "usage_snooze",
     "usage_assign",
     "usage_edit",
@@ -59,6 +60,24 @@ class Msg:
     params: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Join:
+    """Several catalogue texts used as one parameter, in the same locale: "a, b, c." (each part's
+    final full stop dropped but the last one's)."""
+
+    parts: tuple[Msg, ...]
+    separator: str = ", "
+
+
+def _param(value: Any, locale: str | None) -> Any:
+    if isinstance(value, Msg):
+        return text(value.key, locale, **value.params)
+    if isinstance(value, Join):
+        texts = [str(_param(part, locale)) for part in value.parts]
+        return value.separator.join([t.rstrip(".") for t in texts[:-1]] + texts[-1:])
+    return value
+
+
 def text(key: str, locale: str | None = None, **params: Any) -> str:
     """The catalogue's text for ``key`` in ``locale`` (fr/en; anything else falls back to fr).
 
@@ -66,10 +85,7 @@ def text(key: str, locale: str | None = None, **params: Any) -> str:
     """
     if key == "usage":
         return "\n".join("• " + text(usage_key, locale) for usage_key in USAGE_KEYS)
-    values = {
-        name: text(value.key, locale, **value.params) if isinstance(value, Msg) else value
-        for name, value in params.items()
-    }
+    values = {name: _param(value, locale) for name, value in params.items()}
     return catalogue(normalize_locale(locale))[key].format(**values)
 
 
@@ -143,16 +159,25 @@ class InvalidInput(DomainError):
 
     @property
     def fields(self) -> dict[str, str]:
-        """``{field: message}`` for every error that names a field (in the raiser's locale)."""
-        return {error.field: error.message for error in self.errors if error.field}
+        """``{field: message}`` for every error that names a field (in the raiser's locale); several
+        errors about one field (the lines of a form) are joined one a line, in order."""
+        return _by_field((error.field, error.message) for error in self.errors)
 
     def fields_in_locale(self, locale: str | None) -> dict[str, str]:
-        return {error.field: error.in_locale(locale) for error in self.errors if error.field}
+        return _by_field((error.field, error.in_locale(locale)) for error in self.errors)
 
     def in_locale(self, locale: str | None) -> str:
         if len(self.errors) > 1:
             return "\n".join(error.in_locale(locale) for error in self.errors)
         return super().in_locale(locale)
+
+
+def _by_field(pairs: Iterable[tuple[str | None, str]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, message in pairs:
+        if name:
+            found[name] = f"{found[name]}\n{message}" if name in found else message
+    return found
 
 
 class PermissionDenied(DomainError):

@@ -595,7 +595,7 @@ def test_a_change_replans_the_chase_in_its_own_transaction_and_a_rollback_undoes
         committee_id=committee.id,
     )
     planned = action_rows(session, action.id)  # before any commit: planned with the item
-    assert [kind for kind, _ in planned][:1] == ["action_due_soon"]
+    assert "action_due_soon" in {kind for kind, _ in planned}
     session.commit()
 
     flows.snooze_action(
