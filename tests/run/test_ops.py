@@ -30,9 +30,9 @@ from storage.models import Notification
 from tests.conftest import PG_URL, database_env
 from tests.support.config_examples import SPEC_EXAMPLE
 from tests.support.fakeslack import FakeSlack, blocks_text
+from tests.support.paths import COMMITTEE_BOT, ROOT
 from tests.support.slackapp import ADMIN, CHAIR, NOW, PROD, SlackApp, find_element
 from tests.support.slackhttp import get
-from tests.test_slack_serve import COMMITTEE_BOT, ROOT
 
 ADMIN_YAML = SPEC_EXAMPLE.replace("locale: fr\n", "locale: fr\nadmins: [U0ADMIN]\n")
 # Thursday 31 December 2026, 09:00 in Paris: the week's digest and the agenda request are due in C0PROD.

@@ -6,10 +6,8 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -18,13 +16,11 @@ from sqlmodel import Session, select
 from storage.models import ActionItem
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
+from tests.support.paths import COMMITTEE_BOT, ROOT
 from tests.support.slackapp import MARIE, PROD, add_people, seed
 from tests.support.slackhttp import SIGNING_SECRET, SlackSender, command_body, get, post
 
 pytestmark = pytest.mark.slow  # subprocesses and real servers: outside the quick loop
-
-ROOT = Path(__file__).resolve().parents[2]
-COMMITTEE_BOT = str(Path(sys.executable).parent / "committee-bot")
 
 
 def free_port() -> int:

@@ -21,8 +21,8 @@ from bot.run.socket_mode import SocketModeServer
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
 from tests.support.fakesocket import FakeSocketMode, slash_command
+from tests.support.paths import COMMITTEE_BOT, ROOT
 from tests.support.slackapp import CHAIR, PROD, add_people, app_settings, seed
-from tests.test_slack_serve import COMMITTEE_BOT, ROOT
 
 ADD = "add <@U123|marie> Relancer le plan de renfort d'ici vendredi !high"
 
