@@ -16,11 +16,11 @@ them; the other flows refuse to change them.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
 from bot.action_items.assignment import plan_assignment_notes
+from bot.action_items.people import user_today
 from bot.action_items.validation import (
     collect,
     valid_due,
@@ -41,7 +41,6 @@ from storage.models import (
     Committee,
     Meeting,
     Priority,
-    SlackUser,
     WorkspaceSettings,
     id_of,
 )
@@ -294,9 +293,15 @@ def reassign_action(
     session.add(action)
     assert action.id is not None
     entry = store.add_change(
-        session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
+        session,
+        action_id=action.id,
+        actor=actor,
+        field="owner",
+        old=previous,
+        new=new_owner,
+        at=now,
         comment=comment,
-    )  # fmt: skip
+    )
     if notify:
         assert entry.id is not None
         plan_assignment_notes(
@@ -344,9 +349,15 @@ def postpone_action(
     session.add(action)
     assert action.id is not None
     store.add_change(
-        session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
-        new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
-    )  # fmt: skip
+        session,
+        action_id=action.id,
+        actor=actor,
+        field="postponed",
+        old=previous.isoformat(),
+        new=due.isoformat(),
+        at=now,
+        comment=(comment or "").strip() or None,
+    )
     after_action_change(session, action, now=now)
     return action
 
@@ -396,46 +407,6 @@ def cancel_action(
     action.closed_at = now
     after_action_change(session, action, now=now)
     return action
-
-
-def set_away(
-    session: Session, *, user_id: str, until: date, now: datetime, today: date | None = None
-) -> SlackUser:
-    """``/action away until DATE``: the user's items are not chased through ``until`` (inclusive),
-    and the chair will be told once. ``today`` is the user's local date; ``until`` may not be before it."""
-    today = today or user_today(session, user_id, now)
-    if until < today:
-        raise InvalidInput(key="away_in_past", field="until", date=until.isoformat(), today=today.isoformat())
-    user = users.set_away(session, user_id=user_id, until=until, now=now)
-    user.unreachable_reported_at = None  # a new away period is reported to the chair afresh
-    return user
-
-
-def clear_away(session: Session, *, user_id: str, now: datetime) -> SlackUser:
-    """``/action away off``: the user is back and chased again."""
-    user = users.set_away(session, user_id=user_id, until=None, now=now)
-    user.unreachable_reported_at = None
-    return user
-
-
-def user_today(session: Session, user_id: str, now: datetime) -> date:
-    """``now``'s date in the user's Slack time zone (else the workspace's, else UTC)."""
-    return now.astimezone(ZoneInfo(user_timezone(session, user_id))).date()
-
-
-def user_timezone(session: Session, user_id: str) -> str:
-    user = users.get_user(session, user_id)
-    candidates = [user.tz if user else None]
-    settings = session.exec(select(WorkspaceSettings)).first()
-    candidates.append(settings.timezone if settings else None)
-    for tz in candidates:
-        if tz:
-            try:
-                ZoneInfo(tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return tz
-    return "UTC"
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -197,9 +197,17 @@ def send_now(
             )
         if claimed:
             rest = _send_batch(
-                engine, connection, client, claimed, now=now, worker=worker, summary=summary,
-                should_stop=None, sleep=time_mod.sleep, concurrency=1,
-            )  # fmt: skip
+                engine,
+                connection,
+                client,
+                claimed,
+                now=now,
+                worker=worker,
+                summary=summary,
+                should_stop=None,
+                sleep=time_mod.sleep,
+                concurrency=1,
+            )
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)

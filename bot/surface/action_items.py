@@ -21,12 +21,8 @@ from sqlmodel import Session
 
 from bot.action_items import modals, views
 from bot.action_items.assignment import NOTE_KINDS
-from bot.action_items.flows import (
-    clear_away,
-    create_action,
-    is_workspace_admin,
-    set_away,
-)
+from bot.action_items.flows import create_action, is_workspace_admin
+from bot.action_items.people import clear_away, set_away
 from bot.core.commands import Command, parse_command
 from bot.core.dates import parse_date
 from bot.core.parsing import parse_add

@@ -231,9 +231,13 @@ def submit_action(
     if any(missing):
         # Every field at once: what is missing, and what is wrong with the rest.
         others = field_errors(
-            session, title=form.title, owner=form.owner, due=form.due, priority=form.priority,
+            session,
+            title=form.title,
+            owner=form.owner,
+            due=form.due,
+            priority=form.priority,
             today=person.today(now),
-        )  # fmt: skip
+        )
         raise InvalidInput.combine([error for error in missing if error] + others)
     assert form.owner is not None and form.due is not None
     know_user(session, client, user_id=form.owner, now=now)

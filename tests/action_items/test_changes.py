@@ -26,20 +26,35 @@ def session(engine) -> Iterator[Session]:
         session.add(WorkspaceSettings())
         session.add(
             Committee(
-                key="production", name="Comité de production", kind="production", channel="C0PROD",
-                cadence="weekly", first=datetime(2027, 1, 5, 10, 0), timezone="Europe/Paris", locale="fr",
-                chair=CHAIR, secretary="USEC", deck_owner="UDECK", feed_token="token-production",
+                key="production",
+                name="Comité de production",
+                kind="production",
+                channel="C0PROD",
+                cadence="weekly",
+                first=datetime(2027, 1, 5, 10, 0),
+                timezone="Europe/Paris",
+                locale="fr",
+                chair=CHAIR,
+                secretary="USEC",
+                deck_owner="UDECK",
+                feed_token="token-production",
             )
-        )  # fmt: skip
+        )
         session.commit()
         yield session
 
 
 def create(session: Session, *, owner: str = OWNER, creator: str = CREATOR, due: date = FRIDAY) -> int:
     action = flows.create_action(
-        session, title="Relancer le plan", owner=owner, creator=creator, due=due, committee_id=1, now=NOW,
+        session,
+        title="Relancer le plan",
+        owner=owner,
+        creator=creator,
+        due=due,
+        committee_id=1,
+        now=NOW,
         today=NOW.date(),
-    )  # fmt: skip
+    )
     return action.id  # type: ignore[return-value]
 
 
@@ -57,9 +72,16 @@ def test_creating_for_someone_else_queues_one_dm_to_the_owner_and_none_to_onesel
 
 def test_create_without_notify_queues_nothing(session: Session) -> None:
     flows.create_action(
-        session, title="Importée", owner=OWNER, creator=CREATOR, due=FRIDAY, committee_id=1, now=NOW,
-        today=NOW.date(), notify=False,
-    )  # fmt: skip
+        session,
+        title="Importée",
+        owner=OWNER,
+        creator=CREATOR,
+        due=FRIDAY,
+        committee_id=1,
+        now=NOW,
+        today=NOW.date(),
+        notify=False,
+    )
     assert notes(session) == []
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.action_items import flows
+from bot.action_items import flows, people
 from bot.core.calendar import BusinessCalendar
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage import action_items as store
@@ -550,20 +550,20 @@ def test_upsert_user_keeps_what_is_not_given(session):
 
 
 def test_away_until_and_off(session, committee):
-    user = flows.set_away(session, user_id=OWNER, until=date(2027, 4, 2), now=NOW, today=TODAY)
+    user = people.set_away(session, user_id=OWNER, until=date(2027, 4, 2), now=NOW, today=TODAY)
     session.commit()
     assert users.get_user(session, OWNER).away_until == date(2027, 4, 2)
     user.unreachable_reported_at = NOW  # the chair was told
-    flows.set_away(session, user_id=OWNER, until=date(2027, 4, 9), now=LATER, today=TODAY)
+    people.set_away(session, user_id=OWNER, until=date(2027, 4, 9), now=LATER, today=TODAY)
     assert user.unreachable_reported_at is None  # a new away period is reported again
-    flows.clear_away(session, user_id=OWNER, now=LATER)
+    people.clear_away(session, user_id=OWNER, now=LATER)
     session.commit()
     assert users.get_user(session, OWNER).away_until is None
 
 
 def test_away_until_a_past_date_is_refused(session, committee):
     with pytest.raises(InvalidInput) as raised:
-        flows.set_away(session, user_id=OWNER, until=date(2027, 3, 16), now=NOW, today=TODAY)
+        people.set_away(session, user_id=OWNER, until=date(2027, 3, 16), now=NOW, today=TODAY)
     assert raised.value.field == "until"
     assert users.get_user(session, OWNER) is None
 
@@ -571,8 +571,8 @@ def test_away_until_a_past_date_is_refused(session, committee):
 def test_user_today_uses_the_users_then_the_workspaces_zone(session, committee):
     thursday_0630_utc = datetime(2027, 3, 18, 6, 30, tzinfo=UTC)
     users.upsert_user(session, user_id="ULA", tz="America/Los_Angeles", now=NOW)
-    assert flows.user_today(session, "ULA", thursday_0630_utc) == date(2027, 3, 17)
-    assert flows.user_today(session, "UNOBODY", thursday_0630_utc) == date(2027, 3, 18)  # Europe/Paris
+    assert people.user_today(session, "ULA", thursday_0630_utc) == date(2027, 3, 17)
+    assert people.user_today(session, "UNOBODY", thursday_0630_utc) == date(2027, 3, 18)  # Europe/Paris
 
 
 # --- re-planning ------------------------------------------------------------------------------

@@ -401,9 +401,16 @@ def test_a_due_date_today_on_a_non_business_day_gets_the_note_without_a_button_t
     with Session(slack_app.engine) as session:  # a Saturday: the business day before is already past
         saturday = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
         action = flows.create_action(
-            session, title="x", owner=MARIE, creator=CHAIR, due=date(2027, 3, 20), committee_id=1, now=saturday,
-            today=date(2027, 3, 20), notify=False,
-        )  # fmt: skip
+            session,
+            title="x",
+            owner=MARIE,
+            creator=CHAIR,
+            due=date(2027, 3, 20),
+            committee_id=1,
+            now=saturday,
+            today=date(2027, 3, 20),
+            notify=False,
+        )
         person = Person(user_id=CHAIR, tz="Europe/Paris", locale="en")
         note = item_replies.due_note(session, action, person, now=saturday)
     assert len(note) == 1 and "It is kept as it is." in blocks_text(note)
