@@ -155,7 +155,7 @@ Payload = (
     | OccurrenceRef
     | ProblemRef
 )
-P = TypeVar(
+P = TypeVar(  # constrained: load(kind, …) returns that kind
     "P",
     ActionRef,
     SnoozeRef,
