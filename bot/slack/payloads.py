@@ -136,7 +136,7 @@ class OccurrenceRef:
 class ProblemRef:
     """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
 
-    tag: ClassVar[str] = "p"
+    tag: ClassVar[str] = "pr"
     to: str
     error: str
 
