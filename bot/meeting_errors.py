@@ -151,6 +151,38 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "en": "I can't read “{text}”. Write the date then the time, for example "
         "`/committee move 2027-03-19 14:00` or `/committee move friday 9:30`.",
     },
+    # --- naming an occurrence, restore (SPEC §4 "Changes and their invariant") ---------------
+    "meeting_not_cancelled": {
+        "fr": "La réunion du {when} n'est pas annulée : il n'y a rien à rétablir.",
+        "en": "The meeting of {when} is not cancelled: there is nothing to restore.",
+    },
+    "what_restore": {"fr": "la rétablir", "en": "restore it"},
+    "what_restore_meeting": {"fr": "rétablir une réunion annulée", "en": "restore a cancelled meeting"},
+    "restore_needs_date": {
+        "fr": "Indiquez la date de la réunion annulée, par exemple `/committee restore 14/01`. "
+        "Réunions annulées à venir : {cancelled}.",
+        "en": "Give the date of the cancelled meeting, for example `/committee restore 14/01`. "
+        "Cancelled meetings to come: {cancelled}.",
+    },
+    "move_needs_new_time": {
+        "fr": "Indiquez la nouvelle date et l'heure après « {word} », par exemple "
+        "`/committee move 14/01 au 12/01 15h`.",
+        "en": "Give the new date and time after “{word}”, for example `/committee move 14/01 to 12/01 15:00`.",
+    },
+    "no_cancelled_meeting": {
+        "fr": "Le comité {committee} n'a aucune réunion annulée à venir.",
+        "en": "Committee {committee} has no cancelled meeting to come.",
+    },
+    "no_committee_of_yours": {
+        "fr": "Vous ne faites partie d'aucun comité. Lancez la commande dans le canal d'un comité, ou "
+        "donnez sa clé : `/committee next production`.",
+        "en": "You are not on any committee. Run the command in a committee's channel, or give its key: "
+        "`/committee next production`.",
+    },
+    "choice_expired": {
+        "fr": "Ce choix n'est plus valable (la réunion a changé depuis). Relancez la commande.",
+        "en": "This choice is no longer valid (the meeting changed since). Run the command again.",
+    },
     "unknown_committee_subcommand": {
         "fr": "Je ne connais pas `/committee {name}`. Commandes possibles :\n{usage}",
         "en": "I don't know `/committee {name}`. You can use:\n{usage}",

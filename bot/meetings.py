@@ -42,6 +42,7 @@ from bot.meeting_input import (
 )
 from bot.timeline import meeting_deadlines, requires_approval
 from storage import meetings as store
+from storage import notifications as notification_store
 from storage.committees import get_meeting as get_stored_meeting
 from storage.committees import get_or_create_meeting, get_workspace, meetings_between
 from storage.db import write_session
@@ -746,7 +747,10 @@ def move_meeting(
 ) -> Meeting:
     """Move one occurrence (chair or admin) to ``new_start`` (aware), keeping its duration.
 
-    The series is untouched: the row keeps its ``series_start``, so its notifications follow.
+    The series is untouched: the row keeps its ``series_start``, so its notifications follow (a
+    kind already posted is edited, one not posted yet is planned for the new slot). One move notice
+    per occurrence: a further move updates it, and it always shows the slot as originally scheduled.
+    Moving a meeting back to its original slot makes it ``scheduled`` again.
     """
     if new_start.tzinfo is None:
         raise ValueError("new_start must be an aware datetime")
@@ -765,19 +769,34 @@ def move_meeting(
             when=local_label(new_start, committee),
         )
     _check_free(session, committee, meeting, new_start, new_start + (meeting.end - meeting.start))
-    old_start = meeting.start
+    original = original_start(session, committee=committee, meeting=meeting)
     duration = meeting.end - meeting.start
     meeting.start = new_start.astimezone(UTC)
     meeting.end = meeting.start + duration
-    meeting.status = MeetingStatus.moved.value
+    back = meeting.start == original.astimezone(UTC)
+    meeting.status = MeetingStatus.scheduled.value if back else MeetingStatus.moved.value
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
+    _notify_once(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
-        by=actor, old_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
+        by=actor, original_start=original.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
     )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
+
+
+def original_start(session: Session, *, committee: Committee, meeting: Meeting) -> datetime:
+    """The occurrence's start as the series schedules it (holiday policy applied, moves ignored),
+    in the committee's zone; the series instant itself when the series no longer has it."""
+    workspace = get_workspace(session)
+    series_start = meeting.series_start.astimezone(UTC)
+    # The holiday policy shifts an occurrence by a few days at most around its series instant.
+    for occurrence in occurrences(
+        committee, workspace, series_start - timedelta(days=10), series_start + timedelta(days=10), []
+    ):
+        if occurrence.series_start.astimezone(UTC) == series_start:
+            return occurrence.start
+    return series_start.astimezone(zone(committee.timezone))
 
 
 def _check_free(
@@ -811,7 +830,11 @@ def _check_free(
 def cancel_meeting(
     session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None
 ) -> Meeting:
-    """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice."""
+    """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice.
+
+    One cancellation notice per occurrence, with a Restore button (``restore_meeting`` undoes the
+    cancellation and edits the notice); cancelling again after a restore updates that notice.
+    """
     meeting, committee = _locked(session, meeting_id)
     check_chair(session, committee, actor, "what_cancel_meeting")
     when = local_label(meeting.start, committee)
@@ -823,9 +846,10 @@ def cancel_meeting(
     meeting.status = MeetingStatus.cancelled.value
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
+    _notify_once(
         session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
-        by=actor, start=meeting.start.astimezone(UTC).isoformat(), reason=clean_reason,
+        by=actor, at=now.astimezone(UTC).isoformat(), start=meeting.start.astimezone(UTC).isoformat(),
+        reason=clean_reason, restored_by=None, restored_at=None,
     )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
@@ -943,6 +967,30 @@ def _notify(
         session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id,
         data={k: v for k, v in data.items() if v is not None},
     )  # fmt: skip
+    return key
+
+
+def _notify_once(
+    session: Session,
+    *,
+    committee: Committee,
+    meeting: Meeting,
+    kind: str,
+    to: str,
+    now: datetime,
+    **data: Any,
+) -> str:
+    """The one event notice of ``kind`` for this occurrence (``…:<kind>:1``), created or brought up
+    to date: ``data`` is merged into it (a value None removes that entry); when it was not posted
+    yet it is due at once again. A posted one is edited by ``refresh_messages`` after the commit."""
+    from bot import dispatch
+
+    key = f"{meeting_key(committee, meeting)}:{kind}:1"
+    clean = {k: v for k, v in data.items() if v is not None}
+    if not dispatch.enqueue(
+        session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id, data=clean
+    ):  # fmt: skip
+        notification_store.update_event(session, key=key, data=data, now=now)
     return key
 
 

@@ -427,6 +427,9 @@ def agenda_published(ctx: Context) -> OutgoingMessage:
     also: list[tuple[str, OutgoingMessage]] = []
     if meeting.deck_shared_at is not None:
         body.append(bk.section(p["deck"]))
+    elif ctx.now < ctx.agenda().deck_due:
+        # Posted for an earlier slot, edited after a move: the deck is not due yet.
+        body.append(bk.section(p["pending"]))
     else:
         body.append(bk.section(p["missing"]))
         also.append((committee.chair, _deck_missing_dm(ctx, values)))
@@ -649,24 +652,28 @@ def minutes_changes_requested(ctx: Context) -> OutgoingMessage | None:
 
 
 def meeting_moved(ctx: Context) -> OutgoingMessage | None:
-    """``data``: ``old_start`` and ``start`` (ISO), before and after the move, when known."""
+    """The one move notice of an occurrence, edited on each further move: the slot as originally
+    scheduled and the current one. ``data``: ``original_start`` (ISO), ``by``."""
     meeting = ctx.meeting
     assert meeting is not None
-    moved_to = _iso(ctx.data.get("start"))
-    if moved_to is not None and moved_to != meeting.start:
-        return None  # moved again since: the later notice tells where it is now
-    old = _iso(ctx.data.get("old_start") or ctx.data.get("previous_start"))
+    original = _iso(ctx.data.get("original_start")) or meeting_flows.original_start(
+        ctx.session, committee=ctx.committee, meeting=meeting
+    )
+    back = original == meeting.start
     p = ctx.parts(
         "notice_meeting_moved",
         when=ctx.when(meeting.start),
         local=ctx.local(meeting.start),
-        old_when=ctx.when(old) if old is not None and old != meeting.start else None,
+        old_when=ctx.when(original),
+        old_local=ctx.local(original),
+        back=back,
+        by=ctx.data.get("by"),
     )
     return ctx.message(p["text"], [bk.section(p["body"])])
 
 
 def meeting_cancelled(ctx: Context) -> OutgoingMessage:
-    """``data``: ``reason``, optional."""
+    """The one cancellation notice of an occurrence, with Restore. ``data``: ``reason``, ``by``."""
     meeting = ctx.meeting
     assert meeting is not None
     p = ctx.parts(
@@ -674,8 +681,14 @@ def meeting_cancelled(ctx: Context) -> OutgoingMessage:
         when=ctx.when(meeting.start),
         local=ctx.local(meeting.start),
         reason=ctx.data.get("reason") or "",
+        by=ctx.data.get("by"),
     )
-    return ctx.message(p["text"], [bk.section(p["body"])])
+    restore = meeting_button(ctx, "btn_restore", ids.BTN_MEETING_RESTORE)
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(restore)])
+
+
+def _local_label(moment: datetime, tz: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} ({tz})"
 
 
 def _iso(value: Any) -> datetime | None:
@@ -714,9 +727,8 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
     if kind == "action_escalation":
         if ctx.data.get("owner", action.owner) != action.owner:
             return None  # reassigned since: the new owner gets their own chase
-    else:
-        if ctx.notification.recipient != action.owner or unreachable(owner, today):
-            return None
+    elif ctx.notification.recipient != action.owner or unreachable(owner, today):
+        return None
     # Due days are shown in the owner's zone: that is the day they committed to.
     p = ctx.parts(
         f"notice_{kind}",
@@ -800,7 +812,7 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     what = ctx.label(what_label)
     where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else ctx.label("none")
     # Slack error codes may come with detail ("not_in_channel: ..."): the code decides the advice.
-    reason_block = _REASONS.get(error.split(":")[0].strip(), "reason_other")
+    reason_block = _REASONS.get(error.split(":", maxsplit=1)[0].strip(), "reason_other")
     reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
@@ -858,7 +870,15 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
     if kind not in MEETING_KINDS or meeting is None:
         return None
     line = None
-    if meeting.status == MeetingStatus.cancelled.value:
+    if kind == "meeting_cancelled" and meeting.status != MeetingStatus.cancelled.value:
+        # Restored since: the notice says so, without its Restore button.
+        line = piece(
+            "restored",
+            by=data.get("restored_by"),
+            at=when(_iso(data.get("restored_at")) or now),
+            local=slack_escape(_local_label(meeting.start, committee.timezone)),
+        )
+    elif meeting.status == MeetingStatus.cancelled.value:
         line = piece("cancelled") if kind != "meeting_cancelled" else None
     elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
         line = piece(
