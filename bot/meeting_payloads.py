@@ -46,3 +46,32 @@ class OccurrenceRef:
     @property
     def series_start(self) -> datetime:
         return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class OccurrenceChoice:
+    """A button that acts on one named occurrence: confirm a cancellation, pick among occurrences a
+    date names, or restore instead of moving onto a cancelled date. ``op`` is ``move``, ``cancel``
+    or ``restore``; ``to`` the new start of a move (ISO, aware)."""
+
+    tag: ClassVar[str] = "oc"
+    op: str
+    committee_id: int
+    series: str  # SERIES_FORMAT
+    to: str | None = None
+    channel: str | None = None
+
+    @property
+    def series_start(self) -> datetime:
+        return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class CommitteeCommand:
+    """A ``/committee`` command typed outside a committee's channel, carried in the committee
+    picker's block id until the user picks the committee (cut to fit 255 characters)."""
+
+    tag: ClassVar[str] = "cc"
+    sub: str
+    text: str = ""
+    channel: str | None = None

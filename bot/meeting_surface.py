@@ -19,25 +19,25 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import meeting_change_surface as changes
+from bot import meeting_scope as scope
 from bot import meeting_views as views
 from bot import meetings as flows
 from bot.calendar import localize, zone
 from bot.errors import InvalidInput, NoCommittee
 from bot.home import publish_home
-from bot.meeting_input import parse_meeting_time
 from bot.meeting_payloads import MeetingForm, MoveForm, OccurrenceRef
 from bot.outcome import Outcome
-from bot.parsing import parse_date, plain_text
+from bot.parsing import plain_text
 from bot.payloads import load
 from bot.slack_users import Person
 from bot.timeline import requires_approval
 from storage import meetings as store
-from storage.committees import committee_by_channel
 from storage.models import Committee, Meeting
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("next", "calendar", "agenda", "minutes", "move", "cancel", "help")
+SUBCOMMANDS = ("next", "calendar", "agenda", "minutes", "move", "cancel", "restore", "help")
 NEXT_LIMIT = 3
 CALENDAR_LIMIT = 8
 
@@ -53,8 +53,14 @@ def run_command(
     channel: str | None,
     now: datetime,
     public_url: str | None = None,
+    committee_id: int | None = None,
 ) -> Outcome:
-    """One ``/committee`` command typed by ``person`` in ``channel``."""
+    """One ``/committee`` command typed by ``person`` in ``channel``.
+
+    The committee: ``committee_id`` (picked in the committee picker), else a committee key as the
+    first word after the subcommand, else the channel's committee, else the user's only committee;
+    with several, a picker limited to the user's committees answers (SPEC §7: from anywhere).
+    """
     locale = person.locale
     name, _, rest = (text or "").strip().partition(" ")
     name, rest = name.lower(), rest.strip()
@@ -64,9 +70,11 @@ def run_command(
         raise InvalidInput(
             key="unknown_committee_subcommand", locale=locale, name=name, usage=views.help_text(locale)
         )
-    committee = committee_by_channel(session, channel=channel) if channel else None
+    committee, rest = scope.committee_for(
+        session, text=rest, channel=channel, user_id=person.user_id, locale=locale, committee_id=committee_id
+    )
     if committee is None:
-        raise NoCommittee(locale=locale)
+        return scope.picker(session, sub=name, text=rest, person=person, channel=channel)
     if name == "next":
         entries = flows.schedule(
             session, committee=committee, now=now, limit=NEXT_LIMIT, include_cancelled=False
@@ -96,13 +104,17 @@ def run_command(
         return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
     if name == "move":
         return _move(session, committee=committee, text=rest, person=person, channel=channel, now=now)
-    return _cancel(session, committee=committee, text=rest, person=person, now=now)
+    if name == "restore":
+        return changes.restore(
+            session, committee=committee, text=rest, person=person, channel=channel, now=now
+        )
+    return changes.cancel(session, committee=committee, text=rest, person=person, channel=channel, now=now)
 
 
 def _move(
     session: Session, *, committee: Committee, text: str, person: Person, channel: str | None, now: datetime
 ) -> Outcome:
-    """``/committee move <date> [time]`` moves the next meeting; without a date, the move modal opens."""
+    """``/committee move [OCCURRENCE to|au] NEW-DATE TIME``; without text, the move modal opens."""
     flows.check_chair(session, committee, person.user_id, "what_move_meeting")
     if not text:
         entries = flows.schedule(
@@ -113,28 +125,7 @@ def _move(
                 committee=committee, entries=entries, locale=person.locale, channel=channel
             )
         )
-    meeting = flows.resolve_meeting(session, committee=committee, now=now)
-    local_start = meeting.start.astimezone(zone(committee.timezone))
-    new_start = parse_meeting_time(
-        text,
-        now=now,
-        tz=committee.timezone,
-        default_time=local_start.time().replace(tzinfo=None),
-        locale=person.locale,
-    )
-    flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "moved")
-
-
-def _cancel(session: Session, *, committee: Committee, text: str, person: Person, now: datetime) -> Outcome:
-    """``/committee cancel [date]`` cancels the next meeting, or the one held on that date."""
-    flows.check_chair(session, committee, person.user_id, "what_cancel_meeting")
-    when: date | None = (
-        parse_date(text, now=now, tz=committee.timezone, locale=person.locale) if text else None
-    )
-    meeting = flows.resolve_meeting(session, committee=committee, when=when, now=now)
-    flows.cancel_meeting(session, meeting_id=meeting.id, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "cancelled")
+    return changes.move(session, committee=committee, text=text, person=person, channel=channel, now=now)
 
 
 # -- buttons -----------------------------------------------------------------------------------------
@@ -279,8 +270,7 @@ def submit_move(
     ref = load(OccurrenceRef, values.get("meeting"))
     new_start = _picked_time(values.get("when"), values.get("time"), committee, person.locale)
     meeting = flows.meeting_for_series(session, committee=committee, series_start=ref.series_start, now=now)
-    flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "moved")
+    return changes.move_meeting(session, committee, meeting, new_start, person, now)
 
 
 def _picked_time(day: str | None, clock: str | None, committee: Committee, locale: str) -> datetime:

@@ -1,4 +1,4 @@
-"""Meeting modal submissions: topic, deck, minutes, request changes, move.
+"""Meeting modal submissions: topic, deck, minutes, request changes, move, cancel, restore.
 
 Each validates and saves before it acks: a refusal comes back as ``response_action: errors`` under
 the fields at fault (through the error handler), and the modal closes only once the change is saved.
@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import ids
+from bot import meeting_change_surface as changes
 from bot import meeting_surface as surface
 from bot.meeting_payloads import MeetingForm, MoveForm
 from bot.payloads import load
@@ -29,6 +30,8 @@ def register(app: App) -> None:
     app.view(ids.VIEW_MINUTES)(submitted(surface.submit_minutes, MeetingForm))
     app.view(ids.VIEW_MINUTES_CHANGES)(submitted(surface.submit_changes, MeetingForm))
     app.view(ids.VIEW_MOVE)(submitted(surface.submit_move, MoveForm))
+    app.view(ids.VIEW_CANCEL)(submitted(changes.submit_cancel, MoveForm))
+    app.view(ids.VIEW_RESTORE)(submitted(changes.submit_restore, MoveForm))
 
 
 def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Callable[..., None]:
