@@ -266,6 +266,33 @@ def restore_button(session: Session, *, meeting_id: int, person: Person, now: da
     return _do_restore(session, committee, meeting, person, now)
 
 
+# -- minutes of a past meeting ---------------------------------------------------------------------
+
+PAST_DAY_RE = re.compile(r"^(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}))?$")
+
+
+def held_on(session: Session, *, committee: Committee, text: str, person: Person, now: datetime) -> Meeting:
+    """The meeting held on the date ``text`` names (``/committee minutes 09/03``): a day and month
+    without a year is the latest one not after today; ISO dates and the other forms as ``parse_date``."""
+    today = now.astimezone(zone(committee.timezone)).date()
+    match = PAST_DAY_RE.match(text.strip())
+    try:
+        if match:
+            year = int(match.group("y") or today.year)
+            day = date(year, int(match.group("m")), int(match.group("d")))
+            if day > today and not match.group("y"):
+                day = day.replace(year=year - 1)
+        else:
+            day = date.fromisoformat(text.strip())
+    except ValueError:
+        day = _day(text, committee, person, now)
+    found, _originals = _named(session, committee, day)
+    held = [o for o in found if o.status != MeetingStatus.cancelled.value and o.start <= now]
+    if not held:
+        raise _none_on(session, committee, day, now)
+    return _meeting(session, committee, held[-1], now)
+
+
 # -- buttons and modals ------------------------------------------------------------------------------
 
 

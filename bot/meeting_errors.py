@@ -54,6 +54,17 @@ MEETING_MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Le compte rendu de la réunion du {when} n'attend pas de validation.",
         "en": "The minutes of the meeting of {when} are not waiting for approval.",
     },
+    "minutes_not_posted": {
+        "fr": "Le compte rendu de la réunion du {when} n'est pas encore publié : déposez-le d'abord "
+        "(`/committee minutes`).",
+        "en": "The minutes of the meeting of {when} are not posted yet: submit them first (`/committee minutes`).",
+    },
+    "minutes_superseded": {
+        "fr": "Cette demande de validation porte sur la version {version} du compte rendu de la réunion du "
+        "{when} ; la version {latest} l'a remplacée depuis : validez celle-ci, dans le message le plus récent.",
+        "en": "This approval request is for version {version} of the minutes of the meeting of {when}; "
+        "version {latest} has replaced it since: approve that one, in the latest message.",
+    },
     "meeting_already_cancelled": {
         "fr": "La réunion du {when} est déjà annulée.",
         "en": "The meeting of {when} is already cancelled.",

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot import meeting_change_surface as changes
 from bot import meeting_scope as scope
 from bot import meeting_views as views
+from bot import minutes_versions
 from bot import meetings as flows
 from bot.calendar import localize, zone
 from bot.errors import InvalidInput, NoCommittee
@@ -100,7 +101,11 @@ def run_command(
         )
     if name == "minutes":
         flows.check_minutes_role(session, committee, person.user_id)
-        meeting = flows.minutes_meeting(session, committee=committee, now=now)
+        meeting = (
+            changes.held_on(session, committee=committee, text=rest, person=person, now=now)
+            if rest
+            else flows.minutes_meeting(session, committee=committee, now=now)
+        )
         return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
     if name == "move":
         return _move(session, committee=committee, text=rest, person=person, channel=channel, now=now)
@@ -159,19 +164,27 @@ def open_minutes(
     return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
 
 
-def approve(session: Session, *, meeting_id: int, person: Person, now: datetime) -> Outcome:
-    """Approve: the minutes are posted in the channel (chair or admin)."""
-    meeting = flows.approve_minutes(session, meeting_id=meeting_id, actor=person.user_id, now=now)
+def approve(
+    session: Session, *, meeting_id: int, person: Person, now: datetime, version: int | None = None
+) -> Outcome:
+    """Approve: the minutes are posted in the channel (chair or admin); ``version`` is the one the
+    approval request showed (an earlier one than the latest is refused)."""
+    meeting = flows.approve_minutes(
+        session, meeting_id=meeting_id, actor=person.user_id, now=now, version=version
+    )
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     return _changed(committee, meeting, person, "approved")
 
 
-def open_changes(session: Session, *, meeting_id: int, person: Person, channel: str | None) -> Outcome:
+def open_changes(
+    session: Session, *, meeting_id: int, person: Person, channel: str | None, version: int | None = None
+) -> Outcome:
     """Request changes: the comment modal (chair or admin, minutes waiting for approval)."""
     meeting, committee = flows.get_meeting(session, meeting_id=meeting_id)
     flows.check_chair(session, committee, person.user_id, "what_request_changes")
     flows.check_awaiting(meeting, committee)
+    flows.check_version(session, meeting, committee, version)
     return Outcome(
         modal=views.changes_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
     )
@@ -185,12 +198,17 @@ def _minutes_modal(
     channel: str | None,
     now: datetime,
 ) -> View:
-    flows.check_minutes_open(session, meeting, committee, person.user_id, now)
+    amend = meeting.minutes_posted_at is not None
+    if amend:
+        flows.check_minutes_role(session, committee, person.user_id)
+    else:
+        flows.check_minutes_open(session, meeting, committee, person.user_id, now)
     decisions = [d.text for d in store.decisions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
-    existing = [a.public_id for a in store.meeting_actions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
+    items = minutes_versions.current_items(session, meeting_id=meeting.id)  # type: ignore[arg-type]
     return views.minutes_modal(
         committee=committee, meeting=meeting, locale=person.locale, channel=channel,
-        decisions=decisions, existing_actions=existing, approval=requires_approval(committee),
+        decisions=decisions, existing_actions=[a.public_id for a in items], approval=requires_approval(committee),
+        action_lines=[(a.owner, minutes_versions.line_of(a).split(" ", 1)[1]) for a in items], amend=amend,
     )  # fmt: skip
 
 
@@ -228,14 +246,23 @@ def submit_minutes(
 ) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
-    result = flows.submit_minutes(
+    posted = flows.get_meeting(session, meeting_id=form.meeting_id)[0].minutes_posted_at is not None
+    record = flows.amend_minutes if posted else flows.submit_minutes
+    result = record(
         session, meeting_id=form.meeting_id, summary=values.get("summary") or "",
         decisions=views.text_lines(values.get("decisions")), action_lines=views.text_lines(values.get("actions")),
         attendees=values.get("attendees") or [], link=values.get("link"), actor=person.user_id, now=now,
     )  # fmt: skip
     meeting, committee = flows.get_meeting(session, meeting_id=form.meeting_id)
-    what = "minutes_awaiting" if result.awaiting_approval else "minutes_posted"
-    return _changed(committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions)
+    what = (
+        "minutes_amended"
+        if posted
+        else ("minutes_awaiting" if result.awaiting_approval else "minutes_posted")
+    )
+    return _changed(
+        committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions,
+        cancelled=result.cancelled, updated=result.updated, version=result.version,
+    )  # fmt: skip
 
 
 def submit_changes(
@@ -301,7 +328,7 @@ def _changed(committee: Committee, meeting: Meeting, person: Person, what: str, 
 def _homes(committee: Committee, person: Person, what: str) -> tuple[str, ...]:
     if what == "deck_shared":
         return (committee.deck_owner, person.user_id)
-    if what in ("minutes_posted", "minutes_awaiting", "approved", "changes_requested"):
+    if what in ("minutes_posted", "minutes_awaiting", "minutes_amended", "approved", "changes_requested"):
         return (committee.secretary, committee.chair, person.user_id)
     if what in ("moved", "cancelled"):
         return (committee.chair, committee.secretary, committee.deck_owner, person.user_id)

@@ -177,11 +177,15 @@ def minutes_modal(
     decisions: Sequence[str] = (),
     existing_actions: Sequence[str] = (),
     approval: bool = False,
+    action_lines: Sequence[tuple[str, str]] = (),
+    amend: bool = False,
 ) -> View:
-    """Submit the minutes: summary, decisions (one per line), action lines ``@owner task by date``
-    (a rich text input, so that @mentions arrive as user ids), attendees, link.
+    """Submit (or, ``amend``, correct posted) minutes: summary, decisions (one per line), action
+    lines ``@owner task by date`` (a rich text input, so that @mentions arrive as user ids),
+    attendees, link.
 
-    Pre-filled with what was submitted before (minutes sent back by the chair).
+    Pre-filled with what was submitted before (minutes sent back by the chair, posted minutes),
+    the action lines included as ``(owner, rest of the line)``: an unchanged line keeps its item.
     """
     words = labels(locale)
     value = ids.INPUT_VALUE
@@ -193,6 +197,7 @@ def minutes_modal(
         approval=approval,
         chair=committee.chair,
         channel=committee.channel,
+        amend=amend,
     )
     blocks = [
         _heading(committee, meeting, locale),
@@ -201,13 +206,26 @@ def minutes_modal(
             PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX, initial_value=(meeting.minutes_text or None), placeholder=plain(words["summary_placeholder"])),
         ),
         _input(ids.BLOCK_DECISIONS, words["decisions"], PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX, initial_value=decisions_text), optional=True),
-        _input(ids.BLOCK_ACTIONS, words["actions"], RichTextInputElement(action_id=value, placeholder=plain(words["actions_placeholder"])), optional=True),
+        _input(ids.BLOCK_ACTIONS, words["actions"], RichTextInputElement(action_id=value, placeholder=plain(words["actions_placeholder"]), initial_value=_rich_lines(action_lines)), optional=True),
         ContextBlock(elements=[MarkdownTextObject(text=help_text)]),
         _input(ids.BLOCK_ATTENDEES, words["attendees"], UserMultiSelectElement(action_id=value, initial_users=list(meeting.minutes_attendees or []) or None), optional=True),
         _input(ids.BLOCK_LINK, words["minutes_link"], UrlInputElement(action_id=value, initial_value=meeting.minutes_link or None, placeholder=plain(words["link_placeholder"])), optional=True),
     ]  # fmt: skip
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
+    if amend:
+        return _modal(ids.VIEW_MINUTES, words["modal_amend"], words["submit_amend"], locale, metadata, blocks)
     return _modal(ids.VIEW_MINUTES, words["modal_minutes"], words["submit_minutes"], locale, metadata, blocks)
+
+
+def _rich_lines(lines: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+    """Action lines as a rich text value: a user mention, then the rest of the line, one per line."""
+    if not lines:
+        return None
+    elements: list[dict[str, Any]] = []
+    for n, (owner, rest) in enumerate(lines):
+        elements.append({"type": "user", "user_id": owner})
+        elements.append({"type": "text", "text": f" {rest}" + ("\n" if n < len(lines) - 1 else "")})
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}
 
 
 def changes_modal(*, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None) -> View:
@@ -291,6 +309,9 @@ def confirmation(
         "link": None,
         "decisions": 0,
         "actions": [],
+        "updated": [],
+        "cancelled": [],
+        "version": 1,
         "chair": committee.chair,
         "secretary": committee.secretary,
         "channel": committee.channel,

@@ -13,7 +13,7 @@ requested) are Notification rows due at once, which the dispatcher sends like ev
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -21,13 +21,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.actions import create_action, is_workspace_admin
+from bot.actions import is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import Occurrence, business_calendar, localize, occurrences, zone
+from bot import minutes_versions
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
     TEXT_MAX,
-    action_line_error,
     check_decisions,
     check_duration,
     check_length,
@@ -38,7 +38,6 @@ from bot.meeting_input import (
     check_user,
     check_users,
     collect,
-    parse_action_lines,
 )
 from bot.timeline import meeting_deadlines, requires_approval
 from storage import meetings as store
@@ -49,7 +48,6 @@ from storage.db import write_session
 from storage.models import (
     AgendaItem,
     Committee,
-    Decision,
     Meeting,
     MeetingStatus,
     WorkspaceSettings,
@@ -151,6 +149,9 @@ class MinutesResult:
     decisions: list[str]
     actions: list[str]  # public ids of the action items created, "A12"
     awaiting_approval: bool  # True: the chair approves first; False: posted at once
+    version: int = 1  # the minutes version this submission or amendment recorded
+    updated: list[str] = field(default_factory=list)  # items whose line changed (owner, due, priority)
+    cancelled: list[str] = field(default_factory=list)  # items whose line was removed
 
 
 @dataclass(frozen=True)
@@ -351,9 +352,12 @@ def schedule(
 
 
 def minutes_meeting(session: Session, *, committee: Committee, now: datetime) -> Meeting:
-    """The latest past meeting whose minutes are neither submitted nor posted (``/committee minutes``).
+    """The latest past meeting whose minutes are neither submitted nor posted, or whose minutes are
+    posted (to amend them), whichever comes first going back (``/committee minutes``); a meeting
+    whose minutes wait for approval is passed over.
 
-    Looks back ``MINUTES_LOOKBACK``; raises ``NotFound`` when every recent meeting has its minutes.
+    Looks back ``MINUTES_LOOKBACK``; raises ``NotFound`` when no recent meeting has minutes to
+    submit or to amend.
     """
     workspace = get_workspace(session)
     past = _occurrences(
@@ -374,6 +378,8 @@ def minutes_meeting(session: Session, *, committee: Committee, now: datetime) ->
         row = stored.get(occurrence.series_start.astimezone(UTC))
         if row is None or (row.minutes_submitted_at is None and row.minutes_posted_at is None):
             return get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+        if row.minutes_posted_at is not None:
+            return row  # the latest minutes are posted: amend them (older ones: /committee minutes DATE)
     raise NotFound(key="no_minutes_pending", locale=committee.locale, committee=committee.name)
 
 
@@ -559,98 +565,176 @@ def submit_minutes(
     actor: str,
     now: datetime,
 ) -> MinutesResult:
-    """Record a meeting's minutes, its decisions and the action items they create.
+    """Record a meeting's minutes, its decisions and the action items they create, as a new version.
 
     Secretary, chair or admin. All or nothing: every action line ``<@U…> task by date`` is read
     first, and one that cannot be read raises ``InvalidInput`` naming its line number. Minutes
-    submitted again (after the chair asked for changes) replace the decisions; actions already
-    created stay. When the committee requires approval the chair gets a ``minutes_approval`` DM;
-    otherwise a ``minutes_posted`` message goes to the channel at once.
+    submitted again (after the chair asked for changes) are reconciled with the previous version
+    (``bot.minutes_versions``: same line, same item; a removed line cancels its item). When the
+    committee requires approval the chair gets a ``minutes_approval`` DM for this version (the
+    request of an earlier version is then superseded); otherwise a ``minutes_posted`` message goes
+    to the channel at once. Posted minutes are changed with ``amend_minutes``.
     """
     meeting, committee = _locked(session, meeting_id)
-    locale = committee.locale
     check_minutes_open(session, meeting, committee, actor, now)
     approval = requires_approval(committee)
-
-    problems: list[InvalidInput] = []
-    clean_summary = collect(problems, check_summary, summary, locale)
-    clean_decisions = collect(problems, check_decisions, decisions or [], locale)
-    drafts = collect(problems, parse_action_lines, action_lines or [], committee, now)
-    clean_attendees = collect(problems, check_users, attendees or [], locale, "attendees")
-    clean_link = collect(problems, check_link, link, locale, "link")
-    if problems:
-        raise InvalidInput.combine(problems)
-
-    created: list[str] = []
-    # A savepoint: should the action flow refuse a line after all (a deactivated owner), no
-    # decision nor action is left behind, whatever the caller does with the session.
-    with session.begin_nested():
-        store.delete_decisions(session, meeting_id=meeting_id)
-        for text in clean_decisions:
-            session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
-        refused: list[InvalidInput] = []
-        today = now.astimezone(zone(committee.timezone)).date()
-        for number, draft in drafts:
-            try:
-                action = create_action(
-                    session,
-                    title=draft.title,
-                    owner=draft.owner,
-                    creator=actor,
-                    due=draft.due,
-                    priority=draft.priority,
-                    committee_id=committee.id,
-                    meeting_id=meeting_id,
-                    now=now,
-                    today=today,
-                )
-            except InvalidInput as error:
-                refused.append(action_line_error(number, error, locale))
-                continue
-            created.append(action.public_id)
-        if refused:
-            raise InvalidInput.combine(refused)
-
-    meeting.minutes_text = clean_summary
-    meeting.minutes_link = clean_link
-    meeting.minutes_attendees = clean_attendees
+    result = _record_minutes(
+        session, meeting, committee, summary=summary, decisions=decisions, action_lines=action_lines,
+        attendees=attendees, link=link, actor=actor, now=now, kind=minutes_versions.SUBMITTED,
+    )  # fmt: skip
     meeting.minutes_submitted_at = now
     meeting.minutes_submitted_by = actor
     if meeting.status in (MeetingStatus.scheduled.value, MeetingStatus.moved.value):
         meeting.status = MeetingStatus.held.value
-    meeting.updated_at = now
     session.add(meeting)
     if approval:
         _notify(
-            session,
-            committee=committee,
-            meeting=meeting,
-            kind=KIND_MINUTES_APPROVAL,
-            to=committee.chair,
-            now=now,
-            submitted_by=actor,
-        )
+            session, committee=committee, meeting=meeting, kind=KIND_MINUTES_APPROVAL, to=committee.chair, now=now,
+            submitted_by=actor, version=result.version,
+        )  # fmt: skip
     else:
         _notify(
-            session,
-            committee=committee,
-            meeting=meeting,
-            kind=KIND_MINUTES_POSTED,
-            to=committee.channel,
-            now=now,
+            session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now,
             submitted_by=actor,
-        )
+        )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return MinutesResult(
-        meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval
+        meeting_id=meeting_id,
+        decisions=result.decisions,
+        actions=result.actions,
+        awaiting_approval=approval,
+        version=result.version,
     )
 
 
-def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
-    """The chair (or an admin) approves submitted minutes; they are then posted in the channel."""
+def amend_minutes(
+    session: Session,
+    *,
+    meeting_id: int,
+    summary: str,
+    decisions: list[str] | None = None,
+    action_lines: list[str] | None = None,
+    attendees: list[str] | None = None,
+    link: str | None = None,
+    actor: str,
+    now: datetime,
+) -> MinutesResult:
+    """Correct minutes already posted (secretary, chair or admin), as a new version.
+
+    Decisions and action items are reconciled with the previous version, not created again; the
+    earlier versions are kept; the posted message is edited (``refresh_messages``) and says who
+    amended it and when. No new approval is asked: the chair may amend them too.
+    """
+    meeting, committee = _locked(session, meeting_id)
+    check_minutes_role(session, committee, actor)
+    if meeting.minutes_posted_at is None:
+        raise InvalidInput(
+            key="minutes_not_posted", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
+    result = _record_minutes(
+        session, meeting, committee, summary=summary, decisions=decisions, action_lines=action_lines,
+        attendees=attendees, link=link, actor=actor, now=now, kind=minutes_versions.AMENDED,
+    )  # fmt: skip
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
+    return MinutesResult(
+        meeting_id=meeting_id,
+        decisions=result.decisions,
+        actions=result.actions,
+        awaiting_approval=False,
+        version=result.version,
+        updated=result.updated,
+        cancelled=result.cancelled,
+    )
+
+
+def _record_minutes(
+    session: Session,
+    meeting: Meeting,
+    committee: Committee,
+    *,
+    summary: str,
+    decisions: list[str] | None,
+    action_lines: list[str] | None,
+    attendees: list[str] | None,
+    link: str | None,
+    actor: str,
+    now: datetime,
+    kind: str,
+) -> MinutesResult:
+    """Check every field (all errors at once), then record the text, reconcile decisions and
+    action items with the previous version, and keep the new version."""
+    locale = committee.locale
+    problems: list[InvalidInput] = []
+    clean_summary = collect(problems, check_summary, summary, locale)
+    clean_decisions = collect(problems, check_decisions, decisions or [], locale)
+    plan = collect(
+        problems, lambda: minutes_versions.read_lines(
+            session, committee=committee, meeting=meeting, raw_lines=action_lines or [], now=now
+        ),
+    )  # fmt: skip
+    clean_attendees = collect(problems, check_users, attendees or [], locale, "attendees")
+    clean_link = collect(problems, check_link, link, locale, "link")
+    if problems:
+        raise InvalidInput.combine(problems)
+    what = "minutes amended" if kind == minutes_versions.AMENDED else "minutes submitted"
+    # A savepoint: should the action flow refuse a line after all (a deactivated owner), no
+    # decision nor action is left behind, whatever the caller does with the session.
+    with session.begin_nested():
+        minutes_versions.reconcile_decisions(
+            session,
+            meeting_id=meeting.id,
+            texts=clean_decisions,
+            actor=actor,
+            now=now,  # type: ignore[arg-type]
+        )
+        reconciled = minutes_versions.reconcile_actions(
+            session, committee=committee, meeting=meeting, plan=plan, actor=actor, now=now, what=what
+        )
+    meeting.minutes_text = clean_summary
+    meeting.minutes_link = clean_link
+    meeting.minutes_attendees = clean_attendees
+    meeting.updated_at = now
+    session.add(meeting)
+    version = minutes_versions.record(
+        session,
+        meeting=meeting,
+        kind=kind,
+        decisions=clean_decisions,
+        lines=reconciled.lines,
+        author=actor,
+        now=now,
+    )
+    for public_id in reconciled.updated + reconciled.cancelled:
+        _replan_action(session, int(public_id.lstrip("A")), now)
+    return MinutesResult(
+        meeting_id=meeting.id,  # type: ignore[arg-type]
+        decisions=clean_decisions,
+        actions=reconciled.created,
+        awaiting_approval=False,
+        version=version.number,
+        updated=reconciled.updated,
+        cancelled=reconciled.cancelled,
+    )
+
+
+def _replan_action(session: Session, action_id: int, now: datetime) -> None:
+    from bot import dispatch
+
+    session.flush()
+    dispatch.replan_action(session, action_id=action_id, now=now)
+
+
+def approve_minutes(
+    session: Session, *, meeting_id: int, actor: str, now: datetime, version: int | None = None
+) -> Meeting:
+    """The chair (or an admin) approves submitted minutes; they are then posted in the channel.
+
+    ``version``: the minutes version the approval request showed; an earlier one is refused (a
+    newer version was submitted since: that is the one to approve)."""
     meeting, committee = _locked(session, meeting_id)
     check_chair(session, committee, actor, "what_approve")
     check_awaiting(meeting, committee)
+    check_version(session, meeting, committee, version)
     meeting.minutes_approved_at = now
     meeting.updated_at = now
     session.add(meeting)
@@ -669,7 +753,7 @@ def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datet
 
 
 def request_minutes_changes(
-    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime
+    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime, version: int | None = None
 ) -> Meeting:
     """The chair sends submitted minutes back to the secretary with a comment.
 
@@ -679,6 +763,7 @@ def request_minutes_changes(
     meeting, committee = _locked(session, meeting_id)
     check_chair(session, committee, actor, "what_request_changes")
     check_awaiting(meeting, committee)
+    check_version(session, meeting, committee, version)
     clean_comment = (comment or "").strip()
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
@@ -932,6 +1017,21 @@ def check_awaiting(meeting: Meeting, committee: Committee) -> None:
     ):
         raise InvalidInput(
             key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
+
+
+def check_version(session: Session, meeting: Meeting, committee: Committee, version: int | None) -> None:
+    """Refuse to act on an approval request of an earlier minutes version than the latest."""
+    if version is None:
+        return
+    current = minutes_versions.latest(session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    if current is not None and current.number != version:
+        raise InvalidInput(
+            key="minutes_superseded",
+            locale=committee.locale,
+            when=local_label(meeting.start, committee),
+            version=version,
+            latest=current.number,
         )
 
 

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot import blocks as bk
-from bot import ids, timeline
+from bot import ids, minutes_versions, timeline
 from bot import meetings as meeting_flows  # a module, not names: meetings → dispatch → notices is a cycle
 from bot.health import workspace_settings
 from bot.render import LOCALES, normalize_locale, slack_date, slack_day, slack_escape
@@ -37,6 +37,7 @@ from storage.models import (
     DeliveryState,
     Meeting,
     MeetingStatus,
+    MinutesVersion,
     Notification,
     SlackUser,
 )
@@ -543,11 +544,23 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     return ctx.message(p["text"], body)
 
 
-def _approval_buttons(ctx: Context) -> Block:
+def _approval_buttons(ctx: Context, version: int | None = None) -> Block:
+    """Approve and Request changes; with ``version``, they act on that minutes version only."""
+    assert ctx.meeting is not None and ctx.meeting.id is not None
+    value = bk.meeting_value(ctx.meeting.id, version)
     return bk.actions(
-        meeting_button(ctx, "btn_approve", ids.BTN_MINUTES_APPROVE, "primary"),
-        meeting_button(ctx, "btn_changes", ids.BTN_MINUTES_CHANGES),
+        bk.button(ctx.label("btn_approve"), action_id=ids.BTN_MINUTES_APPROVE, value=value, style="primary"),
+        bk.button(ctx.label("btn_changes"), action_id=ids.BTN_MINUTES_CHANGES, value=value),
     )
+
+
+def _superseded(session: Session, notification: Notification, meeting: Meeting) -> MinutesVersion | None:
+    """The latest minutes version when it is not the one this approval request shows, else None."""
+    version = (notification.data or {}).get("version")
+    current = minutes_versions.latest(session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    if version is None or current is None or current.number == version:
+        return None
+    return current
 
 
 def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
@@ -601,8 +614,8 @@ def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, 
 def minutes_approval(ctx: Context) -> OutgoingMessage | None:
     meeting = ctx.meeting
     assert meeting is not None
-    if ctx.minutes().status != "awaiting_approval":
-        return None
+    if ctx.minutes().status != "awaiting_approval" or _superseded(ctx.session, ctx.notification, meeting):
+        return None  # approved, sent back, or replaced by the request of a newer version
     p = ctx.parts(
         "notice_minutes_approval",
         when=ctx.when(meeting.start),
@@ -613,7 +626,7 @@ def minutes_approval(ctx: Context) -> OutgoingMessage | None:
         bk.divider(),
         *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale),
     ]
-    body += [bk.divider(), _approval_buttons(ctx)]
+    body += [bk.divider(), _approval_buttons(ctx, ctx.data.get("version"))]
     return ctx.message(p["text"], body)
 
 
@@ -626,8 +639,18 @@ def minutes_posted(ctx: Context) -> OutgoingMessage | None:
     assert meeting is not None
     if ctx.minutes().status not in ("submitted", "posted"):
         return None
-    p = ctx.parts("notice_minutes_posted", when=ctx.when(meeting.start))
+    current = minutes_versions.latest(ctx.session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    amended = current is not None and current.kind == minutes_versions.AMENDED
+    p = ctx.parts(
+        "notice_minutes_posted",
+        when=ctx.when(meeting.start),
+        amended_by=current.author if amended else None,
+        amended_at=ctx.when(current.created_at) if amended else None,
+        version=current.number if current else 1,
+    )
     body = [bk.section(p["body"]), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
+    if amended:
+        body.append(bk.context(p["amended"]))
     return ctx.message(p["text"], body)
 
 
@@ -895,7 +918,10 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
             )
     elif kind == "minutes_approval":
         approved = meeting.minutes_approved_at or meeting.minutes_posted_at
-        if approved is not None:
+        newer = _superseded(session, notification, meeting)
+        if newer is not None:
+            line = piece("approval_superseded", at=when(newer.created_at))
+        elif approved is not None:
             line = piece("minutes_approved", at=when(approved))
         elif meeting.minutes_submitted_at is None:
             line = piece("minutes_sent_back", by=data.get("submitted_by") or committee.secretary)

@@ -85,6 +85,7 @@ class MeetingRef:
 
     tag: ClassVar[str] = "mt"
     meeting_id: int
+    version: int | None = None  # the minutes version an approval request shows (Approve, Request changes)
 
 
 Payload = ActionRef | SnoozeRef | ActionModal | ActionChange | PickCommittee | PendingCommand | MeetingRef

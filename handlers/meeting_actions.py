@@ -78,7 +78,9 @@ def on_approve(
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.approve(session, meeting_id=ref.meeting_id, person=person, now=now_of(context))
+        outcome = surface.approve(
+            session, meeting_id=ref.meeting_id, person=person, now=now_of(context), version=ref.version
+        )
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
@@ -90,7 +92,7 @@ def on_request_changes(
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_changes(
-            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), version=ref.version
         )
     deliver(outcome, body=body, client=client, context=context)
 
