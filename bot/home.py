@@ -12,14 +12,15 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import home_sections as sections
 from bot import views
 from bot.calendar import business_calendar
 from bot.render import render
 from bot.slack_users import Person, person
 from bot.timeline import meeting_deadlines
-from storage.committees import get_workspace
-from storage.db import session_scope
-from storage.home import committee_ids_of, decks_owed, minutes_owed, next_meetings, open_actions_page
+from storage.committees import get_workspace, list_committees
+from storage.db import write_session
+from storage.home import committee_ids_of, minutes_owed, open_actions_page
 from storage.models import Committee, Meeting
 
 
@@ -42,16 +43,27 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             for m, c in rows
         ]
 
+    ids = set(committee_ids_of(session, user_id=who.user_id))
+    mine = [c for c in list_committees(session) if c.id in ids]
     return views.home_view(
         locale=who.locale,
         tz=who.tz,
         actions=actions,
         total=total,
         minutes_owed=lines("minutes", minutes_owed(session, user_id=who.user_id, now=now)),
-        decks_owed=lines("deck", decks_owed(session, user_id=who.user_id, now=now)),
-        meetings=lines(
-            "meeting",
-            next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now),
+        decks_owed=[],
+        meetings=sections.meeting_lines(
+            sections.next_meetings(session, committees=mine, now=now), locale=who.locale
+        ),
+        committee_names=sections.committee_names(
+            session, {a.committee_id for a in actions if a.committee_id}
+        ),
+        decks_blocks=sections.decks_blocks(
+            sections.decks_owed(session, user_id=who.user_id, committees=mine, now=now), locale=who.locale
+        ),
+        approvals_blocks=sections.approvals_blocks(
+            sections.approvals_waiting(session, user_id=who.user_id, committees=mine, now=now),
+            locale=who.locale,
         ),
     )
 
@@ -59,7 +71,8 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
 def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:
     """``views.publish`` the App Home of ``user_id``."""
     who = person(engine, client, user_id=user_id, now=now)
-    with session_scope(engine) as session:
+    # A unit of work that may write: the decks' meeting rows are created when missing (their buttons).
+    with write_session(engine) as session:
         view = home_for(session, who=who, now=now)
     client.views_publish(user_id=user_id, view=view.to_dict())
 
