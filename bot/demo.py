@@ -572,6 +572,25 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
         steps.append(approve_minutes(s0, s0.at(s0.bd(s0.day, 2), "09:40")))
         steps.append(action_done(s0.at(budget_due, "11:10"), NICOLAS, "budget"))
 
+    # Changes to meetings (issue 9): a meeting moved twice, one cancelled then restored, minutes amended.
+    from bot import demo_changes  # it builds on this module's steps
+
+    if production:
+        steps.append(demo_changes.amend_minutes(production[0], p0.at(p0.bd(p0.day, 1), "10:30")))
+    if len(production) > 2:
+        p2 = production[2]
+        moves, final_day = demo_changes.move_twice(p2)
+        steps.extend(moves)
+        deck_day = p2.bd(p2.bd(final_day, -2), -1)  # the deck reminder of the final slot
+        steps.append(share_deck(p2, p2.at(deck_day, "16:10")))
+        steps.append(
+            submit_minutes(p2, demo_changes.minutes_time(p2, final_day, "14:00"), decisions=["decision_routine"])
+        )
+        special_deck.add(id(p2))
+        special_minutes.add(id(p2))
+    if len(production) > 3:
+        steps.extend(demo_changes.cancel_and_restore(production[3]))
+
     # The routine, for every other meeting.
     start, end = window
     for series in meetings_by_key.values():
