@@ -29,6 +29,7 @@ from bot.outcome import Outcome
 from bot.parsing import parse_date
 from bot.payloads import load
 from bot.slack_users import Person
+from storage.committees import get_meeting as get_stored_meeting
 from storage.models import Committee, Meeting, MeetingStatus
 
 # "14/01 to 12/01 15:00", "14/01 au 12/01 15h": the occurrence, then the new slot.
@@ -45,7 +46,7 @@ def _day(text: str, committee: Committee, person: Person, now: datetime) -> date
 
 
 def _named(
-    session: Session, committee: Committee, day: date
+    session: Session, committee: Committee, day: date, now: datetime
 ) -> tuple[list[Occurrence], dict[datetime, datetime]]:
     """The occurrences ``day`` names, and the original start of each (by series instant)."""
     found = changes.named_occurrences(session, committee=committee, day=day)
@@ -53,7 +54,7 @@ def _named(
     for occurrence in found:
         if occurrence.status != MeetingStatus.scheduled.value:
             meeting = flows.meeting_for_series(
-                session, committee=committee, series_start=occurrence.series_start, now=occurrence.start
+                session, committee=committee, series_start=occurrence.series_start, now=now
             )
             originals[occurrence.series_start] = flows.original_start(
                 session, committee=committee, meeting=meeting
@@ -91,7 +92,7 @@ def move(
         if not new_text.strip():
             raise InvalidInput(key="move_needs_new_time", locale=person.locale, field="when", word=word)
         day = _day(named_text, committee, person, now)
-        found, originals = _named(session, committee, day)
+        found, originals = _named(session, committee, day, now)
         if not found:
             raise _none_on(session, committee, day, now)
         new_start = _new_start(new_text, found[0], committee, person, now)
@@ -179,7 +180,7 @@ def cancel(
             )
         )
     day = _day(text, committee, person, now)
-    found, originals = _named(session, committee, day)
+    found, originals = _named(session, committee, day, now)
     live = [o for o in found if o.status != MeetingStatus.cancelled.value]
     if not found:
         raise _none_on(session, committee, day, now)
@@ -232,7 +233,7 @@ def restore(
             )
         )
     day = _day(text, committee, person, now)
-    found, originals = _named(session, committee, day)
+    found, originals = _named(session, committee, day, now)
     cancelled_ones = [o for o in found if o.status == MeetingStatus.cancelled.value]
     if not found:
         raise _none_on(session, committee, day, now)
@@ -286,7 +287,7 @@ def held_on(session: Session, *, committee: Committee, text: str, person: Person
             day = date.fromisoformat(text.strip())
     except ValueError:
         day = _day(text, committee, person, now)
-    found, _originals = _named(session, committee, day)
+    found, _originals = _named(session, committee, day, now)
     held = [o for o in found if o.status != MeetingStatus.cancelled.value and o.start <= now]
     if not held:
         raise _none_on(session, committee, day, now)
@@ -326,7 +327,9 @@ def kept(session: Session, *, value: str, person: Person) -> Outcome:
     committee = session.get(Committee, choice.committee_id) if choice else None
     if committee is None or choice is None:
         return Outcome()
-    return Outcome(reply=views.kept(committee, choice.series_start, locale=person.locale))
+    stored = get_stored_meeting(session, committee_id=committee.id, series_start=choice.series_start)  # type: ignore[arg-type]
+    start = stored.start if stored is not None else choice.series_start
+    return Outcome(reply=views.kept(committee, start, locale=person.locale))
 
 
 def _picked(

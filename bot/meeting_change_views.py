@@ -121,7 +121,11 @@ def choose(
                 style="danger" if op == "cancel" else None,
             )
         )  # fmt: skip
-    keep = bk.button(piece(locale, "btn_keep"), action_id=ids.BTN_MEETING_KEEP, value="{}")
+    keep = bk.button(
+        piece(locale, "btn_keep"),
+        action_id=ids.BTN_MEETING_KEEP,
+        value=choice_value("keep", committee, found[0], None, channel),
+    )
     return _reply(text, [bk.section(text), bk.actions(*buttons, keep)])
 
 
@@ -153,7 +157,11 @@ def cancelled_date(
         action_id=ids.BTN_MEETING_CONFIRM,
         value=choice_value("move", committee, upcoming, to, channel),
     )
-    keep = bk.button(piece(locale, "btn_keep"), action_id=ids.BTN_MEETING_KEEP, value="{}")
+    keep = bk.button(
+        piece(locale, "btn_keep"),
+        action_id=ids.BTN_MEETING_KEEP,
+        value=choice_value("keep", committee, upcoming, None, channel),
+    )
     return _reply(text, [bk.section(text), bk.actions(restore, move, keep)])
 
 
@@ -167,6 +175,7 @@ def done(block: str, committee: Committee, start: datetime, *, locale: str | Non
 
 
 def kept(committee: Committee, start: datetime | None, *, locale: str | None) -> Reply:
+    """Keep it: nothing changed (``start``: the occurrence the question was about)."""
     text = piece(locale, "kept", when=when(start, committee) if start else "—")
     return _reply(text, [bk.section(text)])
 
