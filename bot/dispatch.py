@@ -1111,7 +1111,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = notices.build(session, row, now=now)
-    except Exception:
+    except Exception:  # noqa: BLE001
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:

@@ -21,10 +21,10 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import minutes_versions
 from bot.actions import is_workspace_admin
 from bot.agenda import action_review_title, agenda_sections, template_key
 from bot.calendar import Occurrence, business_calendar, localize, occurrences, zone
-from bot import minutes_versions
 from bot.errors import InvalidInput, Msg, NotFound, PermissionDenied
 from bot.meeting_input import (
     TEXT_MAX,

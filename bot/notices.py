@@ -750,8 +750,9 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
     if kind == "action_escalation":
         if ctx.data.get("owner", action.owner) != action.owner:
             return None  # reassigned since: the new owner gets their own chase
-    elif ctx.notification.recipient != action.owner or unreachable(owner, today):
-        return None
+    else:
+        if ctx.notification.recipient != action.owner or unreachable(owner, today):
+            return None
     # Due days are shown in the owner's zone: that is the day they committed to.
     p = ctx.parts(
         f"notice_{kind}",
@@ -835,7 +836,7 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     what = ctx.label(what_label)
     where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else ctx.label("none")
     # Slack error codes may come with detail ("not_in_channel: ..."): the code decides the advice.
-    reason_block = _REASONS.get(error.split(":", maxsplit=1)[0].strip(), "reason_other")
+    reason_block = _REASONS.get(error.split(":")[0].strip(), "reason_other")
     reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
