@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot import dispatch
-from bot import meeting_changes as changes
-from bot import meetings as flows
-from bot.errors import InvalidInput, PermissionDenied
+from bot.meetings import changes, flows
+from bot.meetings import state as meetings_state
+from bot.planning import outbox
+from bot.text.errors import InvalidInput, PermissionDenied
 from storage.db import session_scope
 from storage.models import Committee, Meeting, Notification, WorkspaceSettings
 
@@ -46,7 +46,7 @@ def committee(session: Session) -> Committee:
 
 def meeting_on(engine: Engine, start: datetime) -> int:
     with session_scope(engine) as session:
-        return flows.resolve_meeting(session, committee=committee(session), when=start, now=NOW).id  # type: ignore[return-value]
+        return meetings_state.resolve_meeting(session, committee=committee(session), when=start, now=NOW).id  # type: ignore[return-value]
 
 
 def rows(engine: Engine, meeting_id: int, kind: str) -> list[Notification]:
@@ -61,7 +61,7 @@ def rows(engine: Engine, meeting_id: int, kind: str) -> list[Notification]:
 def test_restore_brings_back_the_plan_the_cancellation_skipped(db: Engine) -> None:
     meeting_id = meeting_on(db, paris(2027, 1, 12, 10, 0))
     with session_scope(db) as session:
-        dispatch.replan_meeting(session, meeting_id=meeting_id, now=NOW)
+        outbox.replan_meeting(session, meeting_id=meeting_id, now=NOW)
     (request,) = rows(db, meeting_id, "agenda_request")
     assert request.state == "pending"
     with session_scope(db) as session:

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import ids
-from bot.payloads import MeetingRef, load
+from bot.slack import ids
+from bot.slack.payloads import MeetingRef, load
 from storage.models import Committee, CommitteeMember, Meeting
 from tests.fakeslack import blocks_text
 from tests.slackapp import (  # noqa: F401

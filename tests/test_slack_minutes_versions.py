@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import dispatch, ids
+from bot.delivery import tick as dispatch
+from bot.slack import ids
 from storage.models import ActionChange, ActionItem, Committee, Decision, Meeting, MinutesVersion
 from tests.fakeslack import Message, blocks_text
 from tests.slackapp import (  # noqa: F401
