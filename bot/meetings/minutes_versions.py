@@ -151,10 +151,10 @@ def record_minutes(
     with session.begin_nested():
         reconcile_decisions(
             session,
-            meeting_id=meeting.id,
+            meeting_id=meeting.id,  # type: ignore[arg-type]
             texts=clean_decisions,
             actor=actor,
-            now=now,  # type: ignore[arg-type]
+            now=now,
         )
         reconciled = reconcile_actions(
             session, committee=committee, meeting=meeting, plan=plan, actor=actor, now=now, what=what
