@@ -1,4 +1,4 @@
-"""Restoring a cancelled occurrence and naming occurrences by date (bot/meeting_changes.py), as plain
+"""Restoring a cancelled occurrence and naming occurrences by date (bot/meetings/changes.py), as plain
 flows on SQLite and PostgreSQL (the Slack surface is in test_slack_meeting_changes.py)."""
 
 from __future__ import annotations

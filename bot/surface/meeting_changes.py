@@ -3,7 +3,7 @@
 
 Grammar: ``move [OCCURRENCE to|au] NEW-DATE TIME`` (without OCCURRENCE, the next upcoming meeting,
 named in the answer), ``cancel [DATE]``, ``restore DATE``; the committee key, if any, is already
-taken off by ``bot.meeting_surface``. An occurrence is named by its originally scheduled date or its
+taken off by ``bot.surface.meetings``. An occurrence is named by its originally scheduled date or its
 current one. When a date names several occurrences, the answer offers one button per occurrence; a
 cancellation always asks for confirmation; a move onto the date of a cancelled meeting asks whether
 to restore that one instead. Nothing here acts on another occurrence than the one named.
