@@ -1,7 +1,7 @@
 """minutes versions: every submitted or amended version of a meeting's minutes is kept
 
 Revision ID: 0002_meetings_minutes_versions
-Revises: 0001
+Revises: 0002_actions_postponed_from
 Create Date: 2026-12-03 09:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0002_meetings_minutes_versions'
-down_revision = '0001'
+down_revision = '0002_actions_postponed_from'
 branch_labels = None
 depends_on = None
 
