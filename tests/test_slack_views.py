@@ -12,7 +12,6 @@ from bot.action_items.views import (
     action_block,
     action_list,
     action_modal,
-    home_view,
     labels,
     notice_modal,
     pick_committee_blocks,
@@ -32,6 +31,7 @@ from bot.slack.payloads import (
     dump_pending,
     load,
 )
+from bot.surface.home import home_view
 from storage.models import ActionItem, Committee
 
 

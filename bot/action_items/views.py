@@ -19,13 +19,10 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     DatePickerElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     NumberInputElement,
     Option,
     PlainTextInputElement,
-    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
@@ -33,8 +30,6 @@ from slack_sdk.models.views import View
 
 from bot.slack import ids
 from bot.slack.limits import (
-    MAX_HEADER_TEXT,
-    MAX_HOME_BLOCKS,
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_BLOCKS,
     MAX_MODAL_TITLE,
@@ -56,7 +51,7 @@ from bot.slack.payloads import (
     dump_pending,
 )
 from bot.slack.view_kit import context, mrkdwn_section, plain
-from bot.text.render import normalize_locale, render, slack_escape
+from bot.text.render import normalize_locale, render
 from storage.models import ActionItem, ActionStatus, Committee, Priority
 
 MAX_TITLE_CHARS = 3000  # an action's title (the model's column)
@@ -423,63 +418,6 @@ def pick_committee_blocks(
 
 
 # -- App Home -------------------------------------------------------------------------------
-
-
-def home_view(
-    *,
-    locale: str | None,
-    tz: str,
-    actions: Sequence[ActionItem],
-    total: int | None = None,
-    minutes_owed: Sequence[str],
-    decks_owed: Sequence[str],
-    meetings: Sequence[str],
-    committee_names: dict[int, str] | None = None,
-    decks_blocks: Sequence[Block] | None = None,
-    approvals_blocks: Sequence[Block] = (),
-) -> View:
-    """The App Home: my open actions with their buttons, minutes and decks I owe, my next meetings.
-
-    ``total`` counts all the user's open items (default: ``len(actions)``); the other sections are
-    lists of already-rendered mrkdwn lines. ``committee_names`` (by committee id) names each item's
-    committee under it; ``decks_blocks`` (the decks with their Mark deck shared buttons) replaces
-    the decks' lines, and ``approvals_blocks`` (minutes waiting for the reader's approval, with
-    their buttons) follows the minutes. Stays within 100 blocks.
-    """
-    words = labels(locale)
-    total = len(actions) if total is None else total
-    blocks: list[Block] = [
-        HeaderBlock(text=plain(render(locale, "home_actions_heading", count=total), MAX_HEADER_TEXT)),
-        ActionsBlock(
-            block_id="home_new",
-            elements=[
-                ButtonElement(
-                    action_id=ids.BTN_ACTION_NEW, text=plain(words["new"]), value=dump(ActionModal())
-                )
-            ],
-        ),
-    ]
-    if not actions:
-        blocks.append(context(render(locale, "home_no_actions")))
-    shown = actions[:HOME_ACTIONS_LIMIT]
-    names = committee_names or {}
-    for action in shown:
-        item = action_block(action, locale=locale, tz=tz)
-        if action.committee_id in names and isinstance(item[0], SectionBlock) and item[0].text is not None:
-            # The item names its committee, on the section's last line (no extra block).
-            item[0].text.text = f"{item[0].text.text}\n_{slack_escape(names[action.committee_id])}_"
-        blocks.extend(item)
-    if total > len(shown):
-        blocks.append(context(render(locale, "action_more", count=total - len(shown))))
-    for name, lines in (("minutes", minutes_owed), ("decks", decks_owed), ("meetings", meetings)):
-        blocks.append(DividerBlock())
-        if name == "decks" and decks_blocks is not None:
-            blocks.extend(decks_blocks)
-            continue
-        blocks.append(mrkdwn_section(render(locale, "home_section", section=name, lines=list(lines))))
-        if name == "minutes":
-            blocks.extend(approvals_blocks)
-    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
 
 # -- reading what a modal's user entered ----------------------------------------------------
