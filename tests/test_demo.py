@@ -207,10 +207,16 @@ def test_bad_options_are_one_line_errors(tmp_path: Path):
 
 def test_a_meeting_moved_twice_keeps_one_edited_notice_and_its_reminders(french: Run):
     text = flat(french)
-    assert "tape /committee move 19/01 au 20/01 15:00" in text and "tape /committee move 19/01 au 21/01 14:00" in text
+    assert (
+        "tape /committee move 19/01 au 20/01 15:00" in text
+        and "tape /committee move 19/01 au 21/01 14:00" in text
+    )
     assert len(entries(french, "meeting_moved")) == 1  # one notice, edited on the second move
     assert "(meeting_moved) ✎ modifie son message" in text
-    assert "Initialement prévu : ~19 janv. 2027 10:00~" in text and "Nouveau créneau : *21 janv. 2027 14:00*" in text
+    assert (
+        "Initialement prévu : ~19 janv. 2027 10:00~" in text
+        and "Nouveau créneau : *21 janv. 2027 14:00*" in text
+    )
 
 
 def test_a_meeting_cancelled_after_confirmation_then_restored(french: Run):
