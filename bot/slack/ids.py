@@ -26,6 +26,7 @@ BTN_MEETING_CONFIRM = "meeting_confirm"  # confirm a cancel, pick an occurrence,
 BTN_MEETING_KEEP = "meeting_keep"  # dismiss the confirmation: nothing changes
 BTN_COMMITTEE_PICK = "committee_pick"  # /committee outside a committee channel: pick the committee
 BTN_PICK_COMMITTEE = "pick_committee"
+BTN_ADMIN_RETRY = "admin_retry"  # an admin's delivery problem message: send the failed messages again
 
 # Modals (callback_id)
 VIEW_ACTION = "action_modal"

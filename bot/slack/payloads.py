@@ -162,6 +162,15 @@ class CommitteeCommand:
     channel: str | None = None
 
 
+@dataclass(frozen=True)
+class ProblemRef:
+    """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
+
+    tag: ClassVar[str] = "p"
+    to: str
+    error: str
+
+
 Payload = (
     ActionRef
     | SnoozeRef
@@ -176,6 +185,7 @@ Payload = (
     | OccurrenceRef
     | OccurrenceChoice
     | CommitteeCommand
+    | ProblemRef
 )
 P = TypeVar(
     "P",
@@ -192,6 +202,7 @@ P = TypeVar(
     OccurrenceRef,
     OccurrenceChoice,
     CommitteeCommand,
+    ProblemRef,
 )
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from bot.action_items import views
 from bot.core.calendar import business_calendar
 from bot.core.timeline import meeting_deadlines
+from bot.delivery import admin_reports
 from bot.slack import ids
 from bot.slack.limits import MAX_HEADER_TEXT, MAX_HOME_BLOCKS
 from bot.slack.payloads import ActionModal, dump
@@ -113,9 +114,9 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             for m, c in rows
         ]
 
-    ids = set(committee_ids_of(session, user_id=who.user_id))
-    mine = [c for c in list_committees(session) if c.id in ids]
-    return home_view(
+    member_of = set(committee_ids_of(session, user_id=who.user_id))
+    mine = [c for c in list_committees(session) if c.id in member_of]
+    view = home_view(
         locale=who.locale,
         tz=who.tz,
         actions=actions,
@@ -136,6 +137,11 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             locale=who.locale,
         ),
     )
+    # Admins also see the delivery problems (bot/admin_reports.py), within the Home tab's 100 blocks.
+    extra = admin_reports.home_blocks(session, user_id=who.user_id)
+    if extra:
+        view.blocks = (list(view.blocks) + Block.parse_all(extra))[:MAX_HOME_BLOCKS]
+    return view
 
 
 def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """minutes versions: every submitted or amended version of a meeting's minutes is kept
 
 Revision ID: 0002_meetings_minutes_versions
-Revises: 0002_actions_postponed_from
+Revises: 0003_ops_committee_index
 Create Date: 2026-12-03 09:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0002_meetings_minutes_versions'
-down_revision = '0002_actions_postponed_from'
+down_revision = '0003_ops_committee_index'
 branch_labels = None
 depends_on = None
 
