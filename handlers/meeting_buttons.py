@@ -1,5 +1,6 @@
 """Buttons on the meeting messages: Add a topic, Mark deck shared, Submit minutes, Approve,
-Request changes. Each carries a ``MeetingRef``."""
+Request changes, Restore (each carries a ``MeetingRef``); and the buttons of the move, cancel and
+restore answers: confirm or pick an occurrence (``OccurrenceChoice``), keep it as it is."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.slack import ids
 from bot.slack.payloads import MeetingRef, load
+from bot.surface import meeting_changes as changes
 from bot.surface import meetings as surface
 from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
@@ -20,6 +22,9 @@ def register(app: App) -> None:
     app.action(ids.BTN_SUBMIT_MINUTES)(on_submit_minutes)
     app.action(ids.BTN_MINUTES_APPROVE)(on_approve)
     app.action(ids.BTN_MINUTES_CHANGES)(on_request_changes)
+    app.action(ids.BTN_MEETING_RESTORE)(on_restore)
+    app.action(ids.BTN_MEETING_CONFIRM)(on_confirm)
+    app.action(ids.BTN_MEETING_KEEP)(on_keep)
 
 
 def on_add_topic(
@@ -73,7 +78,9 @@ def on_approve(
     ref = load(MeetingRef, action["value"])
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = surface.approve(session, meeting_id=ref.meeting_id, person=person, now=now_of(context))
+        outcome = surface.approve(
+            session, meeting_id=ref.meeting_id, person=person, now=now_of(context), version=ref.version
+        )
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
@@ -85,6 +92,59 @@ def on_request_changes(
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_changes(
-            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), version=ref.version
         )
     deliver(outcome, body=body, client=client, context=context)
+
+
+def on_restore(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Restore, on a cancellation notice (chair or admin)."""
+    ack()
+    ref = load(MeetingRef, action["value"])
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = changes.restore_button(
+            session, meeting_id=ref.meeting_id, person=person, now=now_of(context)
+        )
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_confirm(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """A button naming one occurrence: confirm the cancellation, or the occurrence picked."""
+    ack()
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = changes.confirmed(
+            session, value=action.get("value") or "", person=person, now=now_of(context)
+        )
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_keep(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """Keep it: nothing changes."""
+    ack()
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = changes.kept(session, value=action.get("value") or "", person=person)
+    deliver(outcome, body=body, client=client, context=context, respond=respond)

@@ -1,4 +1,4 @@
-"""Meeting modal submissions: topic, deck, minutes, request changes, move.
+"""Meeting modal submissions: topic, deck, minutes, request changes, move, cancel, restore.
 
 Each validates and saves before it acks: a refusal comes back as ``response_action: errors`` under
 the fields at fault (through the error handler), and the modal closes only once the change is saved.
@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.slack import ids
 from bot.slack.payloads import MeetingForm, MoveForm, load
 from bot.slack.users import Person
+from bot.surface import meeting_changes as changes
 from bot.surface import meetings as surface
 from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
 
@@ -28,6 +29,8 @@ def register(app: App) -> None:
     app.view(ids.VIEW_MINUTES)(submitted(surface.submit_minutes, MeetingForm))
     app.view(ids.VIEW_MINUTES_CHANGES)(submitted(surface.submit_changes, MeetingForm))
     app.view(ids.VIEW_MOVE)(submitted(surface.submit_move, MoveForm))
+    app.view(ids.VIEW_CANCEL)(submitted(changes.submit_cancel, MoveForm))
+    app.view(ids.VIEW_RESTORE)(submitted(changes.submit_restore, MoveForm))
 
 
 def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Callable[..., None]:

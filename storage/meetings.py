@@ -145,3 +145,18 @@ def pending_notifications(session: Session, *, meeting_id: int, kinds: tuple[str
         .order_by(col(Notification.id))
     )
     return list(session.exec(statement).all())
+
+
+def cancelled_after(session: Session, *, committee_id: int, after: datetime, limit: int = 8) -> list[Meeting]:
+    """A committee's cancelled meetings starting after ``after``, soonest first."""
+    statement = (
+        select(Meeting)
+        .where(
+            Meeting.committee_id == committee_id,
+            Meeting.status == MeetingStatus.cancelled.value,
+            col(Meeting.start) > after,
+        )
+        .order_by(col(Meeting.start))
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())

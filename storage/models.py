@@ -180,6 +180,31 @@ class Decision(SQLModel, table=True):
     recorded_at: datetime | None = None
 
 
+class MinutesVersion(SQLModel, table=True):
+    """One version of a meeting's minutes, kept as it was submitted or amended (never changed).
+
+    ``kind``: ``submitted`` (a first or a new submission, after the chair asked for changes) or
+    ``amended`` (posted minutes corrected). ``actions`` maps each action line of this version to the
+    item it stands for (``[{"line": …, "action_id": n}]``), so that an amendment reconciles items with
+    lines instead of creating them again.
+    """
+
+    __tablename__ = "minutes_version"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    number: int
+    kind: str = Field(max_length=16)
+    summary: str = Field(sa_column=Column(sa.Text, nullable=False))
+    decisions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attendees: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    link: str | None = Field(default=None, max_length=2000)
+    author: str = Field(max_length=32)
+    created_at: datetime
+
+
 class ActionItem(SQLModel, table=True):
     """An action item; its public id is ``A<id>`` (see ``public_id``)."""
 

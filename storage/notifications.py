@@ -212,6 +212,8 @@ class Existing:
     due_at: datetime
     expires_at: datetime | None
     recipient: str
+    error: str | None = None
+    ts: str | None = None
 
 
 def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
@@ -221,13 +223,29 @@ def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         rows = executor.execute(
-            sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(
-                N.c.key.in_(chunk)
-            )
+            sa.select(
+                N.c.id,
+                N.c.key,
+                N.c.kind,
+                N.c.state,
+                N.c.due_at,
+                N.c.expires_at,
+                N.c.recipient,
+                N.c.error,
+                N.c.ts,
+            ).where(N.c.key.in_(chunk))
         )
         for row in rows:
             found[row.key] = Existing(
-                row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient
+                row.id,
+                row.key,
+                row.kind,
+                row.state,
+                row.due_at,
+                row.expires_at,
+                row.recipient,
+                row.error,
+                row.ts,
             )
     return found
 
@@ -299,6 +317,63 @@ def reschedule(
         .values(due_at=due_at, expires_at=expires_at, recipient=recipient, updated_at=now)
     )
     return bool(_rowcount(result))
+
+
+def revive(
+    executor: Executor,
+    *,
+    id: int,
+    due_at: datetime,
+    expires_at: datetime | None,
+    recipient: str,
+    now: datetime,
+) -> bool:
+    """A skipped row that was never posted, planned again (its meeting moved or was restored):
+    pending at its new instant, with a clean slate of attempts."""
+    result = executor.execute(
+        sa.update(N)
+        .where(N.c.id == id, N.c.state == SKIPPED, N.c.ts.is_(None))
+        .values(
+            state=PENDING,
+            due_at=due_at,
+            expires_at=expires_at,
+            recipient=recipient,
+            error=None,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_at=None,
+            updated_at=now,
+        )
+    )
+    return bool(_rowcount(result))
+
+
+def update_event(executor: Executor, *, key: str, data: dict[str, Any], now: datetime) -> bool:
+    """Bring an event notification (one per occurrence: a move or cancellation notice) up to date:
+    ``data`` is merged into its data (a None value removes the entry); when it has not been posted,
+    it is due at ``now`` again (pending, attempts reset). A posted one keeps its state: the caller's
+    refresh edits the message."""
+    row = executor.execute(sa.select(N.c.id, N.c.state, N.c.data).where(N.c.key == key)).first()
+    if row is None:
+        return False
+    merged = {**(row.data or {}), **data}
+    values: dict[str, Any] = {
+        "data": {k: v for k, v in merged.items() if v is not None},
+        "updated_at": now,
+    }
+    if row.state != SENT:
+        values.update(
+            state=PENDING,
+            due_at=now,
+            error=None,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_at=None,
+        )
+    executor.execute(sa.update(N).where(N.c.id == row.id).values(**values))
+    return True
 
 
 def skip_pending(executor: Executor, *, ids: Sequence[int], reason: str, now: datetime) -> int:

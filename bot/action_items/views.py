@@ -16,17 +16,12 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    DividerBlock,
-    HeaderBlock,
     Option,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot.slack import ids
 from bot.slack.limits import (
-    MAX_HEADER_TEXT,
-    MAX_HOME_BLOCKS,
     MAX_MESSAGE_BLOCKS,
     MAX_OPTION_TEXT,
     MAX_OPTION_VALUE,
@@ -35,7 +30,6 @@ from bot.slack.limits import (
     fit_escaped,
 )
 from bot.slack.payloads import (
-    ActionModal,
     ActionRef,
     PickCommittee,
     RedateRef,
@@ -193,47 +187,6 @@ def pick_committee_blocks(
 
 
 # -- App Home -------------------------------------------------------------------------------
-
-
-def home_view(
-    *,
-    locale: str | None,
-    tz: str,
-    actions: Sequence[ActionItem],
-    total: int | None = None,
-    minutes_owed: Sequence[str],
-    decks_owed: Sequence[str],
-    meetings: Sequence[str],
-) -> View:
-    """The App Home: my open actions with their buttons, minutes and decks I owe, my next meetings.
-
-    ``total`` counts all the user's open items (default: ``len(actions)``); the other sections are
-    lists of already-rendered mrkdwn lines. Stays within 100 blocks.
-    """
-    words = labels(locale)
-    total = len(actions) if total is None else total
-    blocks: list[Block] = [
-        HeaderBlock(text=plain(render(locale, "home_actions_heading", count=total), MAX_HEADER_TEXT)),
-        ActionsBlock(
-            block_id="home_new",
-            elements=[
-                ButtonElement(
-                    action_id=ids.BTN_ACTION_NEW, text=plain(words["new"]), value=dump(ActionModal())
-                )
-            ],
-        ),
-    ]
-    if not actions:
-        blocks.append(context(render(locale, "home_no_actions")))
-    shown = actions[:HOME_ACTIONS_LIMIT]
-    for action in shown:
-        blocks.extend(action_block(action, locale=locale, tz=tz))
-    if total > len(shown):
-        blocks.append(context(render(locale, "action_more", count=total - len(shown))))
-    for name, lines in (("minutes", minutes_owed), ("decks", decks_owed), ("meetings", meetings)):
-        blocks.append(DividerBlock())
-        blocks.append(mrkdwn_section(render(locale, "home_section", section=name, lines=list(lines))))
-    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
 
 # -- reading what a modal's user entered ----------------------------------------------------

@@ -44,7 +44,8 @@ from bot.delivery import tick
 from bot.demo.cast import CAST, PRESETS, SLACK_LOCALES, DemoError, DemoResult, Options
 from bot.demo.offline import OfflineSlack
 from bot.demo.printer import Printer, footer, intro, summary
-from bot.demo.script import Run, Slot, Step, build_script
+from bot.demo.script import Run, Slot, Step
+from bot.demo.storyline import build_script
 from bot.demo.transcript import Names, Transcript
 from bot.planning.window import calendar_window
 from bot.surface.action_items import after_action_committed

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot.action_items.flows import is_workspace_admin
 from bot.core.rules import requires_approval
+from bot.meetings import minutes_versions
 from bot.meetings.state import local_label
 from bot.text.errors import InvalidInput, Msg, PermissionDenied
 from storage.models import (
@@ -90,4 +91,19 @@ def check_awaiting(meeting: Meeting, committee: Committee) -> None:
     ):
         raise InvalidInput(
             key="minutes_not_awaiting", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
+
+
+def check_version(session: Session, meeting: Meeting, committee: Committee, version: int | None) -> None:
+    """Refuse to act on an approval request of an earlier minutes version than the latest."""
+    if version is None:
+        return
+    current = minutes_versions.latest(session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    if current is not None and current.number != version:
+        raise InvalidInput(
+            key="minutes_superseded",
+            locale=committee.locale,
+            when=local_label(meeting.start, committee),
+            version=version,
+            latest=current.number,
         )

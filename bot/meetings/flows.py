@@ -14,31 +14,39 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
-from bot.action_items.flows import create_action
 from bot.core import bounds
 from bot.core.calendar import zone
 from bot.core.rules import requires_approval
-from bot.meetings.checks import check_awaiting, check_chair, check_deck, check_minutes_open, check_open
+from bot.meetings import event_notices, minutes_versions
+from bot.meetings.checks import (
+    check_awaiting,
+    check_chair,
+    check_deck,
+    check_minutes_open,
+    check_minutes_role,
+    check_open,
+    check_version,
+)
 from bot.meetings.input import (
     TEXT_MAX,
-    action_line_error,
-    check_decisions,
     check_duration,
     check_length,
     check_link,
-    check_summary,
     check_text,
     check_title,
     check_user,
-    check_users,
     collect,
-    parse_action_lines,
 )
-from bot.meetings.state import MinutesResult, get_meeting, local_label, meeting_key, stored_occurrences
+from bot.meetings.state import (
+    MinutesResult,
+    get_meeting,
+    local_label,
+    original_start,
+    stored_occurrences,
+)
 from bot.planning import outbox
 from bot.text.errors import InvalidInput, Msg, NotFound
 from storage import meetings as store
@@ -46,7 +54,6 @@ from storage.committees import get_workspace
 from storage.models import (
     AgendaItem,
     Committee,
-    Decision,
     Meeting,
     MeetingStatus,
 )
@@ -88,7 +95,8 @@ def after_meeting_change(session: Session, *, meeting_id: int, now: datetime) ->
 # Locking a meeting for a change
 
 
-def _locked(session: Session, meeting_id: int) -> tuple[Meeting, Committee]:
+def locked(session: Session, meeting_id: int) -> tuple[Meeting, Committee]:
+    """The meeting, locked for the rest of the transaction, and its committee."""
     meeting = store.lock_meeting(session, meeting_id=meeting_id)
     if meeting is None:
         raise NotFound(key="meeting_not_found", meeting=meeting_id)
@@ -187,102 +195,103 @@ def submit_minutes(
     actor: str,
     now: datetime,
 ) -> MinutesResult:
-    """Record a meeting's minutes, its decisions and the action items they create.
+    """Record a meeting's minutes, its decisions and the action items they create, as a new version.
 
     Secretary, chair or admin. All or nothing: every action line ``<@U…> task by date`` is read
     first, and one that cannot be read raises ``InvalidInput`` naming its line number. Minutes
-    submitted again (after the chair asked for changes) replace the decisions; actions already
-    created stay. When the committee requires approval the chair gets a ``minutes_approval`` DM;
-    otherwise a ``minutes_posted`` message goes to the channel at once.
+    submitted again (after the chair asked for changes) are reconciled with the previous version
+    (``bot.meetings.minutes_versions``: same line, same item; a removed line cancels its item). When
+    the committee requires approval the chair gets a ``minutes_approval`` DM for this version (the
+    request of an earlier version is then superseded); otherwise a ``minutes_posted`` message goes
+    to the channel at once. Posted minutes are changed with ``amend_minutes``.
     """
-    meeting, committee = _locked(session, meeting_id)
-    locale = committee.locale
+    meeting, committee = locked(session, meeting_id)
     check_minutes_open(session, meeting, committee, actor, now)
     approval = requires_approval(committee)
-
-    problems: list[InvalidInput] = []
-    clean_summary = collect(problems, check_summary, summary, locale)
-    clean_decisions = collect(problems, check_decisions, decisions or [], locale)
-    drafts = collect(problems, parse_action_lines, action_lines or [], committee, now)
-    clean_attendees = collect(problems, check_users, attendees or [], locale, "attendees")
-    clean_link = collect(problems, check_link, link, locale, "link")
-    if problems:
-        raise InvalidInput.combine(problems)
-
-    created: list[str] = []
-    # A savepoint: should the action flow refuse a line after all (a deactivated owner), no
-    # decision nor action is left behind, whatever the caller does with the session.
-    with session.begin_nested():
-        store.delete_decisions(session, meeting_id=meeting_id)
-        for text in clean_decisions:
-            session.add(Decision(meeting_id=meeting_id, text=text, recorded_by=actor, recorded_at=now))
-        refused: list[InvalidInput] = []
-        today = now.astimezone(zone(committee.timezone)).date()
-        for number, draft in drafts:
-            try:
-                action = create_action(
-                    session,
-                    title=draft.title,
-                    owner=draft.owner,
-                    creator=actor,
-                    due=draft.due,
-                    priority=draft.priority,
-                    committee_id=committee.id,
-                    meeting_id=meeting_id,
-                    now=now,
-                    today=today,
-                )
-            except InvalidInput as error:
-                refused.append(action_line_error(number, error, locale))
-                continue
-            created.append(action.public_id)
-        if refused:
-            raise InvalidInput.combine(refused)
-
-    meeting.minutes_text = clean_summary
-    meeting.minutes_link = clean_link
-    meeting.minutes_attendees = clean_attendees
+    result = minutes_versions.record_minutes(
+        session, meeting, committee, summary=summary, decisions=decisions, action_lines=action_lines,
+        attendees=attendees, link=link, actor=actor, now=now, kind=minutes_versions.SUBMITTED,
+    )  # fmt: skip
     meeting.minutes_submitted_at = now
     meeting.minutes_submitted_by = actor
     if meeting.status in (MeetingStatus.scheduled.value, MeetingStatus.moved.value):
         meeting.status = MeetingStatus.held.value
-    meeting.updated_at = now
     session.add(meeting)
     if approval:
-        _notify(
-            session,
-            committee=committee,
-            meeting=meeting,
-            kind=KIND_MINUTES_APPROVAL,
-            to=committee.chair,
-            now=now,
-            submitted_by=actor,
-        )
+        event_notices.notify(
+            session, committee=committee, meeting=meeting, kind=KIND_MINUTES_APPROVAL, to=committee.chair, now=now,
+            submitted_by=actor, version=result.version,
+        )  # fmt: skip
     else:
-        _notify(
-            session,
-            committee=committee,
-            meeting=meeting,
-            kind=KIND_MINUTES_POSTED,
-            to=committee.channel,
-            now=now,
+        event_notices.notify(
+            session, committee=committee, meeting=meeting, kind=KIND_MINUTES_POSTED, to=committee.channel, now=now,
             submitted_by=actor,
-        )
+        )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return MinutesResult(
-        meeting_id=meeting_id, decisions=clean_decisions, actions=created, awaiting_approval=approval
+        meeting_id=meeting_id,
+        decisions=result.decisions,
+        actions=result.actions,
+        awaiting_approval=approval,
+        version=result.version,
     )
 
 
-def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
-    """The chair (or an admin) approves submitted minutes; they are then posted in the channel."""
-    meeting, committee = _locked(session, meeting_id)
+def amend_minutes(
+    session: Session,
+    *,
+    meeting_id: int,
+    summary: str,
+    decisions: list[str] | None = None,
+    action_lines: list[str] | None = None,
+    attendees: list[str] | None = None,
+    link: str | None = None,
+    actor: str,
+    now: datetime,
+) -> MinutesResult:
+    """Correct minutes already posted (secretary, chair or admin), as a new version.
+
+    Decisions and action items are reconciled with the previous version, not created again; the
+    earlier versions are kept; the posted message is edited (``refresh_messages``) and says who
+    amended it and when. No new approval is asked: the chair may amend them too.
+    """
+    meeting, committee = locked(session, meeting_id)
+    check_minutes_role(session, committee, actor)
+    if meeting.minutes_posted_at is None:
+        raise InvalidInput(
+            key="minutes_not_posted", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
+    result = minutes_versions.record_minutes(
+        session, meeting, committee, summary=summary, decisions=decisions, action_lines=action_lines,
+        attendees=attendees, link=link, actor=actor, now=now, kind=minutes_versions.AMENDED,
+    )  # fmt: skip
+    after_meeting_change(session, meeting_id=meeting_id, now=now)
+    return MinutesResult(
+        meeting_id=meeting_id,
+        decisions=result.decisions,
+        actions=result.actions,
+        awaiting_approval=False,
+        version=result.version,
+        updated=result.updated,
+        cancelled=result.cancelled,
+    )
+
+
+def approve_minutes(
+    session: Session, *, meeting_id: int, actor: str, now: datetime, version: int | None = None
+) -> Meeting:
+    """The chair (or an admin) approves submitted minutes; they are then posted in the channel.
+
+    ``version``: the minutes version the approval request showed; an earlier one is refused (a
+    newer version was submitted since: that is the one to approve)."""
+    meeting, committee = locked(session, meeting_id)
     check_chair(session, committee, actor, "what_approve")
     check_awaiting(meeting, committee)
+    check_version(session, meeting, committee, version)
     meeting.minutes_approved_at = now
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
+    event_notices.notify(
         session,
         committee=committee,
         meeting=meeting,
@@ -297,16 +306,17 @@ def approve_minutes(session: Session, *, meeting_id: int, actor: str, now: datet
 
 
 def request_minutes_changes(
-    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime
+    session: Session, *, meeting_id: int, comment: str, actor: str, now: datetime, version: int | None = None
 ) -> Meeting:
     """The chair sends submitted minutes back to the secretary with a comment.
 
     The minutes count as not submitted again (so the chase resumes); their text, link and attendees
     are kept so that the form opens pre-filled.
     """
-    meeting, committee = _locked(session, meeting_id)
+    meeting, committee = locked(session, meeting_id)
     check_chair(session, committee, actor, "what_request_changes")
     check_awaiting(meeting, committee)
+    check_version(session, meeting, committee, version)
     clean_comment = (comment or "").strip()
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
@@ -317,7 +327,7 @@ def request_minutes_changes(
     meeting.minutes_submitted_by = None
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
+    event_notices.notify(
         session,
         committee=committee,
         meeting=meeting,
@@ -340,11 +350,14 @@ def move_meeting(
 ) -> Meeting:
     """Move one occurrence (chair or admin) to ``new_start`` (aware), keeping its duration.
 
-    The series is untouched: the row keeps its ``series_start``, so its notifications follow.
+    The series is untouched: the row keeps its ``series_start``, so its notifications follow (a
+    kind already posted is edited, one not posted yet is planned for the new slot). One move notice
+    per occurrence: a further move updates it, and it always shows the slot as originally scheduled.
+    Moving a meeting back to its original slot makes it ``scheduled`` again.
     """
     if new_start.tzinfo is None:
         raise ValueError("new_start must be an aware datetime")
-    meeting, committee = _locked(session, meeting_id)
+    meeting, committee = locked(session, meeting_id)
     check_chair(session, committee, actor, "what_move_meeting")
     check_open(meeting, committee, now, "what_move")
     if new_start <= now:
@@ -362,30 +375,24 @@ def move_meeting(
             field="when",
             when=local_label(new_start, committee),
         )
-    _check_free(session, committee, meeting, new_start, new_start + (meeting.end - meeting.start))
-    old_start = meeting.start
+    check_free(session, committee, meeting, new_start, new_start + (meeting.end - meeting.start))
+    original = original_start(session, committee=committee, meeting=meeting)
     duration = meeting.end - meeting.start
     meeting.start = new_start.astimezone(UTC)
     meeting.end = meeting.start + duration
-    meeting.status = MeetingStatus.moved.value
+    back = meeting.start == original.astimezone(UTC)
+    meeting.status = MeetingStatus.scheduled.value if back else MeetingStatus.moved.value
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
-        session,
-        committee=committee,
-        meeting=meeting,
-        kind=KIND_MEETING_MOVED,
-        to=committee.channel,
-        now=now,
-        by=actor,
-        old_start=old_start.astimezone(UTC).isoformat(),
-        start=meeting.start.isoformat(),
-    )
+    event_notices.notify_once(
+        session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
+        by=actor, original_start=original.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
+    )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
 
-def _check_free(
+def check_free(
     session: Session, committee: Committee, meeting: Meeting, start: datetime, end: datetime
 ) -> None:
     """Refuse a move onto another (not cancelled) meeting of the same committee: two meetings at once
@@ -416,8 +423,12 @@ def _check_free(
 def cancel_meeting(
     session: Session, *, meeting_id: int, actor: str, now: datetime, reason: str | None = None
 ) -> Meeting:
-    """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice."""
-    meeting, committee = _locked(session, meeting_id)
+    """Cancel one occurrence (chair or admin); nothing more is sent about it but the notice.
+
+    One cancellation notice per occurrence, with a Restore button (``restore_meeting`` undoes the
+    cancellation and edits the notice); cancelling again after a restore updates that notice.
+    """
+    meeting, committee = locked(session, meeting_id)
     check_chair(session, committee, actor, "what_cancel_meeting")
     when = local_label(meeting.start, committee)
     if meeting.status == MeetingStatus.cancelled.value:
@@ -428,49 +439,10 @@ def cancel_meeting(
     meeting.status = MeetingStatus.cancelled.value
     meeting.updated_at = now
     session.add(meeting)
-    _notify(
-        session,
-        committee=committee,
-        meeting=meeting,
-        kind=KIND_MEETING_CANCELLED,
-        to=committee.channel,
-        now=now,
-        by=actor,
-        start=meeting.start.astimezone(UTC).isoformat(),
-        reason=clean_reason,
-    )
+    event_notices.notify_once(
+        session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
+        by=actor, at=now.astimezone(UTC).isoformat(), start=meeting.start.astimezone(UTC).isoformat(),
+        reason=clean_reason, restored_by=None, restored_at=None,
+    )  # fmt: skip
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
-
-
-# ---------------------------------------------------------------------------------------------
-# Notifications and labels
-
-
-def _notify(
-    session: Session,
-    *,
-    committee: Committee,
-    meeting: Meeting,
-    kind: str,
-    to: str,
-    now: datetime,
-    **data: Any,
-) -> str:
-    """Queue an event notification due now through the dispatcher's outbox; returns its key.
-
-    Keys are numbered per meeting and kind (the 2nd approval request is ``…:minutes_approval:2``).
-    """
-    number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
-    key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
-    outbox.enqueue(
-        session,
-        kind=kind,
-        to=to,
-        key=key,
-        now=now,
-        committee_id=committee.id,
-        meeting_id=meeting.id,
-        data={k: v for k, v in data.items() if v is not None},
-    )
-    return key

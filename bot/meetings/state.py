@@ -4,7 +4,7 @@ Nothing here changes the database; the flows (``bot.meetings.flows``) and the no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -103,6 +103,9 @@ class MinutesResult:
     decisions: list[str]
     actions: list[str]  # public ids of the action items created, "A12"
     awaiting_approval: bool  # True: the chair approves first; False: posted at once
+    version: int = 1  # the minutes version this submission or amendment recorded
+    updated: list[str] = field(default_factory=list)  # items whose line changed (owner, due, priority)
+    cancelled: list[str] = field(default_factory=list)  # items whose line was removed
 
 
 @dataclass(frozen=True)
@@ -269,9 +272,12 @@ def schedule(
 
 
 def minutes_meeting(session: Session, *, committee: Committee, now: datetime) -> Meeting:
-    """The latest past meeting whose minutes are neither submitted nor posted (``/committee minutes``).
+    """The latest past meeting whose minutes are neither submitted nor posted, or whose minutes are
+    posted (to amend them), whichever comes first going back (``/committee minutes``); a meeting
+    whose minutes wait for approval is passed over.
 
-    Looks back ``MINUTES_LOOKBACK``; raises ``NotFound`` when every recent meeting has its minutes.
+    Looks back ``MINUTES_LOOKBACK``; raises ``NotFound`` when no recent meeting has minutes to
+    submit or to amend.
     """
     workspace = get_workspace(session)
     past = stored_occurrences(
@@ -292,7 +298,23 @@ def minutes_meeting(session: Session, *, committee: Committee, now: datetime) ->
         row = stored.get(occurrence.series_start.astimezone(UTC))
         if row is None or (row.minutes_submitted_at is None and row.minutes_posted_at is None):
             return get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=now)
+        if row.minutes_posted_at is not None:
+            return row  # the latest minutes are posted: amend them (older ones: /committee minutes DATE)
     raise NotFound(key="no_minutes_pending", locale=committee.locale, committee=committee.name)
+
+
+def original_start(session: Session, *, committee: Committee, meeting: Meeting) -> datetime:
+    """The occurrence's start as the series schedules it (holiday policy applied, moves ignored),
+    in the committee's zone; the series instant itself when the series no longer has it."""
+    workspace = get_workspace(session)
+    series_start = meeting.series_start.astimezone(UTC)
+    # The holiday policy shifts an occurrence by a few days at most around its series instant.
+    for occurrence in occurrences(
+        committee, workspace, series_start - timedelta(days=10), series_start + timedelta(days=10), []
+    ):
+        if occurrence.series_start.astimezone(UTC) == series_start:
+            return occurrence.start
+    return series_start.astimezone(zone(committee.timezone))
 
 
 def stored_occurrences(

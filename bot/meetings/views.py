@@ -183,11 +183,15 @@ def minutes_modal(
     decisions: Sequence[str] = (),
     existing_actions: Sequence[str] = (),
     approval: bool = False,
+    action_lines: Sequence[tuple[str, str]] = (),
+    amend: bool = False,
 ) -> View:
-    """Submit the minutes: summary, decisions (one per line), action lines ``@owner task by date``
-    (a rich text input, so that @mentions arrive as user ids), attendees, link.
+    """Submit (or, ``amend``, correct posted) minutes: summary, decisions (one per line), action
+    lines ``@owner task by date`` (a rich text input, so that @mentions arrive as user ids),
+    attendees, link.
 
-    Pre-filled with what was submitted before (minutes sent back by the chair).
+    Pre-filled with what was submitted before (minutes sent back by the chair, posted minutes),
+    the action lines included as ``(owner, rest of the line)``: an unchanged line keeps its item.
     """
     words = labels(locale)
     value = ids.INPUT_VALUE
@@ -199,6 +203,7 @@ def minutes_modal(
         approval=approval,
         chair=committee.chair,
         channel=committee.channel,
+        amend=amend,
     )
     blocks = [
         _heading(committee, meeting, locale),
@@ -224,7 +229,11 @@ def minutes_modal(
         _input(
             ids.BLOCK_ACTIONS,
             words["actions"],
-            RichTextInputElement(action_id=value, placeholder=plain(words["actions_placeholder"])),
+            RichTextInputElement(
+                action_id=value,
+                placeholder=plain(words["actions_placeholder"]),
+                initial_value=_rich_lines(action_lines),
+            ),
             optional=True,
         ),
         ContextBlock(elements=[MarkdownTextObject(text=help_text)]),
@@ -248,7 +257,20 @@ def minutes_modal(
         ),
     ]
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
+    if amend:
+        return _modal(ids.VIEW_MINUTES, words["modal_amend"], words["submit_amend"], locale, metadata, blocks)
     return _modal(ids.VIEW_MINUTES, words["modal_minutes"], words["submit_minutes"], locale, metadata, blocks)
+
+
+def _rich_lines(lines: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+    """Action lines as a rich text value: a user mention, then the rest of the line, one per line."""
+    if not lines:
+        return None
+    elements: list[dict[str, Any]] = []
+    for n, (owner, rest) in enumerate(lines):
+        elements.append({"type": "user", "user_id": owner})
+        elements.append({"type": "text", "text": f" {rest}" + ("\n" if n < len(lines) - 1 else "")})
+    return {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": elements}]}
 
 
 def changes_modal(*, committee: Committee, meeting: Meeting, locale: str | None, channel: str | None) -> View:
@@ -350,6 +372,9 @@ def confirmation(
         "link": None,
         "decisions": 0,
         "actions": [],
+        "updated": [],
+        "cancelled": [],
+        "version": 1,
         "chair": committee.chair,
         "secretary": committee.secretary,
         "channel": committee.channel,

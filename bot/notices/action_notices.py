@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from bot.action_items.views import action_block
 from bot.notices.context import Context, is_user, link, reader_locale, user_tz
+from bot.notices.meeting_notices import iso_instant
 from bot.notices.message import ACTION_CHASES, MAX_UNREACHABLE_ACTIONS, MEETING_KINDS, OutgoingMessage
+from bot.notices.minutes_notices import superseded
 from bot.slack import blocks as bk
-from bot.text.render import slack_date, slack_day
+from bot.text.render import slack_date, slack_day, slack_escape
 from storage.action_items import open_actions_for_owner
 from storage.models import (
     OPEN_ACTION_STATUSES,
@@ -189,7 +191,15 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
     if kind not in MEETING_KINDS or meeting is None:
         return None
     line = None
-    if meeting.status == MeetingStatus.cancelled.value:
+    if kind == "meeting_cancelled" and meeting.status != MeetingStatus.cancelled.value:
+        # Restored since: the notice says so, without its Restore button.
+        line = piece(
+            "restored",
+            by=data.get("restored_by"),
+            at=when(iso_instant(data.get("restored_at")) or now),
+            local=slack_escape(_local_label(meeting.start, committee.timezone)),
+        )
+    elif meeting.status == MeetingStatus.cancelled.value:
         line = piece("cancelled") if kind != "meeting_cancelled" else None
     elif kind == "deck_reminder" and meeting.deck_shared_at is not None:
         line = piece(
@@ -206,7 +216,10 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
             )
     elif kind == "minutes_approval":
         approved = meeting.minutes_approved_at or meeting.minutes_posted_at
-        if approved is not None:
+        newer = superseded(session, notification, meeting)
+        if newer is not None:
+            line = piece("approval_superseded", at=when(newer.created_at))
+        elif approved is not None:
             line = piece("minutes_approved", at=when(approved))
         elif meeting.minutes_submitted_at is None:
             line = piece("minutes_sent_back", by=data.get("submitted_by") or committee.secretary)
@@ -214,3 +227,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         return None
     text = f"{piece('meeting', when=when(meeting.start))}\n{line}"
     return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(text)])
+
+
+def _local_label(moment: datetime, tz: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} ({tz})"

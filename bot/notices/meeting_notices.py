@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.core import rules
+from bot.meetings import state
 from bot.meetings.state import Agenda
 from bot.notices.context import Context, action_line, link, meeting_button, reader_locale
 from bot.notices.message import MAX_AGENDA_ACTIONS, MAX_TOPICS, Block, OutgoingMessage
@@ -174,6 +175,9 @@ def agenda_published(ctx: Context) -> OutgoingMessage:
     also: list[tuple[str, OutgoingMessage]] = []
     if meeting.deck_shared_at is not None:
         body.append(bk.section(p["deck"]))
+    elif ctx.now < ctx.agenda().deck_due:
+        # Posted for an earlier slot, edited after a move: the deck is not due yet.
+        body.append(bk.section(p["pending"]))
     else:
         body.append(bk.section(p["missing"]))
         also.append((committee.chair, _deck_missing_dm(ctx, values)))
@@ -226,24 +230,28 @@ def meeting_reminder(ctx: Context) -> OutgoingMessage:
 
 
 def meeting_moved(ctx: Context) -> OutgoingMessage | None:
-    """``data``: ``old_start`` and ``start`` (ISO), before and after the move, when known."""
+    """The one move notice of an occurrence, edited on each further move: the slot as originally
+    scheduled and the current one. ``data``: ``original_start`` (ISO), ``by``."""
     meeting = ctx.meeting
     assert meeting is not None
-    moved_to = _iso(ctx.data.get("start"))
-    if moved_to is not None and moved_to != meeting.start:
-        return None  # moved again since: the later notice tells where it is now
-    old = _iso(ctx.data.get("old_start") or ctx.data.get("previous_start"))
+    original = iso_instant(ctx.data.get("original_start")) or state.original_start(
+        ctx.session, committee=ctx.committee, meeting=meeting
+    )
+    back = original == meeting.start
     p = ctx.parts(
         "notice_meeting_moved",
         when=ctx.when(meeting.start),
         local=ctx.local(meeting.start),
-        old_when=ctx.when(old) if old is not None and old != meeting.start else None,
+        old_when=ctx.when(original),
+        old_local=ctx.local(original),
+        back=back,
+        by=ctx.data.get("by"),
     )
     return ctx.message(p["text"], [bk.section(p["body"])])
 
 
 def meeting_cancelled(ctx: Context) -> OutgoingMessage:
-    """``data``: ``reason``, optional."""
+    """The one cancellation notice of an occurrence, with Restore. ``data``: ``reason``, ``by``."""
     meeting = ctx.meeting
     assert meeting is not None
     p = ctx.parts(
@@ -251,11 +259,14 @@ def meeting_cancelled(ctx: Context) -> OutgoingMessage:
         when=ctx.when(meeting.start),
         local=ctx.local(meeting.start),
         reason=ctx.data.get("reason") or "",
+        by=ctx.data.get("by"),
     )
-    return ctx.message(p["text"], [bk.section(p["body"])])
+    restore = meeting_button(ctx, "btn_restore", ids.BTN_MEETING_RESTORE)
+    return ctx.message(p["text"], [bk.section(p["body"]), bk.actions(restore)])
 
 
-def _iso(value: Any) -> datetime | None:
+def iso_instant(value: Any) -> datetime | None:
+    """An aware instant from ISO text in a notification's data; None for anything else."""
     if not isinstance(value, str):
         return None
     try:

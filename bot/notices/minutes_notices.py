@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.meetings import minutes_versions
 from bot.notices.context import Context, action_line, link, meeting_button
 from bot.notices.message import MAX_MINUTES_ACTIONS, Block, OutgoingMessage
 from bot.slack import blocks as bk
@@ -15,6 +16,8 @@ from storage import meetings as meeting_store
 from storage.models import (
     Committee,
     Meeting,
+    MinutesVersion,
+    Notification,
 )
 
 NOT_SUBMITTED = ("not_due", "due", "late")  # minutes_state statuses before the secretary submits
@@ -79,11 +82,23 @@ def minutes_overdue(ctx: Context) -> OutgoingMessage | None:
     return ctx.message(p["text"], body)
 
 
-def _approval_buttons(ctx: Context) -> Block:
+def _approval_buttons(ctx: Context, version: int | None = None) -> Block:
+    """Approve and Request changes; with ``version``, they act on that minutes version only."""
+    assert ctx.meeting is not None and ctx.meeting.id is not None
+    value = bk.meeting_value(ctx.meeting.id, version)
     return bk.actions(
-        meeting_button(ctx, "btn_approve", ids.BTN_MINUTES_APPROVE, "primary"),
-        meeting_button(ctx, "btn_changes", ids.BTN_MINUTES_CHANGES),
+        bk.button(ctx.label("btn_approve"), action_id=ids.BTN_MINUTES_APPROVE, value=value, style="primary"),
+        bk.button(ctx.label("btn_changes"), action_id=ids.BTN_MINUTES_CHANGES, value=value),
     )
+
+
+def superseded(session: Session, notification: Notification, meeting: Meeting) -> MinutesVersion | None:
+    """The latest minutes version when it is not the one this approval request shows, else None."""
+    version = (notification.data or {}).get("version")
+    current = minutes_versions.latest(session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    if version is None or current is None or current.number == version:
+        return None
+    return current
 
 
 def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, locale: str) -> list[Block]:
@@ -137,8 +152,8 @@ def minutes_blocks(session: Session, committee: Committee, meeting: Meeting, *, 
 def minutes_approval(ctx: Context) -> OutgoingMessage | None:
     meeting = ctx.meeting
     assert meeting is not None
-    if ctx.minutes().status != "awaiting_approval":
-        return None
+    if ctx.minutes().status != "awaiting_approval" or superseded(ctx.session, ctx.notification, meeting):
+        return None  # approved, sent back, or replaced by the request of a newer version
     p = ctx.parts(
         "notice_minutes_approval",
         when=ctx.when(meeting.start),
@@ -149,7 +164,7 @@ def minutes_approval(ctx: Context) -> OutgoingMessage | None:
         bk.divider(),
         *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale),
     ]
-    body += [bk.divider(), _approval_buttons(ctx)]
+    body += [bk.divider(), _approval_buttons(ctx, ctx.data.get("version"))]
     return ctx.message(p["text"], body)
 
 
@@ -162,8 +177,19 @@ def minutes_posted(ctx: Context) -> OutgoingMessage | None:
     assert meeting is not None
     if ctx.minutes().status not in ("submitted", "posted"):
         return None
-    p = ctx.parts("notice_minutes_posted", when=ctx.when(meeting.start))
+    current = minutes_versions.latest(ctx.session, meeting_id=meeting.id)  # type: ignore[arg-type]
+    amended_version = current if current is not None and current.kind == minutes_versions.AMENDED else None
+    amended = amended_version is not None
+    p = ctx.parts(
+        "notice_minutes_posted",
+        when=ctx.when(meeting.start),
+        amended_by=amended_version.author if amended_version else None,
+        amended_at=ctx.when(amended_version.created_at) if amended_version else None,
+        version=current.number if current else 1,
+    )
     body = [bk.section(p["body"]), *minutes_blocks(ctx.session, ctx.committee, meeting, locale=ctx.locale)]
+    if amended:
+        body.append(bk.context(p["amended"]))
     return ctx.message(p["text"], body)
 
 

@@ -185,6 +185,7 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         scope=scope,
         reason=reason,
         known={(committee.key, as_utc(meeting.series_start)): id_of(meeting)},
+        revive=True,
     )
 
 
@@ -280,11 +281,17 @@ def upsert(
     scope: list[store.Existing] | None = None,
     reason: str = "no longer planned",
     known: dict[tuple[str, datetime], int] | None = None,
+    revive: bool = False,
     bulk_meetings: bool = False,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
     pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
-    ``bulk_meetings``: create missing meetings in one statement whatever their number."""
+    ``bulk_meetings``: create missing meetings in one statement whatever their number.
+
+    ``revive`` (a meeting re-planned after a move or a restore): a row skipped without being posted
+    is planned again when the plan now puts it at another instant, or when it was skipped because
+    the meeting was cancelled, and it is still valid (SPEC §4: a kind not posted yet is sent at its
+    instant for the new slot, or at once). The send-time checks still decide whether it goes out."""
     items = {item.key: item for item in planned if item.to}
     stored = store.existing(session, items)
     result = PlanResult()
@@ -294,6 +301,16 @@ def upsert(
             row.due_at != item.at or row.expires_at != item.expires_at or row.recipient != item.to
         ):
             result.updated += store.reschedule(
+                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+            )
+        elif (
+            revive
+            and row.state == store.SKIPPED
+            and row.ts is None
+            and (row.due_at != item.at or (row.error or "").startswith("meeting cancelled"))
+            and _still_valid(item, now)
+        ):
+            result.updated += store.revive(
                 session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
             )
     new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]

@@ -163,9 +163,10 @@ def finish(blocks: list[Block], *, locale: str | None) -> list[Block]:
     return [*kept, context(f"_{more(locale, len(blocks) - len(kept))}_")]
 
 
-def meeting_value(meeting_id: int) -> str:
-    """The ``value`` of a button on a meeting (Add a topic, Mark deck shared, Submit minutes…)."""
-    return dump(MeetingRef(meeting_id=meeting_id))
+def meeting_value(meeting_id: int, version: int | None = None) -> str:
+    """The ``value`` of a button on a meeting (Add a topic, Mark deck shared, Submit minutes…);
+    ``version``: the minutes version an approval request shows."""
+    return dump(MeetingRef(meeting_id=meeting_id, version=version))
 
 
 def reassign_button(action: ActionItem, *, locale: str | None) -> Block:

@@ -21,6 +21,10 @@ BTN_DECK_SHARED = "deck_shared"
 BTN_SUBMIT_MINUTES = "minutes_submit"
 BTN_MINUTES_APPROVE = "minutes_approve"
 BTN_MINUTES_CHANGES = "minutes_request_changes"
+BTN_MEETING_RESTORE = "meeting_restore"  # on the cancellation notice
+BTN_MEETING_CONFIRM = "meeting_confirm"  # confirm a cancel, pick an occurrence, restore instead of move
+BTN_MEETING_KEEP = "meeting_keep"  # dismiss the confirmation: nothing changes
+BTN_COMMITTEE_PICK = "committee_pick"  # /committee outside a committee channel: pick the committee
 BTN_PICK_COMMITTEE = "pick_committee"
 BTN_ADMIN_RETRY = "admin_retry"  # an admin's delivery problem message: send the failed messages again
 
@@ -35,6 +39,8 @@ VIEW_MINUTES = "minutes_modal"
 VIEW_DECK = "deck_modal"
 VIEW_MINUTES_CHANGES = "minutes_changes_modal"
 VIEW_MOVE = "move_modal"
+VIEW_CANCEL = "cancel_modal"
+VIEW_RESTORE = "restore_modal"
 
 # Action items: more buttons and selects (action_id)
 BTN_ACTION_NEW = "action_new"  # App Home: open the action modal

@@ -95,6 +95,7 @@ class MeetingRef:
 
     tag: ClassVar[str] = "mt"
     meeting_id: int
+    version: int | None = None  # the minutes version an approval request shows (Approve, Request changes)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,35 @@ class OccurrenceRef:
 
 
 @dataclass(frozen=True)
+class OccurrenceChoice:
+    """A button that acts on one named occurrence: confirm a cancellation, pick among occurrences a
+    date names, or restore instead of moving onto a cancelled date. ``op`` is ``move``, ``cancel``
+    or ``restore``; ``to`` the new start of a move (ISO, aware)."""
+
+    tag: ClassVar[str] = "oc"
+    op: str
+    committee_id: int
+    series: str  # SERIES_FORMAT
+    to: str | None = None
+    channel: str | None = None
+
+    @property
+    def series_start(self) -> datetime:
+        return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class CommitteeCommand:
+    """A ``/committee`` command typed outside a committee's channel, carried in the committee
+    picker's block id until the user picks the committee (cut to fit 255 characters)."""
+
+    tag: ClassVar[str] = "cc"
+    sub: str
+    text: str = ""
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
 class ProblemRef:
     """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
 
@@ -153,6 +183,8 @@ Payload = (
     | MeetingForm
     | MoveForm
     | OccurrenceRef
+    | OccurrenceChoice
+    | CommitteeCommand
     | ProblemRef
 )
 P = TypeVar(  # constrained: load(kind, …) returns that kind
@@ -168,6 +200,8 @@ P = TypeVar(  # constrained: load(kind, …) returns that kind
     MeetingForm,
     MoveForm,
     OccurrenceRef,
+    OccurrenceChoice,
+    CommitteeCommand,
     ProblemRef,
 )
 

@@ -20,25 +20,24 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.calendar import localize, zone
-from bot.core.dates import parse_date
 from bot.core.parsing import plain_text
 from bot.core.rules import requires_approval
 from bot.delivery import edits
-from bot.meetings import checks, flows, state, views
-from bot.meetings.input import parse_meeting_time
+from bot.meetings import checks, flows, minutes_versions, state, views
 from bot.slack.outcome import Outcome
 from bot.slack.payloads import MeetingForm, MoveForm, OccurrenceRef, load
 from bot.slack.users import Person
+from bot.surface import meeting_changes as changes
+from bot.surface import meeting_scope as scope
 from bot.surface.home import publish_home
 from bot.text.errors import InvalidInput, NoCommittee
 from storage import meetings as store
-from storage.committees import committee_by_channel
 from storage.db import write_session
 from storage.models import Committee, Meeting
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("next", "calendar", "agenda", "minutes", "move", "cancel", "help")
+SUBCOMMANDS = ("next", "calendar", "agenda", "minutes", "move", "cancel", "restore", "help")
 NEXT_LIMIT = 3
 CALENDAR_LIMIT = 8
 
@@ -54,8 +53,14 @@ def run_command(
     channel: str | None,
     now: datetime,
     public_url: str | None = None,
+    committee_id: int | None = None,
 ) -> Outcome:
-    """One ``/committee`` command typed by ``person`` in ``channel``."""
+    """One ``/committee`` command typed by ``person`` in ``channel``.
+
+    The committee: ``committee_id`` (picked in the committee picker), else a committee key as the
+    first word after the subcommand, else the channel's committee, else the user's only committee;
+    with several, a picker limited to the user's committees answers (SPEC §7: from anywhere).
+    """
     locale = person.locale
     name, _, rest = (text or "").strip().partition(" ")
     name, rest = name.lower(), rest.strip()
@@ -65,9 +70,11 @@ def run_command(
         raise InvalidInput(
             key="unknown_committee_subcommand", locale=locale, name=name, usage=views.help_text(locale)
         )
-    committee = committee_by_channel(session, channel=channel) if channel else None
+    committee, rest = scope.committee_for(
+        session, text=rest, channel=channel, user_id=person.user_id, locale=locale, committee_id=committee_id
+    )
     if committee is None:
-        raise NoCommittee(locale=locale)
+        return scope.picker(session, sub=name, text=rest, person=person, channel=channel)
     if name == "next":
         entries = state.schedule(
             session, committee=committee, now=now, limit=NEXT_LIMIT, include_cancelled=False
@@ -93,17 +100,25 @@ def run_command(
         )
     if name == "minutes":
         checks.check_minutes_role(session, committee, person.user_id)
-        meeting = state.minutes_meeting(session, committee=committee, now=now)
+        meeting = (
+            changes.held_on(session, committee=committee, text=rest, person=person, now=now)
+            if rest
+            else state.minutes_meeting(session, committee=committee, now=now)
+        )
         return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
     if name == "move":
         return _move(session, committee=committee, text=rest, person=person, channel=channel, now=now)
-    return _cancel(session, committee=committee, text=rest, person=person, now=now)
+    if name == "restore":
+        return changes.restore(
+            session, committee=committee, text=rest, person=person, channel=channel, now=now
+        )
+    return changes.cancel(session, committee=committee, text=rest, person=person, channel=channel, now=now)
 
 
 def _move(
     session: Session, *, committee: Committee, text: str, person: Person, channel: str | None, now: datetime
 ) -> Outcome:
-    """``/committee move <date> [time]`` moves the next meeting; without a date, the move modal opens."""
+    """``/committee move [OCCURRENCE to|au] NEW-DATE TIME``; without text, the move modal opens."""
     checks.check_chair(session, committee, person.user_id, "what_move_meeting")
     if not text:
         entries = state.schedule(
@@ -114,28 +129,7 @@ def _move(
                 committee=committee, entries=entries, locale=person.locale, channel=channel
             )
         )
-    meeting = state.resolve_meeting(session, committee=committee, now=now)
-    local_start = meeting.start.astimezone(zone(committee.timezone))
-    new_start = parse_meeting_time(
-        text,
-        now=now,
-        tz=committee.timezone,
-        default_time=local_start.time().replace(tzinfo=None),
-        locale=person.locale,
-    )
-    flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "moved")
-
-
-def _cancel(session: Session, *, committee: Committee, text: str, person: Person, now: datetime) -> Outcome:
-    """``/committee cancel [date]`` cancels the next meeting, or the one held on that date."""
-    checks.check_chair(session, committee, person.user_id, "what_cancel_meeting")
-    when: date | None = (
-        parse_date(text, now=now, tz=committee.timezone, locale=person.locale) if text else None
-    )
-    meeting = state.resolve_meeting(session, committee=committee, when=when, now=now)
-    flows.cancel_meeting(session, meeting_id=meeting.id, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "cancelled")
+    return changes.move(session, committee=committee, text=text, person=person, channel=channel, now=now)
 
 
 # -- buttons -----------------------------------------------------------------------------------------
@@ -169,19 +163,27 @@ def open_minutes(
     return Outcome(modal=_minutes_modal(session, committee, meeting, person, channel, now))
 
 
-def approve(session: Session, *, meeting_id: int, person: Person, now: datetime) -> Outcome:
-    """Approve: the minutes are posted in the channel (chair or admin)."""
-    meeting = flows.approve_minutes(session, meeting_id=meeting_id, actor=person.user_id, now=now)
+def approve(
+    session: Session, *, meeting_id: int, person: Person, now: datetime, version: int | None = None
+) -> Outcome:
+    """Approve: the minutes are posted in the channel (chair or admin); ``version`` is the one the
+    approval request showed (an earlier one than the latest is refused)."""
+    meeting = flows.approve_minutes(
+        session, meeting_id=meeting_id, actor=person.user_id, now=now, version=version
+    )
     committee = session.get(Committee, meeting.committee_id)
     assert committee is not None
     return _changed(committee, meeting, person, "approved")
 
 
-def open_changes(session: Session, *, meeting_id: int, person: Person, channel: str | None) -> Outcome:
+def open_changes(
+    session: Session, *, meeting_id: int, person: Person, channel: str | None, version: int | None = None
+) -> Outcome:
     """Request changes: the comment modal (chair or admin, minutes waiting for approval)."""
     meeting, committee = state.get_meeting(session, meeting_id=meeting_id)
     checks.check_chair(session, committee, person.user_id, "what_request_changes")
     checks.check_awaiting(meeting, committee)
+    checks.check_version(session, meeting, committee, version)
     return Outcome(
         modal=views.changes_modal(committee=committee, meeting=meeting, locale=person.locale, channel=channel)
     )
@@ -195,18 +197,18 @@ def _minutes_modal(
     channel: str | None,
     now: datetime,
 ) -> View:
-    checks.check_minutes_open(session, meeting, committee, person.user_id, now)
+    amend = meeting.minutes_posted_at is not None
+    if amend:
+        checks.check_minutes_role(session, committee, person.user_id)
+    else:
+        checks.check_minutes_open(session, meeting, committee, person.user_id, now)
     decisions = [d.text for d in store.decisions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
-    existing = [a.public_id for a in store.meeting_actions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
+    items = minutes_versions.current_items(session, meeting_id=meeting.id)  # type: ignore[arg-type]
     return views.minutes_modal(
-        committee=committee,
-        meeting=meeting,
-        locale=person.locale,
-        channel=channel,
-        decisions=decisions,
-        existing_actions=existing,
-        approval=requires_approval(committee),
-    )
+        committee=committee, meeting=meeting, locale=person.locale, channel=channel,
+        decisions=decisions, existing_actions=[a.public_id for a in items], approval=requires_approval(committee),
+        action_lines=[(a.owner, minutes_versions.line_of(a).split(" ", 1)[1]) for a in items], amend=amend,
+    )  # fmt: skip
 
 
 # -- modal submissions ---------------------------------------------------------------------------
@@ -250,20 +252,23 @@ def submit_minutes(
 ) -> Outcome:
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
-    result = flows.submit_minutes(
-        session,
-        meeting_id=form.meeting_id,
-        summary=values.get("summary") or "",
-        decisions=views.text_lines(values.get("decisions")),
-        action_lines=views.text_lines(values.get("actions")),
-        attendees=values.get("attendees") or [],
-        link=values.get("link"),
-        actor=person.user_id,
-        now=now,
-    )
+    posted = state.get_meeting(session, meeting_id=form.meeting_id)[0].minutes_posted_at is not None
+    record = flows.amend_minutes if posted else flows.submit_minutes
+    result = record(
+        session, meeting_id=form.meeting_id, summary=values.get("summary") or "",
+        decisions=views.text_lines(values.get("decisions")), action_lines=views.text_lines(values.get("actions")),
+        attendees=values.get("attendees") or [], link=values.get("link"), actor=person.user_id, now=now,
+    )  # fmt: skip
     meeting, committee = state.get_meeting(session, meeting_id=form.meeting_id)
-    what = "minutes_awaiting" if result.awaiting_approval else "minutes_posted"
-    return _changed(committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions)
+    what = (
+        "minutes_amended"
+        if posted
+        else ("minutes_awaiting" if result.awaiting_approval else "minutes_posted")
+    )
+    return _changed(
+        committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions,
+        cancelled=result.cancelled, updated=result.updated, version=result.version,
+    )  # fmt: skip
 
 
 def submit_changes(
@@ -298,8 +303,7 @@ def submit_move(
     ref = load(OccurrenceRef, values.get("meeting"))
     new_start = _picked_time(values.get("when"), values.get("time"), committee, person.locale)
     meeting = state.meeting_for_series(session, committee=committee, series_start=ref.series_start, now=now)
-    flows.move_meeting(session, meeting_id=meeting.id, new_start=new_start, actor=person.user_id, now=now)  # type: ignore[arg-type]
-    return _changed(committee, meeting, person, "moved")
+    return changes.move_meeting(session, committee, meeting, new_start, person, now)
 
 
 def _picked_time(day: str | None, clock: str | None, committee: Committee, locale: str) -> datetime:
@@ -330,7 +334,7 @@ def _changed(committee: Committee, meeting: Meeting, person: Person, what: str, 
 def _homes(committee: Committee, person: Person, what: str) -> tuple[str, ...]:
     if what == "deck_shared":
         return (committee.deck_owner, person.user_id)
-    if what in ("minutes_posted", "minutes_awaiting", "approved", "changes_requested"):
+    if what in ("minutes_posted", "minutes_awaiting", "minutes_amended", "approved", "changes_requested"):
         return (committee.secretary, committee.chair, person.user_id)
     if what in ("moved", "cancelled"):
         return (committee.chair, committee.secretary, committee.deck_owner, person.user_id)

@@ -206,3 +206,29 @@ def test_bad_options_are_one_line_errors(tmp_path: Path):
     assert run.returncode == 2 and run.stderr.startswith("Error:") and run.stderr.count("\n") == 1
     run = demo("--start", "05/01/2027", tmp=tmp_path)
     assert run.returncode == 2 and "YYYY-MM-DD" in run.stderr
+
+
+def test_a_meeting_moved_twice_keeps_one_edited_notice_and_its_reminders(french: Run):
+    text = flat(french)
+    assert (
+        "tape /committee move 19/01 au 20/01 15:00" in text
+        and "tape /committee move 19/01 au 21/01 14:00" in text
+    )
+    assert len(entries(french, "meeting_moved")) == 1  # one notice, edited on the second move
+    assert "(meeting_moved) ✎ modifie son message" in text
+    assert (
+        "Initialement prévu : ~19 janv. 2027 10:00~" in text
+        and "Nouveau créneau : *21 janv. 2027 14:00*" in text
+    )
+
+
+def test_a_meeting_cancelled_after_confirmation_then_restored(french: Run):
+    text = flat(french)
+    assert "tape /committee cancel 26/01, puis clique [ Annuler la réunion du 2027-01-26 10:00 ]" in text
+    assert "tape /committee restore 26/01" in text and "Annulation levée par @marie" in text
+
+
+def test_posted_minutes_amended_without_duplicating_their_actions(french: Run):
+    text = flat(french)
+    assert "corrige le compte rendu du Comité de production du mar. 05 janv. (version 2)" in text
+    assert "actions reprises sans doublon : A1, A2" in text and "Corrigé par @karim" in text

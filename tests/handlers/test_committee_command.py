@@ -101,7 +101,7 @@ def require_approval(app: SlackApp) -> None:
 def test_help_lists_every_subcommand(slack_app: SlackApp) -> None:
     committee_command(slack_app, "help")
     text = slack_app.reply_text()
-    for name in ("next", "calendar", "agenda", "minutes", "move", "cancel", "help"):
+    for name in ("next", "calendar", "agenda", "minutes", "move", "cancel", "restore", "help"):
         assert f"/committee {name}" in text
 
 
@@ -112,8 +112,8 @@ def test_unknown_subcommand_says_what_exists(slack_app: SlackApp) -> None:
 
 
 def test_a_channel_without_committee_is_told_so(slack_app: SlackApp) -> None:
-    committee_command(slack_app, "next", channel="C0RANDOM")
-    assert "Aucun comité" in slack_app.reply_text()
+    committee_command(slack_app, "next", channel="C0RANDOM", user=STRANGER)
+    assert "Aucun comité" in slack_app.reply_text(STRANGER)
 
 
 def test_next_lists_upcoming_meetings_with_date_tokens_and_zone(slack_app: SlackApp) -> None:
@@ -466,9 +466,19 @@ def test_move_without_a_date_opens_the_move_modal(slack_app: SlackApp) -> None:
     settled(slack_app, CHAIR, SECRETARY, DECK)
 
 
+def confirm_cancel(app: SlackApp, user: str = CHAIR, after: int = 0) -> None:
+    """Press the danger button of the cancellation question ``user`` got."""
+    question = app.reply(user, after=after)
+    block, element = find_element(question.blocks, ids.BTN_MEETING_CONFIRM)
+    assert element["style"] == "danger"
+    response = app.click(block, element, user=user)
+    assert response.status == 200, response.body
+
+
 def test_chair_cancels_a_meeting_by_date(slack_app: SlackApp) -> None:
     committee_command(slack_app, "cancel 2027-03-23")
-    assert "annulée" in slack_app.reply_text()
+    confirm_cancel(slack_app)
+    assert "annulée" in slack_app.reply_text(after=1)
     (meeting,) = meetings(slack_app)
     assert (meeting.start, meeting.status) == (paris(2027, 3, 23, 10, 0), "cancelled")
     assert len(notifications(slack_app, "meeting_cancelled")) == 1
@@ -476,11 +486,12 @@ def test_chair_cancels_a_meeting_by_date(slack_app: SlackApp) -> None:
 
 
 def test_cancel_is_refused_to_a_member_and_admins_may(slack_app: SlackApp) -> None:
-    committee_command(slack_app, "cancel", user=PAUL)
+    committee_command(slack_app, "cancel 16/03", user=PAUL)
     assert "président" in slack_app.reply_text(PAUL)
     assert notifications(slack_app, "meeting_cancelled") == []
-    committee_command(slack_app, "cancel", user=ADMIN)
-    assert "annulée" in slack_app.reply_text(ADMIN)
+    committee_command(slack_app, "cancel production 16/03", user=ADMIN)
+    confirm_cancel(slack_app, ADMIN)
+    assert "annulée" in slack_app.reply_text(ADMIN, after=1)
     assert [m.status for m in meetings(slack_app)] == ["cancelled"]
     settled(slack_app, CHAIR, SECRETARY, DECK, ADMIN)
 

@@ -340,7 +340,7 @@ def test_app_home_lists_minutes_and_decks_owed_and_next_meetings(slack_app: Slac
     committee = slack_app.committees["production"]
     with Session(slack_app.engine) as session:
         past = NOW - timedelta(days=1)
-        soon = NOW + timedelta(days=6)
+        soon = NOW + timedelta(days=7, hours=1)  # the 23 March meeting, as the calendar has it
         session.add(
             Meeting(committee_id=committee, series_start=past, start=past, end=past + timedelta(hours=1))
         )

@@ -608,7 +608,7 @@ def test_chair_moves_one_occurrence(db, replans) -> None:
     assert meeting.series_start == FIRST.astimezone(UTC)
     (notice,) = notifications(db, "meeting_moved")
     assert notice.recipient == "C0PROD" and notice.due_at == NOW
-    assert notice.data["old_start"] == FIRST.astimezone(UTC).isoformat()
+    assert notice.data["original_start"] == FIRST.astimezone(UTC).isoformat()
     assert replans == [meeting_id]
     # The series is untouched: the next occurrence is the Tuesday after, at the usual time.
     with Session(db) as session:
@@ -618,14 +618,25 @@ def test_chair_moves_one_occurrence(db, replans) -> None:
     assert [o.start for o in upcoming] == [new_start, paris(2027, 1, 12, 10, 0)]
 
 
-def test_moved_twice_gets_two_notices(db) -> None:
+def test_moved_twice_keeps_one_notice_that_names_the_original_slot(db) -> None:
     meeting_id = next_meeting(db)
     for day in (6, 7):
         with session_scope(db) as session:
             flows.move_meeting(
                 session, meeting_id=meeting_id, new_start=paris(2027, 1, day, 14, 0), actor="U0CHAIR", now=NOW
             )
-    assert len(notifications(db, "meeting_moved")) == 2
+    (notice,) = notifications(db, "meeting_moved")
+    assert notice.data["original_start"] == FIRST.astimezone(UTC).isoformat()
+    assert notice.data["start"] == paris(2027, 1, 7, 14, 0).astimezone(UTC).isoformat()
+
+
+def test_moving_back_to_the_original_slot_makes_it_scheduled_again(db) -> None:
+    meeting_id = next_meeting(db)
+    for new_start in (paris(2027, 1, 6, 14, 0), FIRST):
+        with session_scope(db) as session:
+            flows.move_meeting(session, meeting_id=meeting_id, new_start=new_start, actor="U0CHAIR", now=NOW)
+    (meeting,) = load(db, Meeting)
+    assert (meeting.status, meeting.start) == ("scheduled", FIRST)
 
 
 @pytest.mark.parametrize("new_start", [paris(2026, 12, 31, 10, 0), FIRST])

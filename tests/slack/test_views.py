@@ -8,7 +8,7 @@ import pytest
 from slack_bolt import BoltResponse
 
 from bot.action_items.modals import ActionForm, action_modal, notice_modal, progress_modal, reassign_modal
-from bot.action_items.views import action_block, action_list, home_view, labels, pick_committee_blocks
+from bot.action_items.views import action_block, action_list, labels, pick_committee_blocks
 from bot.run.app import KeptAck
 from bot.slack.payloads import (
     ActionModal,
@@ -22,6 +22,7 @@ from bot.slack.payloads import (
     dump_pending,
     load,
 )
+from bot.surface.home import home_view
 from storage.models import ActionItem, Committee
 
 
