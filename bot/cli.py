@@ -194,14 +194,25 @@ def config() -> None:
     help="Import a bundled preset instead of a file: contact-centre (French) or contact-centre-en.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change, without writing.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO",
+    help="The instant of the import (default: now): new committees are chased from it on.",
+)
 @click.pass_context
-def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_run: bool) -> None:
+def config_import(
+    ctx: click.Context, file: str | None, preset: str | None, dry_run: bool, now_text: str | None
+) -> None:
     """Create or update the workspace settings and committees declared in FILE.yaml.
 
     Committees are matched by key: importing the same file again changes nothing, and committees
     absent from the file are left as they are (declare one with `active: false` to retire it).
-    The whole file is checked first; one problem and nothing is written.
+    The whole file is checked first; one problem and nothing is written. A new committee is chased
+    from its import on: nothing is sent about meetings that ended before, and its first digest is
+    the next one due.
     """
+    now = _instant(now_text)
     engine = open_database(ctx)
     if (file is None) == (preset is None):
         raise CliError(
@@ -218,7 +229,6 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         raise CliError(str(error)) from None
     try:
         with session_scope(engine) as session:
-            now = datetime.now(UTC)
             result = import_config(session, doc, now=now)
             if dry_run:
                 session.rollback()

@@ -95,6 +95,14 @@ MEETING_TS_FIELDS = {
     "minutes_posted": "minutes_ts",
 }
 
+# Kinds whose sending changes their meeting's state (the minutes count as delivered once posted):
+# the meeting's other posted messages are edited right after.
+REFRESH_WHEN_SENT = frozenset({"minutes_posted"})
+
+# Posted messages that show a meeting's agenda (with the committee's open actions and the link to
+# the previous minutes): kept current while the meeting is to come.
+AGENDA_KINDS = ("agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+
 COMMITTEE = "committee:"
 ACTION = "action:"
 SEEN_COMMITTEES = "seen:committee"
@@ -502,11 +510,34 @@ def _upsert(
     result = PlanResult()
     for key, row in stored.items():
         item = items[key]
+        data = _jsonable(item)
         if row.state == store.PENDING and (
-            row.due_at != item.at or row.expires_at != item.expires_at or row.recipient != item.to
+            row.due_at != item.at
+            or row.expires_at != item.expires_at
+            or row.recipient != item.to
+            or row.data != data
         ):
             result.updated += store.reschedule(
-                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+                session,
+                id=row.id,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                recipient=item.to,
+                data=data,
+                now=now,
+            )
+        elif row.state == store.SKIPPED and _still_valid(item, now):
+            # Skipped earlier (no longer needed then, meeting cancelled, committee inactive…) and
+            # planned again: a fresh plan would write it, so it is pending again; whether it is still
+            # needed is decided at its instant, as for any row (SPEC §4, changes and their invariant).
+            result.updated += store.revive(
+                session,
+                id=row.id,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                recipient=item.to,
+                data=data,
+                now=now,
             )
     new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]
     if new:
@@ -875,7 +906,12 @@ def _deliver(
         )
 
     with transaction(connection) as session:
-        return _record(session, ready, result, now=now, worker=worker)
+        delivery = _record(session, ready, result, now=now, worker=worker)
+    if delivery.state == SENT and ready.kind in REFRESH_WHEN_SENT and ready.meeting_id is not None:
+        # Sending it changed the meeting's state (minutes posted): its other messages show that.
+        with transaction(connection) as session:
+            refresh(session, client, meeting_id=ready.meeting_id, now=now)
+    return delivery
 
 
 def _record(
@@ -1162,6 +1198,33 @@ def _refresh_unreachable_reports(
     return edited
 
 
+def _refresh_upcoming_agendas(
+    session: Session, client: WebClient, *, meeting_id: int | None, action_id: int | None, now: datetime
+) -> int:
+    """Edit the posted agendas of the committee's meetings still to come: they list its open and
+    overdue actions and link the previous minutes, so an action's change or another meeting's
+    minutes change what they show. The meeting being refreshed itself is left to the caller."""
+    subject = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    action = session.get(ActionItem, action_id) if action_id is not None else None
+    committee_id = subject.committee_id if subject is not None else (action.committee_id if action else None)
+    if committee_id is None:
+        return 0
+    rows = session.exec(
+        select(Notification)
+        .join(Meeting, col(Meeting.id) == col(Notification.meeting_id))
+        .where(
+            Notification.committee_id == committee_id,
+            col(Notification.kind).in_(AGENDA_KINDS),
+            Notification.state == SENT,
+            col(Notification.ts).is_not(None),
+            col(Meeting.start) > now,
+            col(Notification.meeting_id) != (meeting_id or 0),
+        )
+        .order_by(col(Notification.id))
+    ).all()
+    return sum(_edit(session, client, row, now=now) for row in rows)
+
+
 def refresh(
     session: Session,
     client: WebClient,
@@ -1183,6 +1246,7 @@ def refresh(
             edited += _edit(session, client, row, now=now)
     if action_id is not None:
         edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
+    edited += _refresh_upcoming_agendas(session, client, meeting_id=meeting_id, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:

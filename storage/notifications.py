@@ -197,6 +197,7 @@ class Existing:
     due_at: datetime
     expires_at: datetime | None
     recipient: str
+    data: dict[str, Any] | None = None  # read by ``existing`` only
 
 
 def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
@@ -206,13 +207,13 @@ def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         rows = executor.execute(
-            sa.select(N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient).where(
-                N.c.key.in_(chunk)
-            )
+            sa.select(
+                N.c.id, N.c.key, N.c.kind, N.c.state, N.c.due_at, N.c.expires_at, N.c.recipient, N.c.data
+            ).where(N.c.key.in_(chunk))
         )
         for row in rows:
             found[row.key] = Existing(
-                row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient
+                row.id, row.key, row.kind, row.state, row.due_at, row.expires_at, row.recipient, row.data
             )
     return found
 
@@ -274,13 +275,47 @@ def reschedule(
     due_at: datetime,
     expires_at: datetime | None,
     recipient: str,
+    data: dict[str, Any] | None = None,
     now: datetime,
 ) -> bool:
-    """A pending row whose plan changed (meeting moved, new owner, new due date)."""
+    """A pending row whose plan changed (meeting moved, new owner, new due date); ``data`` (what the
+    message is built from: deadlines, chase number, owner) replaced when given."""
+    values: dict[str, Any] = {"due_at": due_at, "expires_at": expires_at, "recipient": recipient}
+    if data is not None:
+        values["data"] = data
+    result = executor.execute(
+        sa.update(N).where(N.c.id == id, N.c.state == PENDING).values(**values, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def revive(
+    executor: Executor,
+    *,
+    id: int,
+    due_at: datetime,
+    expires_at: datetime | None,
+    recipient: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """A skipped row planned again (meeting moved back into its window, restored, minutes sent
+    back, committee reactivated): pending again, at its new plan. Sent and failed rows stay as they are."""
     result = executor.execute(
         sa.update(N)
-        .where(N.c.id == id, N.c.state == PENDING)
-        .values(due_at=due_at, expires_at=expires_at, recipient=recipient, updated_at=now)
+        .where(N.c.id == id, N.c.state == SKIPPED)
+        .values(
+            state=PENDING,
+            due_at=due_at,
+            expires_at=expires_at,
+            recipient=recipient,
+            data=data,
+            error=None,
+            claimed_by=None,
+            claimed_at=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)
 
