@@ -102,6 +102,8 @@ REFRESH_WHEN_SENT = frozenset({"minutes_posted"})
 # Posted messages that show a meeting's agenda (with the committee's open actions and the link to
 # the previous minutes): kept current while the meeting is to come.
 AGENDA_KINDS = ("agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+# Posted messages that show a meeting's minutes, with the action items they created.
+MINUTES_KINDS = ("minutes_posted", "minutes_approval")
 
 COMMITTEE = "committee:"
 ACTION = "action:"
@@ -1198,12 +1200,13 @@ def _refresh_unreachable_reports(
     return edited
 
 
-def _refresh_upcoming_agendas(
+def _refresh_related(
     session: Session, client: WebClient, *, meeting_id: int | None, action_id: int | None, now: datetime
 ) -> int:
     """Edit the posted agendas of the committee's meetings still to come: they list its open and
     overdue actions and link the previous minutes, so an action's change or another meeting's
-    minutes change what they show. The meeting being refreshed itself is left to the caller."""
+    minutes change what they show. The meeting being refreshed itself is left to the caller. For
+    an action, also the minutes it came from (they list it with its progress)."""
     subject = session.get(Meeting, meeting_id) if meeting_id is not None else None
     action = session.get(ActionItem, action_id) if action_id is not None else None
     committee_id = subject.committee_id if subject is not None else (action.committee_id if action else None)
@@ -1222,7 +1225,21 @@ def _refresh_upcoming_agendas(
         )
         .order_by(col(Notification.id))
     ).all()
-    return sum(_edit(session, client, row, now=now) for row in rows)
+    edited = sum(_edit(session, client, row, now=now) for row in rows)
+    if action is not None and action.meeting_id is not None:
+        # The minutes that created the action list it with its progress.
+        minutes = session.exec(
+            select(Notification)
+            .where(
+                Notification.meeting_id == action.meeting_id,
+                col(Notification.kind).in_(MINUTES_KINDS),
+                Notification.state == SENT,
+                col(Notification.ts).is_not(None),
+            )
+            .order_by(col(Notification.id))
+        ).all()
+        edited += sum(_edit(session, client, row, now=now) for row in minutes)
+    return edited
 
 
 def refresh(
@@ -1246,7 +1263,7 @@ def refresh(
             edited += _edit(session, client, row, now=now)
     if action_id is not None:
         edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
-    edited += _refresh_upcoming_agendas(session, client, meeting_id=meeting_id, action_id=action_id, now=now)
+    edited += _refresh_related(session, client, meeting_id=meeting_id, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
