@@ -7,9 +7,10 @@ Three rates over the last ``weeks`` weeks (12 by default):
 - actions closed on time: done no later than the end of their due day, in the committee's zone.
 
 An item counts in the window when it came to term there: a deadline that passed, or an item delivered
-(early delivery counts at once, as on time). Cancelled meetings and cancelled actions are not measured;
-deadlines still ahead with nothing delivered yet are not measured either. A rate with nothing to
-measure is None, shown as "—".
+(early delivery counts at once, as on time). Cancelled meetings, meetings held before the committee
+was first imported (the bot never chased them) and cancelled actions are not measured; deadlines
+still ahead with nothing delivered yet are not measured either. A rate with nothing to measure is
+None, shown as "—".
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot.calendar import BusinessCalendar, business_calendar, localize
-from bot.timeline import TimelineRules, meeting_deadlines, rules_for
+from bot.timeline import TimelineRules, before_install, meeting_deadlines, rules_for
 from storage.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
@@ -252,6 +253,8 @@ def health_from_rows(
         scope = scopes.get(meeting.committee_id)
         if scope is None or meeting.status == MeetingStatus.cancelled.value:
             continue
+        if before_install(scope.committee, meeting.end):
+            continue  # held before the bot was installed: it never asked for these minutes
         due = meeting_deadlines(scope.committee, meeting.start, meeting.end, scope.calendar, scope.rules)
         on_time = _measure(meeting.minutes_posted_at, due.minutes_due, since, now)
         if on_time is not None:

@@ -290,7 +290,7 @@ def _deadlines(
     )
 
 
-def _before_install(committee: Committee, moment: datetime | None) -> bool:
+def before_install(committee: Committee, moment: datetime | None) -> bool:
     """True when ``moment`` is before the committee was first imported (SPEC §4, first install): a
     meeting that ended then is not chased, a digest due then is not sent (the first one waits for
     the next digest day, rather than arriving mid-week with empty figures)."""
@@ -322,7 +322,7 @@ def plan_meeting(
     minutes are not submitted), the chair and the channel: three rows per instance. ``rules``
     defaults to ``rules_for(committee)``.
     """
-    if occurrence.status == MeetingStatus.cancelled.value or _before_install(committee, occurrence.end):
+    if occurrence.status == MeetingStatus.cancelled.value or before_install(committee, occurrence.end):
         return []
     rules = rules or rules_for(committee)
     tz = zone(committee.timezone)
@@ -513,7 +513,7 @@ def plan_digest(
         week = [monday + timedelta(days=i) for i in range(7)]
         day = next((d for d in week if calendar.is_business_day(d)), None)
         at = _wall(day, rules.digest_time, tz).astimezone(UTC) if day is not None else None
-        if day is not None and start <= day <= end and not _before_install(committee, at):
+        if day is not None and start <= day <= end and not before_install(committee, at):
             digests.append(
                 Planned(
                     kind=DIGEST_KIND,

@@ -21,6 +21,7 @@ from bot import dispatch, meetings
 from bot.action_flows import after_action_change
 from bot.cli import cli
 from bot.config import import_config, parse_config
+from bot.health import health_by_committee
 from bot.planning import plan_window
 from storage.db import session_scope, write_session
 from storage.models import ActionItem, Committee, Meeting, Notification, SlackUser
@@ -325,3 +326,17 @@ def test_first_install_through_the_command_line(database, engine, fake, tmp_path
     assert [item for item in listed if item["kind"].startswith("minutes")] == []
     # No digest for the week of the install: the first is Monday's.
     assert [item["at"] for item in listed if item["kind"] == "weekly_digest"] == ["2027-01-18T09:00:00+01:00"]
+
+
+def test_meetings_held_before_the_install_do_not_count_in_the_health_figures(engine, fake, client) -> None:
+    """The first digest's figures measure what the bot chased: a meeting held before the install
+    (its row created later, e.g. by minutes submitted late) is not counted as minutes late."""
+    declare(engine, now=INSTALL)
+    before = meeting_on(engine, paris(2027, 1, 12, 10, 0), INSTALL)
+    after = meeting_on(engine, paris(2027, 1, 19, 10, 0), INSTALL)
+    with Session(engine) as session:
+        committee_id = session.exec(select(Committee.id)).one()
+        figures = health_by_committee(session, committee_ids=[committee_id], now=paris(2027, 1, 25, 9, 0))
+    assert before != after
+    # Only the meeting of the 19th: its deck (never shared) and its minutes (never posted) are late.
+    assert (figures[committee_id].minutes.total, figures[committee_id].decks.total) == (1, 1)
