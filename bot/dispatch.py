@@ -1206,7 +1206,8 @@ def _refresh_related(
     """Edit the posted agendas of the committee's meetings still to come: they list its open and
     overdue actions and link the previous minutes, so an action's change or another meeting's
     minutes change what they show. The meeting being refreshed itself is left to the caller. For
-    an action, also the minutes it came from (they list it with its progress)."""
+    a meeting, also the messages about the action items its minutes created; for an action, the
+    minutes it came from (they list it with its progress)."""
     subject = session.get(Meeting, meeting_id) if meeting_id is not None else None
     action = session.get(ActionItem, action_id) if action_id is not None else None
     committee_id = subject.committee_id if subject is not None else (action.committee_id if action else None)
@@ -1226,6 +1227,21 @@ def _refresh_related(
         .order_by(col(Notification.id))
     ).all()
     edited = sum(_edit(session, client, row, now=now) for row in rows)
+    if subject is not None:
+        # The action items its minutes created (reconciled when the minutes are amended): their
+        # posted chases and assignment notes show their owner, due date and status.
+        about_actions = session.exec(
+            select(Notification)
+            .join(ActionItem, col(ActionItem.id) == col(Notification.action_id))
+            .where(
+                ActionItem.meeting_id == subject.id,
+                Notification.state == SENT,
+                col(Notification.ts).is_not(None),
+                col(Notification.kind).not_in(list(REPORT_KINDS) + [FOLLOWUP]),
+            )
+            .order_by(col(Notification.id))
+        ).all()
+        edited += sum(_edit(session, client, row, now=now) for row in about_actions)
     if action is not None and action.meeting_id is not None:
         # The minutes that created the action list it with its progress.
         minutes = session.exec(

@@ -650,6 +650,8 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                         continue  # held: its agenda messages are a record of before the meeting
                     if meeting is not None and not in_series(session, meeting):
                         continue  # TODO: an occurrence a config change took out of the series
+                    if fake.users.get(row.recipient, {}).get("deleted"):
+                        continue  # a deactivated user's DMs can no longer be edited (user_disabled)
                     message = by_place.get((row.channel or row.recipient, row.ts))
                     assert message is not None, f"{row.key}: posted but not in Slack"
                     _, at = self.stamps[(message.channel, message.ts)]
