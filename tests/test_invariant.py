@@ -3,7 +3,7 @@
 Hypothesis drives random sequences of what a committee does in a month of use: meetings moved (and
 moved again), cancelled; settings changed by ``config import`` (time, cadence, zone, holiday
 policy); decks shared, topics added, minutes submitted, sent back, approved; action items added,
-reassigned, re-dated, snoozed, done, reopened; owners away or deactivated. Between them the clock
+reassigned, re-dated, muted, done, reopened; owners away or deactivated. Between them the clock
 moves forward and the real dispatcher ticks against the fake Slack over real HTTP. Each change goes
 through the same flow functions the Slack listeners call, followed by the same after-commit
 refresh.
@@ -16,12 +16,19 @@ its own, ``audit``) and at its end:
 - every message the bot posted and that is still live shows the current state: its latest version
   (after ``chat.update``) is what the current state renders at the time of that version.
 
+To add once the branches that bring them are on main (written and run against them on the branch
+``invariant-with-meetings-actions``): ``restore`` (``meeting_changes.restore_meeting`` on a cancelled
+meeting to come), ``amend_minutes`` (posted minutes whose action lines are removed, kept, re-dated or
+given to another owner) and ``postpone`` (``postpone_action`` to a later due date); ``mute`` then
+calls ``mute_action``.
+
 Bounded so that it runs in the default suite (``INVARIANT_EXAMPLES``, ``INVARIANT_STEPS`` to run it
 longer); a failure prints the shortest sequence of steps, the Hypothesis seed and a reproduction blob.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import random
@@ -222,6 +229,13 @@ def _canonical(blocks: Any) -> Any:
 # -- the machine -------------------------------------------------------------------------------
 
 
+STATS: collections.Counter[str] = collections.Counter()  # INVARIANT_STATS=1 prints what the steps did
+
+
+def event(what: str) -> None:
+    STATS[what] += 1
+
+
 def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[RuleBasedStateMachine]:
     tables = list(reversed(SQLModel.metadata.sorted_tables))
 
@@ -267,8 +281,10 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
             try:
                 with write_session(engine) as session:
                     meeting_id = flow(session)
-            except (InvalidInput, PermissionDenied, NotFound):
+            except (InvalidInput, PermissionDenied, NotFound) as error:
+                event(f"refused: {flow.__qualname__.split('.')[-3]} ({getattr(error, 'key', '')})")
                 return  # refused: nothing changed
+            event(f"{'made' if meeting_id else 'nothing to do'}: {flow.__qualname__.split('.')[-3]}")
             if meeting_id is not None:
                 meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=self.now)
             self.tick()
@@ -277,8 +293,10 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
             try:
                 with write_session(engine) as session:
                     action_id = flow(session)
-            except (InvalidInput, PermissionDenied, NotFound):
+            except (InvalidInput, PermissionDenied, NotFound) as error:
+                event(f"refused: {flow.__qualname__.split('.')[-3]} ({getattr(error, 'key', '')})")
                 return
+            event(f"{'made' if action_id else 'nothing to do'}: {flow.__qualname__.split('.')[-3]}")
             if action_id is not None:
                 after_action_change(engine, client, action_id=action_id, now=self.now, users=())
             self.tick()
@@ -300,6 +318,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
 
         @initialize()
         def install(self) -> None:
+            event("sequences")
             with write_session(engine) as session:
                 for user_id in (CHAIR, SEC, DECK, PCHAIR, *OWNERS):
                     session.add(
@@ -503,6 +522,11 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
             found = session.exec(query).all()
             return found[index % len(found)] if found else None
 
+        def chair_of(self, session: Session, item: ActionItem) -> str:
+            committee = session.get(Committee, item.committee_id)
+            assert committee is not None
+            return committee.chair
+
         @rule(
             key=st.sampled_from(["production", "pilotage"]),
             owner=st.sampled_from(OWNERS),
@@ -532,7 +556,11 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 if item is None or item.owner == owner:
                     return None
                 action_rules.reassign_action(
-                    session, action_id=item.id, actor=CHAIR, new_owner=owner, now=self.now
+                    session,
+                    action_id=item.id,
+                    actor=self.chair_of(session, item),
+                    new_owner=owner,
+                    now=self.now,
                 )
                 return item.id
 
@@ -545,7 +573,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 if item is None:
                     return None
                 action_rules.edit_action(
-                    session, action_id=item.id, actor=CHAIR, due=self.today() + timedelta(days=days),
+                    session, action_id=item.id, actor=self.chair_of(session, item), due=self.today() + timedelta(days=days),
                     now=self.now, today=self.today() - timedelta(days=1),
                 )  # fmt: skip
                 return item.id
@@ -553,13 +581,15 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
             self.action_flow(flow)
 
         @rule(index=st.integers(0, 5), days=st.integers(1, 8))
-        def snooze(self, index: int, days: int) -> None:
+        def mute(self, index: int, days: int) -> None:
+            """Mute reminders until a date (the snooze): the due date stays."""
+
             def flow(session: Session) -> int | None:
                 item = self.action(session, index)
                 if item is None:
                     return None
                 action_rules.snooze_action(
-                    session, action_id=item.id, actor=CHAIR, until=self.today() + timedelta(days=days),
+                    session, action_id=item.id, actor=self.chair_of(session, item), until=self.today() + timedelta(days=days),
                     now=self.now, today=self.today(),
                 )  # fmt: skip
                 return item.id
@@ -572,7 +602,9 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 item = self.action(session, index)
                 if item is None:
                     return None
-                action_rules.complete_action(session, action_id=item.id, actor=CHAIR, now=self.now)
+                action_rules.complete_action(
+                    session, action_id=item.id, actor=self.chair_of(session, item), now=self.now
+                )
                 return item.id
 
             self.action_flow(flow)
@@ -585,7 +617,12 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                     return None
                 item = found[index % len(found)]
                 action_rules.update_progress(
-                    session, action_id=item.id, actor=CHAIR, status="open", progress=50, now=self.now
+                    session,
+                    action_id=item.id,
+                    actor=self.chair_of(session, item),
+                    status="open",
+                    progress=50,
+                    now=self.now,
                 )
                 return item.id
 
@@ -612,6 +649,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
 
         @invariant()
         def nothing_sent_twice(self) -> None:
+            event("steps (and installs)")
             keys = [m.metadata["event_payload"]["key"] for m in fake.messages() if m.metadata]
             twice = sorted({key for key in keys if keys.count(key) > 1})
             assert twice == [], f"posted more than once: {twice}"
@@ -694,8 +732,11 @@ def test_pending_notifications_and_posted_messages_follow_every_change(engine, f
         phases=[p for p in Phase if p is not Phase.shrink or os.environ.get("INVARIANT_SHRINK") != "0"],
     )
     run = hypothesis.seed(seed)(get_state_machine_test(machine, settings=bounded))
+    STATS.clear()
     try:
         run()
+        if os.environ.get("INVARIANT_STATS"):
+            print("\n".join(f"{count:5} {what}" for what, count in sorted(STATS.items())))
     except Exception as error:
         error.add_note(f"invariant seed: INVARIANT_SEED={seed}")
         raise
