@@ -33,7 +33,7 @@ def demo(*args: str, tmp: Path, env: dict[str, str] | None = None) -> Run:
     environment = {**os.environ, "TMPDIR": str(tmp), "COLUMNS": "100", **(env or {})}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "demo", *args],
+        [sys.executable, "-c", "from bot.cli.main import main; main()", "demo", *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -138,7 +138,7 @@ def test_actions_added_due_soon_overdue_and_escalated(french: Run):
 
 def test_snooze_then_done(french: Run):
     assert (
-        "@julie › clique [ Reporter… ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027"
+        "@julie › clique [ Suspendre les relances ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027"
         in flat(french)
     )
     between = french.stdout.split("› D'une semaine sur A4", 1)[1].split("── mar. 26 janv. 2027", 1)[0]

@@ -46,14 +46,20 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-from bot import actions as action_rules
-from bot import dispatch, meetings, notices
-from bot.action_flows import after_action_change
-from bot.calendar import occurrences
-from bot.cli import _replan_changed
-from bot.config import import_config, parse_config
-from bot.errors import InvalidInput, NotFound, PermissionDenied
-from storage.committees import get_workspace
+from bot.action_items import flows as action_rules
+from bot.cli.config_commands import _replan_changed
+from bot.config.transfer import import_config
+from bot.config.validation import parse_config
+from bot.core.calendar import localize, occurrences, zone
+from bot.delivery import tick as delivery
+from bot.meetings import flows as meeting_flows
+from bot.meetings import state as meeting_state
+from bot.notices import registry as notices
+from bot.planning import horizon, outbox
+from bot.surface.action_items import after_action_change
+from bot.surface.meetings import refresh_messages
+from bot.text.errors import InvalidInput, NotFound, PermissionDenied
+from storage.committees import get_or_create_meeting, get_workspace
 from storage.db import write_session
 from storage.models import ActionItem, Committee, Meeting, Notification, PlanMark, SlackUser
 from tests.fakeslack import FakeSlack
@@ -76,7 +82,7 @@ OWNERS = (OWNER_A, OWNER_B, OWNER_C)
 ZONES = {OWNER_A: "Europe/Paris", OWNER_B: "America/New_York", OWNER_C: "Europe/Paris"}
 # Kinds whose posted message is a snapshot of its moment, never edited (the digest), or whose
 # content rides in the row (follow-up DMs), or reports to the chair.
-SNAPSHOTS = frozenset({"weekly_digest", dispatch.FOLLOWUP, *dispatch.REPORT_KINDS})
+SNAPSHOTS = frozenset({"weekly_digest", outbox.FOLLOWUP, *outbox.REPORT_KINDS})
 PRE_MEETING = frozenset(
     {"save_the_date", "agenda_request", "deck_reminder", "agenda_published", "meeting_reminder"}
 )
@@ -146,7 +152,7 @@ def _outbox(session: Session, until: datetime) -> dict[str, Notification]:
     rows = session.exec(
         select(Notification).where(
             Notification.state == "pending",
-            col(Notification.kind).in_(dispatch.PLANNED_KINDS),
+            col(Notification.kind).in_(outbox.PLANNED_KINDS),
             Notification.due_at < until,
         )
     ).all()
@@ -179,7 +185,7 @@ def outbox_against_fresh_plan(engine: Engine, now: datetime) -> tuple[set[Planne
     sides (same instant, recipient, expiry, data) are equal whatever the state; the others are
     compared once filtered by what the state still needs.
     """
-    until = now + dispatch.REFILL
+    until = now + outbox.REFILL
     with Session(engine) as session:
         live = {key: _signature(row) for key, row in _outbox(session, until).items()}
     with Session(engine) as session:
@@ -188,7 +194,7 @@ def outbox_against_fresh_plan(engine: Engine, now: datetime) -> tuple[set[Planne
                 sa.delete(Notification).where(col(Notification.state).in_(["pending", "skipped"]))
             )
             session.execute(sa.delete(PlanMark))
-            dispatch.plan_horizon(session, now=now, budget=None)
+            horizon.plan_horizon(session, now=now, budget=None)
             session.flush()
             planned = _outbox(session, until)
             differ = {key for key, row in planned.items() if live.get(key) != _signature(row)}
@@ -198,8 +204,8 @@ def outbox_against_fresh_plan(engine: Engine, now: datetime) -> tuple[set[Planne
             session.rollback()
     with Session(engine) as session:
         rows = _outbox(session, until)
-        outbox = _will_send(session, [rows[key] for key in differ if key in rows], now)
-    return outbox - fresh, fresh - outbox
+        queued = _will_send(session, [rows[key] for key in differ if key in rows], now)
+    return queued - fresh, fresh - queued
 
 
 def in_series(session: Session, meeting: Meeting) -> bool:
@@ -256,7 +262,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
         # -- plumbing --------------------------------------------------------------------------
 
         def tick(self) -> None:
-            dispatch.tick(engine, client, now=self.now, worker="inv", sleep=lambda _s: None, concurrency=1)
+            delivery.tick(engine, client, now=self.now, worker="inv", sleep=lambda _s: None, concurrency=1)
             self.stamp()
 
         def stamp(self) -> None:
@@ -286,7 +292,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 return  # refused: nothing changed
             event(f"{'made' if meeting_id else 'nothing to do'}: {flow.__qualname__.split('.')[-3]}")
             if meeting_id is not None:
-                meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=self.now)
+                refresh_messages(engine, client, meeting_id=meeting_id, now=self.now)
             self.tick()
 
         def action_flow(self, flow: Any) -> None:
@@ -303,16 +309,14 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
 
         def upcoming(self, session: Session, key: str, index: int) -> Meeting | None:
             committee = self.committee(session, key)
-            found = meetings.upcoming_occurrences(session, committee=committee, now=self.now, limit=3)
+            found = meeting_state.upcoming_occurrences(session, committee=committee, now=self.now, limit=3)
             if not found:
                 return None
             occurrence = found[min(index, len(found) - 1)]
-            return meetings.get_or_create_meeting(
-                session, committee=committee, occurrence=occurrence, now=self.now
-            )
+            return get_or_create_meeting(session, committee=committee, occurrence=occurrence, now=self.now)
 
         def today(self) -> date:
-            return self.now.astimezone(meetings.zone("Europe/Paris")).date()
+            return self.now.astimezone(zone("Europe/Paris")).date()
 
         # -- setup -----------------------------------------------------------------------------
 
@@ -350,11 +354,11 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 if meeting is None:
                     return None
                 committee = self.committee(session, key)
-                tz = meetings.zone(committee.timezone)
+                tz = zone(committee.timezone)
                 day = _utc(meeting.start).astimezone(tz).date() + timedelta(days=days)
-                new_start = meetings.localize(datetime(day.year, day.month, day.day, hour, 0), tz)
+                new_start = localize(datetime(day.year, day.month, day.day, hour, 0), tz)
                 actor = committee.chair
-                meetings.move_meeting(
+                meeting_flows.move_meeting(
                     session, meeting_id=meeting.id, new_start=new_start, actor=actor, now=self.now
                 )
                 return meeting.id
@@ -380,10 +384,10 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 ).first()
                 if moved is None:
                     return None
-                tz = meetings.zone(committee.timezone)
+                tz = zone(committee.timezone)
                 day = _utc(moved.start).astimezone(tz).date() + timedelta(days=days)
-                new_start = meetings.localize(datetime(day.year, day.month, day.day, hour, 0), tz)
-                meetings.move_meeting(
+                new_start = localize(datetime(day.year, day.month, day.day, hour, 0), tz)
+                meeting_flows.move_meeting(
                     session, meeting_id=moved.id, new_start=new_start, actor=committee.chair, now=self.now
                 )
                 return moved.id
@@ -397,7 +401,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 if meeting is None:
                     return None
                 chair = self.committee(session, key).chair
-                meetings.cancel_meeting(session, meeting_id=meeting.id, actor=chair, now=self.now)
+                meeting_flows.cancel_meeting(session, meeting_id=meeting.id, actor=chair, now=self.now)
                 return meeting.id
 
             self.meeting_flow(flow)
@@ -408,7 +412,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 meeting = self.upcoming(session, key, index)
                 if meeting is None:
                     return None
-                meetings.mark_deck_shared(
+                meeting_flows.mark_deck_shared(
                     session, meeting_id=meeting.id, link="https://example.com/deck", actor=DECK, now=self.now
                 )
                 return meeting.id
@@ -421,7 +425,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 meeting = self.upcoming(session, key, index)
                 if meeting is None:
                     return None
-                meetings.add_topic(
+                meeting_flows.add_topic(
                     session,
                     meeting_id=meeting.id,
                     title=f"Sujet {n}",
@@ -437,10 +441,10 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
         def submit_minutes(self, key: str, with_action: bool) -> None:
             def flow(session: Session) -> int | None:
                 committee = self.committee(session, key)
-                meeting = meetings.minutes_meeting(session, committee=committee, now=self.now)
+                meeting = meeting_state.minutes_meeting(session, committee=committee, now=self.now)
                 due = (self.today() + timedelta(days=10)).isoformat()
                 lines = [f"<@{OWNER_C}> Préparer le plan by {due}"] if with_action else []
-                meetings.submit_minutes(
+                meeting_flows.submit_minutes(
                     session,
                     meeting_id=meeting.id,
                     summary="Compte rendu",
@@ -469,7 +473,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 meeting = self.awaiting(session)
                 if meeting is None:
                     return None
-                meetings.request_minutes_changes(
+                meeting_flows.request_minutes_changes(
                     session, meeting_id=meeting.id, comment="Ajouter les chiffres", actor=PCHAIR, now=self.now
                 )
                 return meeting.id
@@ -482,7 +486,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 meeting = self.awaiting(session)
                 if meeting is None:
                     return None
-                meetings.approve_minutes(session, meeting_id=meeting.id, actor=PCHAIR, now=self.now)
+                meeting_flows.approve_minutes(session, meeting_id=meeting.id, actor=PCHAIR, now=self.now)
                 return meeting.id
 
             self.meeting_flow(flow)

@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot import ids
-from bot.notices import OutgoingMessage, build, build_many
-from bot.payloads import ActionRef, MeetingRef, SnoozeRef, dump
+from bot.core import kinds
+from bot.notices.message import OutgoingMessage
+from bot.notices.registry import build, build_many
+from bot.slack import ids
+from bot.slack.payloads import ActionRef, MeetingRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import (
@@ -523,8 +525,8 @@ def action_buttons(action_id: int) -> list[tuple[str, str]]:
     return [
         (ids.BTN_ACTION_DONE, ref),
         (ids.BTN_ACTION_PROGRESS, ref),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1bd"))),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1w"))),
+        (ids.BTN_ACTION_POSTPONE, ref),
+        (ids.BTN_ACTION_MUTE, ref),
         (ids.BTN_ACTION_REASSIGN, ref),
     ]
 
@@ -860,7 +862,7 @@ def test_a_posted_chase_shows_the_snooze_and_the_new_date(session, prod):
     row = sent(h.notification(session, "action_overdue", OWNER, committee, None, item, due=DUE.isoformat()))
     now = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
     item.snoozed_until = date(2027, 4, 6)
-    assert ":zzz: Reportée au <!date^" in visible(build(session, row, now=now))
+    assert ":zzz: Relances suspendues jusqu'au <!date^" in visible(build(session, row, now=now))
     item.due = date(2027, 4, 9)
     assert ":calendar: Nouvelle échéance : <!date^" in visible(build(session, row, now=now))
 
@@ -903,10 +905,12 @@ def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(sess
 
 
 def test_every_planned_and_event_kind_has_a_builder():
-    from bot import meetings, notices, timeline
+    from bot.meetings import flows as meetings
+    from bot.notices import message as notices_message
+    from bot.notices import registry as notices
 
-    assert set(notices.EVENT_KINDS) == set(meetings.EVENT_KINDS)
-    assert set(timeline.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
+    assert set(notices_message.EVENT_KINDS) == set(meetings.EVENT_KINDS)
+    assert set(kinds.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
 
 
 def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):

@@ -16,13 +16,17 @@ from click.testing import CliRunner
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import actions as action_rules
-from bot import dispatch, meetings
-from bot.action_flows import after_action_change
-from bot.cli import cli
-from bot.config import import_config, parse_config
-from bot.health import health_by_committee
-from bot.planning import plan_window
+from bot.action_items import flows as action_rules
+from bot.cli.main import cli
+from bot.config.transfer import import_config
+from bot.config.validation import parse_config
+from bot.delivery import tick as delivery
+from bot.meetings import flows as meeting_flows
+from bot.meetings import state as meeting_state
+from bot.notices.health import health_by_committee
+from bot.planning.window import plan_window
+from bot.surface.action_items import after_action_change
+from bot.surface.meetings import refresh_messages
 from storage.db import session_scope, write_session
 from storage.models import ActionItem, Committee, Meeting, Notification, SlackUser
 from tests.conftest import database_env
@@ -72,8 +76,8 @@ def declare(engine, text: str = WEEKLY, *, now: datetime) -> None:
             session.add(SlackUser(user_id=user, tz="Europe/Paris", locale="fr-FR"))
 
 
-def tick(engine, client, now: datetime) -> dispatch.TickSummary:
-    return dispatch.tick(engine, client, now=now, worker="test", sleep=lambda _s: None, concurrency=1)
+def tick(engine, client, now: datetime) -> delivery.TickSummary:
+    return delivery.tick(engine, client, now=now, worker="test", sleep=lambda _s: None, concurrency=1)
 
 
 def row(engine, key: str) -> Notification:
@@ -90,7 +94,7 @@ def posted(fake: FakeSlack, key: str):
 def meeting_on(engine, series_start: datetime, now: datetime) -> int:
     with write_session(engine) as session:
         committee = session.exec(select(Committee)).first()
-        return meetings.meeting_for_series(
+        return meeting_state.meeting_for_series(
             session, committee=committee, series_start=series_start, now=now
         ).id
 
@@ -99,7 +103,7 @@ def meeting_flow(engine, client, now: datetime, flow) -> None:
     """A meeting flow as the listeners run it: the change committed, then the refresh."""
     with write_session(engine) as session:
         meeting_id = flow(session)
-    meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
+    refresh_messages(engine, client, meeting_id=meeting_id, now=now)
 
 
 def add_action(engine, client, *, now: datetime, owner: str, due: date, meeting_id: int | None = None) -> int:
@@ -129,12 +133,12 @@ def test_a_meeting_moved_twice_gets_the_agenda_request_and_deck_reminder_of_its_
     meeting_id = meeting_on(engine, series, paris(2027, 1, 11, 8, 0))
     now = paris(2027, 1, 14, 8, 0)  # Thursday, before the agenda request of the 19th (09:00)
 
-    meeting_flow(engine, client, now, lambda s: meetings.move_meeting(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.move_meeting(
         s, meeting_id=meeting_id, new_start=paris(2027, 1, 15, 15, 0), actor="U0CHAIR", now=now
     ).id)  # fmt: skip
     key = "m:production:20270119T0900Z"
     assert row(engine, f"{key}:deck_reminder").state == "skipped"  # tomorrow: its deadline has passed
-    meeting_flow(engine, client, now, lambda s: meetings.move_meeting(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.move_meeting(
         s, meeting_id=meeting_id, new_start=paris(2027, 1, 26, 14, 0), actor="U0CHAIR", now=now
     ).id)  # fmt: skip
 
@@ -167,13 +171,13 @@ def test_minutes_sent_back_resume_the_secretarys_overdue_chase(engine, fake, cli
     tick(engine, client, paris(2027, 1, 7, 11, 0))  # minutes due Thu 7th 11:00: first chase sent
     assert posted(fake, "m:production:20270105T0900Z:minutes_overdue:1:secretary") is not None
     now = paris(2027, 1, 7, 12, 0)
-    meeting_flow(engine, client, now, lambda s: meetings.submit_minutes(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.submit_minutes(
         s, meeting_id=meeting_id, summary="CR", actor="U0SEC", now=now
     ).meeting_id)  # fmt: skip
     second = "m:production:20270105T0900Z:minutes_overdue:2:secretary"
     assert row(engine, second).state == "skipped"
 
-    meeting_flow(engine, client, now, lambda s: meetings.request_minutes_changes(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.request_minutes_changes(
         s, meeting_id=meeting_id, comment="Ajouter les chiffres", actor="U0CHAIR", now=now
     ).id)  # fmt: skip
 
@@ -190,7 +194,7 @@ def test_posting_the_minutes_edits_the_overdue_chases_already_posted(engine, fak
     meeting_id = meeting_on(engine, paris(2027, 1, 5, 10, 0), paris(2027, 1, 4, 8, 0))
     tick(engine, client, paris(2027, 1, 7, 11, 0))
     now = paris(2027, 1, 7, 12, 0)
-    meeting_flow(engine, client, now, lambda s: meetings.submit_minutes(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.submit_minutes(
         s, meeting_id=meeting_id, summary="CR", actor="U0SEC", now=now
     ).meeting_id)  # fmt: skip
     tick(engine, client, now)  # posts the minutes
@@ -231,7 +235,7 @@ def test_an_action_closed_edits_the_posted_agenda_and_the_minutes_that_list_it(e
     tick(engine, client, paris(2027, 1, 4, 8, 0))
     held = meeting_on(engine, paris(2027, 1, 5, 10, 0), paris(2027, 1, 4, 8, 0))
     now = paris(2027, 1, 5, 12, 0)
-    meeting_flow(engine, client, now, lambda s: meetings.submit_minutes(
+    meeting_flow(engine, client, now, lambda s: meeting_flows.submit_minutes(
         s, meeting_id=held, summary="CR", action_lines=["<@U0A> Relancer le prestataire by 2027-01-29"],
         actor="U0SEC", now=now,
     ).meeting_id)  # fmt: skip

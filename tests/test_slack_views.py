@@ -7,20 +7,7 @@ from datetime import date
 import pytest
 from slack_bolt import BoltResponse
 
-from bot.app import KeptAck
-from bot.payloads import (
-    ActionChange,
-    ActionModal,
-    ActionRef,
-    InvalidPayload,
-    PendingCommand,
-    PickCommittee,
-    SnoozeRef,
-    dump,
-    dump_pending,
-    load,
-)
-from bot.views import (
+from bot.action_items.views import (
     ActionForm,
     action_block,
     action_list,
@@ -31,6 +18,19 @@ from bot.views import (
     pick_committee_blocks,
     progress_modal,
     reassign_modal,
+)
+from bot.run.app import KeptAck
+from bot.slack.payloads import (
+    ActionModal,
+    ActionRef,
+    ChangeForm,
+    InvalidPayload,
+    PendingCommand,
+    PickCommittee,
+    SnoozeRef,
+    dump,
+    dump_pending,
+    load,
 )
 from storage.models import ActionItem, Committee
 
@@ -53,7 +53,7 @@ def test_payloads_round_trip_compactly() -> None:
         SnoozeRef(action_id=12, choice="1w"),
         ActionModal(committee_id=3, channel="C0PROD"),
         PickCommittee(committee_id=4),
-        ActionChange(action_id=5),
+        ChangeForm(action_id=5),
     ):
         text = dump(payload)
         assert load(type(payload), text) == payload
@@ -92,8 +92,16 @@ def test_action_block_escapes_user_text_and_shows_the_due_date_token() -> None:
     assert [e["action_id"] for e in buttons.to_dict()["elements"]] == [
         "action_done",
         "action_progress",
-        "action_snooze",
+        "action_postpone",
+        "action_mute",
         "action_reassign",
+    ]
+    labels = [e["text"]["text"] for e in buttons.to_dict()["elements"]]
+    assert labels == ["Done", "Update progress", "Postpone", "Mute reminders", "Reassign"]
+    french = action_block(item(title="x"), locale="fr", tz="Europe/Paris")[1].to_dict()
+    assert [e["text"]["text"] for e in french["elements"]][2:4] == [
+        "Reporter l'échéance",
+        "Suspendre les relances",
     ]
 
 
@@ -121,8 +129,8 @@ def test_modal_titles_fit_24_chars_in_both_languages() -> None:
                 locale=locale,
                 form=ActionForm(title="x", owner="U1", due=date(2027, 3, 19)),
             ),
-            progress_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
-            reassign_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
+            progress_modal(item(), ChangeForm(action_id=12), locale=locale, tz="UTC"),
+            reassign_modal(item(), ChangeForm(action_id=12), locale=locale, tz="UTC"),
             notice_modal("Non.", locale=locale),
         ]
         for view in views:
@@ -189,4 +197,4 @@ def test_snoozed_until_shows_only_on_an_item_still_open(status: str, shown: bool
     action = item(status=status)
     action.snoozed_until = date(2027, 3, 26)
     text = str(action_block(action, locale="en", tz="Europe/Paris")[0].to_dict())
-    assert ("snoozed until" in text) is shown
+    assert ("reminders muted until" in text) is shown

@@ -4,7 +4,7 @@ Nothing is sent about a meeting that ended before it, and the first digest is th
 it. Existing committees are chased from their creation.
 
 Revision ID: 0002_invariant_chased_from
-Revises: 0001
+Revises: 0002_actions_postponed_from
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0002_invariant_chased_from"
-down_revision = "0001"
+down_revision = "0002_actions_postponed_from"
 branch_labels = None
 depends_on = None
 
