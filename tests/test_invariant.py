@@ -3,7 +3,7 @@
 Hypothesis drives random sequences of what a committee does in a month of use: meetings moved (and
 moved again), cancelled; settings changed by ``config import`` (time, cadence, zone, holiday
 policy); decks shared, topics added, minutes submitted, sent back, approved; action items added,
-reassigned, re-dated, muted, done, reopened; owners away or deactivated. Between them the clock
+reassigned, re-dated, postponed, muted, done, reopened; owners away or deactivated. Between them the clock
 moves forward and the real dispatcher ticks against the fake Slack over real HTTP. Each change goes
 through the same flow functions the Slack listeners call, followed by the same after-commit
 refresh.
@@ -18,9 +18,8 @@ its own, ``audit``) and at its end:
 
 To add once the branches that bring them are on main (written and run against them on the branch
 ``invariant-with-meetings-actions``): ``restore`` (``meeting_changes.restore_meeting`` on a cancelled
-meeting to come), ``amend_minutes`` (posted minutes whose action lines are removed, kept, re-dated or
-given to another owner) and ``postpone`` (``postpone_action`` to a later due date); ``mute`` then
-calls ``mute_action``.
+meeting to come) and ``amend_minutes`` (posted minutes whose action lines are removed, kept, re-dated
+or given to another owner).
 
 Bounded so that it runs in the default suite (``INVARIANT_EXAMPLES``, ``INVARIANT_STEPS`` to run it
 longer); a failure prints the shortest sequence of steps, the Hypothesis seed and a reproduction blob.
@@ -584,15 +583,31 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
 
             self.action_flow(flow)
 
-        @rule(index=st.integers(0, 5), days=st.integers(1, 8))
-        def mute(self, index: int, days: int) -> None:
-            """Mute reminders until a date (the snooze): the due date stays."""
+        @rule(index=st.integers(0, 5), days=st.integers(1, 10))
+        def postpone(self, index: int, days: int) -> None:
+            """A new, later due date (kept in the history), not a correction."""
 
             def flow(session: Session) -> int | None:
                 item = self.action(session, index)
                 if item is None:
                     return None
-                action_rules.snooze_action(
+                action_rules.postpone_action(
+                    session, action_id=item.id, actor=self.chair_of(session, item),
+                    due=item.due + timedelta(days=days), now=self.now, today=self.today() - timedelta(days=1),
+                )  # fmt: skip
+                return item.id
+
+            self.action_flow(flow)
+
+        @rule(index=st.integers(0, 5), days=st.integers(1, 8))
+        def mute(self, index: int, days: int) -> None:
+            """Mute reminders until a date (the former snooze): the due date stays."""
+
+            def flow(session: Session) -> int | None:
+                item = self.action(session, index)
+                if item is None:
+                    return None
+                action_rules.mute_action(
                     session, action_id=item.id, actor=self.chair_of(session, item), until=self.today() + timedelta(days=days),
                     now=self.now, today=self.today(),
                 )  # fmt: skip
