@@ -3,16 +3,16 @@
 Nothing is sent about a meeting that ended before it, and the first digest is the first due after
 it. Existing committees are chased from their creation.
 
-Revision ID: 0002_invariant_chased_from
-Revises: 0002_actions_postponed_from
+Revision ID: 0004_invariant_chased_from
+Revises: 0003_ops_committee_index
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0002_invariant_chased_from"
-down_revision = "0002_actions_postponed_from"
+revision = "0004_invariant_chased_from"
+down_revision = "0003_ops_committee_index"
 branch_labels = None
 depends_on = None
 
