@@ -299,6 +299,14 @@ def reschedule(
     return bool(result.rowcount)
 
 
+def set_expiry(executor: Executor, *, id: int, expires_at: datetime | None, now: datetime) -> bool:
+    """A posted row whose subject moved: its expiry (until when its message is kept current) follows."""
+    result = executor.execute(
+        sa.update(N).where(N.c.id == id, N.c.state == SENT).values(expires_at=expires_at, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
 def revive(
     executor: Executor,
     *,

@@ -344,3 +344,25 @@ def test_meetings_held_before_the_install_do_not_count_in_the_health_figures(eng
     assert before != after
     # Only the meeting of the 19th: its deck (never shared) and its minutes (never posted) are late.
     assert (figures[committee_id].minutes.total, figures[committee_id].decks.total) == (1, 1)
+
+
+def test_a_meeting_moved_again_after_its_first_slot_keeps_its_posted_agenda_current(
+    engine, fake, client
+) -> None:
+    """The posted agenda request kept the expiry of the slot it was posted for: once that slot had
+    passed, a further move could no longer edit it, and it showed a date the meeting no longer had."""
+    declare(engine, now=paris(2027, 1, 4, 8, 0))
+    tick(engine, client, paris(2027, 1, 11, 8, 0))
+    tick(engine, client, paris(2027, 1, 14, 9, 0))  # agenda request of the 19th
+    meeting_id = meeting_on(engine, paris(2027, 1, 19, 10, 0), paris(2027, 1, 14, 9, 0))
+    first = paris(2027, 1, 15, 9, 0)
+    meeting_flow(engine, client, first, lambda s: meeting_flows.move_meeting(
+        s, meeting_id=meeting_id, new_start=paris(2027, 1, 21, 10, 0), actor="U0CHAIR", now=first
+    ).id)  # fmt: skip
+    later = paris(2027, 1, 20, 9, 0)  # after the slot of the 19th
+    meeting_flow(engine, client, later, lambda s: meeting_flows.move_meeting(
+        s, meeting_id=meeting_id, new_start=paris(2027, 1, 22, 14, 0), actor="U0CHAIR", now=later
+    ).id)  # fmt: skip
+
+    agenda = posted(fake, "m:production:20270119T0900Z:agenda_request")
+    assert f"<!date^{int(paris(2027, 1, 22, 14, 0).timestamp())}^" in agenda.text

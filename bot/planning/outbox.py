@@ -314,6 +314,10 @@ def upsert(
                 data=data,
                 now=now,
             )
+        elif row.state == store.SENT and row.expires_at != item.expires_at:
+            # Posted: only its expiry follows (a pre-meeting message is edited until the meeting
+            # starts, wherever it was moved); what was sent stays as it was.
+            store.set_expiry(session, id=row.id, expires_at=item.expires_at, now=now)
         elif row.state == store.SKIPPED and _still_valid(item, now):
             # Skipped earlier without being posted (no longer needed then, meeting cancelled or
             # moved past its deadline, committee inactive…) and planned again: a fresh plan would
