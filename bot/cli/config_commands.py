@@ -83,13 +83,14 @@ def config_import(
         raise CliError(
             "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
         )
+    now = datetime.now(UTC)
     try:
         if preset is not None:
             path = preset_path(preset)
-            doc = load_config(path, source=path.name)
+            doc = load_config(path, source=path.name, today=now.date())
         else:
             assert file is not None
-            doc = load_config(file)
+            doc = load_config(file, today=now.date())
     except ConfigError as error:
         raise CliError(str(error)) from None
     try:

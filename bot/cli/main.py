@@ -13,8 +13,18 @@ from typing import Any
 import click
 
 from bot.cli.calendar_commands import actions, calendar_command, plan_command
-from bot.cli.common import DATE, FORMATS, UTC, CliError, OneLineErrors, emit_json, instant, open_database
+from bot.cli.common import (
+    DATE,
+    FORMATS,
+    UTC,
+    CliError,
+    OneLineErrors,
+    emit_json,
+    instant,
+    open_database,
+)
 from bot.cli.config_commands import config
+from bot.cli.feed_commands import feeds
 from storage.db import current_revision, session_scope, upgrade
 
 
@@ -248,6 +258,7 @@ def serve(ctx: click.Context, http: bool, port: int | None, no_scheduler: bool) 
 
 
 cli.add_command(config)
+cli.add_command(feeds)
 cli.add_command(calendar_command)
 cli.add_command(plan_command)
 cli.add_command(actions)
