@@ -83,7 +83,6 @@ def config_import(
         raise CliError(
             "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
         )
-    now = datetime.now(UTC)
     try:
         if preset is not None:
             path = preset_path(preset)
