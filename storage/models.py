@@ -109,6 +109,9 @@ class Committee(SQLModel, table=True):
     agenda_template: str | None = Field(default=None, max_length=64)
     feed_token: str = Field(unique=True, max_length=64)
     active: bool = True
+    # When the committee was first imported: nothing is sent about its meetings that ended before,
+    # and its first digest is the first one due after (SPEC §4). None: no such limit.
+    chased_from: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -214,6 +214,7 @@ class Existing:
     recipient: str
     error: str | None = None
     ts: str | None = None
+    data: dict[str, Any] | None = None  # read by ``existing`` only
 
 
 def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
@@ -233,6 +234,7 @@ def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
                 N.c.recipient,
                 N.c.error,
                 N.c.ts,
+                N.c.data,
             ).where(N.c.key.in_(chunk))
         )
         for row in rows:
@@ -246,6 +248,7 @@ def existing(executor: Executor, keys: Iterable[str]) -> dict[str, Existing]:
                 row.recipient,
                 row.error,
                 row.ts,
+                row.data,
             )
     return found
 
@@ -308,13 +311,24 @@ def reschedule(
     due_at: datetime,
     expires_at: datetime | None,
     recipient: str,
+    data: dict[str, Any] | None = None,
     now: datetime,
 ) -> bool:
-    """A pending row whose plan changed (meeting moved, new owner, new due date)."""
+    """A pending row whose plan changed (meeting moved, new owner, new due date); ``data`` (what the
+    message is built from: deadlines, chase number, owner) replaced when given."""
+    values: dict[str, Any] = {"due_at": due_at, "expires_at": expires_at, "recipient": recipient}
+    if data is not None:
+        values["data"] = data
     result = executor.execute(
-        sa.update(N)
-        .where(N.c.id == id, N.c.state == PENDING)
-        .values(due_at=due_at, expires_at=expires_at, recipient=recipient, updated_at=now)
+        sa.update(N).where(N.c.id == id, N.c.state == PENDING).values(**values, updated_at=now)
+    )
+    return bool(_rowcount(result))
+
+
+def set_expiry(executor: Executor, *, id: int, expires_at: datetime | None, now: datetime) -> bool:
+    """A posted row whose subject moved: its expiry (until when its message is kept current) follows."""
+    result = executor.execute(
+        sa.update(N).where(N.c.id == id, N.c.state == SENT).values(expires_at=expires_at, updated_at=now)
     )
     return bool(_rowcount(result))
 
@@ -326,23 +340,27 @@ def revive(
     due_at: datetime,
     expires_at: datetime | None,
     recipient: str,
+    data: dict[str, Any] | None = None,
     now: datetime,
 ) -> bool:
-    """A skipped row that was never posted, planned again (its meeting moved or was restored):
-    pending at its new instant, with a clean slate of attempts."""
+    """A skipped row that was never posted, planned again (its meeting moved or was restored, the
+    minutes sent back, the committee reactivated): pending at its new plan, with a clean slate of
+    attempts; ``data`` replaced when given. Sent and failed rows stay as they are."""
+    values: dict[str, Any] = {} if data is None else {"data": data}
     result = executor.execute(
         sa.update(N)
         .where(N.c.id == id, N.c.state == SKIPPED, N.c.ts.is_(None))
         .values(
+            **values,
             state=PENDING,
+            attempts=0,
             due_at=due_at,
             expires_at=expires_at,
             recipient=recipient,
             error=None,
-            attempts=0,
-            next_attempt_at=None,
             claimed_by=None,
             claimed_at=None,
+            next_attempt_at=None,
             updated_at=now,
         )
     )

@@ -6,7 +6,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -175,3 +175,20 @@ def emit_json(data: Any) -> None:
 
 def local_time(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
+
+
+def instant(value: str | None) -> datetime:
+    """An ``--now`` option's instant (aware UTC), now when not given; CliError naming the right form."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f'--now "{value}" is not an ISO 8601 instant (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T08:00Z)'
+        ) from None
+    if moment.tzinfo is None:
+        raise CliError(f'--now "{value}" has no UTC offset (write e.g. {value}+01:00 or {value}Z)')
+    if not CLI_FIRST_DAY <= moment.date() <= CLI_LAST_DAY:
+        raise CliError(f'--now "{value}" is out of range (allowed: {CLI_FIRST_DAY} to {CLI_LAST_DAY})')
+    return moment.astimezone(UTC)

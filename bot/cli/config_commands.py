@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 from sqlmodel import Session
 
-from bot.cli.common import CliError, open_database
+from bot.cli.common import CliError, instant, open_database
 from bot.config.document import ConfigError, preset_path
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
@@ -60,20 +60,30 @@ def config() -> None:
     help="Import a bundled preset instead of a file: contact-centre (French) or contact-centre-en.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report what would change, without writing.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO",
+    help="The instant of the import (default: now): new committees are chased from it on.",
+)
 @click.pass_context
-def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_run: bool) -> None:
+def config_import(
+    ctx: click.Context, file: str | None, preset: str | None, dry_run: bool, now_text: str | None
+) -> None:
     """Create or update the workspace settings and committees declared in FILE.yaml.
 
     Committees are matched by key: importing the same file again changes nothing, and committees
     absent from the file are left as they are (declare one with `active: false` to retire it).
-    The whole file is checked first; one problem and nothing is written.
+    The whole file is checked first; one problem and nothing is written. A new committee is chased
+    from its import on: nothing is sent about meetings that ended before, and its first digest is
+    the next one due.
     """
+    now = instant(now_text)
     engine = open_database(ctx)
     if (file is None) == (preset is None):
         raise CliError(
             "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
         )
-    now = datetime.now(UTC)
     try:
         if preset is not None:
             path = preset_path(preset)

@@ -14,13 +14,12 @@ import click
 
 from bot.cli.calendar_commands import actions, calendar_command, plan_command
 from bot.cli.common import (
-    CLI_FIRST_DAY,
-    CLI_LAST_DAY,
     DATE,
     FORMATS,
     CliError,
     OneLineErrors,
     emit_json,
+    instant,
     open_database,
 )
 from bot.cli.config_commands import config
@@ -135,20 +134,8 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.find_root().params.get("debug"))
 
 
-def _instant(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(
-            f'--now "{value}" is not an ISO 8601 instant (write e.g. 2027-01-05T09:00+01:00 or 2027-01-05T08:00Z)'
-        ) from None
-    if moment.tzinfo is None:
-        raise CliError(f'--now "{value}" has no UTC offset (write e.g. {value}+01:00 or {value}Z)')
-    if not CLI_FIRST_DAY <= moment.date() <= CLI_LAST_DAY:
-        raise CliError(f'--now "{value}" is out of range (allowed: {CLI_FIRST_DAY} to {CLI_LAST_DAY})')
-    return moment.astimezone(UTC)
+# ``tick --now`` and ``config import --now`` read an instant the same way.
+_instant = instant
 
 
 @cli.command("tick")

@@ -101,7 +101,11 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
         committee = stored.get(spec.key)
         if committee is None:
             committee = Committee(
-                **values, feed_token=secrets.token_urlsafe(24), created_at=now, updated_at=now
+                **values,
+                feed_token=secrets.token_urlsafe(24),
+                chased_from=now,  # chased from its first import on, never about earlier meetings
+                created_at=now,
+                updated_at=now,
             )
             session.add(committee)
             result.created.append(spec.key)

@@ -113,6 +113,17 @@ def _deadlines(
     )
 
 
+def before_install(committee: Committee, moment: datetime | None) -> bool:
+    """True when ``moment`` is before the committee was first imported (SPEC §4, first install): a
+    meeting that ended then is not chased, a digest due then is not sent (the first one waits for
+    the next digest day, rather than arriving mid-week with empty figures)."""
+    since = committee.chased_from
+    if since is None or moment is None:
+        return False
+    since = since.replace(tzinfo=UTC) if since.tzinfo is None else since
+    return moment < since
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
@@ -124,7 +135,8 @@ def plan_meeting(
     *,
     rules: TimelineRules | None = None,
 ) -> list[Planned]:
-    """Every time-driven notification of SPEC §4 for one occurrence (none when cancelled), by instant.
+    """Every time-driven notification of SPEC §4 for one occurrence (none when cancelled, nor when it
+    ended before the committee was first imported), by instant.
 
     Pre-meeting kinds expire at T and are left out when their instant is at or after T; one that
     lands on a non-business day moves to the same local time on the previous business day (except
@@ -133,7 +145,7 @@ def plan_meeting(
     minutes are not submitted), the chair and the channel: three rows per instance. ``rules``
     defaults to ``rules_for(committee)``.
     """
-    if occurrence.status == MeetingStatus.cancelled.value:
+    if occurrence.status == MeetingStatus.cancelled.value or before_install(committee, occurrence.end):
         return []
     rules = rules or rules_for(committee)
     tz = zone(committee.timezone)
@@ -311,7 +323,8 @@ def plan_digest(
 ) -> list[Planned]:
     """Weekly digests (first business day of each week, 09:00) whose date falls in [start, end].
 
-    A week without any business day has no digest. Each digest expires at the end of its week.
+    A week without any business day has no digest. Each digest expires at the end of its week. None
+    is due before the committee was first imported (``chased_from``).
     """
     rules = rules or rules_for(committee)
     if not rules.on(DIGEST_KIND):
@@ -322,11 +335,15 @@ def plan_digest(
     while monday <= end:
         week = [monday + timedelta(days=i) for i in range(7)]
         day = next((d for d in week if calendar.is_business_day(d)), None)
-        if day is not None and start <= day <= end:
+        if day is None or not start <= day <= end:
+            monday += timedelta(days=7)
+            continue
+        at = _wall(day, rules.digest_time, tz).astimezone(UTC)
+        if not before_install(committee, at):
             digests.append(
                 Planned(
                     kind=DIGEST_KIND,
-                    at=_wall(day, rules.digest_time, tz).astimezone(UTC),
+                    at=at,
                     to=committee.channel,
                     key=f"d:{committee.key}:{monday.isoformat()}",
                     committee_key=committee.key,

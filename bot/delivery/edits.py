@@ -16,12 +16,17 @@ from bot.notices import registry
 from bot.planning.outbox import FOLLOWUP, OWNER_UNREACHABLE, REPORT_KINDS
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import ActionItem, Notification, SlackUser, id_of
+from storage.models import ActionItem, Meeting, Notification, SlackUser, id_of
 
 log = logging.getLogger(__name__)
 
 # How long a message whose edits keep failing is retried before it is left as posted.
 STALE_GIVE_UP = timedelta(days=2)
+# Posted messages that show a meeting's agenda (with the committee's open actions and the link to
+# the previous minutes): kept current while the meeting is to come.
+AGENDA_KINDS = ("agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
+# Posted messages that show a meeting's minutes, with the action items they created.
+MINUTES_KINDS = ("minutes_posted", "minutes_approval")
 
 
 def _edit(session: Session, client: WebClient, row: Notification, *, now: datetime) -> bool:
@@ -102,6 +107,64 @@ def _refresh_unreachable_reports(
     return edited
 
 
+def _refresh_related(
+    session: Session, client: WebClient, *, meeting_id: int | None, action_id: int | None, now: datetime
+) -> int:
+    """Edit the posted agendas of the committee's meetings still to come: they list its open and
+    overdue actions and link the previous minutes, so an action's change or another meeting's
+    minutes change what they show. The meeting being refreshed itself is left to the caller. For
+    a meeting, also the messages about the action items its minutes created; for an action, the
+    minutes it came from (they list it with its progress)."""
+    subject = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    action = session.get(ActionItem, action_id) if action_id is not None else None
+    committee_id = subject.committee_id if subject is not None else (action.committee_id if action else None)
+    if committee_id is None:
+        return 0
+    agendas = session.exec(
+        select(Notification)
+        .join(Meeting, col(Meeting.id) == col(Notification.meeting_id))
+        .where(
+            Notification.committee_id == committee_id,
+            col(Notification.kind).in_(AGENDA_KINDS),
+            Notification.state == SENT,
+            col(Notification.ts).is_not(None),
+            col(Meeting.start) > now,
+            col(Notification.meeting_id) != (meeting_id or 0),
+        )
+        .order_by(col(Notification.id))
+    ).all()
+    edited = sum(_edit(session, client, row, now=now) for row in agendas)
+    if subject is not None:
+        # The action items its minutes created (reconciled when the minutes are amended): their
+        # posted chases and assignment notes show their owner, due date and status.
+        about_actions = session.exec(
+            select(Notification)
+            .join(ActionItem, col(ActionItem.id) == col(Notification.action_id))
+            .where(
+                ActionItem.meeting_id == subject.id,
+                Notification.state == SENT,
+                col(Notification.ts).is_not(None),
+                col(Notification.kind).not_in([*REPORT_KINDS, FOLLOWUP]),
+            )
+            .order_by(col(Notification.id))
+        ).all()
+        edited += sum(_edit(session, client, row, now=now) for row in about_actions)
+    if action is not None and action.meeting_id is not None:
+        # The minutes that created the action list it with its progress.
+        minutes = session.exec(
+            select(Notification)
+            .where(
+                Notification.meeting_id == action.meeting_id,
+                col(Notification.kind).in_(MINUTES_KINDS),
+                Notification.state == SENT,
+                col(Notification.ts).is_not(None),
+            )
+            .order_by(col(Notification.id))
+        ).all()
+        edited += sum(_edit(session, client, row, now=now) for row in minutes)
+    return edited
+
+
 def refresh(
     session: Session,
     client: WebClient,
@@ -123,6 +186,7 @@ def refresh(
             edited += _edit(session, client, row, now=now)
     if action_id is not None:
         edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
+    edited += _refresh_related(session, client, meeting_id=meeting_id, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
         if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.delivery import metrics, sender
-from bot.delivery.edits import retry_stale_edits
+from bot.delivery.edits import refresh, retry_stale_edits
 from bot.delivery.record import (
     FAILED,
     GONE,
@@ -55,6 +55,10 @@ from storage.db import transaction
 from storage.models import Committee, Notification, id_of
 
 log = logging.getLogger(__name__)
+
+# Kinds whose sending changes their meeting's state (the minutes count as delivered once posted):
+# the meeting's other posted messages are edited right after.
+REFRESH_WHEN_SENT = frozenset({"minutes_posted"})
 
 # A claim older than this is abandoned (its worker died) and may be taken by another worker.
 LEASE = timedelta(minutes=5)
@@ -344,6 +348,10 @@ def _deliver(
     with transaction(connection) as session:
         delivery = replace(record_result(session, ready, result, now=now, worker=worker), kind=ready.kind)
         _log_delivery(session, ready, delivery)
+    if delivery.state == SENT and ready.kind in REFRESH_WHEN_SENT and ready.meeting_id is not None:
+        # Sending it changed the meeting's state (minutes posted): its other messages show that.
+        with transaction(connection) as session:
+            refresh(session, client, meeting_id=ready.meeting_id, now=now)
     return delivery
 
 

@@ -9,9 +9,10 @@ Three rates over the last ``weeks`` weeks (12 by default):
   due and counts as postponed, never as closed on time (SPEC §5).
 
 An item counts in the window when it came to term there: a deadline that passed, or an item delivered
-(early delivery counts at once, as on time). Cancelled meetings and cancelled actions are not measured;
-deadlines still ahead with nothing delivered yet are not measured either. A rate with nothing to
-measure is None, shown as "—".
+(early delivery counts at once, as on time). Cancelled meetings, meetings held before the committee
+was first imported (the bot never chased them) and cancelled actions are not measured; deadlines
+still ahead with nothing delivered yet are not measured either. A rate with nothing to measure is
+None, shown as "—".
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from bot.core.calendar import BusinessCalendar, business_calendar, localize
 from bot.core.rules import TimelineRules, rules_for
-from bot.core.timeline import meeting_deadlines
+from bot.core.timeline import before_install, meeting_deadlines
 from storage.models import (
     OPEN_ACTION_STATUSES,
     ActionItem,
@@ -264,6 +265,8 @@ def health_from_rows(
         scope = scopes.get(meeting.committee_id)
         if scope is None or meeting.status == MeetingStatus.cancelled.value:
             continue
+        if before_install(scope.committee, meeting.end):
+            continue  # held before the bot was installed: it never asked for these minutes
         due = meeting_deadlines(scope.committee, meeting.start, meeting.end, scope.calendar, scope.rules)
         on_time = _measure(meeting.minutes_posted_at, due.minutes_due, since, now)
         if on_time is not None:

@@ -185,7 +185,6 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         scope=scope,
         reason=reason,
         known={(committee.key, as_utc(meeting.series_start)): id_of(meeting)},
-        revive=True,
     )
 
 
@@ -281,37 +280,55 @@ def upsert(
     scope: list[store.Existing] | None = None,
     reason: str = "no longer planned",
     known: dict[tuple[str, datetime], int] | None = None,
-    revive: bool = False,
     bulk_meetings: bool = False,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
     pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
-    ``bulk_meetings``: create missing meetings in one statement whatever their number.
 
-    ``revive`` (a meeting re-planned after a move or a restore): a row skipped without being posted
-    is planned again when the plan now puts it at another instant, or when it was skipped because
-    the meeting was cancelled, and it is still valid (SPEC §4: a kind not posted yet is sent at its
-    instant for the new slot, or at once). The send-time checks still decide whether it goes out."""
+    A row skipped without being posted that the plan contains again (a meeting moved or restored,
+    minutes sent back, a committee reactivated) and that is still valid is pending again (SPEC §4:
+    a kind not posted yet is sent at its instant for the new slot, or at once). The send-time
+    checks still decide whether it goes out. ``bulk_meetings``: create missing meetings in one
+    statement whatever their number."""
     items = {item.key: item for item in planned if item.to}
     stored = store.existing(session, items)
     result = PlanResult()
     for key, row in stored.items():
         item = items[key]
+        data = _jsonable(item)
         if row.state == store.PENDING and (
-            row.due_at != item.at or row.expires_at != item.expires_at or row.recipient != item.to
+            row.due_at != item.at
+            or row.expires_at != item.expires_at
+            or row.recipient != item.to
+            or row.data != data
         ):
+            # ``data`` too: what the message is built from (an escalation names the current owner).
             result.updated += store.reschedule(
-                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+                session,
+                id=row.id,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                recipient=item.to,
+                data=data,
+                now=now,
             )
-        elif (
-            revive
-            and row.state == store.SKIPPED
-            and row.ts is None
-            and (row.due_at != item.at or (row.error or "").startswith("meeting cancelled"))
-            and _still_valid(item, now)
-        ):
+        elif row.state == store.SENT and row.expires_at != item.expires_at:
+            # Posted: only its expiry follows (a pre-meeting message is edited until the meeting
+            # starts, wherever it was moved); what was sent stays as it was.
+            store.set_expiry(session, id=row.id, expires_at=item.expires_at, now=now)
+        elif row.state == store.SKIPPED and _still_valid(item, now):
+            # Skipped earlier without being posted (no longer needed then, meeting cancelled or
+            # moved past its deadline, committee inactive…) and planned again: a fresh plan would
+            # write it, so it is pending again; whether it is still needed is decided at its instant,
+            # as for any row (SPEC §4, changes and their invariant).
             result.updated += store.revive(
-                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+                session,
+                id=row.id,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                recipient=item.to,
+                data=data,
+                now=now,
             )
     new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]
     if new:
