@@ -37,27 +37,55 @@ def parse_workdays(text: str) -> frozenset[int]:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays_lib.country_holidays(country, years=year).keys())
+    """Public holidays of ``country`` (``FR``) or of a subdivision (``FR-57``, ``GB-ENG``)."""
+    code, _, subdivision = country.partition("-")
+    # The package spells some subdivisions in mixed case ("Zone A"); ours are stored upper-case.
+    names = {str(name).upper(): name for name in holidays_lib.country_holidays(code).subdivisions}
+    subdiv = names.get(subdivision.upper(), subdivision) if subdivision else None
+    return frozenset(holidays_lib.country_holidays(code, subdiv=subdiv, years=year).keys())
 
 
 def check_country(country: str) -> None:
-    """Raise ValueError unless ``country`` is ``none`` or a country the holidays package knows."""
+    """Raise ValueError unless ``country`` is ``none``, a country the holidays package knows (``FR``)
+    or one of its subdivisions as the package names them (``FR-57`` Moselle, ``GB-ENG`` England).
+
+    The message lists the subdivisions of a known country, so a wrong one is easy to correct.
+    """
     if country.lower() == "none":
         return
-    if country.upper() not in holidays_lib.list_supported_countries():
+    code, dash, subdivision = country.upper().partition("-")
+    supported = holidays_lib.list_supported_countries()
+    if code not in supported:
         raise ValueError(
-            f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, or none"
+            f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, "
+            "a country with a subdivision such as FR-57 or GB-ENG, or none"
         )
+    if dash:
+        names = _subdivisions(code)
+        if subdivision not in names:
+            raise ValueError(
+                f"unknown holiday subdivision {country!r}: write COUNTRY-SUBDIVISION with one of "
+                f"{code}'s subdivisions: {', '.join(f'{code}-{name}' for name in names) or 'none known'}"
+            )
+
+
+@lru_cache(maxsize=64)
+def _subdivisions(code: str) -> tuple[str, ...]:
+    return tuple(str(name).upper() for name in holidays_lib.country_holidays(code).subdivisions)
 
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Workdays (0 = Monday) and a public-holiday country (None = no holidays)."""
+    """Workdays (0 = Monday), a public-holiday country or subdivision (``FR``, ``FR-57``; None = no
+    holidays) and the workspace's closure days."""
 
     workdays: frozenset[int] = frozenset(range(5))
     country: str | None = None
+    closures: frozenset[date] = frozenset()
 
     def is_holiday(self, day: date) -> bool:
+        if day in self.closures:
+            return True
         return self.country is not None and day in _holidays(self.country, day.year)
 
     def is_business_day(self, day: date) -> bool:
@@ -92,7 +120,15 @@ def business_calendar(committee: Committee | None, workspace: WorkspaceSettings)
     return BusinessCalendar(
         workdays=parse_workdays(workdays),
         country=None if not country or country.lower() == "none" else country.upper(),
+        closures=closure_days(getattr(workspace, "closures", None)),
     )
+
+
+def closure_days(values: object) -> frozenset[date]:
+    """The workspace's closure days from their stored form (a list of ``YYYY-MM-DD``)."""
+    if not isinstance(values, list | tuple):
+        return frozenset()
+    return frozenset(value if isinstance(value, date) else date.fromisoformat(str(value)) for value in values)
 
 
 # ---------------------------------------------------------------------------------------------

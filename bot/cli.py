@@ -174,7 +174,9 @@ def config() -> None:
           members: [U0A, U0B]
           holiday_policy: next_business_day
 
-    Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
+    holidays takes a country (FR) or a country with a subdivision (FR-57 Moselle, GB-ENG England).
+    Optional workspace keys: workdays (mon,tue,...), admins (user ids), closures (closure days,
+    e.g. [2027-12-24]). Optional committee keys:
     timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
     approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
     SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
@@ -202,6 +204,8 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
     absent from the file are left as they are (declare one with `active: false` to retire it).
     The whole file is checked first; one problem and nothing is written.
     """
+    from bot.cadence_check import import_warnings
+
     engine = open_database(ctx)
     if (file is None) == (preset is None):
         raise CliError(
@@ -220,6 +224,7 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         with session_scope(engine) as session:
             now = datetime.now(UTC)
             result = import_config(session, doc, now=now)
+            warnings = import_warnings(session, keys=[spec.key for spec in doc.committees], now=now)
             if dry_run:
                 session.rollback()
             else:
@@ -228,6 +233,8 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         raise CliError(str(error)) from None
     prefix = "dry run, nothing written: " if dry_run else ""
     click.echo(prefix + result.summary(doc.source))
+    for warning in warnings:
+        click.echo(f"Warning: {doc.source}: {warning}", err=True)
 
 
 def _replan_changed(session: Session, result: ImportResult, *, now: datetime) -> None:

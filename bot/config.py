@@ -43,7 +43,7 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 COMMITTEE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 
-WORKSPACE_KEYS = ("timezone", "locale", "holidays", "workdays", "admins", "committees")
+WORKSPACE_KEYS = ("timezone", "locale", "holidays", "workdays", "admins", "closures", "committees")
 REQUIRED_COMMITTEE_KEYS = (
     "key",
     "name",
@@ -89,6 +89,7 @@ class WorkspaceSpec:
     holidays: str | None = None
     workdays: str | None = None
     admins: tuple[str, ...] | None = None
+    closures: tuple[str, ...] | None = None  # YYYY-MM-DD, sorted
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,7 @@ class _Validator:
             holidays=self.holidays(None, data["holidays"]) if "holidays" in data else None,
             workdays=self.workdays(None, data["workdays"]) if "workdays" in data else None,
             admins=self.user_list(None, "admins", data["admins"]) if "admins" in data else None,
+            closures=self.closures(data["closures"]) if "closures" in data else None,
         )
         if "committees" not in data:
             raise self.fail(
@@ -316,12 +318,35 @@ class _Validator:
             )
         try:
             calendar_mod.check_country(value)
-        except ValueError:
+        except ValueError as error:
+            if "unknown holiday subdivision" in str(error):
+                raise self.fail(where, f"holidays: {error}") from None
             raise self.fail(
                 where,
-                f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, or none)',
+                f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, '
+                "a country with a subdivision such as FR-57 or GB-ENG, or none)",
             ) from None
         return "none" if value.lower() == "none" else value.upper()
+
+    def closures(self, value: Any) -> tuple[str, ...]:
+        """Workspace closure days: a list of ``YYYY-MM-DD`` dates (YAML may hand over dates)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(
+                None, "closures must be a list of dates (e.g. closures: [2027-12-24, 2027-12-31])"
+            )
+        days: set[str] = set()
+        for item in value:
+            try:
+                day = item if isinstance(item, date) and not isinstance(item, datetime) else None
+                day = day or date.fromisoformat(str(item))
+            except ValueError:
+                raise self.fail(
+                    None, f'closures: "{item}" is not a date (allowed: YYYY-MM-DD, e.g. 2027-12-24)'
+                ) from None
+            days.add(day.isoformat())
+        return tuple(sorted(days))
 
     def workdays(self, where: str | None, value: Any) -> str:
         text = ",".join(str(v) for v in value) if isinstance(value, list) else value
@@ -511,6 +536,7 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
             "holidays": doc.workspace.holidays,
             "workdays": doc.workspace.workdays,
             "admins": list(doc.workspace.admins) if doc.workspace.admins is not None else None,
+            "closures": list(doc.workspace.closures) if doc.workspace.closures is not None else None,
         },
         skip_none=True,
     )
@@ -691,6 +717,7 @@ def export_config(session: Session) -> str:
         "holidays": workspace.holidays,
         "workdays": workspace.workdays,
         "admins": list(workspace.admins),
+        **({"closures": list(workspace.closures)} if workspace.closures else {}),
         "committees": entries,
     }
     header = "# committee-bot configuration: `committee-bot config import` reads this file back.\n"
