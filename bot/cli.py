@@ -413,7 +413,7 @@ def _planned_json(item: Planned, tz: str) -> dict[str, Any]:
 # --- actions ---------------------------------------------------------------------------------
 
 
-@cli.group(short_help="The action tracker (list).")
+@cli.group(short_help="The action tracker (list, export, import).")
 def actions() -> None:
     """The action tracker."""
 
@@ -606,6 +606,12 @@ def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
         run(from_env(), http=http, port=port, scheduler=not no_scheduler)
     except (SchemaOutOfDate, SettingsError) as error:
         raise CliError(str(error)) from None
+
+
+# --- exchange with the other company (SPEC §11): actions export/import, decisions, minutes -------
+from bot.cli_exchange import register as _register_exchange  # noqa: E402 (needs the groups above)
+
+_register_exchange(cli, actions)
 
 
 def main() -> None:

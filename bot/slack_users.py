@@ -87,7 +87,15 @@ def remember(session: Session, *, user_id: str, profile: dict[str, Any], now: da
         locale=profile.get("locale"),
         deleted=bool(profile.get("deleted")),
         is_admin=bool(profile.get("is_admin") or profile.get("is_owner")),
+        name=display_name(profile),
+        team_id=profile.get("team_id"),
     )
+
+
+def display_name(profile: dict[str, Any]) -> str | None:
+    """The name Slack shows for a user: the profile's display name, else the real name."""
+    details = profile.get("profile") or {}
+    return details.get("display_name") or details.get("real_name") or profile.get("real_name") or None
 
 
 def know_user(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:

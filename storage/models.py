@@ -230,6 +230,10 @@ class SlackUser(SQLModel, table=True):
     __tablename__ = "slack_user"
 
     user_id: str = Field(primary_key=True, max_length=32)
+    # Display name as Slack gave it (tracker exports name owners; imports match them by it).
+    name: Optional[str] = Field(default=None, max_length=200)
+    # The user's own workspace: another organisation's for Slack Connect members.
+    team_id: Optional[str] = Field(default=None, max_length=32)
     tz: Optional[str] = Field(default=None, max_length=64)
     locale: Optional[str] = Field(default=None, max_length=16)
     deleted: bool = False

@@ -22,9 +22,15 @@ def upsert_user(
     locale: str | None = None,
     deleted: bool | None = None,
     is_admin: bool | None = None,
+    name: str | None = None,
+    team_id: str | None = None,
 ) -> SlackUser:
     """Create or update a user from what Slack told us; ``None`` leaves a value as it was."""
     user = session.get(SlackUser, user_id) or SlackUser(user_id=user_id)
+    if name is not None:
+        user.name = name[:200]
+    if team_id is not None:
+        user.team_id = team_id[:32]
     if tz is not None:
         user.tz = tz
     if locale is not None:
