@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from bot import calendar as calendar_mod
-from bot import notices, planning, sender
+from bot import minutes_upload, notices, planning, sender
 from bot import timeline as timeline_mod
 from bot.calendar import Occurrence
 from bot.sender import Outcome
@@ -88,6 +88,8 @@ REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
 # A secondary DM that goes with a message (``OutgoingMessage.also``), rendered when its parent was
 # built and stored in ``data``; it is then sent like any row (claimed, looked up, retried).
 FOLLOWUP = "followup"
+# Rows whose posted message is not re-rendered: follow-ups, and documents uploaded in a thread.
+NOT_EDITED = frozenset({FOLLOWUP, minutes_upload.KIND})
 # Channel messages whose ts the meeting keeps, so flows can link or edit them.
 MEETING_TS_FIELDS = {
     "agenda_request": "agenda_request_ts",
@@ -834,9 +836,14 @@ def _deliver(
         reason = _skip_reason(session, row, now)
         if reason is None:
             try:
-                message = (
-                    _followup_message(row) if row.kind == FOLLOWUP else notices.build(session, row, now=now)
-                )
+                if row.kind == minutes_upload.KIND:
+                    message = minutes_upload.build(session, row, now=now)
+                else:
+                    message = (
+                        _followup_message(row)
+                        if row.kind == FOLLOWUP
+                        else notices.build(session, row, now=now)
+                    )
             except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return _record_transient(
@@ -862,7 +869,11 @@ def _deliver(
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
-    if claimed.maybe_posted:
+    if isinstance(ready.message, minutes_upload.FileMessage):  # a document, not a message
+        result = minutes_upload.send(
+            client, ready.message, channel=ready.recipient, maybe_posted=claimed.maybe_posted
+        )
+    if result is None and claimed.maybe_posted:
         # An earlier attempt may have been posted without being recorded: look for the key first.
         result = sender.find_posted(client, channel=ready.recipient, key=ready.key)
     if result is None:
@@ -944,6 +955,17 @@ def _after_sent(session: Session, ready: _Ready, *, channel: str, ts: str, now: 
             setattr(meeting, field_name, ts)
             if row.kind == "minutes_posted" and meeting.minutes_posted_at is None:
                 meeting.minutes_posted_at = now  # minutes count as delivered once posted (SPEC §4)
+            if row.kind == "minutes_posted":  # final minutes: their document goes in the thread
+                enqueue(
+                    session,
+                    kind=minutes_upload.KIND,
+                    to=channel,
+                    key=minutes_upload.notification_key(meeting.id, ts),  # type: ignore[arg-type]
+                    now=now,
+                    committee_id=row.committee_id,
+                    meeting_id=meeting.id,
+                    data=minutes_upload.queue_data(ts),
+                )
             meeting.updated_at = now
             session.add(meeting)
 
@@ -1179,13 +1201,13 @@ def refresh(
     edited = 0
     for row_id in store.sent_ids_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, row_id)
-        if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind != FOLLOWUP:
+        if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind not in NOT_EDITED:
             edited += _edit(session, client, row, now=now)
     if action_id is not None:
         edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
-        if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
+        if row is None or row.kind in REPORT_KINDS or row.kind in NOT_EDITED:
             continue
         try:
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
