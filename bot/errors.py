@@ -139,6 +139,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "`/action away until 2027-04-01` ou `/action away off`",
         "en": "`/action away until 2027-04-01` or `/action away off`",
     },
+    "usage_export": {
+        "fr": "`/action export` : le suivi des actions en fichier Excel, par message direct",
+        "en": "`/action export`: the action tracker as an Excel file, by direct message",
+    },
     "usage_help": {"fr": "`/action help`", "en": "`/action help`"},
     "invalid_action_id": {
         "fr": "« {text} » n'est pas un numéro d'action. Écrivez-le comme `A12` (ou `12`).",
@@ -188,6 +192,7 @@ USAGE_KEYS = (
     "usage_assign",
     "usage_edit",
     "usage_away",
+    "usage_export",
     "usage_help",
 )
 

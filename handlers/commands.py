@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.action_flows import run_command
+from bot.tracker_share import share_tracker, wants_export
 from handlers.common import deliver, engine_of, now_of, unit_of_work, who
 
 
@@ -19,9 +20,15 @@ def register(app: App) -> None:
 def on_action(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
+    """``/action [add|list|done|snooze|assign|edit|away|export|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
+    if wants_export(body.get("text") or ""):  # a file by DM, built outside the unit of work below
+        outcome = share_tracker(
+            engine_of(context), client, person=person, channel=body.get("channel_id"), now=now_of(context)
+        )
+        deliver(outcome, body=body, client=client, context=context, respond=respond)
+        return
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session,
