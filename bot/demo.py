@@ -43,6 +43,7 @@ from sqlmodel import Session, col, select
 from bot import dispatch, meetings, views
 from bot.actions import complete_action, create_action, snooze_action, snooze_choice, update_progress
 from bot.calendar import BusinessCalendar, Occurrence, business_calendar
+from bot.demo_exports import export_demo_files
 from bot.config import ConfigDoc, import_config, load_config, preset_path
 from bot.errors import DomainError
 from bot.health import Health, Rate, health_by_committee
@@ -740,6 +741,8 @@ def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime,
         now = _next_instant(engine, now, end, upcoming, ZoneInfo(workspace_tz))
     clock[0] = end
     _summary(out, engine, printer, options, end, result, names)
+    kept = path.parent if options.keep or options.db else None
+    out.write("\n" + export_demo_files(engine, locale=locale, directory=kept, now=end) + "\n")
 
 
 def channel_name(name: str) -> str:

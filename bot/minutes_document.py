@@ -36,6 +36,7 @@ LABELS = {
         "columns": ("Action", "Responsable", "Échéance", "Priorité", "Statut"),
         "link": "Document de référence : {link}",
         "approved": "Approuvé le {date}.",
+        "posted": "Publié le {date}.",
         "minutes": "min",
     },
     "en": {
@@ -51,6 +52,7 @@ LABELS = {
         "columns": ("Action", "Owner", "Due", "Priority", "Status"),
         "link": "Reference document: {link}",
         "approved": "Approved on {date}.",
+        "posted": "Posted on {date}.",
         "minutes": "min",
     },
 }
@@ -85,7 +87,8 @@ class MinutesRecord:
     decisions: tuple[str, ...]
     actions: tuple[ActionLine, ...]
     link: str | None
-    approved_on: date | None
+    approved_on: date | None  # when the minutes became final (approved, or posted)
+    final: str = "posted"  # "approved" when the chair approved them
 
     @property
     def file_stem(self) -> str:
@@ -175,6 +178,7 @@ def minutes_record(session: Session, meeting: Meeting) -> MinutesRecord:
         ),
         link=meeting.minutes_link,
         approved_on=approved.astimezone(tz).date() if approved else None,
+        final="approved" if meeting.minutes_approved_at else "posted",
     )
 
 
@@ -183,7 +187,7 @@ def minutes_markdown(record: MinutesRecord) -> str:
     label = LABELS[record.locale]
     lines = [f"# {label['title'].format(name=_md(record.committee_name))}", "", _when(record), ""]
     if record.approved_on:
-        lines += [label["approved"].format(date=record.approved_on.isoformat()), ""]
+        lines += [label[record.final].format(date=record.approved_on.isoformat()), ""]
     lines += [f"## {label['attendees']}", ""]
     lines += [f"- {_md(name)}" for name in record.attendees] or [label["none"]]
     lines += ["", f"## {label['agenda']}", ""]
@@ -214,7 +218,7 @@ def minutes_docx(record: MinutesRecord) -> bytes:
     document.add_heading(label["title"].format(name=record.committee_name), level=0)
     document.add_paragraph(_when(record))
     if record.approved_on:
-        document.add_paragraph(label["approved"].format(date=record.approved_on.isoformat()))
+        document.add_paragraph(label[record.final].format(date=record.approved_on.isoformat()))
     document.add_heading(label["attendees"], level=1)
     _bullets(document, record.attendees, label["none"], "List Bullet")
     document.add_heading(label["agenda"], level=1)
