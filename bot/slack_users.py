@@ -21,7 +21,8 @@ from bot.render import normalize_locale
 from storage import users
 from storage.committees import get_workspace
 from storage.db import session_scope, write_session
-from storage.models import SlackUser
+from storage.home import committee_ids_of
+from storage.models import Committee, SlackUser
 
 # Slack profiles change (travel, a new locale): read them again after this long.
 PROFILE_TTL = timedelta(days=1)
@@ -53,6 +54,11 @@ def person(engine: Engine, client: WebClient, *, user_id: str, now: datetime) ->
         workspace = get_workspace(session)
         fallback_tz, fallback_locale = workspace.timezone, workspace.locale
         tz, locale = (row.tz, row.locale) if row else (None, None)
+        # A member of another organisation (Slack Connect) has no zone or locale in users.info:
+        # the committee they sit on speaks for them (SPEC §11).
+        home = _committee_of(session, user_id) if not (tz and locale) else None
+        if home is not None:
+            fallback_tz, fallback_locale = home.timezone, home.locale
     if stale:
         profile = ask_slack(client, user_id=user_id)
         if profile is not None:
@@ -64,6 +70,12 @@ def person(engine: Engine, client: WebClient, *, user_id: str, now: datetime) ->
         tz=_valid_zone(tz) or _valid_zone(fallback_tz) or "UTC",
         locale=normalize_locale(locale or fallback_locale),
     )
+
+
+def _committee_of(session: Session, user_id: str) -> Committee | None:
+    """The first active committee ``user_id`` sits on (chair, secretary, deck owner or member)."""
+    ids = committee_ids_of(session, user_id=user_id)
+    return session.get(Committee, ids[0]) if ids else None
 
 
 def ask_slack(client: WebClient, *, user_id: str) -> dict[str, Any] | None:

@@ -243,3 +243,19 @@ def test_slack_users_rows_keep_the_team_of_external_members(slack_app: SlackApp)
         owner = session.get(SlackUser, EXT_OWNER)
         item = session.exec(select(ActionItem)).one()
     assert owner is not None and owner.team_id == OTHER_TEAM and item.owner == EXT_OWNER
+
+
+def test_a_stranger_is_addressed_in_the_zone_and_language_of_their_committee(slack_app: SlackApp) -> None:
+    from bot.slack_users import person
+
+    connect(slack_app)
+    with Session(slack_app.engine) as session:
+        committee = session.get(Committee, slack_app.committees["production"])
+        assert committee is not None
+        committee.locale = "en"
+        session.add(committee)
+        session.commit()
+
+    found = person(slack_app.engine, client(slack_app), user_id=EXT_DECK, now=NOW)
+
+    assert (found.tz, found.locale) == ("Europe/London", "en")  # the workspace says Paris and fr
