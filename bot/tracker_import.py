@@ -201,7 +201,8 @@ def plan_import(
     deactivated = set(session.exec(select(SlackUser.user_id).where(col(SlackUser.deleted).is_(True))).all())
     emails: dict[str, str | None] = {}
     plan = ImportPlan(committee=committee)
-    seen: dict[int, int] = {}
+    seen: dict[int, int] = {}  # existing item id -> the row that names it
+    new_titles: dict[str, int] = {}  # title of an item this file creates -> its row
 
     for number, cells in enumerate(rows[1:], start=2):
         if _blank(cells):
@@ -249,6 +250,13 @@ def plan_import(
                 )
         else:
             item = by_title.get(_title_key(title))
+            if item is None and _title_key(title) in new_titles:
+                # Without ids, the title is what makes a re-import find the item again.
+                raise refuse(
+                    "title",
+                    f"the same title as row {new_titles[_title_key(title)]} (titles without an id must "
+                    "differ, or give each row its id)",
+                )
         if item is not None:
             assert item.id is not None
             if item.id in seen:
@@ -283,10 +291,7 @@ def plan_import(
             )
         )
         if item is None:
-            by_title[_title_key(title)] = ActionItem(
-                id=-number, title=title, owner=owner, creator="", due=due
-            )
-            seen[-number] = number
+            new_titles[_title_key(title)] = number
     return plan
 
 

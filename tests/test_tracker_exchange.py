@@ -322,3 +322,26 @@ def test_decisions_export_lists_each_decision_with_its_meeting(run, engine, tmp_
     ]
     sheet = load_workbook(path).active
     assert sheet is not None and sheet["B2"].is_date and sheet["C2"].value == "Renfort de 2 ETP le samedi"
+
+
+def test_headers_are_found_whatever_their_case_accents_or_separators() -> None:
+    from bot.tracker_columns import column_of, priority_of, status_of
+
+    assert [column_of(h) for h in ("ÉCHÉANCE", "echeance", "Date d'échéance", "Owner_ID", "Mise à jour", "x")] == [
+        "due", "due", "due", "owner_id", "updated", None,
+    ]  # fmt: skip
+    assert [priority_of(w) for w in ("Haute", "MOYENNE", "low", "urgent")] == ["high", "medium", "low", None]
+    assert [status_of(w) for w in ("En cours", "in_progress", "Annulée", "faite")] == [
+        "in_progress", "in_progress", "cancelled", "done",
+    ]  # fmt: skip
+
+
+def test_two_rows_without_id_and_with_the_same_title_are_refused(run, engine, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "title,owner,due\nRelancer,U123,2027-04-01\nRelancer,U0PAUL,2027-04-02\n", encoding="utf-8"
+    )
+
+    line = refused(run("actions", "import", str(path), "--committee", "production"))
+
+    assert line.startswith(f'Error: {path}: row 3, column "title": the same title as row 2')
