@@ -22,6 +22,7 @@ from bot.calendar import (
     _BusinessDayRule,
     _naive_local,
     _nth_business_day,
+    _Series,
     _series,
     business_calendar,
     zone,
@@ -37,7 +38,7 @@ def cadence_warnings(committee: Committee, calendar: BusinessCalendar, *, today:
     """One-line warnings about ``committee``'s cadence (empty when all is as declared)."""
     first = _naive_local(committee.first, zone(committee.timezone))
     try:
-        series = _series(committee.cadence, first, committee.timezone)
+        series: _Series = _series(committee.cadence, first, committee.timezone)
     except ValueError:
         return []  # refused by validation already
     warnings = []

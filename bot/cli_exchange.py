@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import Engine
 
 from bot.cli import DATE, STATUSES, CliError, open_database
 from bot.minutes_document import MeetingNotFound, find_meeting, minutes_docx, minutes_markdown, minutes_record
@@ -25,6 +26,7 @@ from bot.tracker_export import (
     tracker_xlsx,
 )
 from bot.tracker_import import (
+    EmailLookup,
     ImportRefused,
     apply_import,
     plan_import,
@@ -133,7 +135,8 @@ def actions_import(ctx: click.Context, file: str, committee_key: str, apply: boo
         click.echo(line)
 
 
-def _email_lookup():  # type: ignore[no-untyped-def]
+def _email_lookup() -> EmailLookup | None:
+    """users.lookupByEmail through the bot token, when one is set (else e-mail owners are refused)."""
     if not os.environ.get("SLACK_BOT_TOKEN"):
         return None
     from bot.settings import from_env
@@ -142,7 +145,7 @@ def _email_lookup():  # type: ignore[no-untyped-def]
     return slack_email_lookup(make_client(from_env()))
 
 
-def _replan(engine, action_ids: list[int], *, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _replan(engine: Engine, action_ids: list[int], *, now: datetime) -> None:
     """Plan the chase of the items created or changed, as the app does after any change."""
     from bot.dispatch import replan_action
 

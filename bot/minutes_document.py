@@ -22,7 +22,11 @@ from bot.tracker_columns import PRIORITY_WORDS, STATUS_WORDS
 from bot.tracker_export import user_names
 from storage.models import ActionItem, AgendaItem, Committee, Decision, Meeting, MeetingStatus
 
-LABELS = {
+COLUMNS = {
+    "fr": ("Action", "Responsable", "Échéance", "Priorité", "Statut"),
+    "en": ("Action", "Owner", "Due", "Priority", "Status"),
+}
+LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Compte rendu — {name}",
         "when": "Date : {date}, {start}–{end} ({tz})",
@@ -33,7 +37,6 @@ LABELS = {
         "actions": "Plan d'action",
         "none": "Aucun élément.",
         "no_summary": "Le compte rendu n'a pas encore été soumis.",
-        "columns": ("Action", "Responsable", "Échéance", "Priorité", "Statut"),
         "link": "Document de référence : {link}",
         "approved": "Approuvé le {date}.",
         "posted": "Publié le {date}.",
@@ -49,7 +52,6 @@ LABELS = {
         "actions": "Action plan",
         "none": "None.",
         "no_summary": "The minutes have not been submitted yet.",
-        "columns": ("Action", "Owner", "Due", "Priority", "Status"),
         "link": "Reference document: {link}",
         "approved": "Approved on {date}.",
         "posted": "Posted on {date}.",
@@ -199,7 +201,10 @@ def minutes_markdown(record: MinutesRecord) -> str:
     lines += [f"- {_md(text)}" for text in record.decisions] or [label["none"]]
     lines += ["", f"## {label['actions']}", ""]
     if record.actions:
-        lines += ["| " + " | ".join(label["columns"]) + " |", "|" + "---|" * len(label["columns"])]
+        lines += [
+            "| " + " | ".join(COLUMNS[record.locale]) + " |",
+            "|" + "---|" * len(COLUMNS[record.locale]),
+        ]
         lines += [
             f"| {_cell(a.title)} | {_cell(a.owner)} | {a.due.isoformat()} | {a.priority} | {a.status} |"
             for a in record.actions
@@ -232,9 +237,9 @@ def minutes_docx(record: MinutesRecord) -> bytes:
     _bullets(document, record.decisions, label["none"], "List Bullet")
     document.add_heading(label["actions"], level=1)
     if record.actions:
-        table = document.add_table(rows=1, cols=len(label["columns"]))
+        table = document.add_table(rows=1, cols=len(COLUMNS[record.locale]))
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, label["columns"], strict=True):
+        for cell, text in zip(table.rows[0].cells, COLUMNS[record.locale], strict=True):
             cell.text = ""
             cell.paragraphs[0].add_run(text).bold = True
         for action in record.actions:

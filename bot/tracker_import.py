@@ -326,8 +326,9 @@ def apply_import(session: Session, plan: ImportPlan, *, now: datetime) -> list[i
             continue
         if not row.changes:
             continue
-        item = session.get(ActionItem, row.action_id)
-        assert item is not None
+        stored = session.get(ActionItem, row.action_id)
+        assert stored is not None
+        item = stored
         for name in row.changes:
             old = getattr(item, name)
             new = getattr(row, name)
@@ -396,9 +397,10 @@ def _date(value: Any, today: date, refuse: Callable[[str, str], ImportRefused]) 
         text = _text(value)
         if not text:
             raise refuse("due", "empty (every item needs a due date, YYYY-MM-DD)")
-        day = _parse_day(text)
-        if day is None:
+        parsed = _parse_day(text)
+        if parsed is None:
             raise refuse("due", f'"{text}" is not a date (write YYYY-MM-DD, e.g. 2027-03-19, or DD/MM/YYYY)')
+        day = parsed
     limit = today + timedelta(days=round(365.25 * PLANNING_YEARS))
     if day > limit:
         raise refuse("due", f"{day} is more than {PLANNING_YEARS} years ahead (at most {limit})")
