@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.action_flows import after_action_change
-from bot.meeting_surface import after_meeting_committed
-from bot.outcome import Outcome, Reply
-from bot.slack_users import Person, person
+from bot.slack.outcome import Outcome, Reply
+from bot.slack.users import Person, person
+from bot.surface.action_items import after_action_change
+from bot.surface.meetings import after_meeting_committed
 from storage.db import write_session
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)

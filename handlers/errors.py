@@ -19,11 +19,11 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.action_flows import reply
-from bot.errors import DomainError, InvalidInput
-from bot.payloads import InvalidPayload
-from bot.render import render
-from bot.views import notice_modal
+from bot.action_items.views import notice_modal
+from bot.slack.payloads import InvalidPayload
+from bot.surface.action_items import reply
+from bot.text.errors import DomainError, InvalidInput
+from bot.text.render import render
 from handlers.common import channel_of, from_home, tell
 
 log = logging.getLogger(__name__)

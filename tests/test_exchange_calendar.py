@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner, Result
 from icalendar import Calendar
 
-from bot.cadence_check import cadence_warnings
-from bot.calendar import BusinessCalendar
-from bot.cli import cli
-from bot.config import ConfigError, parse_config
+from bot.cli.main import cli
+from bot.config.cadence_warnings import cadence_warnings
+from bot.config.document import ConfigError
+from bot.config.validation import parse_config
+from bot.core.calendar import BusinessCalendar
 from storage.models import Committee
 from tests.conftest import database_env
 

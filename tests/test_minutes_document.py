@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from docx import Document
 from slack_sdk import WebClient
 
-from bot.cli import cli
-from bot.dispatch import tick
+from bot.cli.main import cli
+from bot.delivery.tick import tick
 from tests.conftest import database_env
 from tests.fakeslack import FakeSlack
 from tests.test_meetings import AFTER, db, next_meeting, notifications, replans, submit  # noqa: F401
@@ -31,7 +31,7 @@ def client(fake: FakeSlack) -> WebClient:
     return WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
 
 
-def send_all(engine, fake: FakeSlack, now=AFTER) -> None:  # noqa: ANN001
+def send_all(engine, fake: FakeSlack, now=AFTER) -> None:
     for _ in range(3):  # the document is queued once the minutes message is sent
         tick(engine, client(fake), now=now, concurrency=1)
 
@@ -44,7 +44,7 @@ def docx_text(content: bytes) -> str:
     return "\n".join(lines)
 
 
-def test_final_minutes_get_their_docx_in_the_thread_once(db, fake) -> None:  # noqa: ANN001
+def test_final_minutes_get_their_docx_in_the_thread_once(db, fake) -> None:
     submit(db, next_meeting(db))
 
     send_all(db, fake)
@@ -76,7 +76,7 @@ def test_final_minutes_get_their_docx_in_the_thread_once(db, fake) -> None:  # n
     assert row.state == "sent"
 
 
-def test_a_document_whose_upload_answer_was_lost_is_not_uploaded_twice(db, fake) -> None:  # noqa: ANN001
+def test_a_document_whose_upload_answer_was_lost_is_not_uploaded_twice(db, fake) -> None:
     submit(db, next_meeting(db))
     fake.fail("files.completeUploadExternal", "internal_error", after_effect=True)
 
@@ -89,7 +89,7 @@ def test_a_document_whose_upload_answer_was_lost_is_not_uploaded_twice(db, fake)
     assert row.state == "sent"
 
 
-def test_minutes_export_writes_markdown_to_stdout_and_docx_to_a_file(db, database, tmp_path) -> None:  # noqa: ANN001
+def test_minutes_export_writes_markdown_to_stdout_and_docx_to_a_file(db, database, tmp_path) -> None:
     submit(db, next_meeting(db))
     env = database_env(database)
     runner = CliRunner()

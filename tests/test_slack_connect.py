@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import dispatch, ids
-from bot.payloads import MeetingRef, dump
+from bot.delivery import tick as delivery
+from bot.slack import ids
+from bot.slack.payloads import MeetingRef, dump
 from storage.models import ActionItem, Committee, Meeting, Notification, SlackUser
 from tests.fakeslack import Message, blocks_text
 from tests.slackapp import ANNA, CHAIR, NOW, PROD, SlackApp, find_element, slack_app  # noqa: F401
@@ -53,7 +54,7 @@ def client(app: SlackApp) -> WebClient:
 
 
 def tick(app: SlackApp, now: datetime) -> None:
-    dispatch.tick(app.engine, client(app), now=now, worker="test", sleep=lambda _s: None, concurrency=1)
+    delivery.tick(app.engine, client(app), now=now, worker="test", sleep=lambda _s: None, concurrency=1)
 
 
 def press_as_external(
@@ -246,7 +247,7 @@ def test_slack_users_rows_keep_the_team_of_external_members(slack_app: SlackApp)
 
 
 def test_a_stranger_is_addressed_in_the_zone_and_language_of_their_committee(slack_app: SlackApp) -> None:
-    from bot.slack_users import person
+    from bot.slack.users import person
 
     connect(slack_app)
     with Session(slack_app.engine) as session:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot.views import action_block
+from bot.action_items.views import action_block
 from storage.models import ActionItem, Meeting
 from tests.fakeslack import blocks_text
 from tests.slackapp import (  # noqa: F401
@@ -370,7 +370,7 @@ def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(
 def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:
     from slack_sdk import WebClient
 
-    from bot import dispatch
+    from bot.delivery import tick as dispatch
 
     first = slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     second = slack_app.make_action(title="Chiffrer le renfort", owner=MARIE, due=date(2027, 3, 18))
@@ -414,7 +414,7 @@ def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack
 def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackApp) -> None:
     from slack_sdk import WebClient
 
-    from bot import dispatch
+    from bot.delivery import tick as dispatch
 
     slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     slack_app.command("away until 2027-03-30", user=MARIE)

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from bot.cli import cli
+from bot.cli.main import cli
 from storage.models import ActionItem, Decision, Meeting, SlackUser
 from tests.conftest import database_env
 from tests.fakeslack import FakeSlack
@@ -325,7 +325,7 @@ def test_decisions_export_lists_each_decision_with_its_meeting(run, engine, tmp_
 
 
 def test_headers_are_found_whatever_their_case_accents_or_separators() -> None:
-    from bot.tracker_columns import column_of, priority_of, status_of
+    from bot.action_items.tracker_columns import column_of, priority_of, status_of
 
     assert [column_of(h) for h in ("ÉCHÉANCE", "echeance", "Date d'échéance", "Owner_ID", "Mise à jour", "x")] == [
         "due", "due", "due", "owner_id", "updated", None,
