@@ -211,6 +211,7 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 def naive_local(first: datetime, tz: ZoneInfo) -> datetime:
+    """``first`` as naive wall-clock time in ``tz`` (a naive value is already that)."""
     return first if first.tzinfo is None else first.astimezone(tz).replace(tzinfo=None)
 
 
