@@ -129,23 +129,30 @@ def test_every_step_of_an_external_member_is_a_button_that_works(slack_app: Slac
     tick(slack_app, THURSDAY_0900_LONDON)
     tick(slack_app, MEETING_END)
 
-    # The action chase: Done, Update progress, Postpone/mute.
+    # The action chase: Done, Update progress, Postpone, Mute reminders.
     chase = dm(slack_app, EXT_OWNER, containing=ids.BTN_ACTION_DONE)
-    assert {ids.BTN_ACTION_DONE, ids.BTN_ACTION_PROGRESS, ids.BTN_ACTION_SNOOZE} <= action_ids(chase)
+    assert {
+        ids.BTN_ACTION_DONE,
+        ids.BTN_ACTION_PROGRESS,
+        ids.BTN_ACTION_POSTPONE,
+        ids.BTN_ACTION_MUTE,
+    } <= action_ids(chase)
     press_as_external(slack_app, chase, ids.BTN_ACTION_PROGRESS, user=EXT_OWNER)
     assert slack_app.modal()["callback_id"] == ids.VIEW_PROGRESS
+    press_as_external(slack_app, chase, ids.BTN_ACTION_POSTPONE, user=EXT_OWNER)
+    assert slack_app.modal(after=1)["callback_id"] == ids.VIEW_POSTPONE
     press_as_external(slack_app, chase, ids.BTN_ACTION_DONE, user=EXT_OWNER)
     slack_app.wait(lambda: slack_app.actions()[0].status == "done", what="done by the external owner")
 
     # The agenda request in the shared channel: Add a topic.
     (request,) = [m for m in slack_app.fake.messages(PROD) if ids.BTN_ADD_TOPIC in action_ids(m)]
     press_as_external(slack_app, request, ids.BTN_ADD_TOPIC, user=EXT_OWNER)
-    assert slack_app.modal(after=1)["callback_id"] == ids.VIEW_TOPIC
+    assert slack_app.modal(after=2)["callback_id"] == ids.VIEW_TOPIC
 
     # The deck reminder: Mark deck shared.
     reminder = dm(slack_app, EXT_DECK, containing=ids.BTN_DECK_SHARED)
     press_as_external(slack_app, reminder, ids.BTN_DECK_SHARED, user=EXT_DECK)
-    assert slack_app.modal(after=2)["callback_id"] == ids.VIEW_DECK
+    assert slack_app.modal(after=3)["callback_id"] == ids.VIEW_DECK
 
     # The minutes request: Submit minutes (pressed for the meeting that is over at the app's clock).
     request = dm(slack_app, EXT_SEC, containing=ids.BTN_SUBMIT_MINUTES)
@@ -153,7 +160,7 @@ def test_every_step_of_an_external_member_is_a_button_that_works(slack_app: Slac
     press_as_external(
         slack_app, request, ids.BTN_SUBMIT_MINUTES, user=EXT_SEC, value=dump(MeetingRef(meeting_id=last))
     )
-    assert slack_app.modal(after=3)["callback_id"] == ids.VIEW_MINUTES
+    assert slack_app.modal(after=4)["callback_id"] == ids.VIEW_MINUTES
 
     # The approval request: Approve, by the chair from the other organisation (the DM as the
     # dispatcher sends it when minutes are submitted).

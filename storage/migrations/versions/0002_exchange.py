@@ -1,7 +1,7 @@
 """exchange with the other company (issue 11): workspace closure days, Slack users' name and team
 
 Revision ID: 0002_exchange
-Revises: 0001
+Revises: 0002_actions_postponed_from
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0002_exchange'
-down_revision = '0001'
+down_revision = '0002_actions_postponed_from'
 branch_labels = None
 depends_on = None
 
