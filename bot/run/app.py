@@ -26,6 +26,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
+from bot.run.ack_metrics import note_request_type
+from bot.run.logs import quiet_bolt_token_warning
 from bot.slack.client import make_client
 from bot.slack.settings import Settings
 
@@ -90,7 +92,12 @@ def _yield_to_acks() -> None:
 
 
 def create_app(
-    settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    executor: Executor | None = None,
+    socket_mode: bool = False,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -99,12 +106,15 @@ def create_app(
     (``executor``, default: a new ``listener_pool()``); slash commands, buttons and shortcuts are
     acked before that, in the request thread, by the ``ack_at_once`` middleware.
     """
-    if not settings.signing_secret:
+    if not settings.signing_secret and not socket_mode:
         raise ValueError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
     read_clock = clock or utc_now
+    quiet_bolt_token_warning()
     app = App(
         client=make_client(settings),
-        signing_secret=settings.signing_secret,
+        signing_secret=settings.signing_secret or "",
+        # Socket Mode envelopes come over the authenticated WebSocket: there is no signature.
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
         token_verification_enabled=False,
         listener_executor=executor or listener_pool(),
@@ -116,6 +126,8 @@ def create_app(
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))
         next()
+
+    app.middleware(note_request_type)
 
     @app.middleware
     def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002

@@ -3,6 +3,7 @@
 - ``POST /slack/events``: commands, interactions and events, through Bolt's WSGI adapter (which
   verifies the signature and the 5-minute timestamp window; anything else gets 401).
 - ``GET /healthz``: 200 ``{"ok": true}`` once the database answers ``select 1``, else 503.
+- ``GET /metrics``: Prometheus text format (bot/metrics.py).
 - ``GET /calendar/<feed-token>.ics``: the committee's meetings and deadlines (404 for an unknown token).
 
 Anything else is 404. A threaded WSGI server runs it (gunicorn's gthread worker in production, see
@@ -24,7 +25,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
+from bot.delivery import metrics
 from bot.planning.ics import calendar_feed
+from bot.run import ack_metrics
 from bot.run.app import Clock, create_app, listener_pool, utc_now
 from bot.slack.settings import Settings
 from storage.db import session_scope
@@ -52,7 +55,7 @@ class BotServer:
         self.engine = engine
         self.clock = clock or utc_now
         self.executor = executor
-        self.slack = SlackRequestHandler(app, path=SLACK_PATH)
+        self.slack = ack_metrics.timed(SlackRequestHandler(app, path=SLACK_PATH))
 
     def close(self) -> None:
         """Let the work begun after acks finish (replies, App Home), then release the database."""
@@ -68,6 +71,9 @@ class BotServer:
         if method in ("GET", "HEAD"):
             if path == "/healthz":
                 return self.healthz(start_response)
+            if path == "/metrics":
+                body, content_type = metrics.exposition(self.engine, now=self.clock())
+                return _answer(start_response, "200 OK", body, content_type)
             match = CALENDAR_PATH.fullmatch(path)
             if match:
                 return self.calendar(match["token"], start_response)

@@ -132,6 +132,15 @@ class OccurrenceRef:
         return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class ProblemRef:
+    """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
+
+    tag: ClassVar[str] = "p"
+    to: str
+    error: str
+
+
 Payload = (
     ActionRef
     | SnoozeRef
@@ -144,6 +153,7 @@ Payload = (
     | MeetingForm
     | MoveForm
     | OccurrenceRef
+    | ProblemRef
 )
 P = TypeVar(
     "P",
@@ -158,6 +168,7 @@ P = TypeVar(
     MeetingForm,
     MoveForm,
     OccurrenceRef,
+    ProblemRef,
 )
 
 

@@ -1,15 +1,15 @@
 """exchange with the other company (issue 11): workspace closure days, Slack users' name and team
 
-Revision ID: 0002_exchange
-Revises: 0002_actions_postponed_from
+Revision ID: 0004_exchange
+Revises: 0003_ops_committee_index
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0002_exchange'
-down_revision = '0002_actions_postponed_from'
+revision = '0004_exchange'
+down_revision = '0003_ops_committee_index'
 branch_labels = None
 depends_on = None
 
