@@ -8,9 +8,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.users import named_owner
 from bot.surface.action_items import run_command
 from bot.surface.tracker_share import share_tracker, wants_export
-from handlers.common import deliver, engine_of, now_of, unit_of_work, who
+from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, who
 
 
 def register(app: App) -> None:
@@ -29,6 +30,7 @@ def on_action(
         )
         deliver(outcome, body=body, client=client, context=context, respond=respond)
         return
+    learn(context, client, named_owner(body.get("text")))
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session,

@@ -15,7 +15,7 @@ from bot.action_items.views import read_action_form, read_date_form, read_owner,
 from bot.slack import ids
 from bot.slack.payloads import ActionModal, ChangeForm, load
 from bot.surface import action_items as action_flows
-from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -32,6 +32,7 @@ def on_action_submitted(
     meta = load(ActionModal, view["private_metadata"])
     form, committee_id = read_action_form(view["state"]["values"])
     person = who(context, client, user_of(body))
+    learn(context, client, [form.owner])
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_action(
             session,
@@ -66,6 +67,7 @@ def on_reassign_submitted(
     meta = load(ChangeForm, view["private_metadata"])
     owner = read_owner(view["state"]["values"]) or ""
     person = who(context, client, user_of(body))
+    learn(context, client, [owner])
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(
             session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)

@@ -51,6 +51,8 @@ class QuietHandler(WSGIRequestHandler):
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # Like gunicorn's backlog: tests send up to 50 requests at once (socketserver's default is 5).
+    request_queue_size = 128
 
 
 def seed(engine: Engine) -> dict[str, int]:

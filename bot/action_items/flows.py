@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from bot.action_items.assignment import plan_assignment_notes
+from bot.core import bounds
 from bot.core.calendar import BusinessCalendar
 from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
@@ -205,6 +206,7 @@ def update_progress(
     errors: list[InvalidInput] = []
     status = _collect(errors, _valid_status, status)
     progress = _collect(errors, _valid_progress, progress)
+    _collect(errors, lambda text: bounds.check_no_nul(text, field="comment"), comment)
     if errors:
         raise InvalidInput.combine(errors)
     if status == ActionStatus.done.value:
@@ -246,6 +248,7 @@ def snooze_action(
         raise InvalidInput(
             key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat()
         )
+    bounds.check_planning_date(until, today, field="until")
     _apply(session, action, {"snoozed_until": until}, actor=actor, now=now)
     return action
 
@@ -398,6 +401,7 @@ def set_away(
     today = today or user_today(session, user_id, now)
     if until < today:
         raise InvalidInput(key="away_in_past", field="until", date=until.isoformat(), today=today.isoformat())
+    bounds.check_planning_date(until, today, field="until")
     user = users.set_away(session, user_id=user_id, until=until, now=now)
     user.unreachable_reported_at = None  # a new away period is reported to the chair afresh
     return user
@@ -496,11 +500,9 @@ def _collect(errors: list[InvalidInput], check, *args):  # type: ignore[no-untyp
 
 
 def _valid_title(title: str) -> str:
-    title = " ".join((title or "").split())
+    title = bounds.check_title(title or "", limit=TITLE_MAX)
     if not title:
         raise InvalidInput(key="title_empty", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(key="title_too_long", field="title", length=len(title), limit=TITLE_MAX)
     check_no_broadcast(title)
     return title
 
@@ -518,7 +520,7 @@ def _valid_due(due: date, today: date) -> date:
         raise InvalidInput(key="invalid_date", field="due", text=str(due))
     if due < today:
         raise InvalidInput(key="date_in_past", field="due", date=due.isoformat(), today=today.isoformat())
-    return due
+    return bounds.check_planning_date(due, today)
 
 
 def _valid_priority(priority: str) -> str:

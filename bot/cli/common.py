@@ -115,6 +115,14 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Days and instants the command line accepts (--from, --to, --start, --now): the planner's date
+# arithmetic reaches months around them, which year 1 or 9999 would overflow.
+CLI_FIRST_DAY = date(2000, 1, 1)
+CLI_LAST_DAY = date(2100, 12, 31)
+# The longest --from/--to window: the planning range.
+MAX_WINDOW_DAYS = 5 * 366
+
+
 class _DateType(click.ParamType):
     """A calendar day written ``YYYY-MM-DD``."""
 
@@ -124,9 +132,12 @@ class _DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             self.fail(f'"{value}" is not a date (write YYYY-MM-DD, e.g. 2027-01-31)', param, ctx)
+        if not CLI_FIRST_DAY <= day <= CLI_LAST_DAY:
+            self.fail(f'"{value}" is out of range (allowed: {CLI_FIRST_DAY} to {CLI_LAST_DAY})', param, ctx)
+        return day
 
 
 DATE = _DateType()
@@ -152,6 +163,11 @@ def check_window(first: date, last: date) -> None:
     if last < first:
         raise CliError(
             f"--to {last} is before --from {first} (--to is the last day of the window, on or after --from)"
+        )
+    if (last - first).days >= MAX_WINDOW_DAYS:
+        raise CliError(
+            f"--from {first} --to {last} spans {(last - first).days + 1} days "
+            f"(allowed: at most {MAX_WINDOW_DAYS} days, five years)"
         )
 
 

@@ -75,18 +75,18 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         raise CliError(
             "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
         )
+    now = datetime.now(UTC)
     try:
         if preset is not None:
             path = preset_path(preset)
-            doc = load_config(path, source=path.name)
+            doc = load_config(path, source=path.name, today=now.date())
         else:
             assert file is not None
-            doc = load_config(file)
+            doc = load_config(file, today=now.date())
     except ConfigError as error:
         raise CliError(str(error)) from None
     try:
         with session_scope(engine) as session:
-            now = datetime.now(UTC)
             result = import_config(session, doc, now=now)
             warnings = import_warnings(session, keys=[spec.key for spec in doc.committees], now=now)
             if dry_run:

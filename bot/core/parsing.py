@@ -20,15 +20,18 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from bot.core import bounds
 from bot.text.errors import InvalidInput
 
-TITLE_MAX = 3000
+TITLE_MAX = bounds.TITLE_MAX
 
 # --- Slack tokens -----------------------------------------------------------------------------
 
-USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-# Slack sends user mentions escaped: <@U123> or <@U123|marie>.
-MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+USER_ID_RE = re.compile(rf"^{bounds.USER_ID_PATTERN}$")
+# Slack sends user mentions escaped: <@U123> or <@U123|marie>. Ids longer than Slack's are not ids.
+MENTION_RE = re.compile(rf"<@({bounds.MENTION_ID_PATTERN})(?:\|[^>]*)?>")
+# A mention whose id is longer than Slack's (``bounds.SLACK_ID_MAX``).
+LONG_MENTION_RE = re.compile(rf"<@[UW][A-Z0-9]{{{bounds.SLACK_ID_MAX},}}")
 # Broadcasts: Slack's escaped forms (<!here>, <!channel|channel>) and the plain words.
 BROADCAST_RE = re.compile(
     r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|(?<![\w@])@(?:channel|here|everyone)\b", re.I
@@ -162,14 +165,20 @@ def parse_add(text: str, *, now: datetime, tz: str, locale: str = "fr") -> Actio
     one, a title over 3000 characters, or an @channel/@here/@everyone mention.
     """
     local_now = _local_now(now, tz)
+    bounds.check_no_nul(text, field="title", locale=locale)
     check_no_broadcast(text, locale=locale)
+    too_long = LONG_MENTION_RE.search(text)
+    if too_long:  # longer than any Slack id: not a person, and no column would hold it
+        raise InvalidInput(
+            key="invalid_owner", locale=locale, field="owner", value=too_long.group(0)[2:22] + "…"
+        )
     owner, rest = _extract_owner(text)
     priority, rest = _extract_priority(rest, locale)
     due, rest = _extract_due(rest, local_now, locale)
-    title = clean_title(rest)
-    check_title_length(title, locale=locale)
+    title = bounds.check_title(clean_title(rest), locale=locale)
     if due is not None:
         check_not_past(due, local_now.date(), locale=locale)
+        bounds.check_planning_date(due, local_now.date(), locale=locale)
     missing = [name for name, value in (("owner", owner), ("due", due), ("title", title)) if not value]
     return ActionDraft(title=title, owner=owner, due=due, priority=priority or "medium", missing=missing)
 
@@ -191,6 +200,7 @@ def parse_date(text: str, *, now: datetime, tz: str, locale: str = "fr") -> date
         if day is None:
             raise InvalidInput(key="invalid_date", locale=locale, field="due", text=text.strip())
     check_not_past(day, local_now.date(), locale=locale)
+    bounds.check_planning_date(day, local_now.date(), locale=locale)
     return day
 
 

@@ -8,6 +8,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Any
 
+from bot.core.bounds import TIMELINE_LIMITS
 from bot.core.calendar import cadence_class
 from bot.core.kinds import APPROVAL_KINDS, PLANNED_KINDS
 from storage.models import Committee
@@ -122,6 +123,11 @@ def _parse_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
                 values[name] = parse(value)
             except ValueError as error:
                 raise ValueError(f"timeline {section}.{option}={value!r} is invalid: write {error}") from None
+            top = TIMELINE_LIMITS.get((section, option))
+            if top is not None and values[name] > top:
+                raise ValueError(
+                    f"timeline {section}.{option}={value!r} is out of range: write a whole number up to {top}"
+                )
     return values
 
 

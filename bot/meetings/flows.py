@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.action_items.flows import create_action
+from bot.core import bounds
 from bot.core.calendar import zone
 from bot.core.rules import requires_approval
 from bot.meetings.checks import check_awaiting, check_chair, check_deck, check_minutes_open, check_open
@@ -310,6 +311,7 @@ def request_minutes_changes(
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
     check_length(clean_comment, TEXT_MAX, committee.locale, "comment")
+    bounds.check_no_nul(clean_comment, field="comment", locale=committee.locale)
     secretary = meeting.minutes_submitted_by or committee.secretary
     meeting.minutes_submitted_at = None
     meeting.minutes_submitted_by = None
@@ -349,6 +351,10 @@ def move_meeting(
         raise InvalidInput(
             key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee)
         )
+    today = now.astimezone(zone(committee.timezone)).date()
+    bounds.check_planning_date(
+        new_start.astimezone(zone(committee.timezone)).date(), today, field="when", locale=committee.locale
+    )
     if new_start == meeting.start:
         raise InvalidInput(
             key="move_same_time",

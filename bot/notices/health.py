@@ -78,6 +78,8 @@ class Health:
 
 def end_of_day(day: date, tz: str) -> datetime:
     """The first instant after ``day`` in ``tz`` (aware UTC): "closed by the due date" means before it."""
+    if day >= date.max:  # stored before due dates were bounded: no day follows, it never comes to term
+        return datetime.max.replace(tzinfo=UTC)
     return localize(datetime.combine(day + timedelta(days=1), time(0, 0)), ZoneInfo(tz)).astimezone(UTC)
 
 

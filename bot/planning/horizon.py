@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.planning import window
+from bot.planning import plan_guard, window
 from bot.planning.outbox import (
     ACTION,
     COMMITTEE,
@@ -59,6 +59,14 @@ def plan_horizon(
     """
     if not _planning_lock(session):
         return 0
+    # What cannot be planned is skipped, and recorded for the admins (``status`` lists it).
+    with plan_guard.collecting() as unplannable:
+        inserted = _plan_horizon(session, now=now, horizon=horizon, budget=budget)
+    plan_guard.record_unplannable(session, unplannable, now=now)
+    return inserted
+
+
+def _plan_horizon(session: Session, *, now: datetime, horizon: timedelta, budget: int | None) -> int:
     result = PlanResult()
     until = now + horizon
     marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from bot.core import kinds
 from bot.core import timeline as timeline_mod
 from bot.core.calendar import Occurrence
 from bot.core.timeline import Planned
-from bot.planning import window
+from bot.planning import plan_guard, window
 from storage import committees as committees_store
 from storage import notifications as store
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, SlackUser
@@ -170,7 +171,11 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
     workspace = committees_store.get_workspace(session)
     business = calendar_mod.business_calendar(committee, workspace)
     occurrence = _occurrence_of(committee, workspace, meeting)
-    planned = timeline_mod.plan_meeting(committee, occurrence, business)
+    planned = plan_guard.guarded(
+        f"meeting:{committee.key}:{as_utc(meeting.series_start).isoformat()}",
+        lambda: timeline_mod.plan_meeting(committee, occurrence, business),
+        committee_key=committee.key,
+    )
     reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
     return upsert(
         session,
@@ -488,8 +493,17 @@ def plan_loose_actions(session: Session, actions: list[ActionItem], *, until: da
             committee.timezone if committee else workspace.timezone
         )
         last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
-        chase = timeline_mod.plan_action(
-            action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day
+        chase = plan_guard.guarded(
+            f"action:{action.id}",
+            partial(
+                timeline_mod.plan_action,
+                action,
+                owner_tz=owner_tz,
+                calendar=business,
+                chair=None,
+                until=last_day,
+            ),
+            action_id=action.id,
         )
         planned.extend(p for p in chase if p.at < until)
     return planned

@@ -48,7 +48,7 @@ from bot.slack import view_kit
 from bot.slack.limits import fit_escaped
 from bot.slack.outcome import Outcome, Reply, reply
 from bot.slack.payloads import ActionModal, ChangeForm, PendingCommand, RedateRef, SnoozeRef
-from bot.slack.users import Person, display_names, know_user
+from bot.slack.users import Person, display_names
 from bot.surface.home import home_refresher
 from bot.text.errors import InvalidInput, NoCommittee, NotFound
 from bot.text.errors import text as error_text
@@ -129,7 +129,6 @@ def add(
         meta = ActionModal(committee_id=committee.id, channel=channel)
         return Outcome(modal=views.action_modal(meta, locale=person.locale, form=_form(draft)))
     assert draft.owner is not None and draft.due is not None
-    know_user(session, client, user_id=draft.owner, now=now)
     action = create_action(
         session,
         title=draft.title,
@@ -258,7 +257,6 @@ def reassign(
 ) -> Outcome:
     """``/action assign <id> <@U…>`` and the reassign modal."""
     previous = _load(session, action_id).owner
-    know_user(session, client, user_id=new_owner, now=now)
     action = reassign_action(session, action_id=action_id, actor=person.user_id, new_owner=new_owner, now=now)
     return changed(action, "assigned", person, also=(previous,))
 
@@ -472,7 +470,6 @@ def submit_action(
         )  # fmt: skip
         raise InvalidInput.combine([error for error in missing if error] + others)
     assert form.owner is not None and form.due is not None
-    know_user(session, client, user_id=form.owner, now=now)
     if meta.action_id is not None:
         return submit_edit(session, form=form, meta=meta, person=person, now=now)
     committee_id = meta.committee_id or picked_committee_id

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
+from bot.text.bound_errors import BOUND_MESSAGES
 from bot.text.meeting_errors import MEETING_MESSAGES
 from bot.text.render import normalize_locale
 
@@ -214,6 +215,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 MESSAGES.update(MEETING_MESSAGES)  # the meeting flows' wording, in bot.text.meeting_errors
+MESSAGES.update(BOUND_MESSAGES)  # the refusals of bot.core.bounds, in bot.text.bound_errors
 
 USAGE_KEYS = (
     "usage_modal",
