@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.slack.outcome import Outcome, Reply
 from bot.slack.users import Person, learn_users, person
-from bot.surface.action_items import after_action_change
+from bot.surface.action_items import after_action_committed
 from bot.surface.meetings import after_meeting_committed
 from storage.db import write_session
 
@@ -78,7 +78,7 @@ def deliver(
     if outcome.reply is not None:
         tell(outcome.reply, body=body, client=client, respond=respond, channel=channel or channel_of(body))
     if outcome.action_id is not None:
-        after_action_change(
+        after_action_committed(
             engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users
         )
     if outcome.meeting_id is not None:

@@ -18,23 +18,20 @@ Owners are matched by Slack id (``owner_id`` column, or an id or mention in ``ow
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
-from bot.text.errors import InvalidInput
-from bot.core.parsing import MENTION_RE, TITLE_MAX, USER_ID_RE, check_no_broadcast
 from bot.action_items.tracker_columns import ALIASES, COLUMNS, column_of, priority_of, status_of
+from bot.action_items.tracker_files import ImportRefused
+from bot.core.parsing import MENTION_RE, TITLE_MAX, USER_ID_RE, check_no_broadcast
+from bot.text.errors import InvalidInput
 from storage import action_items as store
 from storage.models import ActionItem, ActionStatus, Committee, SlackUser
 
@@ -47,10 +44,6 @@ REQUIRED = ("title", "owner", "due")
 
 # Looks an e-mail address up in Slack: the user id, or None when Slack knows no such user.
 EmailLookup = Callable[[str], "str | None"]
-
-
-class ImportRefused(ValueError):
-    """The file cannot be imported; the message is one line saying where and what."""
 
 
 @dataclass(frozen=True)
@@ -111,47 +104,6 @@ class ImportPlan:
         prefix = "" if applied else "dry run, nothing written (add --apply to import): "
         out.append(f"{prefix}committee {self.committee.key}: {counts}")
         return out
-
-
-# --- reading the file -----------------------------------------------------------------------
-
-
-def read_table(path: str | Path) -> list[list[Any]]:
-    """The cells of a .csv or .xlsx file, row by row (the header first)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise ImportRefused(f"{path}: no such file")
-    if suffix == ".csv":
-        return read_csv(path.read_bytes(), name=str(path))
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path.read_bytes(), name=str(path))
-    raise ImportRefused(f"{path}: unknown file type (allowed: .csv or .xlsx)")
-
-
-def read_csv(data: bytes, *, name: str = "tracker.csv") -> list[list[Any]]:
-    """UTF-8 (with or without a byte-order mark), ``,`` or ``;`` separated."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused(
-            f"{name}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8"
-        ) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
-def read_xlsx(data: bytes, *, name: str = "tracker.xlsx") -> list[list[Any]]:
-    """The first sheet's cell values (dates as datetimes, numbers as numbers)."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:
-        raise ImportRefused(f"{name}: not an Excel workbook ({type(error).__name__})") from None
-    sheet = book.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
 
 
 # --- checking ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +26,6 @@ from storage.db import (
 )
 from storage.models import ActionStatus
 
-UTC = timezone.utc
-
-
 FORMATS = ("text", "json")
 
 
@@ -42,7 +39,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, but reads it from the instance: one error, its status.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 class OneLineErrors(click.Group):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import click
 from sqlmodel import Session
 
-from bot.cli.common import UTC, CliError, open_database
+from bot.cli.common import CliError, open_database
 from bot.config.cadence_warnings import import_warnings
 from bot.config.document import ConfigError, preset_path
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
 from storage.committees import list_committees
 from storage.db import session_scope
+from storage.models import id_of
 
 
 @click.group(short_help="Import or export workspace settings and committees (YAML).")
@@ -109,9 +110,8 @@ def _replan_changed(session: Session, result: ImportResult, *, now: datetime) ->
 
     keys = None if result.workspace_changed else set(result.updated)
     for committee in list_committees(session, active=None):
-        if keys is None or committee.key in keys:
-            if committee.key not in result.created:
-                outbox.replan_committee(session, committee_id=committee.id, now=now)
+        if (keys is None or committee.key in keys) and committee.key not in result.created:
+            outbox.replan_committee(session, committee_id=id_of(committee), now=now)
 
 
 @config.command("export")

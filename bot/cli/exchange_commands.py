@@ -23,12 +23,12 @@ from bot.action_items.tracker_export import (
     tracker_rows,
     tracker_xlsx,
 )
+from bot.action_items.tracker_files import read_table
 from bot.action_items.tracker_import import (
     EmailLookup,
     ImportRefused,
     apply_import,
     plan_import,
-    read_table,
     slack_email_lookup,
 )
 from bot.cli.common import DATE, STATUSES, CliError, open_database

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 
 import click
 
-from bot.cli.common import UTC, CliError, open_database
+from bot.cli.common import CliError, open_database
 from bot.planning.feeds import feed_url, rotate_feed_token
 from storage.committees import UnknownCommittee
 from storage.db import session_scope

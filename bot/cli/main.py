@@ -7,7 +7,7 @@ on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
@@ -18,7 +18,6 @@ from bot.cli.common import (
     CLI_LAST_DAY,
     DATE,
     FORMATS,
-    UTC,
     CliError,
     OneLineErrors,
     emit_json,

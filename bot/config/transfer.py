@@ -16,7 +16,6 @@ from bot.core import config_bounds
 from storage.committees import DEFAULT_TEAM, get_workspace
 from storage.models import Committee, CommitteeMember, WorkspaceSettings
 
-
 # Committee keys an import summary names, at most (the others are counted).
 SUMMARY_KEYS = 10
 

@@ -291,6 +291,7 @@ class Validator:
             allowed = template_keys(locale or workspace.locale)
             if template not in allowed:
                 raise self.fail(where, f'unknown agenda template "{template}" (allowed: {_quoted(allowed)})')
+        assert isinstance(key, str)  # a required key: its absence was refused above
         return CommitteeSpec(
             key=key,
             name=name,

@@ -3,7 +3,7 @@ command, a modal, a YAML file, a CSV file).
 
 Each limit is a named constant, documented in SECURITY.md ("Bounds on input"). The checks are pure
 functions of the value (and of ``today`` for dates); they raise ``InvalidInput`` naming the field and
-saying what is allowed, in the reader's language (the wording is in ``bot.text.bound_errors``).
+saying what is allowed, in the reader's language (the wording is in ``templates/<locale>/errors_bounds.yaml``).
 
 Why these limits: the database's own column limits are the same on SQLite and PostgreSQL only if the
 code enforces them (SQLite does not enforce ``VARCHAR(n)`` and stores a NUL; PostgreSQL refuses both);

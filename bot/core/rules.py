@@ -65,7 +65,8 @@ def _clock(value: Any) -> time:
         parts = value.strip().split(":")
         if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
             try:
-                return time(*(int(p) for p in parts))
+                numbers = [int(p) for p in parts]
+                return time(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0)
             except ValueError:
                 pass
     if isinstance(value, int) and not isinstance(value, bool):

@@ -279,7 +279,7 @@ def plan_action(
     if rules.on("action_overdue") or rules.on("action_escalation"):
         every = rules.action_overdue_every_business_days
         day = calendar.add(due, 1)
-        if snoozed(day):
+        if snooze is not None and snoozed(day):
             day = calendar.on_or_after(snooze)
         n = 1
         while day <= until:

@@ -16,7 +16,7 @@ from bot.notices import registry
 from bot.planning.outbox import FOLLOWUP, OWNER_UNREACHABLE, REPORT_KINDS
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import ActionItem, Notification, SlackUser
+from storage.models import ActionItem, Notification, SlackUser, id_of
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,14 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = message_for(session, row, now=now)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:
         row.stale_since = None  # nothing newer to show: the message stays as posted
         session.add(row)
         return False
+    assert row.ts is not None  # only posted messages are edited
     result = sender.update(
         client,
         channel=row.channel or row.recipient,
@@ -136,5 +137,5 @@ def refresh(
             log.exception("checking notification %s failed", row.key)
             continue
         if not still_needed:
-            store.record_skipped(session, id=row.id, reason="no longer needed", now=now)
+            store.record_skipped(session, id=id_of(row), reason="no longer needed", now=now)
     return edited

@@ -371,9 +371,16 @@ def move_meeting(
     meeting.updated_at = now
     session.add(meeting)
     _notify(
-        session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
-        by=actor, old_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
-    )  # fmt: skip
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MEETING_MOVED,
+        to=committee.channel,
+        now=now,
+        by=actor,
+        old_start=old_start.astimezone(UTC).isoformat(),
+        start=meeting.start.isoformat(),
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -422,9 +429,16 @@ def cancel_meeting(
     meeting.updated_at = now
     session.add(meeting)
     _notify(
-        session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
-        by=actor, start=meeting.start.astimezone(UTC).isoformat(), reason=clean_reason,
-    )  # fmt: skip
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MEETING_CANCELLED,
+        to=committee.channel,
+        now=now,
+        by=actor,
+        start=meeting.start.astimezone(UTC).isoformat(),
+        reason=clean_reason,
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -450,7 +464,13 @@ def _notify(
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
     key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
     outbox.enqueue(
-        session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id,
+        session,
+        kind=kind,
+        to=to,
+        key=key,
+        now=now,
+        committee_id=committee.id,
+        meeting_id=meeting.id,
         data={k: v for k, v in data.items() if v is not None},
-    )  # fmt: skip
+    )
     return key

@@ -16,7 +16,8 @@ from sqlalchemy.orm import object_session
 from bot.core import bounds
 from bot.core.action_lines import line_error, read_action_lines
 from bot.core.calendar import localize, zone
-from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_date
+from bot.core.dates import parse_date
+from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft
 from bot.text.errors import InvalidInput
 from storage.models import Committee, SlackUser
 

@@ -12,7 +12,7 @@ ever moves forward through these states, so clients see each change as newer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vText
@@ -23,7 +23,6 @@ from bot.planning.window import CommitteeCalendar, Deadlines, calendar_window
 from bot.text.render import normalize_locale
 from storage.models import Committee, MeetingStatus
 
-UTC = timezone.utc
 PRODID = "-//committee-bot//committee-bot//EN"
 UID_DOMAIN = "committee-bot"
 DEADLINE_LENGTH = timedelta(minutes=15)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,6 @@ from storage.models import (
     WorkspaceSettings,
 )
 
-UTC = timezone.utc
 # A meeting's notifications run from before its start (save_the_date 60 days ahead, agenda requests
 # 15 business days ahead, with room for timeline overrides) to after its end (minutes chasers a few
 # business days later). Occurrences are read over the window widened by these margins.
@@ -337,9 +336,7 @@ def _with_committee(items: Iterable[Planned], committee: Committee | None) -> li
         return list(items)
     out = []
     for item in items:
-        if item.committee_key is None:
-            item = replace(item, committee_key=committee.key)
-        out.append(item)
+        out.append(item if item.committee_key is not None else replace(item, committee_key=committee.key))
     return out
 
 

@@ -67,7 +67,7 @@ class KeptAck(Ack):
         if previous is not None:
             self.response = previous.response
 
-    @property  # type: ignore[override]
+    @property
     def response(self) -> BoltResponse | None:
         return self._kept
 
@@ -121,7 +121,7 @@ def create_app(
     )
 
     @app.middleware
-    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
         context["engine"] = engine
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))
@@ -130,7 +130,7 @@ def create_app(
     app.middleware(note_request_type)
 
     @app.middleware
-    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002
+    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:
         if body.get("command") or body.get("type") in ACKED_AT_ONCE:
             ack()
         next()
