@@ -77,9 +77,15 @@ class WorkspaceSettings(SQLModel, table=True):
     team_id: str = Field(default="default", unique=True, max_length=32)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     locale: str = Field(default="fr", max_length=8)
-    holidays: str = Field(default="FR", max_length=16, description="ISO country code or 'none'")
+    holidays: str = Field(
+        default="FR", max_length=16, description="ISO country code, COUNTRY-SUBDIVISION (FR-57) or 'none'"
+    )
     workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=64)
     admins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Workspace closure days (``YYYY-MM-DD``): not business days, like public holidays.
+    closures: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Committee(SQLModel, table=True):
@@ -263,6 +269,10 @@ class SlackUser(SQLModel, table=True):
     __tablename__ = "slack_user"
 
     user_id: str = Field(primary_key=True, max_length=32)
+    # Display name as Slack gave it (tracker exports name owners; imports match them by it).
+    name: str | None = Field(default=None, max_length=200)
+    # The user's own workspace: another organisation's for Slack Connect members.
+    team_id: str | None = Field(default=None, max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
     deleted: bool = False
