@@ -26,8 +26,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
+from bot.log_safety import BodylessApp, install_log_escaping
 from bot.settings import Settings
 from bot.slack_api import make_client
+from bot.verification import check_signing_secret
 
 # This module and bot/server.py, bot/serve.py are the composition root, the one place of bot/ that
 # knows the Slack listeners; the core modules never import handlers/.
@@ -99,12 +101,12 @@ def create_app(
     (``executor``, default: a new ``listener_pool()``); slash commands, buttons and shortcuts are
     acked before that, in the request thread, by the ``ack_at_once`` middleware.
     """
-    if not settings.signing_secret:
-        raise ValueError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
+    signing_secret = check_signing_secret(settings.signing_secret)
+    install_log_escaping()
     read_clock = clock or utc_now
-    app = App(
+    app = BodylessApp(
         client=make_client(settings),
-        signing_secret=settings.signing_secret,
+        signing_secret=signing_secret,
         process_before_response=False,
         token_verification_enabled=False,
         listener_executor=executor or listener_pool(),
@@ -112,6 +114,9 @@ def create_app(
 
     @app.middleware
     def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+        # Bolt's own checks (signature, authorization) run before any middleware of ours: the error
+        # handler acts only on requests marked here (handlers/errors.py).
+        context["verified"] = True
         context["engine"] = engine
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from bot.app import Clock, create_app
 from bot.server import BotServer, create_server
 from bot.settings import Settings
+from bot.verification import WeakSecret, check_signing_secret
 from storage.db import check_schema, make_engine
 
 # One process, a thread per concurrent request: 16 threads keep p99 at the floor with 20 concurrent
@@ -74,8 +75,10 @@ def serve(
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's OAuth & Permissions page"
         )
-    if not settings.signing_secret:
-        raise SettingsError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
+    try:
+        check_signing_secret(settings.signing_secret)
+    except WeakSecret as error:
+        raise SettingsError(str(error)) from None
     engine = open_checked_engine(settings)
     if settings.app_token and not http:
         serve_socket_mode(settings, engine, scheduler=scheduler)

@@ -1,7 +1,9 @@
 """The HTTP face of the bot: one WSGI application with three routes (SPEC §8).
 
-- ``POST /slack/events``: commands, interactions and events, through Bolt's WSGI adapter (which
-  verifies the signature and the 5-minute timestamp window; anything else gets 401).
+- ``POST /slack/events``: commands, interactions and events. ``bot.verification.SlackGate`` verifies
+  the signature and the 5-minute timestamp window on the raw body first (anything else: 401, and
+  nothing runs), bounds and checks the body, drops replays (``bot.replays``); then Bolt's WSGI
+  adapter (which checks the signature again).
 - ``GET /healthz``: 200 ``{"ok": true}`` once the database answers ``select 1``, else 503.
 - ``GET /calendar/<feed-token>.ics``: the committee's meetings and deadlines (404 for an unknown token).
 
@@ -26,7 +28,9 @@ from sqlalchemy.engine import Engine
 
 from bot.app import Clock, create_app, listener_pool, utc_now
 from bot.ics import calendar_feed
+from bot.replays import ReplayGuard
 from bot.settings import Settings
+from bot.verification import SlackGate
 from storage.db import session_scope
 
 SLACK_PATH = "/slack/events"
@@ -47,12 +51,17 @@ class BotServer:
         *,
         clock: Clock | None = None,
         executor: ThreadPoolExecutor | None = None,
+        signing_secret: str | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.clock = clock or utc_now
         self.executor = executor
-        self.slack = SlackRequestHandler(app, path=SLACK_PATH)
+        self.slack = SlackGate(
+            SlackRequestHandler(app, path=SLACK_PATH),
+            signing_secret=signing_secret or app._signing_secret,
+            replays=ReplayGuard(engine),
+        )
 
     def close(self) -> None:
         """Let the work begun after acks finish (replies, App Home), then release the database."""
@@ -102,5 +111,9 @@ def create_server(settings: Settings, engine: Engine, *, clock: Clock | None = N
     """The WSGI application serving the Bolt app of ``create_app(settings, engine, clock=clock)``."""
     executor = listener_pool()
     return BotServer(
-        create_app(settings, engine, clock=clock, executor=executor), engine, clock=clock, executor=executor
+        create_app(settings, engine, clock=clock, executor=executor),
+        engine,
+        clock=clock,
+        executor=executor,
+        signing_secret=settings.signing_secret,
     )

@@ -10,7 +10,16 @@ from slack_sdk import WebClient
 
 from bot import action_flows, ids
 from bot.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
-from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import (
+    channel_of,
+    deliver,
+    engine_of,
+    has_response_url,
+    now_of,
+    unit_of_work,
+    user_of,
+    who,
+)
 
 
 def register(app: App) -> None:
@@ -97,7 +106,7 @@ def on_pick_committee(
             session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
         )
     deliver(outcome, body=body, client=client, context=context)
-    if body.get("response_url"):
+    if has_response_url(body, client):
         respond(delete_original=True)  # the picker has done its job
 
 

@@ -16,6 +16,7 @@ from bot.action_flows import after_action_change
 from bot.meeting_surface import after_meeting_committed
 from bot.outcome import Outcome, Reply
 from bot.slack_users import Person, person
+from bot.verification import points_at_slack
 from storage.db import write_session
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)
@@ -48,6 +49,11 @@ def user_of(body: dict[str, Any]) -> str:
 
 def channel_of(body: dict[str, Any]) -> str | None:
     return body.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def has_response_url(body: dict[str, Any], client: WebClient) -> bool:
+    """The request carries a response URL the bot may post to (one on Slack's hosts, never another)."""
+    return points_at_slack(body.get("response_url"), client.base_url)
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -90,7 +96,7 @@ def tell(
     """An ephemeral answer to the acting user: through the response URL when Slack gave one, else
     ``chat.postEphemeral`` in ``channel``, else a DM. The App Home shows its own state instead."""
     user = user_of(body)
-    if respond is not None and body.get("response_url"):
+    if respond is not None and has_response_url(body, client):
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
         return
     if from_home(body):

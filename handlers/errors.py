@@ -5,7 +5,8 @@ Where the answer goes depends on how far the listener got:
 - a modal submission not yet acked: ``response_action: errors`` under the fields at fault;
 - a slash command not yet acked: the ack itself carries the ephemeral answer;
 - otherwise: ephemeral (response URL, ``chat.postEphemeral``, a DM), or a small modal in the App Home.
-Events have no one to answer: they are only logged.
+Events have no one to answer: they are only logged. An error raised before our middleware marked the
+request verified (``context["verified"]``, bot/app.py) gets no answer at all.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def on_error(
     respond: Respond | None,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
+    if not context.get("verified"):
+        # Raised before our middleware ran: Bolt's own checks (signature, authorization) failed, or
+        # something before them. Nothing in this body can be trusted: no answer, no Slack call.
+        log.warning("request refused before the listeners: %s", type(error).__name__)
+        return None
     locale = context.get("locale")
     if isinstance(error, DomainError):
         text = error.in_locale(locale)

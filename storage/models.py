@@ -285,3 +285,17 @@ class PlanMark(SQLModel, table=True):
     planned_until: Optional[datetime] = Field(default=None, index=True)
     planned_at: Optional[datetime] = None
     last_id: Optional[int] = None
+
+
+class SeenRequest(SQLModel, table=True):
+    """A verified Slack request already handled, by fingerprint (``bot.replays``): a replay of it, or
+    Slack's retry of the same event, gets the stored answer and runs nothing. Rows expire after an hour
+    (Slack's signatures expire after five minutes; its event retries stop within the hour)."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=160)
+    seen_at: datetime = Field(index=True)
+    status: Optional[int] = None
+    content_type: Optional[str] = Field(default=None, max_length=100)
+    answer: Optional[str] = Field(default=None, max_length=16000)
