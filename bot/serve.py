@@ -1,7 +1,8 @@
 """Start-up of ``committee-bot serve``: Socket Mode or HTTP (gunicorn), with or without the scheduler.
 
 - Socket Mode when ``SLACK_APP_TOKEN`` is set and ``--http`` is not given: no public URL needed.
-- HTTP otherwise: gunicorn, one process, the ``gthread`` worker. Bolt's sync App acks from its
+- HTTP otherwise: gunicorn, one process, the ``gthread`` worker (``bot.http_worker``: requests are
+  read whole, with a deadline, before a thread takes them). Bolt's sync App acks from its
   listener pool while the request thread polls for the ack; with a thread per request that polling
   never holds back another request (under an ASGI server it would block the event loop, SPEC §7).
   ``bench/bench_ack.py`` measures the ack latency of this set-up against a bare Bolt app.
@@ -154,11 +155,13 @@ def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> di
     return {
         "bind": f"{host}:{port}",
         "workers": HTTP_WORKERS,
-        "worker_class": "gthread",
+        # gthread, but a request is read whole before a thread takes it (bot/http_worker.py): slow or
+        # stalled uploads never hold a thread. Connections are not kept alive, for the same reason.
+        "worker_class": "bot.http_worker.BufferingThreadWorker",
         "threads": threads,
         "timeout": 30,
         "graceful_timeout": 10,
-        "keepalive": 5,
+        "keepalive": 0,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
