@@ -156,7 +156,9 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def _refuse(self, conn: TConn, status: str) -> None:
         self.log.warning("refused a request before reading it: %s", status)
-        _send_quietly(conn.sock, f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+        _send_quietly(
+            conn.sock, f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
         self._close(conn)
 
     def _close(self, conn: TConn) -> None:

@@ -39,6 +39,9 @@ class OccurrenceRef:
     tag: ClassVar[str] = "o"
     series: str  # SERIES_FORMAT, e.g. "20270105T0900Z"
 
+    def __post_init__(self) -> None:
+        self.series_start  # noqa: B018 (raises ValueError on a series this version did not write)
+
     @classmethod
     def of(cls, series_start: datetime) -> OccurrenceRef:
         return cls(series=series_start.astimezone(UTC).strftime(SERIES_FORMAT))

@@ -51,12 +51,13 @@ def on_error(
     if isinstance(error, DomainError):
         text = error.in_locale(locale)
         log.info("refused: %s", text)
+    elif isinstance(error, InvalidPayload):
+        # An old button, or a value this version did not write: say so plainly, nothing changed.
+        log.warning("payload this version did not write: %s", error)
+        text = render(locale, "error_outdated")
     else:
         ref = secrets.token_hex(3)
-        if isinstance(error, InvalidPayload):
-            log.warning("ref %s: payload this version did not write: %s", ref, error)
-        else:
-            log.error("ref %s: unexpected error", ref, exc_info=error)
+        log.error("ref %s: unexpected error", ref, exc_info=error)
         text = render(locale, "error_unexpected", ref=ref)
 
     kind = body.get("type")
