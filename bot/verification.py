@@ -57,7 +57,7 @@ def check_signing_secret(secret: str | None) -> str:
         raise WeakSecret("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
     if len(secret.strip()) < MIN_SECRET_LENGTH:
         raise WeakSecret(
-            f"SLACK_SIGNING_SECRET is {len(secret.strip())} characters long, Slack's are 32: "
+            f"SLACK_SIGNING_SECRET is too short ({len(secret.strip())} characters; Slack's have 32): "
             "copy the Signing Secret from the app's Basic Information page"
         )
     return secret
