@@ -11,6 +11,8 @@ type-checked where it is read (``bot.payloads.load``).
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 INTERACTIONS = (
@@ -41,6 +43,10 @@ _COMMON_OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "message": dict,
     "response_urls": list,
     "authorizations": list,
+    "event": dict,
+    "view": dict,
+    "actions": list,
+    "user": dict,
 }
 
 
@@ -49,6 +55,8 @@ def malformed(body: dict[str, Any]) -> str | None:
     for name, kind in _COMMON_OPTIONAL.items():
         if name in body and not isinstance(body[name], kind):
             return f"{name} has the wrong type"
+    if not all(isinstance(item, dict) for item in body.get("authorizations") or []):
+        return "authorizations has the wrong shape"
     if "command" in body:
         return _command(body)
     kind = body.get("type")
@@ -118,11 +126,59 @@ def _view(view: Any) -> str | None:
     if state is not None:
         values = state.get("values") if isinstance(state, dict) else None
         if not isinstance(values, dict) or not all(
-            isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
+            isinstance(block, dict) and all(_element(element) for element in block.values())
             for block in values.values()
         ):
             return "view.state.values has the wrong shape"
     return None
+
+
+TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+MAX_RICH_TEXT_DEPTH = 8
+
+
+def _element(element: Any) -> bool:
+    """One input's state as Slack writes it: each value of the type its element gives."""
+    if not isinstance(element, dict) or not _all_str(
+        element, ("type", "value", "selected_user", "selected_channel", "selected_conversation")
+    ):
+        return False
+    users = element.get("selected_users")
+    if users is not None and not (isinstance(users, list) and all(isinstance(user, str) for user in users)):
+        return False
+    option = element.get("selected_option")
+    if option is not None and not (isinstance(option, dict) and _all_str(option, ("value",))):
+        return False
+    day = element.get("selected_date")
+    if day is not None and not (isinstance(day, str) and _is_date(day)):
+        return False
+    time = element.get("selected_time")
+    if time is not None and not (isinstance(time, str) and TIME.fullmatch(time)):
+        return False
+    rich = element.get("rich_text_value")
+    return rich is None or _rich_text(rich, MAX_RICH_TEXT_DEPTH)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _rich_text(node: Any, depth: int) -> bool:
+    """A rich text tree: objects all the way down, ``elements`` lists, string leaves."""
+    if depth == 0 or not isinstance(node, dict):
+        return False
+    if not _all_str(node, ("type", "text", "user_id", "url", "channel_id", "name")):
+        return False
+    if node.get("style") is not None and not isinstance(node["style"], dict):
+        return False
+    children = node.get("elements")
+    if children is None:
+        return True
+    return isinstance(children, list) and all(_rich_text(child, depth - 1) for child in children)
 
 
 def _event(body: dict[str, Any]) -> str | None:

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_bolt.request.internals import parse_body
+from slack_bolt import BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 
 from bot.envelope import malformed
 
@@ -130,7 +131,7 @@ class SlackGate:
         reason = refusal(self.secret, environ, body, now=self.wall_clock())
         if reason is not None:
             return self.refuse(environ, start_response, "401 Unauthorized", reason)
-        parsed = _parsed(body, environ.get("CONTENT_TYPE"))
+        parsed = _parsed(body, environ)
         problem = "not a JSON object or form" if parsed is None else malformed(parsed)
         if problem is not None:
             return self.refuse(
@@ -185,11 +186,10 @@ def _read(environ: dict[str, Any], length: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _parsed(body: bytes, content_type: str | None) -> dict[str, Any] | None:
-    """The body as Bolt will parse it, or None when Bolt would fail (so it never sees it)."""
+def _parsed(body: bytes, environ: dict[str, Any]) -> dict[str, Any] | None:
+    """The body as Bolt will parse it, or None when Bolt would fail on it (so it never sees it)."""
     try:
-        text = body.decode("utf-8")
-        data = parse_body(text, content_type)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        request = BoltRequest(body=body.decode("utf-8"), headers=WsgiHttpRequest(environ).get_headers())
+    except Exception:  # whatever Bolt raises on (bad JSON, bad form, odd shapes) it must not meet later
         return None
-    return data if isinstance(data, dict) else None
+    return request.body if isinstance(request.body, dict) else None

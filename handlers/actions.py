@@ -40,7 +40,7 @@ def on_done(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.done(session, action_id=ref.action_id, person=person, now=now_of(context))
@@ -51,7 +51,7 @@ def on_progress(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_progress(
@@ -69,7 +69,7 @@ def on_snooze(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(SnoozeRef, action["selected_option"]["value"])
+    ref = load(SnoozeRef, (action.get("selected_option") or {}).get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.snooze(session, ref=ref, person=person, now=now_of(context))
@@ -80,7 +80,7 @@ def on_reassign(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_reassign(
@@ -98,8 +98,8 @@ def on_pick_committee(
     context: BoltContext,
 ) -> None:
     ack()
-    picked = load(PickCommittee, action["selected_option"]["value"])
-    pending = load(PendingCommand, action["block_id"])
+    picked = load(PickCommittee, (action.get("selected_option") or {}).get("value"))
+    pending = load(PendingCommand, action.get("block_id"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.picked_committee(

@@ -56,6 +56,11 @@ def has_response_url(body: dict[str, Any], client: WebClient) -> bool:
     return points_at_slack(body.get("response_url"), client.base_url)
 
 
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's ``state.values`` ({} when it has none; bot.envelope checked its shape)."""
+    return (view.get("state") or {}).get("values") or {}
+
+
 def from_home(body: dict[str, Any]) -> bool:
     """An interaction in the App Home (no response_url, no channel: nowhere for an ephemeral)."""
     return (body.get("view") or {}).get("type") == "home"

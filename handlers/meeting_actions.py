@@ -26,7 +26,7 @@ def on_add_topic(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_topic(
@@ -39,7 +39,7 @@ def on_deck_shared(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_deck(
@@ -52,7 +52,7 @@ def on_submit_minutes(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_minutes(
@@ -70,7 +70,7 @@ def on_approve(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.approve(session, meeting_id=ref.meeting_id, person=person, now=now_of(context))
@@ -81,7 +81,7 @@ def on_request_changes(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_changes(

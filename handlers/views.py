@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot import action_flows, ids
 from bot.payloads import ActionChange, ActionModal, load
 from bot.views import read_action_form, read_owner, read_progress_form
-from handlers.common import deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import deliver, engine_of, now_of, state_values, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -26,8 +26,8 @@ def register(app: App) -> None:
 def on_action_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionModal, view["private_metadata"])
-    form, committee_id = read_action_form(view["state"]["values"])
+    meta = load(ActionModal, view.get("private_metadata"))
+    form, committee_id = read_action_form(state_values(view))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_action(
@@ -46,8 +46,8 @@ def on_action_submitted(
 def on_progress_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionChange, view["private_metadata"])
-    form = read_progress_form(view["state"]["values"])
+    meta = load(ActionChange, view.get("private_metadata"))
+    form = read_progress_form(state_values(view))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.submit_progress(
@@ -60,8 +60,8 @@ def on_progress_submitted(
 def on_reassign_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionChange, view["private_metadata"])
-    owner = read_owner(view["state"]["values"]) or ""
+    meta = load(ActionChange, view.get("private_metadata"))
+    owner = read_owner(state_values(view)) or ""
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(
