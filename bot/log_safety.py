@@ -1,7 +1,8 @@
 """Nothing user-controlled reaches the log as it came, and no request body reaches it at all (SPEC §9).
 
 - ``EscapedLogRecord``: every log message has its control characters escaped (a newline in a title
-  or an id becomes ``\\n``), so no input can forge a log line or hide one. Installed process-wide by
+  or an id becomes ``\\n``), so no input can forge a log line or hide one, and is cut at
+  ``MAX_MESSAGE`` characters, so no input can flood the log. Installed process-wide by
   ``install_log_escaping`` (the HTTP server and Socket Mode both call it through ``create_app``).
 - Bolt logs the request body in two places: a failed signature check (at INFO) and a request no
   listener handles (at WARNING). The first cannot happen any more behind ``bot.verification`` and its
@@ -17,6 +18,8 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+# A log message longer than this is cut (a 400 KB title must not become a 400 KB log line).
+MAX_MESSAGE = 2000
 # C0 and C1 controls, DEL, and the invisible format characters that reorder or hide text.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -29,10 +32,13 @@ def escape_controls(text: str) -> str:
 
 
 class EscapedLogRecord(logging.LogRecord):
-    """A log record whose message never holds a raw control character."""
+    """A log record whose message never holds a raw control character, nor more than MAX_MESSAGE."""
 
-    def getMessage(self) -> str:
-        return escape_controls(super().getMessage())
+    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+        message = super().getMessage()
+        if len(message) > MAX_MESSAGE:
+            message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"
+        return escape_controls(message)
 
 
 def install_log_escaping() -> None:

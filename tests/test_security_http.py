@@ -181,6 +181,12 @@ def test_log_messages_have_their_control_characters_escaped(caplog: pytest.LogCa
     finally:
         logging.setLogRecordFactory(factory)
     assert caplog.records[-1].getMessage() == "refused: x\\nINFO forged line"
+    logging.setLogRecordFactory(EscapedLogRecord)
+    try:
+        logging.getLogger("bot.test").info("refused: %s", "a" * 500_000)
+    finally:
+        logging.setLogRecordFactory(factory)
+    assert len(caplog.records[-1].getMessage()) < 2100
 
 
 UNSIGNED_MALFORMED = [
