@@ -25,10 +25,13 @@ def remember(engine: Engine, *, keys: Sequence[str], now: datetime) -> list[str]
     seen: list[str] = []
     with engine.begin() as connection:
         for key in keys:
-            done = connection.execute(
-                insert(TABLE).values(key=key, seen_at=now).on_conflict_do_nothing(index_elements=["key"])
-            )
-            if done.rowcount == 0:
+            written = connection.execute(
+                insert(TABLE)
+                .values(key=key, seen_at=now)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(TABLE.c.key)
+            ).first()
+            if written is None:  # (rowcount is not reliable for this on every driver)
                 seen.append(key)
     return seen
 

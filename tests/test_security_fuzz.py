@@ -6,7 +6,7 @@
   bodies up to Slack's sizes, retries): never a 5xx, and nothing logged at ERROR or with a traceback,
   the work after each ack included.
 
-Bounded: ``FUZZ_UNVERIFIED`` and ``FUZZ_VERIFIED`` examples (default 1500 and 500). A failure prints
+Bounded: ``FUZZ_UNVERIFIED`` and ``FUZZ_VERIFIED`` examples (default 1200 and 600). A failure prints
 Hypothesis's reproduction blob and ``FUZZ_SEED``; run again with ``FUZZ_SEED=<seed>`` to replay it.
 """
 
@@ -55,8 +55,8 @@ from tests.slackhttp import SIGNING_SECRET
 from tests.test_security_http import row_counts
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.randrange(2**32))
-UNVERIFIED = int(os.environ.get("FUZZ_UNVERIFIED", "1500"))
-VERIFIED = int(os.environ.get("FUZZ_VERIFIED", "500"))
+UNVERIFIED = int(os.environ.get("FUZZ_UNVERIFIED", "1200"))
+VERIFIED = int(os.environ.get("FUZZ_VERIFIED", "600"))
 FORM = "application/x-www-form-urlencoded"
 
 
