@@ -52,8 +52,8 @@ _COMMON_OPTIONAL: dict[str, type | tuple[type, ...]] = {
 
 def malformed(body: dict[str, Any]) -> str | None:
     """The first thing wrong with this envelope, or None when its shape is Slack's."""
-    for name, kind in _COMMON_OPTIONAL.items():
-        if name in body and not isinstance(body[name], kind):
+    for name, expected in _COMMON_OPTIONAL.items():
+        if name in body and not isinstance(body[name], expected):
             return f"{name} has the wrong type"
     if not all(isinstance(item, dict) for item in body.get("authorizations") or []):
         return "authorizations has the wrong shape"

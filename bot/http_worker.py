@@ -21,6 +21,7 @@ balancer or a reverse proxy); with gunicorn's own TLS this worker falls back to 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import selectors
 import time
@@ -145,14 +146,10 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._refuse(self.reading[0], "408 Request Timeout")
 
     def _stop_reading(self, conn: TConn) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self.reading.remove(conn)
-        except ValueError:
-            pass
-        try:
+        with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
 
     def _refuse(self, conn: TConn, status: str) -> None:
         self.log.warning("refused a request before reading it: %s", status)
@@ -169,7 +166,5 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]
 
 def _send_quietly(sock: Any, data: bytes) -> None:
     """Best effort, never blocking: a refusal the client does not read is its loss."""
-    try:
+    with contextlib.suppress(OSError):
         sock.send(data)
-    except OSError:
-        pass

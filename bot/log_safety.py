@@ -34,7 +34,7 @@ def escape_controls(text: str) -> str:
 class EscapedLogRecord(logging.LogRecord):
     """A log record whose message never holds a raw control character, nor more than MAX_MESSAGE."""
 
-    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+    def getMessage(self) -> str:
         message = super().getMessage()
         if len(message) > MAX_MESSAGE:
             message = f"{message[:MAX_MESSAGE]}… ({len(message) - MAX_MESSAGE} more characters)"

@@ -49,6 +49,8 @@ from tests.slackapp import (
     ThreadingWSGIServer,
     add_people,
     app_settings,
+)
+from tests.slackapp import (
     seed as seed_database,
 )
 from tests.slackhttp import SIGNING_SECRET

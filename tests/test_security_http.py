@@ -7,6 +7,8 @@ import json
 import logging
 import socket
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +20,7 @@ from sqlmodel import SQLModel
 
 from bot.app import create_app
 from bot.log_safety import EscapedLogRecord, escape_controls
-from bot.verification import points_at_slack
+from bot.verification import points_at_slack, signature_of
 from tests.fakeslack import FakeSlack
 from tests.slackapp import CHAIR, MARIE, PROD, SlackApp, app_settings, slack_app  # noqa: F401
 from tests.slackhttp import SIGNING_SECRET, command_body, event_body, interaction_body, post, sign
@@ -156,7 +158,7 @@ def test_an_oversized_body_is_refused_with_413_before_it_is_read(
             b"Content-Length: 5000000\r\n\r\n" + MARKER.encode() * 10
         )  # 5 MB announced, a few bytes sent: the answer comes without waiting for the rest
         answer = client.recv(1024)
-    assert answer.startswith(b"HTTP/1.0 413") or answer.startswith(b"HTTP/1.1 413")
+    assert answer.startswith((b"HTTP/1.0 413", b"HTTP/1.1 413"))
     logged = sum(len(record.getMessage()) for record in caplog.records)
     assert logged < 500 and MARKER not in caplog.text
 
@@ -333,16 +335,11 @@ def test_the_same_command_sent_twice_by_a_person_is_two_requests(slack_app: Slac
 
 
 def _sign_bytes(raw: bytes) -> dict[str, str]:
-    from bot.verification import signature_of
-
     ts = str(int(time.time()))
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature_of(SIGNING_SECRET, ts, raw)}
 
 
 def _post_bytes(url: str, raw: bytes, content_type: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(
         url, data=raw, method="POST", headers={"Content-Type": content_type, **headers}
     )
