@@ -57,16 +57,18 @@ class BotServer:
         self.engine = engine
         self.clock = clock or utc_now
         self.executor = executor
+        self.replays = ReplayGuard(engine)
         self.slack = SlackGate(
             SlackRequestHandler(app, path=SLACK_PATH),
             signing_secret=signing_secret or app._signing_secret,
-            replays=ReplayGuard(engine),
+            replays=self.replays,
         )
 
     def close(self) -> None:
         """Let the work begun after acks finish (replies, App Home), then release the database."""
         if self.executor is not None:
             self.executor.shutdown(wait=True)
+        self.replays.close()
         self.engine.dispose()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -36,6 +36,15 @@ def remember(engine: Engine, *, keys: Sequence[str], now: datetime) -> list[str]
     return seen
 
 
+def seen_before(engine: Engine, *, keys: Sequence[str]) -> bool:
+    """Whether one of ``keys`` is recorded (a read only)."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(sa.select(TABLE.c.key).where(TABLE.c.key.in_(list(keys))).limit(1)).first()
+            is not None
+        )
+
+
 def record_answer(
     engine: Engine, *, keys: Sequence[str], status: int, content_type: str | None, answer: str
 ) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlencode
+from wsgiref.simple_server import make_server
 
 import pytest
 import sqlalchemy as sa
@@ -20,9 +22,20 @@ from sqlmodel import SQLModel
 
 from bot.app import create_app
 from bot.log_safety import EscapedLogRecord, escape_controls
+from bot.server import create_server
 from bot.verification import points_at_slack, signature_of
 from tests.fakeslack import FakeSlack
-from tests.slackapp import CHAIR, MARIE, PROD, SlackApp, app_settings, slack_app  # noqa: F401
+from tests.slackapp import (  # noqa: F401
+    CHAIR,
+    MARIE,
+    NOW,
+    PROD,
+    QuietHandler,
+    SlackApp,
+    ThreadingWSGIServer,
+    app_settings,
+    slack_app,
+)
 from tests.slackhttp import SIGNING_SECRET, command_body, event_body, interaction_body, post, sign
 
 FORM = "application/x-www-form-urlencoded"
@@ -348,3 +361,33 @@ def _post_bytes(url: str, raw: bytes, content_type: str, headers: dict[str, str]
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def test_a_replay_sent_to_another_process_or_after_a_restart_writes_nothing(slack_app: SlackApp) -> None:
+    """Another server on the same database (another gunicorn process, or this one restarted) knows
+    the request from the seen_request table."""
+    other = create_server(
+        app_settings(slack_app.fake, slack_app.database), slack_app.engine, clock=lambda: NOW
+    )
+    server = make_server("127.0.0.1", 0, other, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        body = command_body(
+            "/action",
+            "add <@U123> Relancer le plan d'ici vendredi",
+            trigger_id="trig-elsewhere",
+            response_url=slack_app.fake.response_url(PROD, CHAIR),
+        )
+        headers = sign(body)
+        assert post(slack_app.sender.url, body, content_type=FORM, headers=headers).status == 200
+        slack_app.reply(CHAIR)
+        time.sleep(0.2)  # SQLite: the fingerprint is written off the ack's path
+        url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+        assert post(url, body, content_type=FORM, headers=headers).status == 200
+        settle()
+        assert len(slack_app.actions()) == 1
+        assert len(slack_app.fake.ephemerals(CHAIR)) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        other.close()
