@@ -162,7 +162,7 @@ def run_bare(port: int, api_url: str) -> None:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    from bot.serve import gunicorn_options
+    from bot.run.serve import gunicorn_options
 
     class Bare(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from bot.digest import weekly_digests  # noqa: E402
-from bot.notices import build, build_many  # noqa: E402
+from bot.notices.digest import weekly_digests
+from bot.notices.registry import build, build_many
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
     ActionItem,

@@ -4,7 +4,7 @@
    notification rows: its query plan (it must use ix_notification_pending_due) and its time
    (target: under 20 ms), with the claim itself (select + mark claimed, rolled back).
 2. Planning one year for 1,000 committees: ``plan_window`` over the year, then writing the rows
-   the way the dispatcher's horizon does (``dispatch._upsert``: meetings materialised, keys inserted).
+   the way the dispatcher's horizon does (``outbox.upsert``: meetings materialised, keys inserted).
 
 Run from the repository root::
 
@@ -244,7 +244,7 @@ def timed(function, *, runs: int = 30) -> tuple[float, float]:
 
 
 def bench_due_query(backend: str, total: int) -> None:
-    from bot import dispatch
+    from bot.delivery import tick as dispatch
     from storage import notifications as store
 
     with database(backend) as engine:
@@ -351,8 +351,8 @@ def load_committees(engine: Engine, count: int, *, now: datetime = NOW) -> None:
 
 
 def bench_plan_year(backend: str, committees: int) -> None:
-    from bot import dispatch
-    from bot.planning import plan_window
+    from bot.planning import outbox
+    from bot.planning.window import plan_window
 
     start, end = datetime(2027, 1, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
     with database(backend) as engine:
@@ -364,7 +364,7 @@ def bench_plan_year(backend: str, committees: int) -> None:
             t1 = time.perf_counter()
         with write_session(engine) as session:
             t2 = time.perf_counter()
-            result = dispatch._upsert(session, planned, now=start)
+            result = outbox.upsert(session, planned, now=start)
             t3 = time.perf_counter()
         with engine.connect() as connection:
             meetings = connection.execute(sa.text("select count(*) from meeting")).scalar()

@@ -9,7 +9,7 @@ The database is in steady state, as after days of service: each committee planne
 (its ``plan_mark``), a history of sent notifications and pending ones for the coming weeks. Data is
 bulk-loaded (COPY on PostgreSQL, executemany on SQLite).
 
-Messages are rendered by ``bot.notices`` (the due rows are overdue chases: action, owner, committee
+Messages are rendered by ``bot.notices.registry`` (the due rows are overdue chases: action, owner, committee
 read, Block Kit built); ``--stand-in`` renders a one-section message instead, to isolate the
 dispatcher's own cost.
 
@@ -41,7 +41,10 @@ from bench.bench_storage import (
     load_committees,
     postgres_reachable,
 )
-from bot import dispatch, notices
+from bot.delivery import tick as dispatch
+from bot.notices import message
+from bot.notices import registry as notices
+from bot.planning import outbox
 from storage.models import ActionItem, Notification, SlackUser
 from tests.fakeslack import FakeSlack
 
@@ -49,14 +52,14 @@ NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 USERS = 5_000
 
 
-def stand_in_build(session, notification: Notification, *, now: datetime) -> notices.OutgoingMessage | None:
+def stand_in_build(session, notification: Notification, *, now: datetime) -> message.OutgoingMessage | None:
     """Reads what a real builder reads for an action chase (the action, its owner), renders one section."""
     action = session.get(ActionItem, notification.action_id) if notification.action_id else None
     if action is not None and action.status not in ("open", "in_progress"):
         return None
     session.get(SlackUser, notification.recipient)
     text = f"{notification.kind}: {action.title if action else notification.key}"
-    return notices.OutgoingMessage(
+    return message.OutgoingMessage(
         text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     )
 
@@ -216,7 +219,7 @@ def load(engine, *, committees: int, actions: int, due: int) -> None:
             )
 
     bulk_insert(engine, "notification", NOTIFICATION_COLUMNS, notification_rows())
-    marks = [(f"committee:{c + 1}", NOW + dispatch.HORIZON, NOW, None) for c in range(committees)]
+    marks = [(f"committee:{c + 1}", NOW + outbox.HORIZON, NOW, None) for c in range(committees)]
     marks += [("seen:committee", None, NOW, committees), ("seen:action", None, NOW, actions)]
     bulk_insert(engine, "plan_mark", ("subject", "planned_until", "planned_at", "last_id"), marks)
     analyze(engine)
@@ -282,7 +285,9 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=200)
     parser.add_argument("--quiet-runs", type=int, default=30)
     parser.add_argument(
-        "--stand-in", action="store_true", help="render a one-section stand-in instead of bot.notices"
+        "--stand-in",
+        action="store_true",
+        help="render a one-section stand-in instead of bot.notices.registry",
     )
     args = parser.parse_args()
     if args.stand_in:

@@ -1,23 +1,19 @@
 """Thin Slack listeners, one module per surface, each with one ``register(app)``.
 
-Nothing registers at import time: ``bot.app.create_app`` calls ``register_listeners(app)``.
+Nothing registers at import time: ``bot.run.app.create_app`` calls ``register_listeners(app)``.
 """
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import (
-    actions,
-    commands,
-    committee,
-    errors,
-    events,
-    meeting_actions,
-    meeting_views,
-    shortcuts,
-    views,
-)
+from handlers import action_command as commands
+from handlers import committee_command as committee
+from handlers import errors, events, shortcuts
+from handlers import item_buttons as actions
+from handlers import item_modals as views
+from handlers import meeting_buttons as meeting_actions
+from handlers import meeting_modals as meeting_views
 
 SURFACES = (commands, committee, actions, meeting_actions, views, meeting_views, shortcuts, events, errors)
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.action_flows import after_action_change
-from bot.meeting_surface import after_meeting_committed
-from bot.outcome import Outcome, Reply
-from bot.slack_users import Person, person
-from bot.verification import points_at_slack
+from bot.slack.outcome import Outcome, Reply
+from bot.slack.users import Person, person
+from bot.surface.action_items import after_action_change
+from bot.surface.meetings import after_meeting_committed
 from storage.db import write_session
 
 # Every listener's unit of work may write: on SQLite it takes the write lock first (BEGIN IMMEDIATE)
@@ -24,6 +24,10 @@ from storage.db import write_session
 unit_of_work = write_session
 
 log = logging.getLogger(__name__)
+
+# Where a response_url may point: Slack's hooks host (or SLACK_API_URL's host when it is not Slack's).
+SLACK_HOOKS = "https://hooks.slack.com/"
+SLACK_API = "https://slack.com/api/"
 
 
 def engine_of(context: BoltContext) -> Engine:
@@ -51,13 +55,27 @@ def channel_of(body: dict[str, Any]) -> str | None:
     return body.get("channel_id") or (body.get("channel") or {}).get("id")
 
 
+def points_at_slack(url: Any, api_url: str | None) -> bool:
+    """Whether a ``response_url`` may be followed: Slack's hooks host, or the host of a non-default
+    ``SLACK_API_URL`` (a test's fake Slack, a proxy the operator chose). Anything else is never
+    posted to, whatever a request names."""
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    if url.startswith(SLACK_HOOKS):
+        return True
+    if not api_url or api_url.startswith(SLACK_API):
+        return False
+    wanted, given = urlsplit(api_url), urlsplit(url)
+    return bool(wanted.netloc) and (given.scheme, given.netloc) == (wanted.scheme, wanted.netloc)
+
+
 def has_response_url(body: dict[str, Any], client: WebClient) -> bool:
     """The request carries a response URL the bot may post to (one on Slack's hosts, never another)."""
     return points_at_slack(body.get("response_url"), client.base_url)
 
 
 def state_values(view: dict[str, Any]) -> dict[str, Any]:
-    """A submitted modal's ``state.values`` ({} when it has none; bot.envelope checked its shape)."""
+    """A submitted modal's ``state.values`` ({} when it has none; bot.run.envelope checked its shape)."""
     return (view.get("state") or {}).get("values") or {}
 
 

@@ -6,7 +6,7 @@ Where the answer goes depends on how far the listener got:
 - a slash command not yet acked: the ack itself carries the ephemeral answer;
 - otherwise: ephemeral (response URL, ``chat.postEphemeral``, a DM), or a small modal in the App Home.
 Events have no one to answer: they are only logged. An error raised before our middleware marked the
-request verified (``context["verified"]``, bot/app.py) gets no answer at all.
+request verified (``context["verified"]``, bot/run/app.py) gets no answer at all.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.action_flows import reply
-from bot.errors import DomainError, InvalidInput
-from bot.payloads import InvalidPayload
-from bot.render import render
-from bot.views import notice_modal
+from bot.action_items.views import notice_modal
+from bot.slack.payloads import InvalidPayload
+from bot.surface.action_items import reply
+from bot.text.errors import DomainError, InvalidInput
+from bot.text.render import render
 from handlers.common import channel_of, from_home, tell
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.home import publish_home
+from bot.surface.home import publish_home
 from handlers.common import engine_of, now_of
 
 

@@ -9,7 +9,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import action_flows, ids
+from bot.slack import ids
+from bot.surface import action_items as action_flows
 from handlers.common import channel_of, deliver, engine_of, unit_of_work, user_of, who
 
 log = logging.getLogger(__name__)

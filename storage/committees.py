@@ -23,7 +23,7 @@ class UnknownCommittee(LookupError):
 
 
 class OccurrenceLike(Protocol):
-    """What ``get_or_create_meeting`` needs of an occurrence (``bot.calendar.Occurrence`` fits)."""
+    """What ``get_or_create_meeting`` needs of an occurrence (``bot.core.calendar.Occurrence`` fits)."""
 
     series_start: datetime
     start: datetime

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.notices import OutgoingMessage
-from bot.render import slack_date
+from bot.notices.message import OutgoingMessage
+from bot.text.render import slack_date
 from storage.models import (
     ActionItem,
     AgendaItem,

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.server import create_server
-from bot.settings import Settings
+from bot.run.http_server import create_server
+from bot.slack.settings import Settings
 from storage.models import ActionChange, ActionItem, Committee, CommitteeMember, SlackUser, WorkspaceSettings
 from tests.fakeslack import FakeSlack, Message, blocks_text
 from tests.slackhttp import SIGNING_SECRET, Response, SlackSender, command_body, interaction_body, post, sign

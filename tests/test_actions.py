@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session
 
-from bot import actions as flows
-from bot.calendar import BusinessCalendar
-from bot.errors import InvalidInput, NotFound, PermissionDenied
-from storage import actions as store
+from bot.action_items import flows
+from bot.core.calendar import BusinessCalendar
+from bot.text.errors import InvalidInput, NotFound, PermissionDenied
+from storage import action_items as store
 from storage import users
 from storage.models import ActionItem, Committee, Meeting, WorkspaceSettings
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import (
+from bot.core.calendar import (
     BusinessCalendar,
     business_calendar,
     cadence_class,

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from icalendar import Calendar
 
-from bot.cli import cli
+from bot.cli.main import cli
 from storage.db import session_scope
 from storage.models import ActionItem
 from tests.conftest import database_env
@@ -298,7 +298,7 @@ def test_plan_text_lists_one_line_per_notification(run, spec_file: Path) -> None
 
 def test_calendar_ics_parses_back_with_stable_uids(run, spec_file: Path, engine) -> None:
     run("config", "import", str(spec_file))
-    from bot.calendar import Occurrence
+    from bot.core.calendar import Occurrence
     from storage.committees import get_committee, get_or_create_meeting
 
     start = datetime(2027, 3, 30, 10, tzinfo=ZoneInfo("Europe/Paris"))
@@ -421,7 +421,7 @@ def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(
 ) -> None:
     from sqlmodel import select
 
-    from bot import dispatch
+    from bot.planning import horizon
     from storage.models import Notification
 
     # `config import` runs on the real clock, so the committee starts a few days from today.
@@ -430,7 +430,7 @@ def test_reimport_with_a_new_meeting_time_moves_pending_notifications_at_once(
     path.write_text(SPEC_EXAMPLE.replace("2027-01-05T10:00", f"{first.isoformat()}T10:00"), encoding="utf-8")
     assert run("config", "import", str(path)).exit_code == 0
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=datetime.now(timezone.utc))
+        horizon.plan_horizon(session, now=datetime.now(timezone.utc))
 
     def reminder_time() -> str:
         with session_scope(engine) as session:

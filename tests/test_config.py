@@ -9,8 +9,10 @@ import pytest
 import yaml
 from sqlmodel import SQLModel, select
 
-from bot.agenda import action_review_title, agenda_sections, template_keys
-from bot.config import ConfigError, export_config, import_config, load_config, parse_config, preset_path
+from bot.config.document import ConfigError, preset_path
+from bot.config.transfer import export_config, import_config
+from bot.config.validation import load_config, parse_config
+from bot.core.agenda import action_review_title, agenda_sections, template_keys
 from storage.committees import get_workspace
 from storage.db import session_scope
 from storage.models import Committee, CommitteeMember, WorkspaceSettings

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot import dispatch
+from bot.delivery import tick as dispatch
+from bot.planning import outbox
 from storage.db import session_scope
 from storage.models import Notification
 from tests.conftest import database_env
@@ -42,7 +43,7 @@ __all__ = ["client", "fake", "real_notices", "stand_in_notices"]  # fixtures sha
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTEE_BOT = Path(sys.executable).parent / "committee-bot"  # the console script, real notices
 # The CLI with the tests' stand-in for notices.build, for hand-made rows (see tests/test_dispatch.py).
-CLI_STAND_IN = "import sys; import tests.test_dispatch as t; t.use_fallback_notices(); from bot.cli import main; sys.argv[0] = 'committee-bot'; main()"
+CLI_STAND_IN = "import sys; import tests.test_dispatch as t; t.use_fallback_notices(); from bot.cli.main import main; sys.argv[0] = 'committee-bot'; main()"
 
 
 def many_committees(count: int) -> str:
@@ -89,7 +90,7 @@ def travel(engine, client, start: datetime, end: datetime) -> int:
         with session_scope(engine) as session:
             pending = session.exec(select(Notification).where(Notification.state == "pending")).all()
         upcoming = [max(r.due_at, r.next_attempt_at or r.due_at) for r in pending]
-        upcoming = [moment for moment in upcoming if moment > now] + [now + dispatch.REFILL]
+        upcoming = [moment for moment in upcoming if moment > now] + [now + outbox.REFILL]
         now = min(upcoming)
     return ticks
 

@@ -33,7 +33,7 @@ def demo(*args: str, tmp: Path, env: dict[str, str] | None = None) -> Run:
     environment = {**os.environ, "TMPDIR": str(tmp), "COLUMNS": "100", **(env or {})}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "demo", *args],
+        [sys.executable, "-c", "from bot.cli.main import main; main()", "demo", *args],
         capture_output=True,
         text=True,
         env=environment,

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot.digest import weekly_digest, weekly_digests
-from bot.render import slack_day
+from bot.notices.digest import weekly_digest, weekly_digests
+from bot.text.render import slack_day
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import (

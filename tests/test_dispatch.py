@@ -2,7 +2,7 @@
 
 Every test runs on SQLite and PostgreSQL (``engine``) against the fake Slack over real HTTP, with
 time injected. Scenario tests (a quarter, owners away, refresh) render with the real
-``bot.notices.build`` (fixture ``real_notices``); tests of the delivery mechanics (claims, crashes,
+``bot.notices.registry.build`` (fixture ``real_notices``); tests of the delivery mechanics (claims, crashes,
 Slack errors) use hand-made rows and a small stand-in that follows the same contract (None when the
 subject no longer needs the message), so that they fail only for a dispatcher reason.
 """
@@ -18,10 +18,14 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot import dispatch, notices, sender
-from bot.config import import_config, parse_config
-from bot.notices import OutgoingMessage
-from bot.planning import plan_window
+from bot.config.transfer import import_config
+from bot.config.validation import parse_config
+from bot.delivery import edits, record, sender
+from bot.delivery import tick as dispatch
+from bot.notices import registry as notices
+from bot.notices.message import OutgoingMessage
+from bot.planning import horizon, outbox, window
+from bot.planning.window import plan_window
 from storage import notifications as store
 from storage.db import make_engine, session_scope, write_session
 from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, Notification, SlackUser
@@ -318,10 +322,10 @@ def test_planning_again_changes_nothing(engine, client) -> None:
     declare(engine)
     now = paris(2027, 1, 4, 8, 0)
     with session_scope(engine) as session:
-        first = dispatch.plan_horizon(session, now=now)
+        first = horizon.plan_horizon(session, now=now)
     before = [(r.key, r.due_at, r.state) for r in rows(engine)]
     with session_scope(engine) as session:
-        again = dispatch.plan_horizon(session, now=now + timedelta(hours=1))
+        again = horizon.plan_horizon(session, now=now + timedelta(hours=1))
     assert first > 0 and again == 0
     assert [(r.key, r.due_at, r.state) for r in rows(engine)] == before
 
@@ -348,16 +352,16 @@ def test_plan_reaches_the_horizon_and_extends_when_it_runs_low(engine) -> None:
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 8, 0)
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=now)
+        horizon.plan_horizon(session, now=now)
         mark = store.get_mark(session, "committee:1")
-    assert mark.planned_until == now + dispatch.HORIZON
-    assert max(r.due_at for r in rows(engine)) < now + dispatch.HORIZON
+    assert mark.planned_until == now + outbox.HORIZON
+    assert max(r.due_at for r in rows(engine)) < now + outbox.HORIZON
 
     later = now + timedelta(days=8)
     with session_scope(engine) as session:
-        added = dispatch.plan_horizon(session, now=later)
+        added = horizon.plan_horizon(session, now=later)
     assert added > 0
-    expected = {p.key for p in planned_in(engine, now, later + dispatch.HORIZON)}
+    expected = {p.key for p in planned_in(engine, now, later + outbox.HORIZON)}
     assert expected <= {r.key for r in rows(engine)}
 
 
@@ -365,7 +369,7 @@ def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> N
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 8, 0)
     with session_scope(engine) as session:
-        dispatch.replan_committee(
+        outbox.replan_committee(
             session, committee_id=1, now=now, horizon=timedelta(days=120)
         )  # ~17 meetings at once
     with session_scope(engine) as session:
@@ -376,7 +380,7 @@ def test_planning_far_ahead_links_every_notification_to_its_meeting(engine) -> N
         stamp = meetings[r.meeting_id].series_start.strftime("%Y%m%dT%H%MZ")
         assert r.key.split(":")[2] == stamp
     with session_scope(engine) as session:  # planning again, one by one or in bulk, creates nothing twice
-        dispatch.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=150))
+        outbox.replan_committee(session, committee_id=1, now=now, horizon=timedelta(days=150))
         assert len(session.exec(select(Meeting)).all()) >= len(meetings)
         assert len({(m.committee_id, m.series_start) for m in session.exec(select(Meeting)).all()}) == len(
             session.exec(select(Meeting)).all()
@@ -395,7 +399,7 @@ def test_a_committee_changed_by_an_import_is_planned_again_by_a_later_tick(engin
     )
     with session_scope(engine) as session:
         import_config(session, parse_config(changed), now=now + timedelta(minutes=1))
-    tick(engine, client, now + dispatch.SWEEP_EVERY)
+    tick(engine, client, now + horizon.SWEEP_EVERY)
 
     assert row(engine, overdue).recipient == "U0NEWCHAIR"
     # Biweekly from Jan 5: the Jan 12 meeting is gone, its pending notifications with it.
@@ -420,7 +424,7 @@ def test_a_deactivated_committee_sends_nothing_more(engine, fake, client) -> Non
             now=now + timedelta(minutes=1),
         )
     sent = len(fake.messages())
-    tick(engine, client, now + dispatch.SWEEP_EVERY)
+    tick(engine, client, now + horizon.SWEEP_EVERY)
     tick(engine, client, paris(2027, 1, 20, 9, 0))
 
     assert len(fake.messages()) == sent
@@ -429,21 +433,21 @@ def test_a_deactivated_committee_sends_nothing_more(engine, fake, client) -> Non
 
 def test_a_committee_whose_plan_fails_does_not_stop_the_others(engine, fake, client, monkeypatch) -> None:
     declare(engine)
-    real = dispatch.planning.plan_window
+    real = window.plan_window
 
     def broken(session, *, committee_key=None, **kwargs):
         if committee_key == "qualite":
             raise RuntimeError("bad data")
         return real(session, committee_key=committee_key, **kwargs)
 
-    monkeypatch.setattr(dispatch.planning, "plan_window", broken)
+    monkeypatch.setattr(window, "plan_window", broken)
     tick(engine, client, paris(2027, 1, 4, 8, 0))
     assert {r.key.split(":")[1] for r in rows(engine) if r.key.startswith("m:")} == {
         "production",
         "strategique",
     }
 
-    monkeypatch.setattr(dispatch.planning, "plan_window", real)  # fixed: the next tick plans it
+    monkeypatch.setattr(window, "plan_window", real)  # fixed: the next tick plans it
     tick(engine, client, paris(2027, 1, 4, 8, 1))
     assert row(engine, "m:qualite:20270114T1300Z:agenda_request").state == "pending"
 
@@ -462,7 +466,7 @@ def test_sent_rows_are_never_touched_by_a_replan(engine, fake, client) -> None:
         )
         session.add(meeting)
         session.flush()
-        dispatch.replan_meeting(session, meeting_id=meeting.id, now=paris(2027, 1, 2, 8, 0))
+        outbox.replan_meeting(session, meeting_id=meeting.id, now=paris(2027, 1, 2, 8, 0))
     after = row(engine, key)
     assert (after.state, after.due_at, after.ts) == ("sent", sent.due_at, sent.ts)
 
@@ -482,7 +486,7 @@ def test_a_moved_meeting_moves_its_pending_notifications(engine, fake, client, r
         )
         session.add(meeting)
         session.flush()
-        dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
+        outbox.replan_meeting(session, meeting_id=meeting_id, now=now)
 
     moved = row(engine, reminder)
     assert (moved.state, moved.due_at, moved.expires_at) == (
@@ -506,7 +510,7 @@ def test_a_cancelled_meeting_skips_its_pending_notifications(engine, fake, clien
         meeting.status = "cancelled"
         session.add(meeting)
         session.flush()
-        result = dispatch.replan_meeting(session, meeting_id=meeting_id, now=now)
+        result = outbox.replan_meeting(session, meeting_id=meeting_id, now=now)
 
     assert result.skipped > 0
     states = {r.state for r in rows(engine, meeting_id=meeting_id)}
@@ -528,7 +532,7 @@ def test_an_action_done_stops_its_chase_and_a_new_due_date_plans_a_new_one(engin
         action.due = date(2027, 1, 11)
         session.add(action)
         session.flush()
-        dispatch.replan_action(session, action_id=action_id, now=now)
+        outbox.replan_action(session, action_id=action_id, now=now)
     by_state = collections.defaultdict(set)
     for r in rows(engine, action_id=action_id):
         by_state[r.state].add(r.key.split(":")[2])
@@ -539,7 +543,7 @@ def test_an_action_done_stops_its_chase_and_a_new_due_date_plans_a_new_one(engin
         action.status = "done"
         session.add(action)
         session.flush()
-        dispatch.replan_action(session, action_id=action_id, now=now)
+        outbox.replan_action(session, action_id=action_id, now=now)
     assert {r.state for r in rows(engine, action_id=action_id)} == {"skipped"}
 
 
@@ -572,7 +576,7 @@ def test_a_new_committee_gets_what_is_still_valid_at_once(engine, fake, client) 
 def test_an_expired_notification_is_skipped_never_sent(engine, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
+        horizon.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
     # The bot was down from Jan 4 until after the Jan 5 meeting started.
     tick(engine, client, paris(2027, 1, 5, 10, 30))
 
@@ -584,7 +588,7 @@ def test_an_expired_notification_is_skipped_never_sent(engine, fake, client) -> 
 def test_a_notification_no_longer_needed_is_skipped(engine, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
+        horizon.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
         meeting = session.exec(select(Meeting).order_by(Meeting.start)).first()
         meeting.deck_shared_at = paris(2027, 1, 1, 9, 0)
         session.add(meeting)
@@ -597,7 +601,7 @@ def test_a_notification_no_longer_needed_is_skipped(engine, fake, client) -> Non
 def test_a_secondary_direct_message_is_sent_once_after_its_message(engine, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
+        horizon.plan_horizon(session, now=paris(2027, 1, 1, 8, 0))
         published = session.exec(select(Notification).where(Notification.kind == "agenda_published")).first()
         published.data = {**published.data, "also": True}
         session.add(published)
@@ -622,7 +626,7 @@ def test_refresh_edits_the_posted_messages_and_skips_reminders_no_longer_needed(
         meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
         session.add(meeting)
         session.flush()
-        edited = dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+        edited = edits.refresh(session, client, meeting_id=meeting.id, now=now)
 
     assert edited == 1  # the agenda request (the deck reminder is moot: left as posted)
     message = by_key(fake, "m:production:20270105T0900Z:agenda_request")
@@ -632,7 +636,7 @@ def test_refresh_edits_the_posted_messages_and_skips_reminders_no_longer_needed(
         meeting.minutes_submitted_at = now
         session.add(meeting)
         session.flush()
-        dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+        edits.refresh(session, client, meeting_id=meeting.id, now=now)
     assert row(engine, "m:production:20270105T0900Z:minutes_reminder").state == "skipped"
     assert row(engine, "m:production:20270105T0900Z:meeting_reminder").state == "pending"
 
@@ -648,7 +652,7 @@ def test_an_edit_slack_fails_is_made_again_by_the_next_tick(engine, fake, client
         meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
         session.add(meeting)
         session.flush()
-        assert dispatch.refresh(session, client, meeting_id=meeting.id, now=now) == 0
+        assert edits.refresh(session, client, meeting_id=meeting.id, now=now) == 0
 
     assert not by_key(fake, key).text.endswith("deck=https://deck")
     assert row(engine, key).stale_since == now
@@ -669,7 +673,7 @@ def test_an_edit_of_a_deleted_message_is_given_up(engine, fake, client) -> None:
         meeting.deck_shared_at, meeting.deck_link = now, "https://deck"
         session.add(meeting)
         session.flush()
-        dispatch.refresh(session, client, meeting_id=meeting.id, now=now)
+        edits.refresh(session, client, meeting_id=meeting.id, now=now)
     assert row(engine, key).stale_since is None
 
 
@@ -688,14 +692,14 @@ def due_rows(
     with session_scope(engine) as session:
         committee_id = session.exec(select(Committee.id)).first()
         for key in keys:
-            dispatch.enqueue(session, kind=kind, to=channel, key=key, now=now, committee_id=committee_id)
+            outbox.enqueue(session, kind=kind, to=channel, key=key, now=now, committee_id=committee_id)
     return keys
 
 
 def test_a_restart_between_planning_and_sending_loses_nothing(engine, database, fake, client) -> None:
     declare(engine, SPEC_EXAMPLE)
     with session_scope(engine) as session:
-        dispatch.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
+        horizon.plan_horizon(session, now=paris(2027, 1, 4, 8, 0))
     engine.dispose()  # the process goes away; a new one starts with a new engine
 
     url, schema = database
@@ -710,8 +714,8 @@ def test_a_restart_between_planning_and_sending_loses_nothing(engine, database, 
 def test_enqueue_is_idempotent_on_the_key(engine) -> None:
     now = paris(2027, 1, 4, 9, 0)
     with session_scope(engine) as session:
-        assert dispatch.enqueue(session, kind=TEST_KIND, to="C0X", key="once", now=now)
-        assert not dispatch.enqueue(session, kind=TEST_KIND, to="C0Y", key="once", now=now)
+        assert outbox.enqueue(session, kind=TEST_KIND, to="C0X", key="once", now=now)
+        assert not outbox.enqueue(session, kind=TEST_KIND, to="C0Y", key="once", now=now)
     assert [(r.recipient, r.state, r.due_at) for r in rows(engine, key="once")] == [("C0X", "pending", now)]
 
 
@@ -739,7 +743,7 @@ def test_oldest_due_rows_are_claimed_first(engine) -> None:
     now = paris(2027, 1, 4, 9, 0)
     with session_scope(engine) as session:
         for hours in (1, 5, 3):
-            dispatch.enqueue(
+            outbox.enqueue(
                 session,
                 kind=TEST_KIND,
                 to="C0PROD",
@@ -786,9 +790,9 @@ def test_posted_but_answered_500_is_found_by_its_key_and_not_posted_again(engine
     assert (stored.state, stored.attempts) == (
         "pending",
         1,
-    ) and stored.next_attempt_at == now + dispatch.BACKOFF_BASE
+    ) and stored.next_attempt_at == now + record.BACKOFF_BASE
 
-    second = tick(engine, client, now + dispatch.BACKOFF_BASE, plan=False)
+    second = tick(engine, client, now + record.BACKOFF_BASE, plan=False)
     assert second.sent == 1
     assert posted_keys(fake) == {key: 1}
     assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("conversations.history")) == 1
@@ -835,20 +839,20 @@ def test_server_errors_back_off_then_give_up_and_tell_the_chair(engine, fake, cl
     declare(engine, SPEC_EXAMPLE)
     now = paris(2027, 1, 4, 9, 0)
     [key] = due_rows(engine, now, 1)
-    fake.server_error("chat.postMessage", status=503, times=dispatch.MAX_ATTEMPTS)
+    fake.server_error("chat.postMessage", status=503, times=record.MAX_ATTEMPTS)
     attempts_at = [now]
 
-    for _ in range(dispatch.MAX_ATTEMPTS):
+    for _ in range(record.MAX_ATTEMPTS):
         tick(engine, client, attempts_at[-1], plan=False)
         stored = row(engine, key)
         if stored.state != "pending":
             break
         attempts_at.append(stored.next_attempt_at)
 
-    assert stored.state == "failed" and stored.attempts == dispatch.MAX_ATTEMPTS
+    assert stored.state == "failed" and stored.attempts == record.MAX_ATTEMPTS
     gaps = [(b - a) for a, b in zip(attempts_at, attempts_at[1:])]
     assert gaps == [
-        min(dispatch.BACKOFF_BASE * 2**n, dispatch.BACKOFF_MAX) for n in range(dispatch.MAX_ATTEMPTS - 1)
+        min(record.BACKOFF_BASE * 2**n, record.BACKOFF_MAX) for n in range(record.MAX_ATTEMPTS - 1)
     ]
     [report] = rows(engine, kind="delivery_failed")
     assert (
@@ -1009,7 +1013,7 @@ def test_when_the_look_up_fails_nothing_is_posted_blindly(engine, fake, client) 
 def test_slack_answers_are_sorted_by_what_to_do_next(fake, client, script, outcome) -> None:
     script(fake)
     result = sender.post(client, channel="C0PROD", text="x", blocks=[], key="k")
-    assert (result.outcome.value, result.error, result.retry_after) == outcome
+    assert (result.status.value, result.error, result.retry_after) == outcome
 
 
 # -- minutes overdue: whoever holds the minutes ---------------------------------------------

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from bot.digest import health_line
-from bot.health import Health, Rate, governance_health, health_by_committee
+from bot.notices.digest import health_line
+from bot.notices.health import Health, Rate, governance_health, health_by_committee
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import PARIS

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from sqlmodel import select
 
-from bot.calendar import Occurrence
-from bot.ics import calendar_feed, committee_calendar, event_uid
-from bot.planning import Deadlines
+from bot.core.calendar import Occurrence
+from bot.planning.ics import calendar_feed, committee_calendar, event_uid
+from bot.planning.window import Deadlines
 from storage.committees import get_committee, get_or_create_meeting
 from storage.db import session_scope
 from storage.models import Committee

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot import dispatch
-from bot import meetings as flows
-from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.meeting_input import parse_meeting_time
+from bot.meetings import flows
+from bot.meetings import state as meetings_state
+from bot.meetings.input import parse_meeting_time
+from bot.planning import outbox
+from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage.db import session_scope
 from storage.models import (
     ActionItem,
@@ -38,14 +39,14 @@ def paris(*args: int) -> datetime:
 def replans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Records every re-plan the flows ask for (and still runs the real one when there is one)."""
     calls: list[int] = []
-    real = getattr(dispatch, "replan_meeting", None)
+    real = getattr(outbox, "replan_meeting", None)
 
     def record(session: Session, *, meeting_id: int, now: datetime) -> None:
         calls.append(meeting_id)
         if real is not None:
             real(session, meeting_id=meeting_id, now=now)
 
-    monkeypatch.setattr(dispatch, "replan_meeting", record, raising=False)
+    monkeypatch.setattr(outbox, "replan_meeting", record, raising=False)
     return calls
 
 
@@ -82,7 +83,7 @@ def get_committee(session: Session, key: str) -> Committee:
 
 def next_meeting(engine, key: str = "production", now: datetime = NOW) -> int:  # noqa: ANN001
     with session_scope(engine) as session:
-        return flows.resolve_meeting(session, committee=get_committee(session, key), now=now).id  # type: ignore[return-value]
+        return meetings_state.resolve_meeting(session, committee=get_committee(session, key), now=now).id  # type: ignore[return-value]
 
 
 def load(engine, model, **where):  # noqa: ANN001, ANN003, ANN201
@@ -121,7 +122,7 @@ def test_next_meeting_skips_a_cancelled_occurrence(db) -> None:  # noqa: ANN001
 
 def test_meeting_on_a_given_date(db) -> None:  # noqa: ANN001
     with session_scope(db) as session:
-        meeting = flows.resolve_meeting(
+        meeting = meetings_state.resolve_meeting(
             session, committee=get_committee(session, "production"), when=date(2027, 1, 19), now=NOW
         )
         assert meeting.start == paris(2027, 1, 19, 10, 0)
@@ -130,7 +131,7 @@ def test_meeting_on_a_given_date(db) -> None:  # noqa: ANN001
 def test_no_meeting_on_a_date_names_the_next_ones(db) -> None:  # noqa: ANN001
     with session_scope(db) as session:
         with pytest.raises(NotFound) as error:
-            flows.resolve_meeting(
+            meetings_state.resolve_meeting(
                 session, committee=get_committee(session, "production"), when=date(2027, 1, 6), now=NOW
             )
     assert "2027-01-05 10:00" in error.value.message
@@ -140,11 +141,15 @@ def test_no_meeting_on_a_date_names_the_next_ones(db) -> None:  # noqa: ANN001
 def test_minutes_meeting_is_the_latest_past_one_without_minutes(db) -> None:  # noqa: ANN001
     later = paris(2027, 1, 13, 9, 0)  # after the meetings of the 5th and the 12th
     with session_scope(db) as session:
-        meeting = flows.minutes_meeting(session, committee=get_committee(session, "production"), now=later)
+        meeting = meetings_state.minutes_meeting(
+            session, committee=get_committee(session, "production"), now=later
+        )
         assert meeting.start == paris(2027, 1, 12, 10, 0)
         meeting.minutes_submitted_at = later
     with session_scope(db) as session:
-        meeting = flows.minutes_meeting(session, committee=get_committee(session, "production"), now=later)
+        meeting = meetings_state.minutes_meeting(
+            session, committee=get_committee(session, "production"), now=later
+        )
         assert meeting.start == FIRST
 
 
@@ -258,7 +263,7 @@ def test_agenda_lists_sections_action_review_and_topics(db) -> None:  # noqa: AN
             session, meeting_id=meeting_id, title="Second", presenter="U0BOB", proposer="U0BOB", now=NOW
         )
     with Session(db) as session:
-        agenda = flows.agenda(session, meeting_id=meeting_id, now=NOW)
+        agenda = meetings_state.agenda(session, meeting_id=meeting_id, now=NOW)
     assert agenda.sections[-1] == agenda.action_review == "Revue des actions"
     assert len(agenda.sections) > 1
     assert [(a.title, a.overdue) for a in agenda.actions] == [
@@ -275,7 +280,7 @@ def test_agenda_lists_sections_action_review_and_topics(db) -> None:  # noqa: AN
 def test_agenda_in_english_for_an_english_committee(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db, "pilotage")
     with Session(db) as session:
-        agenda = flows.agenda(session, meeting_id=meeting_id)
+        agenda = meetings_state.agenda(session, meeting_id=meeting_id)
     assert agenda.action_review == "Action review"
     assert agenda.locale == "en"
 
@@ -462,7 +467,9 @@ def test_minutes_wait_for_the_chair_when_approval_is_required(db) -> None:  # no
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
         committee = get_committee(session, "pilotage")
-        state = flows.minutes_state(committee, session.exec(select(WorkspaceSettings)).one(), meeting, after)
+        state = meetings_state.minutes_state(
+            committee, session.exec(select(WorkspaceSettings)).one(), meeting, after
+        )
     assert (state.status, state.holder) == ("awaiting_approval", "U0CHAIR")
 
 
@@ -541,7 +548,10 @@ def test_minutes_status(now, submitted, approved, posted, approval, status) -> N
         minutes_submitted_at=FIRST if submitted else None, minutes_approved_at=FIRST if approved else None,
         minutes_posted_at=FIRST if posted else None,
     )  # fmt: skip
-    assert flows.minutes_status(meeting, now, due=paris(2027, 1, 7, 11, 30), approval=approval) == status
+    assert (
+        meetings_state.minutes_status(meeting, now, due=paris(2027, 1, 7, 11, 30), approval=approval)
+        == status
+    )
 
 
 def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
@@ -550,7 +560,7 @@ def test_a_cancelled_meeting_owes_no_minutes(db) -> None:  # noqa: ANN001
         flows.cancel_meeting(session, meeting_id=meeting_id, actor="U0CHAIR", now=NOW)
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
-        state = flows.minutes_state(
+        state = meetings_state.minutes_state(
             get_committee(session, "production"),
             session.exec(select(WorkspaceSettings)).one(),
             meeting,
@@ -563,7 +573,7 @@ def test_minutes_state_holder_and_due(db) -> None:  # noqa: ANN001
     meeting_id = next_meeting(db)
     with Session(db) as session:
         meeting = session.get(Meeting, meeting_id)
-        state = flows.minutes_state(
+        state = meetings_state.minutes_state(
             get_committee(session, "production"),
             session.exec(select(WorkspaceSettings)).one(),
             meeting,
@@ -594,7 +604,7 @@ def test_chair_moves_one_occurrence(db, replans) -> None:  # noqa: ANN001
     assert replans == [meeting_id]
     # The series is untouched: the next occurrence is the Tuesday after, at the usual time.
     with Session(db) as session:
-        upcoming = flows.upcoming_occurrences(
+        upcoming = meetings_state.upcoming_occurrences(
             session, committee=get_committee(session, "production"), now=NOW, limit=2
         )
     assert [o.start for o in upcoming] == [new_start, paris(2027, 1, 12, 10, 0)]

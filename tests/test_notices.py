@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from bot import ids
-from bot.notices import OutgoingMessage, build, build_many
-from bot.payloads import ActionRef, MeetingRef, SnoozeRef, dump
+from bot.core import kinds
+from bot.notices.message import OutgoingMessage
+from bot.notices.registry import build, build_many
+from bot.slack import ids
+from bot.slack.payloads import ActionRef, MeetingRef, SnoozeRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import (
@@ -903,10 +905,12 @@ def test_a_posted_agenda_shows_the_cancellation_but_stays_after_the_meeting(sess
 
 
 def test_every_planned_and_event_kind_has_a_builder():
-    from bot import meetings, notices, timeline
+    from bot.meetings import flows as meetings
+    from bot.notices import message as notices_message
+    from bot.notices import registry as notices
 
-    assert set(notices.EVENT_KINDS) == set(meetings.EVENT_KINDS)
-    assert set(timeline.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
+    assert set(notices_message.EVENT_KINDS) == set(meetings.EVENT_KINDS)
+    assert set(kinds.PLANNED_KINDS) | set(meetings.EVENT_KINDS) <= set(notices.BUILDERS)
 
 
 def test_minutes_overdue_sentences_are_not_glued_together(session, prod, pilot):

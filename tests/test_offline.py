@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.offline import OfflineSlack
+from bot.demo.offline import OfflineSlack
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 

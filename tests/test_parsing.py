@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import InvalidInput, NoCommittee, text
-from bot.parsing import parse_action_id, parse_add, parse_command, parse_date
+from bot.core.commands import parse_action_id, parse_command
+from bot.core.parsing import parse_add, parse_date
+from bot.text.errors import InvalidInput, NoCommittee, text
 
 PARIS = "Europe/Paris"
 LOS_ANGELES = "America/Los_Angeles"
@@ -351,7 +352,7 @@ def test_input_error_built_from_plain_field_texts():
 
 
 def test_plain_text_undoes_slacks_escaping_for_a_prefilled_input():
-    from bot.parsing import plain_text
+    from bot.core.parsing import plain_text
 
     escaped = "R&amp;D &lt;x&gt; <@U1|marie> <@U2> <#C1|prod> <https://a.example/p|doc> <https://a.example>"
     assert plain_text(escaped) == "R&D <x> @marie <@U2> #prod doc (https://a.example/p) https://a.example"

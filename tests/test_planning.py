@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.calendar import Occurrence
-from bot.config import import_config, load_config, preset_path
-from bot.planning import calendar_days, day_window, plan_days, plan_window
+from bot.config.document import preset_path
+from bot.config.transfer import import_config
+from bot.config.validation import load_config
+from bot.core.calendar import Occurrence
+from bot.planning.window import calendar_days, day_window, plan_days, plan_window
 from storage.committees import (
     UnknownCommittee,
     committee_by_channel,

@@ -13,8 +13,13 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import dispatch
-from bot.scheduler import JOB_ID, MISFIRE_GRACE_SECONDS, DispatchScheduler, start_background_scheduler
+from bot.delivery.scheduler import (
+    JOB_ID,
+    MISFIRE_GRACE_SECONDS,
+    DispatchScheduler,
+    start_background_scheduler,
+)
+from bot.planning import outbox
 from storage.db import session_scope
 from tests.test_delivery_chaos import cli, posts_of, slow_posts
 from tests.test_dispatch import TEST_KIND, client, fake, posted_keys, rows, stand_in_notices
@@ -28,7 +33,7 @@ def due_now(engine, count: int) -> list[str]:
     keys = [f"sched:{i}" for i in range(count)]
     with session_scope(engine) as session:
         for key in keys:
-            dispatch.enqueue(
+            outbox.enqueue(
                 session, kind=TEST_KIND, to="C0PROD", key=key, now=now, due_at=now - timedelta(minutes=1)
             )
     return keys

@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from bot import ids
-from bot.app import create_app
-from bot.server import BotServer
-from bot.verification import signature_of
+from bot.run.app import create_app
+from bot.run.http_server import BotServer
+from bot.run.verification import signature_of
+from bot.slack import ids
 from tests.fakeslack import FakeSlack
 from tests.slackapp import (
     ADMIN,

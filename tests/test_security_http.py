@@ -20,10 +20,11 @@ from slack_bolt import BoltRequest
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.app import create_app
-from bot.log_safety import EscapedLogRecord, escape_controls
-from bot.server import create_server
-from bot.verification import points_at_slack, signature_of
+from bot.run.app import create_app
+from bot.run.http_server import create_server
+from bot.run.log_safety import EscapedLogRecord, escape_controls
+from bot.run.verification import signature_of
+from handlers.common import points_at_slack
 from tests.fakeslack import FakeSlack
 from tests.slackapp import (  # noqa: F401
     CHAIR,

@@ -1,6 +1,6 @@
 """Issue 7, serving: slow or stalled uploads never hold the server (finding 5), and a signing secret too
 short to be Slack's is refused at start (finding 12, the secret). ``committee-bot serve --http`` as a
-real process (gunicorn with bot.http_worker)."""
+real process (gunicorn with bot.run.http_worker)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 from sqlalchemy.engine import Engine
 
-from bot.http_worker import MAX_READING, REQUEST_READ_SECONDS
+from bot.run.http_worker import MAX_READING, REQUEST_READ_SECONDS
 from tests.fakeslack import FakeSlack
 from tests.slackapp import PROD
 from tests.slackhttp import SlackSender, get

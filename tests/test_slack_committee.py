@@ -15,9 +15,10 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import dispatch, ids
-from bot import meetings as flows
-from bot.payloads import MeetingRef, dump
+from bot.delivery import tick as dispatch
+from bot.meetings import state as meetings_state
+from bot.slack import ids
+from bot.slack.payloads import MeetingRef, dump
 from storage.models import (
     ActionItem,
     AgendaItem,
@@ -536,7 +537,7 @@ def test_minutes_submitted_are_posted_by_the_dispatcher(slack_app: SlackApp) -> 
     with Session(slack_app.engine) as session:
         meeting = session.exec(select(Meeting).where(Meeting.start == LAST)).one()
         committee = session.get(Committee, meeting.committee_id)
-        state = flows.minutes_state(
+        state = meetings_state.minutes_state(
             committee, session.exec(select(WorkspaceSettings)).one(), meeting, paris(2027, 3, 16, 9, 2)
         )  # type: ignore[arg-type]
     assert (state.status, state.holder) == ("posted", None)

@@ -10,7 +10,7 @@ from wsgiref.simple_server import make_server
 
 import pytest
 
-from bot.server import create_server
+from bot.run.http_server import create_server
 from storage.db import make_engine
 from tests.fakeslack import FakeSlack
 from tests.slackapp import FEED_TOKEN, QuietHandler, SlackApp, ThreadingWSGIServer, app_settings, slack_app  # noqa: F401

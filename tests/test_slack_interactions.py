@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot.views import action_block
+from bot.action_items.views import action_block
 from storage.models import ActionItem, Meeting
 from tests.fakeslack import blocks_text
 from tests.slackapp import (  # noqa: F401
@@ -390,7 +390,7 @@ def test_a_button_value_this_version_did_not_write_gets_a_plain_answer_and_chang
 def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:
     from slack_sdk import WebClient
 
-    from bot import dispatch
+    from bot.delivery import tick as dispatch
 
     first = slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     second = slack_app.make_action(title="Chiffrer le renfort", owner=MARIE, due=date(2027, 3, 18))
@@ -434,7 +434,7 @@ def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack
 def test_owner_unreachable_report_agrees_with_a_single_action(slack_app: SlackApp) -> None:
     from slack_sdk import WebClient
 
-    from bot import dispatch
+    from bot.delivery import tick as dispatch
 
     slack_app.make_action(title="Relancer le plan", owner=MARIE, due=date(2027, 3, 18))
     slack_app.command("away until 2027-03-30", user=MARIE)

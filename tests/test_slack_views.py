@@ -7,20 +7,7 @@ from datetime import date
 import pytest
 from slack_bolt import BoltResponse
 
-from bot.app import KeptAck
-from bot.payloads import (
-    ActionChange,
-    ActionModal,
-    ActionRef,
-    InvalidPayload,
-    PendingCommand,
-    PickCommittee,
-    SnoozeRef,
-    dump,
-    dump_pending,
-    load,
-)
-from bot.views import (
+from bot.action_items.views import (
     ActionForm,
     action_block,
     action_list,
@@ -31,6 +18,19 @@ from bot.views import (
     pick_committee_blocks,
     progress_modal,
     reassign_modal,
+)
+from bot.run.app import KeptAck
+from bot.slack.payloads import (
+    ActionModal,
+    ActionRef,
+    ChangeForm,
+    InvalidPayload,
+    PendingCommand,
+    PickCommittee,
+    SnoozeRef,
+    dump,
+    dump_pending,
+    load,
 )
 from storage.models import ActionItem, Committee
 
@@ -53,7 +53,7 @@ def test_payloads_round_trip_compactly() -> None:
         SnoozeRef(action_id=12, choice="1w"),
         ActionModal(committee_id=3, channel="C0PROD"),
         PickCommittee(committee_id=4),
-        ActionChange(action_id=5),
+        ChangeForm(action_id=5),
     ):
         text = dump(payload)
         assert load(type(payload), text) == payload
@@ -121,8 +121,8 @@ def test_modal_titles_fit_24_chars_in_both_languages() -> None:
                 locale=locale,
                 form=ActionForm(title="x", owner="U1", due=date(2027, 3, 19)),
             ),
-            progress_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
-            reassign_modal(item(), ActionChange(action_id=12), locale=locale, tz="UTC"),
+            progress_modal(item(), ChangeForm(action_id=12), locale=locale, tz="UTC"),
+            reassign_modal(item(), ChangeForm(action_id=12), locale=locale, tz="UTC"),
             notice_modal("Non.", locale=locale),
         ]
         for view in views:

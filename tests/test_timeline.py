@@ -13,16 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import Occurrence, business_calendar
-from bot.timeline import (
-    TimelineRules,
-    check_timeline,
-    plan_action,
-    plan_digest,
-    plan_meeting,
-    requires_approval,
-    rules_for,
-)
+from bot.core.calendar import Occurrence, business_calendar
+from bot.core.rules import TimelineRules, check_timeline, requires_approval, rules_for
+from bot.core.timeline import plan_action, plan_digest, plan_meeting
 from storage.models import ActionItem, Committee, WorkspaceSettings
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -5,9 +5,17 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 
-from bot import blocks as bk
-from bot.render import slack_date, slack_day
-from bot.transcript import Names, Transcript, day_label, format_slack_date, render_blocks, render_mrkdwn, wrap
+from bot.demo.transcript import (
+    Names,
+    Transcript,
+    day_label,
+    format_slack_date,
+    render_blocks,
+    render_mrkdwn,
+    wrap,
+)
+from bot.slack import blocks as bk
+from bot.text.render import slack_date, slack_day
 
 NAMES = Names(
     users={"U06PILOTE1": "marie", "U06RESPSIT": "karim"},

@@ -1,0 +1,437 @@
+"""Action item flows (SPEC §5): create, complete, update progress, snooze, reassign, edit, cancel,
+and the owner's away period.
+
+Each flow takes a Session and keyword-only plain values (``now`` included), checks who may act,
+validates everything before writing anything, writes one ``ActionChange`` per changed field (who,
+when, field, old, new, comment) and returns the changed item. Errors are ``bot.text.errors`` types; their
+text comes from the catalogue, so the Slack error handler can show it in the reader's language with
+``error.in_locale(locale)``. Re-planning the chase after a change is the scheduler's business: it
+reads the item's state again before sending anything.
+
+Done and cancelled items are closed: only ``update_progress`` (back to open or in_progress) reopens
+them; the other flows refuse to change them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from bot.core.calendar import BusinessCalendar
+from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
+from bot.text.errors import InvalidInput, NotFound, PermissionDenied
+from storage import action_items as store
+from storage import users
+from storage.models import (
+    ActionItem,
+    ActionStatus,
+    Committee,
+    Meeting,
+    Priority,
+    SlackUser,
+    WorkspaceSettings,
+)
+
+CLOSED_STATUSES = (ActionStatus.done.value, ActionStatus.cancelled.value)
+SNOOZE_CHOICES = ("1bd", "1w")
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+
+def check_can_change(action: ActionItem, *, actor: str, chair: str | None, is_admin: bool) -> None:
+    """Allow the owner, the creator, the committee chair and workspace admins; refuse anyone else
+    with a message naming who may."""
+    if is_admin or actor in (action.owner, action.creator) or (chair is not None and actor == chair):
+        return
+    params = {"action": action.public_id, "owner": f"<@{action.owner}>", "creator": f"<@{action.creator}>"}
+    if chair:
+        raise PermissionDenied(key="permission_denied", chair=f"<@{chair}>", **params)
+    raise PermissionDenied(key="permission_denied_no_chair", **params)
+
+
+def may_change(session: Session, action: ActionItem, *, actor: str) -> bool:
+    """Whether ``actor`` may change ``action`` (to decide which buttons to show)."""
+    try:
+        _authorize(session, action, actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def is_workspace_admin(session: Session, user_id: str) -> bool:
+    """Listed in a workspace's ``admins`` setting, or flagged admin by Slack."""
+    user = users.get_user(session, user_id)
+    if user is not None and user.is_admin:
+        return True
+    return any(user_id in (settings.admins or []) for settings in session.exec(select(WorkspaceSettings)))
+
+
+def committee_chair(session: Session, committee_id: int | None) -> str | None:
+    committee = session.get(Committee, committee_id) if committee_id is not None else None
+    return committee.chair if committee is not None else None
+
+
+def _authorize(session: Session, action: ActionItem, actor: str) -> None:
+    check_can_change(
+        action,
+        actor=actor,
+        chair=committee_chair(session, action.committee_id),
+        is_admin=is_workspace_admin(session, actor),
+    )
+
+
+# --- flows ------------------------------------------------------------------------------------
+
+
+def create_action(
+    session: Session,
+    *,
+    title: str,
+    owner: str,
+    creator: str,
+    due: date,
+    priority: str = Priority.medium.value,
+    committee_id: int | None = None,
+    meeting_id: int | None = None,
+    source_link: str | None = None,
+    now: datetime,
+    today: date | None = None,
+) -> ActionItem:
+    """Create an open item and its ``created`` history entry.
+
+    ``today`` is the creator's local date (default: from their stored time zone, else the
+    workspace's); the due date may not be before it. The committee defaults to the meeting's.
+    """
+    today = today or user_today(session, creator, now)
+    errors: list[InvalidInput] = []
+    title = _collect(errors, _valid_title, title)
+    owner = _collect(errors, _valid_owner, session, owner)
+    _collect(errors, _valid_due, due, today)
+    priority = _collect(errors, _valid_priority, priority)
+    if errors:
+        raise InvalidInput.combine(errors)
+    meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting_id is not None and meeting is None:
+        raise NotFound(key="meeting_not_found", meeting=meeting_id)
+    if committee_id is None and meeting is not None:
+        committee_id = meeting.committee_id
+    if committee_id is not None and session.get(Committee, committee_id) is None:
+        raise NotFound(key="committee_not_found", committee=committee_id)
+
+    action = ActionItem(
+        title=title,
+        owner=owner,
+        creator=creator,
+        due=due,
+        priority=priority,
+        committee_id=committee_id,
+        meeting_id=meeting_id,
+        source_link=source_link,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(action)
+    session.flush()
+    store.add_change(
+        session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
+    )  # type: ignore[arg-type]
+    return action
+
+
+def complete_action(
+    session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None
+) -> ActionItem:
+    """Mark done: status done, progress 100, closed now. Already done: nothing changes."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    if action.status == ActionStatus.done.value:
+        return action
+    _check_open(action)
+    changes = {"status": ActionStatus.done.value, "progress": 100}
+    _apply(session, action, changes, actor=actor, now=now, comment=comment)
+    action.closed_at = now
+    return action
+
+
+def update_progress(
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    status: str,
+    progress: int | str,
+    comment: str | None = None,
+    now: datetime,
+) -> ActionItem:
+    """Set status and progress (0..100), with an optional comment; the only way to reopen a done
+    or cancelled item. Done forces 100 %. A comment alone is recorded as a ``comment`` entry."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    errors: list[InvalidInput] = []
+    status = _collect(errors, _valid_status, status)
+    progress = _collect(errors, _valid_progress, progress)
+    if errors:
+        raise InvalidInput.combine(errors)
+    if status == ActionStatus.done.value:
+        progress = 100
+    was_closed = action.status in CLOSED_STATUSES
+    comment = (comment or "").strip() or None
+    changed = _apply(
+        session, action, {"status": status, "progress": progress}, actor=actor, now=now, comment=comment
+    )
+    if not changed and comment:
+        store.add_change(
+            session,
+            action_id=action.id,
+            actor=actor,
+            field="comment",
+            old=None,
+            new=None,
+            at=now,
+            comment=comment,
+        )  # type: ignore[arg-type]
+        action.updated_at = now
+    is_closed = status in CLOSED_STATUSES
+    if is_closed and not was_closed:
+        action.closed_at = now
+    elif was_closed and not is_closed:
+        action.closed_at = None
+    return action
+
+
+def snooze_action(
+    session: Session, *, action_id: int, actor: str, until: date, now: datetime, today: date | None = None
+) -> ActionItem:
+    """Pause the chase until ``until`` (a date after ``today``, the actor's local date)."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    today = today or user_today(session, actor, now)
+    if until <= today:
+        raise InvalidInput(
+            key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat()
+        )
+    _apply(session, action, {"snoozed_until": until}, actor=actor, now=now)
+    return action
+
+
+def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
+    """The date a snooze button means: ``1bd`` the next business day, ``1w`` a week later (moved
+    to the next business day if that one is not)."""
+    if choice == "1bd":
+        return calendar.add(today, 1)
+    if choice == "1w":
+        return calendar.on_or_after(today + timedelta(weeks=1))
+    raise InvalidInput(key="unknown_snooze_choice", choice=choice)
+
+
+def reassign_action(
+    session: Session, *, action_id: int, actor: str, new_owner: str, now: datetime, comment: str | None = None
+) -> ActionItem:
+    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated)."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    new_owner = _valid_owner(session, new_owner)
+    _apply(session, action, {"owner": new_owner}, actor=actor, now=now, comment=comment)
+    return action
+
+
+def edit_action(
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    now: datetime,
+    title: str | None = None,
+    due: date | None = None,
+    priority: str | None = None,
+    today: date | None = None,
+) -> ActionItem:
+    """Change the title, due date and/or priority (None: unchanged). A new due date may not be
+    before ``today`` (the actor's local date); an unchanged one is not checked again."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    today = today or user_today(session, actor, now)
+    errors: list[InvalidInput] = []
+    changes: dict[str, object] = {}
+    if title is not None:
+        changes["title"] = _collect(errors, _valid_title, title)
+    if due is not None and due != action.due:
+        changes["due"] = _collect(errors, _valid_due, due, today)
+    if priority is not None:
+        changes["priority"] = _collect(errors, _valid_priority, priority)
+    if errors:
+        raise InvalidInput.combine(errors)
+    _apply(session, action, changes, actor=actor, now=now)
+    return action
+
+
+def cancel_action(
+    session: Session, *, action_id: int, actor: str, now: datetime, comment: str | None = None
+) -> ActionItem:
+    """Cancel: no more chasing. Already cancelled: nothing changes; done items must be reopened first."""
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    if action.status == ActionStatus.cancelled.value:
+        return action
+    _check_open(action)
+    _apply(session, action, {"status": ActionStatus.cancelled.value}, actor=actor, now=now, comment=comment)
+    action.closed_at = now
+    return action
+
+
+def set_away(
+    session: Session, *, user_id: str, until: date, now: datetime, today: date | None = None
+) -> SlackUser:
+    """``/action away until DATE``: the user's items are not chased through ``until`` (inclusive),
+    and the chair will be told once. ``today`` is the user's local date; ``until`` may not be before it."""
+    today = today or user_today(session, user_id, now)
+    if until < today:
+        raise InvalidInput(key="away_in_past", field="until", date=until.isoformat(), today=today.isoformat())
+    user = users.set_away(session, user_id=user_id, until=until, now=now)
+    user.unreachable_reported_at = None  # a new away period is reported to the chair afresh
+    return user
+
+
+def clear_away(session: Session, *, user_id: str, now: datetime) -> SlackUser:
+    """``/action away off``: the user is back and chased again."""
+    user = users.set_away(session, user_id=user_id, until=None, now=now)
+    user.unreachable_reported_at = None
+    return user
+
+
+def user_today(session: Session, user_id: str, now: datetime) -> date:
+    """``now``'s date in the user's Slack time zone (else the workspace's, else UTC)."""
+    return now.astimezone(ZoneInfo(user_timezone(session, user_id))).date()
+
+
+def user_timezone(session: Session, user_id: str) -> str:
+    user = users.get_user(session, user_id)
+    candidates = [user.tz if user else None]
+    settings = session.exec(select(WorkspaceSettings)).first()
+    candidates.append(settings.timezone if settings else None)
+    for tz in candidates:
+        if tz:
+            try:
+                ZoneInfo(tz)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return tz
+    return "UTC"
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _load(session: Session, action_id: int) -> ActionItem:
+    action = store.get_action(session, action_id)
+    if action is None:
+        raise NotFound(key="action_not_found", action=f"A{action_id}")
+    return action
+
+
+def _check_open(action: ActionItem) -> None:
+    if action.status in CLOSED_STATUSES:
+        raise InvalidInput(key=f"action_closed_{action.status}", action=action.public_id)
+
+
+def _apply(
+    session: Session,
+    action: ActionItem,
+    changes: dict[str, object],
+    *,
+    actor: str,
+    now: datetime,
+    comment: str | None = None,
+) -> bool:
+    """Set each changed field and write its history entry; True when anything changed."""
+    changed = False
+    for name, new in changes.items():
+        old = getattr(action, name)
+        if old == new:
+            continue
+        setattr(action, name, new)
+        store.add_change(
+            session,
+            action_id=action.id,
+            actor=actor,
+            field=name,
+            old=_as_text(old),
+            new=_as_text(new),
+            at=now,
+            comment=comment,  # type: ignore[arg-type]
+        )
+        changed = True
+    if changed:
+        action.updated_at = now
+        session.add(action)
+    return changed
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _collect(errors: list[InvalidInput], check, *args):  # type: ignore[no-untyped-def]
+    """Run one validator; keep its InvalidInput so that every field's error is reported at once."""
+    try:
+        return check(*args)
+    except InvalidInput as error:
+        errors.append(error)
+        return None
+
+
+def _valid_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise InvalidInput(key="title_empty", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(key="title_too_long", field="title", length=len(title), limit=TITLE_MAX)
+    check_no_broadcast(title)
+    return title
+
+
+def _valid_owner(session: Session, owner: str) -> str:
+    user_id = parse_user(owner or "", field="owner")
+    user = users.get_user(session, user_id)
+    if user is not None and user.deleted:
+        raise InvalidInput(key="owner_deactivated", field="owner", user=user_id)
+    return user_id
+
+
+def _valid_due(due: date, today: date) -> date:
+    if not isinstance(due, date) or isinstance(due, datetime):
+        raise InvalidInput(key="invalid_date", field="due", text=str(due))
+    if due < today:
+        raise InvalidInput(key="date_in_past", field="due", date=due.isoformat(), today=today.isoformat())
+    return due
+
+
+def _valid_priority(priority: str) -> str:
+    try:
+        return Priority((priority or "").strip().lower()).value
+    except ValueError:
+        raise InvalidInput(key="invalid_priority", field="priority", value=priority) from None
+
+
+def _valid_status(status: str) -> str:
+    try:
+        return ActionStatus((status or "").strip().lower()).value
+    except ValueError:
+        raise InvalidInput(key="invalid_status", field="status", value=status) from None
+
+
+def _valid_progress(progress: int | str) -> int:
+    text = str(progress).strip().rstrip("%").strip()
+    if isinstance(progress, bool) or not text.isdigit() or not 0 <= int(text) <= 100:
+        raise InvalidInput(key="invalid_progress", field="progress", value=str(progress))
+    return int(text)

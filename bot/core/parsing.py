@@ -1,0 +1,417 @@
+"""The ``/action`` command grammar (SPEC §7): subcommands, action ids, and the free text of
+``/action add`` (owner, due date, priority, title).
+
+Pure functions: the instant (``now``, aware) and the user's time zone are arguments. Dates are read
+only where a date is expected: a ``due:`` field, a phrase introduced by by/due/d'ici/avant/pour/
+before/until…, or a known date expression at the end of the text (or at its start, followed by ``:``
+or ``,``). The ``dateparser`` package does the arithmetic of relative phrases ("dans 3 jours",
+"in 2 weeks"); the phrases whose meaning we fix ourselves (weekdays, "fin du mois", ``19/03``) are
+resolved here, so that a title such as "Préparer la réunion de lundi" keeps its words.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from bot.text.errors import InvalidInput
+
+TITLE_MAX = 3000
+
+# --- Slack tokens -----------------------------------------------------------------------------
+
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Slack sends user mentions escaped: <@U123> or <@U123|marie>.
+MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# Broadcasts: Slack's escaped forms (<!here>, <!channel|channel>) and the plain words.
+BROADCAST_RE = re.compile(
+    r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|(?<![\w@])@(?:channel|here|everyone)\b", re.I
+)
+
+PRIORITY_WORDS = {
+    "high": "high",
+    "medium": "medium",
+    "low": "low",
+    "haute": "high",
+    "moyenne": "medium",
+    "basse": "low",
+}
+PRIORITY_RE = re.compile(r"(?<!\S)!(" + "|".join(PRIORITY_WORDS) + r")(?!\S)", re.I)
+# Any other "!word" standing alone is a priority typed wrong ("!urgent", "!hight"): refused rather
+# than left in the title with the item silently at medium priority.
+PRIORITY_LIKE_RE = re.compile(r"(?<!\S)!([^\W\d_]+)(?!\S)")
+
+# --- date vocabulary --------------------------------------------------------------------------
+
+WEEKDAYS = {
+    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+MONTHS = {
+    "janvier": 1, "janv": 1, "january": 1, "jan": 1,
+    "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "fev": 2, "february": 2, "feb": 2,
+    "mars": 3, "march": 3, "mar": 3,
+    "avril": 4, "avr": 4, "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juin": 6, "june": 6, "jun": 6,
+    "juillet": 7, "juil": 7, "july": 7, "jul": 7,
+    "août": 8, "aout": 8, "august": 8, "aug": 8,
+    "septembre": 9, "sept": 9, "september": 9, "sep": 9,
+    "octobre": 10, "october": 10, "oct": 10,
+    "novembre": 11, "november": 11, "nov": 11,
+    "décembre": 12, "decembre": 12, "déc": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+
+
+def _alternation(words: Iterable[str]) -> str:
+    # Longest first: a regex alternation takes the first alternative that matches.
+    return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
+
+
+_AP = "['’]"
+_WD = _alternation(WEEKDAYS)
+_MO = _alternation(MONTHS)
+_COUNT = r"\d{1,3}|une?|an?|one|deux|two|trois|three|quatre|four|cinq|five|six|sept|seven|huit|eight|neuf|nine|dix|ten|quinze"
+_UNIT = r"jours?|semaines?|mois|days?|weeks?|months?"
+
+# Every date expression we recognise; the named group that matched tells how to resolve it.
+DATE_EXPR = "|".join(
+    [
+        r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})",
+        r"(?P<num>\d{1,2}/\d{1,2}(?:/\d{2}(?:\d{2})?)?)",
+        r"(?P<eom>fin\s+(?:du|de\s+ce|de)\s+mois(?P<eom_fr_next>\s+prochain)?"
+        r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eom_en_next>next\s+)?month)",
+        r"(?P<eow>fin\s+(?:de\s+(?:la\s+|cette\s+)?)?semaine(?P<eow_fr_next>\s+prochaine)?"
+        r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eow_en_next>next\s+)?week)",
+        rf"(?:fin\s+(?:d{_AP}|de\s+)?|(?:the\s+)?end\s+of\s+)(?P<eo_month>{_MO})",
+        rf"(?:le\s+|the\s+)?(?P<dm_day>\d{{1,2}})(?:er|st|nd|rd|th)?\s+(?:of\s+)?(?P<dm_month>{_MO})\.?(?:\s+(?P<dm_year>\d{{4}}))?",
+        rf"(?P<md_month>{_MO})\.?\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<md_year>\d{{4}}))?",
+        rf"(?:(?:this|next|ce)\s+)?(?P<weekday>{_WD})(?:\s+(?:prochain|qui\s+vient))?",
+        rf"(?P<today>aujourd{_AP}hui|today|ce\s+soir|tonight)",
+        r"(?P<after_tomorrow>apr[eè]s[-\s]demain|(?:the\s+)?day\s+after\s+tomorrow)",
+        r"(?P<tomorrow>demain|tomorrow)",
+        r"(?P<relative>(?:la\s+)?semaine\s+prochaine|next\s+week|(?:le\s+)?mois\s+prochain|next\s+month"
+        rf"|(?:dans|in)\s+(?:(?:{_COUNT})\s+(?:{_UNIT})|a\s+fortnight))",
+    ]
+)
+_END = r"(?![\w/])"
+_START = r"(?<![\w/])"
+# Words that introduce a due date. "avant vendredi" is read as "by friday", as people mean it.
+INTRO = (
+    rf"by|before|until|till|due|d{_AP}ici(?:\s+(?:à|a|au|le))?|avant(?:\s+le)?|pour(?:\s+le)?"
+    rf"|au\s+plus\s+tard(?:\s+le)?|jusqu{_AP}(?:à|a|au)(?:\s+le)?|[ée]ch[ée]ance|deadline"
+)
+COLON_INTRO_RE = re.compile(rf"{_START}(?:due|[ée]ch[ée]ance|deadline)\s*:\s*", re.I)
+DATE_RE = re.compile(rf"(?P<date>{DATE_EXPR}){_END}", re.I)
+INTRODUCED_RE = re.compile(rf"{_START}(?:{INTRO})\s+(?P<date>{DATE_EXPR}){_END}", re.I)
+TRAILING_RE = re.compile(rf"{_START}(?P<date>{DATE_EXPR}){_END}[\s.!]*$", re.I)
+LEADING_RE = re.compile(rf"^\s*(?P<date>{DATE_EXPR}){_END}\s*[:,–—-]\s*", re.I)
+# Last resort: the last few words after an introducer, given to dateparser as they are.
+TRAILING_PHRASE_RE = re.compile(rf"{_START}(?:{INTRO})\s+(?P<phrase>(?:\S+\s+){{0,3}}\S+?)[\s.!]*$", re.I)
+# A bare date at the end is a due date unless these words tie it to the title ("la réunion de lundi").
+TITLE_WORDS_BEFORE_DATE = {
+    "de",
+    "du",
+    "des",
+    "of",
+    "for",
+    "from",
+    "since",
+    "depuis",
+    "after",
+    "après",
+    "the",
+    "le",
+    "la",
+    "les",
+    "on",
+}
+UNTIL_PREFIX_RE = re.compile(rf"^(?:until|till|jusqu{_AP}(?:à|a|au)(?:\s+le)?|au|le|on|{INTRO})\s+", re.I)
+
+DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "future", "REQUIRE_PARTS": ["day", "month"]}
+DATEPARSER_LANGUAGES = ["fr", "en"]
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """What ``/action add`` said; ``missing`` lists what the modal must ask (owner, due, title)."""
+
+    title: str
+    owner: str | None
+    due: date | None
+    priority: str = "medium"
+    missing: list[str] = field(default_factory=list)
+
+
+# --- public functions -------------------------------------------------------------------------
+
+
+def parse_add(text: str, *, now: datetime, tz: str, locale: str = "fr") -> ActionDraft:
+    """Read ``/action add <text>``: owner mention, due date, ``!priority``; the rest is the title.
+
+    Raises InvalidInput (no modal should open) for a past due date, an explicit date that is not
+    one, a title over 3000 characters, or an @channel/@here/@everyone mention.
+    """
+    local_now = _local_now(now, tz)
+    check_no_broadcast(text, locale=locale)
+    owner, rest = _extract_owner(text)
+    priority, rest = _extract_priority(rest, locale)
+    due, rest = _extract_due(rest, local_now, locale)
+    title = clean_title(rest)
+    check_title_length(title, locale=locale)
+    if due is not None:
+        check_not_past(due, local_now.date(), locale=locale)
+    missing = [name for name, value in (("owner", owner), ("due", due), ("title", title)) if not value]
+    return ActionDraft(title=title, owner=owner, due=due, priority=priority or "medium", missing=missing)
+
+
+def parse_date(text: str, *, now: datetime, tz: str, locale: str = "fr") -> date:
+    """A date typed by a user (snooze, away, modal): same forms as a due date, today or later.
+
+    An optional leading "until"/"jusqu'au"/"by"… is ignored. Raises InvalidInput saying how to
+    write it.
+    """
+    local_now = _local_now(now, tz)
+    phrase = " ".join(text.split())
+    phrase = UNTIL_PREFIX_RE.sub("", phrase, count=1).strip(" .!")
+    match = DATE_RE.fullmatch(phrase) if phrase else None
+    if match:
+        day = _resolve(match, local_now, locale)
+    else:
+        day = _dateparser(phrase, local_now) if phrase and len(phrase.split()) <= 6 else None
+        if day is None:
+            raise InvalidInput(key="invalid_date", locale=locale, field="due", text=text.strip())
+    check_not_past(day, local_now.date(), locale=locale)
+    return day
+
+
+def parse_user(text: str, *, locale: str = "fr", field: str = "owner") -> str:
+    """A Slack user id from ``<@U123>``, ``<@U123|marie>`` or ``U123``."""
+    value = text.strip()
+    match = MENTION_RE.fullmatch(value)
+    if match:
+        return match.group(1)
+    if USER_ID_RE.fullmatch(value):
+        return value
+    raise InvalidInput(key="invalid_owner", locale=locale, field=field, value=value)
+
+
+def check_no_broadcast(text: str, *, locale: str = "fr", field: str = "title") -> None:
+    """Refuse @channel, @here and @everyone (escaped or typed): every chase would ping everyone."""
+    if BROADCAST_RE.search(text):
+        raise InvalidInput(key="broadcast_mention", locale=locale, field=field)
+
+
+def check_title_length(title: str, *, locale: str = "fr") -> None:
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            key="title_too_long", locale=locale, field="title", length=len(title), limit=TITLE_MAX
+        )
+
+
+def check_not_past(day: date, today: date, *, locale: str = "fr", field: str = "due") -> None:
+    if day < today:
+        raise InvalidInput(
+            key="date_in_past", locale=locale, field=field, date=day.isoformat(), today=today.isoformat()
+        )
+
+
+LABELLED_MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+\|([^>]+)>")
+SLACK_CHANNEL_RE = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+SLACK_LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def plain_text(text: str) -> str:
+    """Slack's escaped message or command text as the user typed it, to pre-fill a plain text input:
+    ``&amp;`` ``&lt;`` ``&gt;`` undone, ``<@U1|marie>`` as ``@marie``, ``<#C1|prod>`` as ``#prod``, a
+    link as its address (or "label (address)"). A bare ``<@U1>`` stays: the bot reads it back as a mention."""
+    text = LABELLED_MENTION_RE.sub(lambda m: f"@{m.group(1)}", text)
+    text = SLACK_CHANNEL_RE.sub(lambda m: f"#{m.group(1)}", text)
+    text = SLACK_LINK_RE.sub(
+        lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1),
+        text,
+    )
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def clean_title(text: str) -> str:
+    """Collapse whitespace, drop the punctuation left around removed parts, undo Slack's escaping."""
+    # Other mentions stay in the title, in their plain form (<@U123>, without the |name label).
+    text = MENTION_RE.sub(lambda m: f"<@{m.group(1)}>", text)
+    # Slack escapes &, < and > in command text; store what the user typed (rendering re-escapes).
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return " ".join(text.split()).strip(" ,;:–—-")
+
+
+# --- add: the parts ---------------------------------------------------------------------------
+
+
+def _local_now(now: datetime, tz: str) -> datetime:
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    return now.astimezone(ZoneInfo(tz))
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return f"{text[:start]} {text[end:]}"
+
+
+def _extract_owner(text: str) -> tuple[str | None, str]:
+    """The first user mention is the owner; later ones stay in the title."""
+    match = MENTION_RE.search(text)
+    if not match:
+        return None, text
+    return match.group(1), _cut(text, match.start(), match.end())
+
+
+def _extract_priority(text: str, locale: str) -> tuple[str | None, str]:
+    found = {PRIORITY_WORDS[m.group(1).lower()] for m in PRIORITY_RE.finditer(text)}
+    if len(found) > 1:
+        raise InvalidInput(key="two_priorities", locale=locale, field="priority")
+    rest = PRIORITY_RE.sub(" ", text)
+    unknown = PRIORITY_LIKE_RE.search(rest)
+    if unknown:
+        raise InvalidInput(key="unknown_priority", locale=locale, field="priority", value=unknown.group(0))
+    return (found.pop() if found else None), rest
+
+
+def _extract_due(text: str, local_now: datetime, locale: str) -> tuple[date | None, str]:
+    """Find the due date where one is expected, resolve it, and cut it out of the text."""
+    # 1. "due:2027-03-19": whatever follows must be a date.
+    colon = COLON_INTRO_RE.search(text)
+    if colon:
+        match = DATE_RE.match(text, colon.end())
+        if not match:
+            token = (text[colon.end() :].split() or [""])[0]
+            raise InvalidInput(key="invalid_date", locale=locale, field="due", text=token)
+        return _resolve(match, local_now, locale), _cut(text, colon.start(), match.end())
+    # 2. "… d'ici vendredi …": an introducer then a known expression, anywhere; the last one wins.
+    introduced = list(INTRODUCED_RE.finditer(text))
+    if introduced:
+        match = introduced[-1]
+        return _resolve(match, local_now, locale), _cut(text, match.start(), match.end())
+    # 3. "… by the 20th": the last few words after an introducer, if dateparser reads a day in them.
+    trailing_phrase = TRAILING_PHRASE_RE.search(text)
+    if trailing_phrase:
+        day = _dateparser(trailing_phrase.group("phrase"), local_now)
+        if day is not None:
+            return day, text[: trailing_phrase.start()]
+    # 4. "Relancer Paul demain": a known expression ending the text, not tied to a title word.
+    trailing = TRAILING_RE.search(text)
+    if trailing and _previous_word(text, trailing.start()).lower() not in TITLE_WORDS_BEFORE_DATE:
+        day = _resolve(trailing, local_now, locale, strict=False)
+        if day is not None:
+            return day, text[: trailing.start()]
+    # 5. "Demain : appeler Paul".
+    leading = LEADING_RE.match(text)
+    if leading:
+        day = _resolve(leading, local_now, locale, strict=False)
+        if day is not None:
+            return day, text[leading.end() :]
+    return None, text
+
+
+def _previous_word(text: str, position: int) -> str:
+    words = re.findall(r"[\w'’]+", text[:position])
+    return words[-1] if words else ""
+
+
+# --- resolving one expression -----------------------------------------------------------------
+
+
+def _resolve(match: re.Match[str], local_now: datetime, locale: str, *, strict: bool = True) -> date | None:
+    """The date a DATE_EXPR match means. Invalid explicit dates (31/04) raise, unless not strict."""
+    try:
+        return _resolve_groups(match.groupdict(), match.group("date"), local_now)
+    except ValueError:
+        if not strict:
+            return None
+        raise InvalidInput(
+            key="invalid_date", locale=locale, field="due", text=" ".join(match.group("date").split())
+        ) from None
+
+
+def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datetime) -> date:
+    today = local_now.date()
+    if groups["iso"]:
+        year, month, day = (int(part) for part in groups["iso"].split("-"))
+        return date(year, month, day)
+    if groups["num"]:
+        parts = [int(part) for part in groups["num"].split("/")]
+        if len(parts) == 3:
+            year = parts[2] + 2000 if parts[2] < 100 else parts[2]
+            return date(year, parts[1], parts[0])
+        return next_day_month(parts[0], parts[1], today)
+    if groups["eom"]:
+        first = today.replace(day=1)
+        if groups["eom_fr_next"] or groups["eom_en_next"]:
+            first = (first + timedelta(days=32)).replace(day=1)
+        return _month_end(first.year, first.month)
+    if groups["eow"]:
+        friday = today + timedelta(days=(4 - today.weekday()) % 7)
+        return friday + timedelta(days=7) if groups["eow_fr_next"] or groups["eow_en_next"] else friday
+    if groups["eo_month"]:
+        month = MONTHS[groups["eo_month"].lower()]
+        year = today.year if month >= today.month else today.year + 1
+        return _month_end(year, month)
+    if groups["dm_day"] or groups["md_day"]:
+        day = int(groups["dm_day"] or groups["md_day"])  # type: ignore[arg-type]
+        month = MONTHS[(groups["dm_month"] or groups["md_month"]).lower()]  # type: ignore[union-attr]
+        year = groups["dm_year"] or groups["md_year"]
+        return date(int(year), month, day) if year else next_day_month(day, month, today)
+    if groups["weekday"]:
+        # The coming one, never today: "by friday" said on a Friday means next week's.
+        target = WEEKDAYS[groups["weekday"].lower()]
+        return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)
+    if groups["today"]:
+        return today
+    if groups["after_tomorrow"]:
+        return today + timedelta(days=2)
+    if groups["tomorrow"]:
+        return today + timedelta(days=1)
+    # "dans 3 jours", "in 2 weeks", "next week", "le mois prochain": dateparser's arithmetic.
+    relative = " ".join(phrase.split()).replace("’", "'")
+    # Forms dateparser does not know: "semaine prochaine" without its article, "quinze jours".
+    if re.fullmatch(r"semaine\s+prochaine", relative, re.I):
+        relative = "la " + relative
+    relative = re.sub(r"\bquinze\b", "15", relative, flags=re.I)
+    day = _dateparser(relative, local_now)
+    if day is None:
+        raise ValueError(f"dateparser cannot read {phrase!r}")
+    return day
+
+
+def next_day_month(day: int, month: int, today: date) -> date:
+    """The first ``day``/``month`` on or after ``today`` (29/02 waits for a leap year)."""
+    date(2000, month, day)  # ValueError for a day that never exists (31/04, 32/13)
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    raise ValueError(f"no {day}/{month} ahead")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _dateparser(phrase: str, local_now: datetime) -> date | None:
+    """dateparser, relative to the user's local now; None unless it finds at least a day and month."""
+    settings = dict(DATEPARSER_SETTINGS, RELATIVE_BASE=local_now.replace(tzinfo=None))
+    try:
+        result = dateparser.parse(phrase, languages=DATEPARSER_LANGUAGES, settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return result.date() if result else None

@@ -1,0 +1,262 @@
+"""The notification outbox (SPEC §9): plan, claim, send, record.
+
+The notification table is the source of truth. ``plan_horizon`` writes what the timelines say will
+be sent in the coming days (one row per idempotency key); ``tick`` claims the rows that are due,
+checks each is still wanted, posts it with its key in Slack message metadata, and records Slack's
+``ts``. Any number of ticks may run at once, in any number of processes: a row is claimed by one
+worker at a time (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite ``BEGIN IMMEDIATE``), a claim
+whose worker died is taken over after a lease, and a row that may already have been posted is
+first looked up in Slack by its key.
+
+Planning is incremental so that a tick stays cheap whatever the number of committees: each
+committee (and each action without a committee) has a mark saying how far ahead it is planned
+(``plan_mark``); a tick plans new committees and actions (found by id, above the last one seen)
+and extends the few marks that are running out. Flows that change a subject call ``replan_meeting``,
+``replan_action`` or ``replan_committee`` in the same unit of work, and ``refresh`` after commit to
+edit the messages already posted.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import socket
+import threading
+import time as time_mod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Connection, Engine
+
+from bot.delivery import sender
+from bot.delivery.edits import retry_stale_edits
+from bot.delivery.record import (
+    FAILED,
+    GONE,
+    RETRIED,
+    SENT,
+    SKIPPED,
+    Delivery,
+    Ready,
+    followup_message,
+    record_result,
+    record_transient,
+    skip_reason,
+)
+from bot.notices import registry
+from bot.planning.horizon import plan_horizon
+from bot.planning.outbox import FOLLOWUP
+from storage import notifications as store
+from storage.db import transaction
+from storage.models import Notification
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is abandoned (its worker died) and may be taken by another worker.
+LEASE = timedelta(minutes=5)
+# Threads that send the rows of a batch.
+SENDERS = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending
+
+
+@dataclass
+class TickSummary:
+    """What one tick did; ``stopped`` says why it ended before the table was drained, if it did."""
+
+    planned: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retried: int = 0
+    reedited: int = 0
+    stopped: str | None = None
+
+    def line(self, now: datetime) -> str:
+        text = (
+            f"tick {now.isoformat()}: planned {self.planned}, sent {self.sent}, skipped {self.skipped}, "
+            f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}"
+        )
+        return text + (f" (stopped: {self.stopped})" if self.stopped else "")
+
+
+def default_worker() -> str:
+    """This process's name in ``claimed_by``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick(
+    engine: Engine,
+    client: WebClient,
+    *,
+    now: datetime,
+    worker: str | None = None,
+    batch: int = 200,
+    should_stop: Callable[[], bool] | None = None,
+    sleep: Callable[[float], None] = time_mod.sleep,
+    plan: bool = True,
+    concurrency: int = SENDERS,
+) -> TickSummary:
+    """Plan, then claim and send everything due at ``now``, ``batch`` rows at a time.
+
+    Each row's outcome is committed right after its Slack call. ``concurrency`` threads send the
+    rows of a batch (Slack answers in tens of milliseconds: sending one at a time would make a
+    busy tick wait mostly on the network). ``should_stop`` is asked before each row: when it
+    answers True, rows being sent are finished, the claims not started are released and the tick
+    returns. Safe to run in several processes at once.
+    """
+    worker = worker or default_worker()
+    summary = TickSummary()
+    client = sender.without_retries(client)
+    # One connection for the whole tick, one short transaction per step: no pool checkout (and
+    # no pre-ping) per row, and no transaction left open while Slack answers.
+    with engine.connect() as connection:
+        if plan:
+            with transaction(connection) as session:
+                summary.planned = plan_horizon(session, now=now)
+        summary.reedited = retry_stale_edits(connection, client, now=now)
+        while summary.stopped is None:
+            with transaction(connection) as session:
+                claimed = store.claim_due(
+                    session, now=now, stale_before=now - LEASE, worker=worker, limit=batch
+                )
+            if not claimed:
+                break
+            rest = _send_batch(
+                engine,
+                connection,
+                client,
+                claimed,
+                now=now,
+                worker=worker,
+                summary=summary,
+                should_stop=should_stop,
+                sleep=sleep,
+                concurrency=concurrency,
+            )
+            if rest:
+                with transaction(connection) as session:
+                    store.release(session, ids=rest, worker=worker)
+    return summary
+
+
+def _send_batch(
+    engine: Engine,
+    connection: Connection,
+    client: WebClient,
+    claimed: list[store.Claimed],
+    *,
+    now: datetime,
+    worker: str,
+    summary: TickSummary,
+    should_stop: Callable[[], bool] | None,
+    sleep: Callable[[float], None],
+    concurrency: int,
+) -> list[int]:
+    """Deliver ``claimed`` (oldest first) with ``concurrency`` threads; returns the ids not started."""
+    queue = collections.deque(claimed)
+    lock = threading.Lock()
+
+    def work(own: Connection) -> None:
+        while True:
+            with lock:
+                if summary.stopped is not None or not queue:
+                    return
+                if should_stop is not None and should_stop():
+                    summary.stopped = "shutdown"
+                    return
+                row = queue.popleft()
+            delivery = _deliver(own, client, row, now=now, worker=worker)
+            with lock:
+                _count(summary, delivery.state)
+                if delivery.stop and summary.stopped is None:
+                    summary.stopped = delivery.stop
+            if delivery.wait and summary.stopped is None:
+                sleep(delivery.wait)
+
+    def work_on_own_connection() -> None:
+        with engine.connect() as own:
+            work(own)
+
+    threads = [
+        threading.Thread(target=work_on_own_connection, name=f"dispatch-send-{n}", daemon=True)
+        for n in range(min(concurrency, len(claimed)) - 1)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        work(connection)
+    finally:
+        for thread in threads:
+            thread.join()
+    return [row.id for row in queue]
+
+
+def _count(summary: TickSummary, state: str) -> None:
+    if state == SENT:
+        summary.sent += 1
+    elif state == SKIPPED:
+        summary.skipped += 1
+    elif state == FAILED:
+        summary.failed += 1
+    elif state == RETRIED:
+        summary.retried += 1
+
+
+def _deliver(
+    connection: Connection, client: WebClient, claimed: store.Claimed, *, now: datetime, worker: str
+) -> Delivery:
+    with transaction(connection) as session:
+        row = session.get(Notification, claimed.id)
+        if row is None or row.state != store.PENDING or row.claimed_by != worker:
+            return Delivery(GONE)
+        reason = skip_reason(session, row, now)
+        if reason is None:
+            try:
+                message = (
+                    followup_message(row) if row.kind == FOLLOWUP else registry.build(session, row, now=now)
+                )
+            except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
+                log.exception("building notification %s (%s) failed", row.key, row.kind)
+                return record_transient(
+                    session, row, f"could not build the message: {error!r}", now, report=False
+                )
+            if message is None:
+                reason = "no longer needed"
+        if reason is not None:
+            store.record_skipped(session, id=row.id, reason=reason, now=now)
+            return Delivery(SKIPPED)
+        ready = Ready(
+            row.id,
+            row.key,
+            row.kind,
+            row.recipient,
+            row.attempts,
+            row.expires_at,
+            row.committee_id,
+            row.meeting_id,
+            row.action_id,
+            message,
+        )
+
+    # Slack, outside any database transaction.
+    result: sender.Result | None = None
+    if claimed.maybe_posted:
+        # An earlier attempt may have been posted without being recorded: look for the key first.
+        result = sender.find_posted(client, channel=ready.recipient, key=ready.key)
+    if result is None:
+        result = sender.post(
+            client,
+            channel=ready.recipient,
+            text=ready.message.text,
+            blocks=ready.message.blocks,
+            key=ready.key,
+        )
+
+    with transaction(connection) as session:
+        return record_result(session, ready, result, now=now, worker=worker)

@@ -1,0 +1,470 @@
+"""The notification outbox's rows (SPEC §9): what the timelines plan for a subject, written once per
+idempotency key, and the re-planning that flows run in the change's own transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from bot.core import calendar as calendar_mod
+from bot.core import kinds
+from bot.core import timeline as timeline_mod
+from bot.core.calendar import Occurrence
+from bot.core.timeline import Planned
+from bot.planning import window
+from storage import committees as committees_store
+from storage import notifications as store
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, SlackUser
+
+# How far ahead rows are written, and when a subject's window is extended again: a committee is
+# planned for the next 14 days and topped up once less than 7 remain, so each committee costs one
+# plan a week, and a planner that was down for days still has everything due already written.
+HORIZON = timedelta(days=14)
+
+
+REFILL = timedelta(days=7)
+
+
+# A new subject is planned from this far back, so that messages planned "before now" that are
+# still valid are sent at once (a save-the-date 60 days ahead of a meeting created 30 days ahead).
+LOOKBACK = timedelta(days=120)
+
+
+# Rows planned in the past without an expiry (post-meeting chasers) are written only this late.
+CATCH_UP = timedelta(days=1)
+
+
+# Up to this many new meetings of one committee are created one by one (get_or_create_meeting);
+# more, in one bulk statement.
+BULK_MEETINGS = 4
+
+
+ACTION_KINDS = frozenset(kinds.ACTION_KINDS)
+
+
+MEETING_KINDS = frozenset(kinds.MEETING_KINDS)
+
+
+# What the timelines plan (event-driven kinds such as minutes_approval are never re-planned).
+PLANNED_KINDS = frozenset(kinds.PLANNED_KINDS)
+
+
+# Kinds the dispatcher itself plans when something goes wrong; never re-planned, never reported on.
+OWNER_UNREACHABLE = "owner_unreachable"
+
+
+DELIVERY_FAILED = "delivery_failed"
+
+
+REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
+
+
+# A secondary DM that goes with a message (``OutgoingMessage.also``), rendered when its parent was
+# built and stored in ``data``; it is then sent like any row (claimed, looked up, retried).
+FOLLOWUP = "followup"
+
+
+# Channel messages whose ts the meeting keeps, so flows can link or edit them.
+MEETING_TS_FIELDS = {
+    "agenda_request": "agenda_request_ts",
+    "agenda_published": "agenda_ts",
+    "minutes_posted": "minutes_ts",
+}
+
+
+@dataclass
+class PlanResult:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+    def __iadd__(self, other: "PlanResult") -> "PlanResult":
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.skipped += other.skipped
+        return self
+
+
+def replan_committee(
+    session: Session, *, committee_id: int, now: datetime, horizon: timedelta = HORIZON
+) -> PlanResult:
+    """Plan a committee afresh after its settings changed (cadence, timeline, people, deactivation).
+
+    Rows the new plan still contains follow it (time, recipient); pending rows it no longer
+    contains are skipped; sent rows are never touched.
+    """
+    committee = session.get(Committee, committee_id)
+    subject = f"{COMMITTEE}{committee_id}"
+    mark = store.get_mark(session, subject)
+    until = max(now + horizon, mark.planned_until if mark and mark.planned_until else now)
+    start = now - LOOKBACK
+    if committee is None or not committee.active:
+        scope = [
+            row
+            for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+            if row.due_at >= start
+        ]
+        skipped = store.skip_pending(
+            session, ids=[row.id for row in scope], reason="committee inactive", now=now
+        )
+        store.delete_marks(session, [subject])
+        return PlanResult(skipped=skipped)
+    planned = window.plan_window(session, start=start, end=until, committee_key=committee.key)
+    scope = [
+        row
+        for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+        if start <= row.due_at < until
+    ]
+    result = upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
+    # planned_at: when the committee was last planned in full (a later change re-plans it again).
+    store.set_mark(
+        session, subject, planned_until=until, planned_at=max(now, as_utc(committee.updated_at or now))
+    )
+    return result
+
+
+def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanResult:
+    """Plan one meeting afresh after it moved, was cancelled or changed.
+
+    Its pending rows follow the new times (keys hang on the series instant, so a moved meeting
+    keeps them); a cancelled meeting's pending rows are skipped. Sent rows are never touched.
+    """
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return PlanResult()
+    committee = session.get(Committee, meeting.committee_id)
+    scope = store.pending_of(session, meeting_id=meeting_id, kinds=MEETING_KINDS)
+    if committee is None or not committee.active:
+        skipped = store.skip_pending(
+            session, ids=[row.id for row in scope], reason="committee inactive", now=now
+        )
+        return PlanResult(skipped=skipped)
+    workspace = committees_store.get_workspace(session)
+    business = calendar_mod.business_calendar(committee, workspace)
+    occurrence = _occurrence_of(committee, workspace, meeting)
+    planned = timeline_mod.plan_meeting(committee, occurrence, business)
+    reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
+    return upsert(
+        session,
+        planned,
+        now=now,
+        scope=scope,
+        reason=reason,
+        known={(committee.key, as_utc(meeting.series_start)): meeting.id},
+    )
+
+
+def replan_action(
+    session: Session, *, action_id: int, now: datetime, horizon: timedelta = HORIZON
+) -> PlanResult:
+    """Plan one action's chase afresh after it changed (due date, owner, status, snooze, committee).
+
+    Its pending chases not in the new plan are skipped (done, cancelled, snoozed, re-dated: an
+    action's keys carry its due date and snooze); the new ones are written.
+    """
+    action = session.get(ActionItem, action_id)
+    if action is None:
+        return PlanResult()
+    scope = store.pending_of(session, action_id=action_id, kinds=ACTION_KINDS)
+    planned, until = plan_action_chases(session, [action], now=now, horizon=horizon)
+    result = upsert(session, planned, now=now, scope=scope, reason="no longer planned for this action")
+    if action.status in OPEN_ACTION_STATUSES and committee_key_of(session, action) is None:
+        store.set_mark(session, f"{ACTION}{action_id}", planned_until=until, planned_at=now)
+    else:
+        store.delete_marks(session, [f"{ACTION}{action_id}"])
+    return result
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    to: str,
+    key: str,
+    now: datetime,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    committee_id: int | None = None,
+    meeting_id: int | None = None,
+    action_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Add one event-driven notification (minutes approval, report to the chair…), due at once by default.
+
+    Idempotent on ``key``: returns False when that key is already in the table.
+    """
+    row = _row(
+        kind=kind,
+        due_at=due_at or now,
+        expires_at=expires_at,
+        to=to,
+        key=key,
+        now=now,
+        committee_id=committee_id,
+        meeting_id=meeting_id,
+        action_id=action_id,
+        data=data or {},
+    )
+    return store.insert_one(session, row)
+
+
+def committee_key_of(session: Session, action: ActionItem) -> str | None:
+    """The key of the action's committee when it is active (its chase then follows that committee)."""
+    if action.committee_id is None:
+        return None
+    committee = session.get(Committee, action.committee_id)
+    return committee.key if committee is not None and committee.active else None
+
+
+def _occurrence_of(committee: Committee, workspace: Any, meeting: Meeting) -> Occurrence:
+    """The meeting as its series sees it now (holiday policy, move, cancellation), else as stored."""
+    starts = [as_utc(meeting.series_start), as_utc(meeting.start)]
+    found = calendar_mod.occurrences(
+        committee, workspace, min(starts) - timedelta(days=2), max(starts) + timedelta(days=2), [meeting]
+    )
+    for occurrence in found:
+        if as_utc(occurrence.series_start) == as_utc(meeting.series_start):
+            return occurrence
+    tz = ZoneInfo(committee.timezone)
+    return Occurrence(
+        committee.key,
+        as_utc(meeting.series_start),
+        as_utc(meeting.start).astimezone(tz),
+        as_utc(meeting.end).astimezone(tz),
+        meeting.status,
+    )
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _still_valid(item: Planned, now: datetime) -> bool:
+    """Worth writing: not expired, and not an unexpiring message from long ago (catch-up limit)."""
+    if item.expires_at is not None:
+        return item.expires_at > now
+    return item.at >= now - CATCH_UP
+
+
+def upsert(
+    session: Session,
+    planned: Iterable[Planned],
+    *,
+    now: datetime,
+    scope: list[store.Existing] | None = None,
+    reason: str = "no longer planned",
+    known: dict[tuple[str, datetime], int] | None = None,
+) -> PlanResult:
+    """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
+    pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains."""
+    items = {item.key: item for item in planned if item.to}
+    stored = store.existing(session, items)
+    result = PlanResult()
+    for key, row in stored.items():
+        item = items[key]
+        if row.state == store.PENDING and (
+            row.due_at != item.at or row.expires_at != item.expires_at or row.recipient != item.to
+        ):
+            result.updated += store.reschedule(
+                session, id=row.id, due_at=item.at, expires_at=item.expires_at, recipient=item.to, now=now
+            )
+    new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]
+    if new:
+        committee_ids = _committee_ids(session, {item.committee_key for item in new if item.committee_key})
+        meetings = _materialise_meetings(
+            session, [i for i in new if i.series_start], committee_ids, now, known or {}
+        )
+        rows = [
+            _row(
+                kind=item.kind,
+                due_at=item.at,
+                expires_at=item.expires_at,
+                to=item.to,
+                key=item.key,
+                now=now,
+                committee_id=committee_ids.get(item.committee_key or ""),
+                meeting_id=meetings.get((item.committee_key, as_utc(item.series_start)))
+                if item.series_start
+                else None,
+                action_id=item.action_id,
+                data=_jsonable(item),
+            )
+            for item in new
+        ]
+        result.inserted += store.insert_new(session, rows)
+    if scope:
+        gone = [row.id for row in scope if row.key not in items]
+        result.skipped += store.skip_pending(session, ids=gone, reason=reason, now=now)
+    return result
+
+
+def _row(
+    *,
+    kind: str,
+    due_at: datetime,
+    expires_at: datetime | None,
+    to: str,
+    key: str,
+    now: datetime,
+    committee_id: int | None,
+    meeting_id: int | None,
+    action_id: int | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "recipient": to,
+        "committee_id": committee_id,
+        "meeting_id": meeting_id,
+        "action_id": action_id,
+        "state": store.PENDING,
+        "attempts": 0,
+        "data": data,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _jsonable(item: Planned) -> dict[str, Any]:
+    data = dict(item.data)
+    if item.meeting_start is not None:
+        data.setdefault("meeting_start", item.meeting_start.isoformat())
+    return {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in data.items()}
+
+
+def _committee_ids(session: Session, keys: set[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = session.execute(sa.select(Committee.id, Committee.key).where(col(Committee.key).in_(list(keys))))
+    return {row.key: row.id for row in rows}
+
+
+def _materialise_meetings(
+    session: Session,
+    items: list[Planned],
+    committee_ids: dict[str, int],
+    now: datetime,
+    known: dict[tuple[str, datetime], int],
+) -> dict[tuple[str | None, datetime], int]:
+    """Meeting ids of the planned items' occurrences, creating the missing Meeting rows."""
+    wanted: dict[tuple[str | None, datetime], Planned] = {}
+    for item in items:
+        wanted.setdefault((item.committee_key, as_utc(item.series_start)), item)  # type: ignore[arg-type]
+    found: dict[tuple[str | None, datetime], int] = {k: v for k, v in known.items() if k in wanted}
+    by_committee: dict[str, list[datetime]] = defaultdict(list)
+    for committee_key, series_start in wanted:
+        if (committee_key, series_start) not in found and committee_key in committee_ids:
+            by_committee[committee_key].append(series_start)  # type: ignore[index]
+    for committee_key, starts in by_committee.items():
+        committee_id = committee_ids[committee_key]
+        stored = store.meeting_ids(session, committee_id=committee_id, series_starts=starts)
+        found.update({(committee_key, as_utc(start)): meeting_id for start, meeting_id in stored.items()})
+        missing = [start for start in starts if (committee_key, start) not in found]
+        if not missing:
+            continue
+        committee = session.get(Committee, committee_id)
+        assert committee is not None
+        occurrences = [_planned_occurrence(committee, wanted[(committee_key, start)]) for start in missing]
+        if len(missing) <= BULK_MEETINGS:
+            for occurrence in occurrences:
+                meeting = committees_store.get_or_create_meeting(
+                    session, committee=committee, occurrence=occurrence, now=now
+                )
+                found[(committee_key, occurrence.series_start)] = meeting.id  # type: ignore[assignment]
+            continue
+        # A committee planned far ahead at once (first plan of a long horizon): one statement.
+        session.flush()
+        store.insert_meetings(
+            session,
+            [
+                {
+                    "committee_id": committee_id,
+                    "series_start": o.series_start,
+                    "start": o.start,
+                    "end": o.end,
+                    "status": o.status,
+                    "minutes_attendees": [],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for o in occurrences
+            ],
+        )
+        stored = store.meeting_ids(session, committee_id=committee_id, series_starts=missing)
+        found.update({(committee_key, as_utc(start)): meeting_id for start, meeting_id in stored.items()})
+    return found
+
+
+def _planned_occurrence(committee: Committee, item: Planned) -> Occurrence:
+    """The occurrence a planned item belongs to, as the timeline saw it (start, end in ``data``)."""
+    series_start = as_utc(item.series_start)  # type: ignore[arg-type]
+    start = item.meeting_start or series_start
+    end = (
+        datetime.fromisoformat(item.data["meeting_end"])
+        if "meeting_end" in item.data
+        else start + timedelta(minutes=committee.duration)
+    )
+    return Occurrence(committee.key, series_start, start, end, "scheduled")
+
+
+COMMITTEE = "committee:"
+
+
+ACTION = "action:"
+
+
+def plan_action_chases(
+    session: Session, actions: list[ActionItem], *, now: datetime, horizon: timedelta
+) -> tuple[list[Planned], datetime]:
+    """The whole chase of ``actions`` up to their committee's planned window (at least ``now + horizon``).
+
+    Actions of an active committee are planned by ``plan_window`` on that committee (the same
+    rules as the horizon, hence the same keys); the others in the workspace's calendar, like
+    ``plan_window`` does for committee-less actions.
+    """
+    until = now + horizon
+    by_committee: dict[str | None, list[ActionItem]] = defaultdict(list)
+    for action in actions:
+        by_committee[committee_key_of(session, action)].append(action)
+    planned: list[Planned] = []
+    for key, group in by_committee.items():
+        ids = {action.id for action in group}
+        if key is None:
+            planned.extend(plan_loose_actions(session, group, until=until))
+            continue
+        committee = committees_store.get_committee(session, key=key)
+        assert committee is not None and committee.id is not None
+        mark = store.get_mark(session, f"{COMMITTEE}{committee.id}")
+        end = max(until, mark.planned_until) if mark and mark.planned_until else until
+        in_window = window.plan_window(session, start=now - LOOKBACK, end=end, committee_key=key)
+        planned.extend(p for p in in_window if p.action_id in ids)
+    return planned, until
+
+
+def plan_loose_actions(session: Session, actions: list[ActionItem], *, until: datetime) -> list[Planned]:
+    """Actions without an active committee: workspace calendar, owner's zone, no chair to escalate to."""
+    workspace = committees_store.get_workspace(session)
+    business = calendar_mod.business_calendar(None, workspace)
+    planned: list[Planned] = []
+    for action in actions:
+        committee = session.get(Committee, action.committee_id) if action.committee_id else None
+        user = session.get(SlackUser, action.owner)
+        owner_tz = (user.tz if user and user.tz else None) or (
+            committee.timezone if committee else workspace.timezone
+        )
+        last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
+        chase = timeline_mod.plan_action(
+            action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day
+        )
+        planned.extend(p for p in chase if p.at < until)
+    return planned

@@ -1,0 +1,110 @@
+"""Who is asking: a Slack user's time zone and locale, cached in the ``slack_user`` table.
+
+The first request of a user (or one a day later) fetches ``users.info`` once and stores what it says;
+every other request reads the row. When Slack cannot tell, the workspace's zone and locale serve.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.text.render import normalize_locale
+from storage import users
+from storage.committees import get_workspace
+from storage.db import session_scope, write_session
+from storage.models import SlackUser
+
+# Slack profiles change (travel, a new locale): read them again after this long.
+PROFILE_TTL = timedelta(days=1)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Slack user as the bot addresses them: their zone for dates, their locale for wording."""
+
+    user_id: str
+    tz: str
+    locale: str  # "fr" or "en"
+
+    def today(self, now: datetime) -> date:
+        """``now``'s date where this user is."""
+        return now.astimezone(ZoneInfo(self.tz)).date()
+
+
+def person(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> Person:
+    """The user's zone and locale: from the cache, else from ``users.info`` (then cached).
+
+    Slack is asked outside any transaction, so that no database lock waits on the network.
+    """
+    with session_scope(engine) as session:
+        row = users.get_user(session, user_id)
+        stale = row is None or row.fetched_at is None or now - row.fetched_at > PROFILE_TTL
+        workspace = get_workspace(session)
+        fallback_tz, fallback_locale = workspace.timezone, workspace.locale
+        tz, locale = (row.tz, row.locale) if row else (None, None)
+    if stale:
+        profile = ask_slack(client, user_id=user_id)
+        if profile is not None:
+            with write_session(engine) as session:
+                remember(session, user_id=user_id, profile=profile, now=now)
+            tz, locale = profile.get("tz") or tz, profile.get("locale") or locale
+    return Person(
+        user_id=user_id,
+        tz=_valid_zone(tz) or _valid_zone(fallback_tz) or "UTC",
+        locale=normalize_locale(locale or fallback_locale),
+    )
+
+
+def ask_slack(client: WebClient, *, user_id: str) -> dict[str, Any] | None:
+    """``users.info`` of ``user_id`` (with the locale); None when Slack does not answer."""
+    try:
+        return client.users_info(user=user_id, include_locale=True)["user"]
+    except SlackApiError as error:
+        log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+    except OSError as error:  # network: the cached row (or the defaults) will do this time
+        log.warning("users.info %s failed: %s", user_id, error)
+    return None
+
+
+def remember(session: Session, *, user_id: str, profile: dict[str, Any], now: datetime) -> SlackUser:
+    """Store what Slack said of a user: zone, locale, deactivation, admin flag."""
+    return users.upsert_user(
+        session,
+        user_id=user_id,
+        now=now,
+        tz=profile.get("tz"),
+        locale=profile.get("locale"),
+        deleted=bool(profile.get("deleted")),
+        is_admin=bool(profile.get("is_admin") or profile.get("is_owner")),
+    )
+
+
+def know_user(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:
+    """Ask Slack about a future owner once: a deactivated account is then refused, and the chase
+    runs in the owner's own zone. (Inside the caller's unit of work: only the first time.)"""
+    row = users.get_user(session, user_id)
+    if row is None or row.fetched_at is None:
+        profile = ask_slack(client, user_id=user_id)
+        if profile is not None:
+            remember(session, user_id=user_id, profile=profile, now=now)
+
+
+def _valid_zone(tz: str | None) -> str | None:
+    if not tz:
+        return None
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return tz

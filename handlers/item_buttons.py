@@ -1,0 +1,119 @@
+"""Buttons and selects: Done, Update progress, Snooze, Reassign on an action item; the committee
+picker; New action item in the App Home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack import ids
+from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
+from bot.surface import action_items as action_flows
+from handlers.common import (
+    channel_of,
+    deliver,
+    engine_of,
+    has_response_url,
+    now_of,
+    unit_of_work,
+    user_of,
+    who,
+)
+
+
+def register(app: App) -> None:
+    app.action(ids.BTN_ACTION_DONE)(on_done)
+    app.action(ids.BTN_ACTION_PROGRESS)(on_progress)
+    app.action(ids.BTN_ACTION_SNOOZE)(on_snooze)
+    app.action(ids.BTN_ACTION_REASSIGN)(on_reassign)
+    app.action(ids.BTN_PICK_COMMITTEE)(on_pick_committee)
+    app.action(ids.BTN_ACTION_NEW)(on_new)
+
+
+def on_done(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    ref = load(ActionRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.done(session, action_id=ref.action_id, person=person, now=now_of(context))
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_progress(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(ActionRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.open_progress(
+            session, action_id=ref.action_id, person=person, channel=channel_of(body)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_snooze(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    ref = load(SnoozeRef, (action.get("selected_option") or {}).get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.snooze(session, ref=ref, person=person, now=now_of(context))
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_reassign(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(ActionRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.open_reassign(
+            session, action_id=ref.action_id, person=person, channel=channel_of(body)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_pick_committee(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    picked = load(PickCommittee, (action.get("selected_option") or {}).get("value"))
+    pending = load(PendingCommand, action.get("block_id"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.picked_committee(
+            session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+    if has_response_url(body, client):
+        respond(delete_original=True)  # the picker has done its job
+
+
+def on_new(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.open_new(session, person=person)
+    deliver(outcome, body=body, client=client, context=context)

@@ -1,0 +1,72 @@
+"""Modal submissions: the action modal (create or edit), progress, reassign.
+
+Each validates and saves before it acks: a refusal comes back as ``response_action: errors`` under
+the fields at fault (through the error handler), and the modal closes only once the change is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.action_items.views import read_action_form, read_owner, read_progress_form
+from bot.slack import ids
+from bot.slack.payloads import ActionModal, ChangeForm, load
+from bot.surface import action_items as action_flows
+from handlers.common import deliver, engine_of, now_of, state_values, unit_of_work, user_of, who
+
+
+def register(app: App) -> None:
+    app.view(ids.VIEW_ACTION)(on_action_submitted)
+    app.view(ids.VIEW_PROGRESS)(on_progress_submitted)
+    app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
+
+
+def on_action_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    meta = load(ActionModal, view.get("private_metadata"))
+    form, committee_id = read_action_form(state_values(view))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.submit_action(
+            session,
+            client,
+            form=form,
+            picked_committee_id=committee_id,
+            meta=meta,
+            person=person,
+            now=now_of(context),
+        )
+    ack()
+    deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
+
+
+def on_progress_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    meta = load(ChangeForm, view.get("private_metadata"))
+    form = read_progress_form(state_values(view))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.submit_progress(
+            session, form=form, meta=meta, person=person, now=now_of(context)
+        )
+    ack()
+    deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
+
+
+def on_reassign_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    meta = load(ChangeForm, view.get("private_metadata"))
+    owner = read_owner(state_values(view)) or ""
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.reassign(
+            session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
+        )
+    ack()
+    deliver(outcome, body=body, client=client, context=context, channel=meta.channel)

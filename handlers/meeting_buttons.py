@@ -1,0 +1,90 @@
+"""Buttons on the meeting messages: Add a topic, Mark deck shared, Submit minutes, Approve,
+Request changes. Each carries a ``MeetingRef``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack import ids
+from bot.slack.payloads import MeetingRef, load
+from bot.surface import meetings as surface
+from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
+
+
+def register(app: App) -> None:
+    app.action(ids.BTN_ADD_TOPIC)(on_add_topic)
+    app.action(ids.BTN_DECK_SHARED)(on_deck_shared)
+    app.action(ids.BTN_SUBMIT_MINUTES)(on_submit_minutes)
+    app.action(ids.BTN_MINUTES_APPROVE)(on_approve)
+    app.action(ids.BTN_MINUTES_CHANGES)(on_request_changes)
+
+
+def on_add_topic(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(MeetingRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = surface.open_topic(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_deck_shared(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(MeetingRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = surface.open_deck(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_submit_minutes(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(MeetingRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = surface.open_minutes(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_approve(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    ref = load(MeetingRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = surface.approve(session, meeting_id=ref.meeting_id, person=person, now=now_of(context))
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_request_changes(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    ref = load(MeetingRef, action.get("value"))
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = surface.open_changes(
+            session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
+        )
+    deliver(outcome, body=body, client=client, context=context)
