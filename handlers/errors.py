@@ -21,7 +21,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.action_items.views import notice_modal
+from bot.slack.modal_text import as_plain, mentioned_users
 from bot.slack.payloads import InvalidPayload
+from bot.slack.users import display_names
 from bot.surface.action_items import reply
 from bot.text.errors import DomainError, InvalidInput
 from bot.text.render import render
@@ -64,7 +66,8 @@ def on_error(
     if kind == "event_callback":
         return None
     if response is not None and kind == "view_submission":
-        return _json(200, {"response_action": "errors", "errors": _field_errors(error, body, locale, text)})
+        errors = _field_errors(error, body, locale, text)
+        return _json(200, {"response_action": "errors", "errors": _plain(errors, client)})
     if response is not None and body.get("command"):
         return _json(200, {"response_type": "ephemeral", "text": text})
     try:
@@ -93,6 +96,13 @@ def _field_errors(error: Exception, body: dict[str, Any], locale: str | None, te
         block = field if field in inputs else first
         errors[block] = f"{errors[block]}\n{message}" if block in errors else message
     return errors or {first: text}
+
+
+def _plain(errors: dict[str, str], client: WebClient) -> dict[str, str]:
+    """Modal errors are plain text: mentions as @name (names asked of Slack), no markup shown."""
+    ids = list(dict.fromkeys(user for message in errors.values() for user in mentioned_users(message)))
+    names = display_names(client, ids[:10]) if ids else {}
+    return {block: as_plain(message, names) for block, message in errors.items()}
 
 
 def _json(status: int, data: dict[str, Any]) -> BoltResponse:

@@ -1,5 +1,6 @@
-"""Buttons and selects: Done, Update progress, Snooze, Reassign on an action item; the committee
-picker; New action item in the App Home."""
+"""Buttons and selects: Done, Update progress, Postpone, Mute reminders, Reassign on an action item
+(and the former Snooze select of older messages); the "previous business day" button under a due
+date that is not one; the committee picker; New action item in the App Home."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import ids
-from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, SnoozeRef, load
+from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, RedateRef, SnoozeRef, load
 from bot.surface import action_items as action_flows
 from handlers.common import (
     channel_of,
@@ -27,6 +28,9 @@ def register(app: App) -> None:
     app.action(ids.BTN_ACTION_DONE)(on_done)
     app.action(ids.BTN_ACTION_PROGRESS)(on_progress)
     app.action(ids.BTN_ACTION_SNOOZE)(on_snooze)
+    app.action(ids.BTN_ACTION_POSTPONE)(on_postpone)
+    app.action(ids.BTN_ACTION_MUTE)(on_mute)
+    app.action(ids.BTN_ACTION_PREVIOUS_BUSINESS_DAY)(on_previous_business_day)
     app.action(ids.BTN_ACTION_REASSIGN)(on_reassign)
     app.action(ids.BTN_PICK_COMMITTEE)(on_pick_committee)
     app.action(ids.BTN_ACTION_NEW)(on_new)
@@ -74,6 +78,58 @@ def on_snooze(
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.snooze(session, ref=ref, person=person, now=now_of(context))
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
+
+
+def on_postpone(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    _open_date(ack, body, action, client, context, kind="postpone")
+
+
+def on_mute(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    _open_date(ack, body, action, client, context, kind="mute")
+
+
+def _open_date(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    *,
+    kind: str,
+) -> None:
+    ack()
+    ref = load(ActionRef, action["value"])
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.open_date(
+            session,
+            action_id=ref.action_id,
+            kind=kind,
+            person=person,
+            channel=channel_of(body),
+            now=now_of(context),
+        )
+    deliver(outcome, body=body, client=client, context=context)
+
+
+def on_previous_business_day(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    ref = load(RedateRef, action["value"])
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.previous_business_day(session, ref=ref, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 

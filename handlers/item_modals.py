@@ -1,4 +1,4 @@
-"""Modal submissions: the action modal (create or edit), progress, reassign.
+"""Modal submissions: the action modal (create or edit), progress, reassign, postpone, mute.
 
 Each validates and saves before it acks: a refusal comes back as ``response_action: errors`` under
 the fields at fault (through the error handler), and the modal closes only once the change is saved.
@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.action_items.views import read_action_form, read_owner, read_progress_form
+from bot.action_items.views import read_action_form, read_date_form, read_owner, read_progress_form
 from bot.slack import ids
 from bot.slack.payloads import ActionModal, ChangeForm, load
 from bot.surface import action_items as action_flows
@@ -22,6 +22,8 @@ def register(app: App) -> None:
     app.view(ids.VIEW_ACTION)(on_action_submitted)
     app.view(ids.VIEW_PROGRESS)(on_progress_submitted)
     app.view(ids.VIEW_REASSIGN)(on_reassign_submitted)
+    app.view(ids.VIEW_POSTPONE)(on_date_submitted)
+    app.view(ids.VIEW_MUTE)(on_date_submitted)
 
 
 def on_action_submitted(
@@ -67,6 +69,28 @@ def on_reassign_submitted(
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.reassign(
             session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
+        )
+    ack()
+    deliver(outcome, body=body, client=client, context=context, channel=meta.channel)
+
+
+def on_date_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Postpone (a new due date) or Mute reminders (until a date): one form, told apart by callback id."""
+    meta = load(ChangeForm, view["private_metadata"])
+    picked, comment = read_date_form(view["state"]["values"])
+    kind = "postpone" if view["callback_id"] == ids.VIEW_POSTPONE else "mute"
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = action_flows.submit_date(
+            session,
+            kind=kind,
+            picked=picked,
+            comment=comment,
+            meta=meta,
+            person=person,
+            now=now_of(context),
         )
     ack()
     deliver(outcome, body=body, client=client, context=context, channel=meta.channel)

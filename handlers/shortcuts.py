@@ -1,4 +1,5 @@
-"""The message shortcut "Create action item": the action modal, pre-filled with the message."""
+"""The message shortcut "Create action item": the action modal, pre-filled with the message read
+like ``/action add`` (owner, due date, priority, title); the item is then posted in its thread."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import ids
 from bot.surface import action_items as action_flows
-from handlers.common import channel_of, deliver, engine_of, unit_of_work, user_of, who
+from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,18 @@ def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, co
     channel = channel_of(body)
     message = body.get("message") or {}
     person = who(context, client, user_of(body))
+    source_link = permalink(client, channel, message.get("ts"))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_new(
+        outcome = action_flows.open_from_message(
             session,
+            client,
             person=person,
             channel=channel,
-            title=message.get("text") or "",
-            source_link=permalink(client, channel, message.get("ts")),
+            text=message.get("text") or "",
+            # A reply in a thread is answered in that thread; a top-level message starts one.
+            thread_ts=message.get("thread_ts") or message.get("ts"),
+            source_link=source_link,
+            now=now_of(context),
         )
     deliver(outcome, body=body, client=client, context=context)
 

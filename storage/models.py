@@ -194,6 +194,9 @@ class ActionItem(SQLModel, table=True):
     status: str = Field(default=ActionStatus.open.value, max_length=16)
     progress: int = 0
     snoozed_until: Optional[date] = None
+    # The due date the owner first committed to, set when the item is first postponed (``/action
+    # postpone``): the health figures measure the item against it and count it as postponed.
+    postponed_from: Optional[date] = None
     closed_at: Optional[datetime] = None
     created_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None

@@ -55,12 +55,15 @@ def _dialect(executor: Executor) -> str:
 # -- claiming ----------------------------------------------------------------------------------
 
 
-def due_query(*, now: datetime, stale_before: datetime, limit: int) -> sa.Select:
+def due_query(
+    *, now: datetime, stale_before: datetime, limit: int, ids: Sequence[int] | None = None
+) -> sa.Select:
     """Pending rows due at ``now``, oldest first: the outbox's hot query (ix_notification_pending_due).
 
     A row whose claim is older than ``stale_before`` is due again (its worker died mid-send).
+    ``ids`` limits it to those rows (a listener sending at once what it has just queued).
     """
-    return (
+    query = (
         sa.select(N.c.id, N.c.key, N.c.kind, N.c.recipient, N.c.attempts, N.c.claimed_at)
         .where(
             N.c.state == PENDING,
@@ -71,17 +74,24 @@ def due_query(*, now: datetime, stale_before: datetime, limit: int) -> sa.Select
         .order_by(N.c.due_at)
         .limit(limit)
     )
+    return query if ids is None else query.where(N.c.id.in_(list(ids)))
 
 
 def claim_due(
-    executor: Executor, *, now: datetime, stale_before: datetime, worker: str, limit: int
+    executor: Executor,
+    *,
+    now: datetime,
+    stale_before: datetime,
+    worker: str,
+    limit: int,
+    ids: Sequence[int] | None = None,
 ) -> list[Claimed]:
     """Claim up to ``limit`` due rows for ``worker`` (the caller commits).
 
     PostgreSQL: the rows are locked with ``FOR UPDATE SKIP LOCKED``, so concurrent workers each get
     different rows without waiting. SQLite: run inside ``BEGIN IMMEDIATE`` (one writer at a time).
     """
-    query = due_query(now=now, stale_before=stale_before, limit=limit)
+    query = due_query(now=now, stale_before=stale_before, limit=limit, ids=ids)
     if _dialect(executor) == "postgresql":
         query = query.with_for_update(skip_locked=True, of=N)
     rows = executor.execute(query).all()

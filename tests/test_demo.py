@@ -138,7 +138,7 @@ def test_actions_added_due_soon_overdue_and_escalated(french: Run):
 
 def test_snooze_then_done(french: Run):
     assert (
-        "@julie › clique [ Reporter… ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027"
+        "@julie › clique [ Suspendre les relances ] › D'une semaine sur A4 : plus de relance avant le mar. 26 janv. 2027"
         in flat(french)
     )
     between = french.stdout.split("› D'une semaine sur A4", 1)[1].split("── mar. 26 janv. 2027", 1)[0]

@@ -17,7 +17,7 @@ from bot.core import kinds
 from bot.notices.message import OutgoingMessage
 from bot.notices.registry import build, build_many
 from bot.slack import ids
-from bot.slack.payloads import ActionRef, MeetingRef, SnoozeRef, dump
+from bot.slack.payloads import ActionRef, MeetingRef, dump
 from storage.models import ActionStatus, MeetingStatus
 from tests import notice_helpers as h
 from tests.notice_helpers import (
@@ -525,8 +525,8 @@ def action_buttons(action_id: int) -> list[tuple[str, str]]:
     return [
         (ids.BTN_ACTION_DONE, ref),
         (ids.BTN_ACTION_PROGRESS, ref),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1bd"))),
-        (ids.BTN_ACTION_SNOOZE, dump(SnoozeRef(action_id=action_id, choice="1w"))),
+        (ids.BTN_ACTION_POSTPONE, ref),
+        (ids.BTN_ACTION_MUTE, ref),
         (ids.BTN_ACTION_REASSIGN, ref),
     ]
 
@@ -862,7 +862,7 @@ def test_a_posted_chase_shows_the_snooze_and_the_new_date(session, prod):
     row = sent(h.notification(session, "action_overdue", OWNER, committee, None, item, due=DUE.isoformat()))
     now = datetime(2027, 3, 30, 8, 0, tzinfo=UTC)
     item.snoozed_until = date(2027, 4, 6)
-    assert ":zzz: Reportée au <!date^" in visible(build(session, row, now=now))
+    assert ":zzz: Relances suspendues jusqu'au <!date^" in visible(build(session, row, now=now))
     item.due = date(2027, 4, 9)
     assert ":calendar: Nouvelle échéance : <!date^" in visible(build(session, row, now=now))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +42,7 @@ def test_add_reads_owner_title_due_and_priority():
         ("19/03", date(2027, 3, 19)),
         ("19/03/2027", date(2027, 3, 19)),
         ("17/03", date(2027, 3, 17)),  # today still counts
-        ("16/03", date(2028, 3, 16)),  # day/month: the next such date
+        ("10/01/2028", date(2028, 1, 10)),
         ("le 20 mars", date(2027, 3, 20)),
         ("by march 20th", date(2027, 3, 20)),
         # French
@@ -190,6 +190,11 @@ def test_add_lists_what_the_modal_must_ask(text, missing):
     [
         ("<@U1> Relancer by 2027-03-10", "due"),  # past
         ("<@U1> Relancer 16/03/2027", "due"),  # past, with its year
+        ("<@U1> Relancer 16/03", "due"),  # past lately, without a year: never next year's silently
+        ("<@U1> Relancer d'ici le 15 février", "due"),
+        ("<@U1> Relancer fin février", "due"),
+        ("<@U1> Relancer 31/02", "due"),  # impossible, at the end of the text: not left in the title
+        ("31/04 : <@U1> Relancer", "due"),
         ("<@U1> Relancer hier d'ici 2027-01-01", "due"),
         ("<@U1> Relancer due:32/13", "due"),
         ("<@U1> Relancer due:bientôt", "due"),
@@ -356,3 +361,21 @@ def test_plain_text_undoes_slacks_escaping_for_a_prefilled_input():
 
     escaped = "R&amp;D &lt;x&gt; <@U1|marie> <@U2> <#C1|prod> <https://a.example/p|doc> <https://a.example>"
     assert plain_text(escaped) == "R&D <x> @marie <@U2> #prod doc (https://a.example/p) https://a.example"
+
+
+def test_a_past_day_and_month_without_a_year_is_refused_saying_when_it_was_and_how_to_mean_next_year():
+    with pytest.raises(InvalidInput) as raised:
+        parse_add("<@U1> Relancer 15/11", now=datetime(2026, 12, 3, 9, tzinfo=UTC), tz="Europe/Paris")
+    assert raised.value.key == "date_in_past_no_year"
+    assert "2026-11-15" in raised.value.message and "`15/11/2027`" in raised.value.message
+    english = raised.value.in_locale("en")
+    assert "already past" in english and "15/11/2027" in english
+
+
+def test_an_impossible_date_is_refused_with_the_reason():
+    with pytest.raises(InvalidInput) as raised:
+        add("<@U1> Relancer le plan 31/02")
+    assert raised.value.field == "due" and "février n'a que 28 jours" in raised.value.message
+    with pytest.raises(InvalidInput) as raised:
+        add("<@U1> Relancer le plan d'ici le 31/04")
+    assert "n'a que 30 jours" in raised.value.message

@@ -141,7 +141,7 @@ def test_done(slack_app: SlackApp) -> None:
 def test_snooze_until_a_date(slack_app: SlackApp) -> None:
     item = slack_app.make_action()
     slack_app.command(f"snooze A{item} lundi")
-    assert "reportée" in slack_app.reply_text()
+    assert "relances suspendues" in slack_app.reply_text()
     assert slack_app.action(item).snoozed_until == date(2027, 3, 22)
 
 

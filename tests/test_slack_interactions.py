@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from bot.action_items.views import action_block
+from bot.action_items.views import action_block, snooze_select
 from storage.models import ActionItem, Meeting
 from tests.fakeslack import blocks_text
 from tests.slackapp import (  # noqa: F401
@@ -143,11 +143,17 @@ def test_done_button(slack_app: SlackApp) -> None:
     assert f"A{item}" not in blocks_text(home["blocks"])
 
 
-def test_snooze_choices_follow_business_days(slack_app: SlackApp) -> None:
+def test_the_former_snooze_select_of_older_messages_still_mutes_on_business_days(slack_app: SlackApp) -> None:
     first, second = slack_app.make_action(owner=MARIE), slack_app.make_action(owner=MARIE)
-    press(slack_app, first, "action_snooze", user=MARIE, option=0)  # 1 business day
+
+    def click_old_select(item: int, option: int) -> None:
+        select = snooze_select(slack_app.action(item), locale="fr").to_dict()
+        block = {"type": "actions", "block_id": f"action_{item}", "elements": [select]}
+        assert slack_app.click(block, select, user=MARIE, channel=MARIE, option=option).status == 200
+
+    click_old_select(first, 0)  # 1 business day
     slack_app.reply(MARIE)
-    press(slack_app, second, "action_snooze", user=MARIE, option=1)  # 1 week
+    click_old_select(second, 1)  # 1 week
     slack_app.reply(MARIE, after=1)
     assert slack_app.action(first).snoozed_until == date(2027, 3, 17)
     assert slack_app.action(second).snoozed_until == date(2027, 3, 23)
@@ -205,7 +211,13 @@ def test_reassign_button_opens_a_user_picker_and_saves(slack_app: SlackApp) -> N
 def test_a_stranger_is_refused_by_every_button_and_nothing_changes(slack_app: SlackApp) -> None:
     item = slack_app.make_action(owner=MARIE, creator=DECK)
     for n, (action_id, option) in enumerate(
-        [("action_done", None), ("action_snooze", 0), ("action_progress", None), ("action_reassign", None)]
+        [
+            ("action_done", None),
+            ("action_postpone", None),
+            ("action_mute", None),
+            ("action_progress", None),
+            ("action_reassign", None),
+        ]
     ):
         press(slack_app, item, action_id, user=STRANGER, option=option)
         text = slack_app.reply_text(STRANGER, after=n)
@@ -318,7 +330,7 @@ def test_chase_message_blocks_hold_the_buttons(slack_app: SlackApp) -> None:
     item = slack_app.make_action()
     blocks = chase(slack_app, item)
     ids = [e["action_id"] for e in blocks[1]["elements"]]
-    assert ids == ["action_done", "action_progress", "action_snooze", "action_reassign"]
+    assert ids == ["action_done", "action_progress", "action_postpone", "action_mute", "action_reassign"]
     closed = ActionItem(id=1, title="x", owner=MARIE, creator=CHAIR, due=date(2027, 3, 19), status="done")
     assert len(action_block(closed, locale="en", tz="UTC")) == 1
 

@@ -92,8 +92,16 @@ def test_action_block_escapes_user_text_and_shows_the_due_date_token() -> None:
     assert [e["action_id"] for e in buttons.to_dict()["elements"]] == [
         "action_done",
         "action_progress",
-        "action_snooze",
+        "action_postpone",
+        "action_mute",
         "action_reassign",
+    ]
+    labels = [e["text"]["text"] for e in buttons.to_dict()["elements"]]
+    assert labels == ["Done", "Update progress", "Postpone", "Mute reminders", "Reassign"]
+    french = action_block(item(title="x"), locale="fr", tz="Europe/Paris")[1].to_dict()
+    assert [e["text"]["text"] for e in french["elements"]][2:4] == [
+        "Reporter l'échéance",
+        "Suspendre les relances",
     ]
 
 
@@ -189,4 +197,4 @@ def test_snoozed_until_shows_only_on_an_item_still_open(status: str, shown: bool
     action = item(status=status)
     action.snoozed_until = date(2027, 3, 26)
     text = str(action_block(action, locale="en", tz="Europe/Paris")[0].to_dict())
-    assert ("snoozed until" in text) is shown
+    assert ("reminders muted until" in text) is shown

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from bot.action_items.assignment import plan_assignment_notes
 from bot.core.calendar import BusinessCalendar
 from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
@@ -99,11 +100,14 @@ def create_action(
     source_link: str | None = None,
     now: datetime,
     today: date | None = None,
+    notify: bool = True,
 ) -> ActionItem:
     """Create an open item and its ``created`` history entry.
 
     ``today`` is the creator's local date (default: from their stored time zone, else the
     workspace's); the due date may not be before it. The committee defaults to the meeting's.
+    With ``notify`` the owner (unless they created it) gets a DM through the outbox
+    (``bot.action_items.assignment``); an import of an existing tracker passes False.
     """
     today = today or user_today(session, creator, now)
     errors: list[InvalidInput] = []
@@ -135,10 +139,38 @@ def create_action(
     )
     session.add(action)
     session.flush()
-    store.add_change(
+    assert action.id is not None
+    entry = store.add_change(
         session, action_id=action.id, actor=creator, field="created", old=None, new=title, at=now
-    )  # type: ignore[arg-type]
+    )
+    if notify:
+        assert entry.id is not None
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=creator, previous_owner=None, now=now
+        )
     return action
+
+
+def field_errors(
+    session: Session,
+    *,
+    title: str,
+    owner: str | None,
+    due: date | None,
+    priority: str | None,
+    today: date,
+) -> list[InvalidInput]:
+    """What ``create_action`` would refuse in these fields, every one at once (a form reports them
+    all in one go); a field left empty (None) is not checked here."""
+    errors: list[InvalidInput] = []
+    _collect(errors, _valid_title, title)
+    if owner is not None:
+        _collect(errors, _valid_owner, session, owner)
+    if due is not None:
+        _collect(errors, _valid_due, due, today)
+    if priority is not None:
+        _collect(errors, _valid_priority, priority)
+    return errors
 
 
 def complete_action(
@@ -218,6 +250,10 @@ def snooze_action(
     return action
 
 
+# "Mute reminders until a date" is the former snooze, under the name the product now gives it.
+mute_action = snooze_action
+
+
 def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
     """The date a snooze button means: ``1bd`` the next business day, ``1w`` a week later (moved
     to the next business day if that one is not)."""
@@ -229,14 +265,83 @@ def snooze_choice(choice: str, today: date, calendar: BusinessCalendar) -> date:
 
 
 def reassign_action(
-    session: Session, *, action_id: int, actor: str, new_owner: str, now: datetime, comment: str | None = None
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    new_owner: str,
+    now: datetime,
+    comment: str | None = None,
+    notify: bool = True,
 ) -> ActionItem:
-    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated)."""
+    """Give the item to ``new_owner`` (a Slack user id or mention, not deactivated).
+
+    With ``notify`` the new owner gets a DM with the item and its buttons, and the previous owner a
+    short note, through the outbox (``bot.action_items.assignment``); nobody is told of their own doing."""
     action = _load(session, action_id)
     _authorize(session, action, actor)
     _check_open(action)
     new_owner = _valid_owner(session, new_owner)
-    _apply(session, action, {"owner": new_owner}, actor=actor, now=now, comment=comment)
+    previous = action.owner
+    if new_owner == previous:
+        return action
+    action.owner = new_owner
+    action.updated_at = now
+    session.add(action)
+    assert action.id is not None
+    entry = store.add_change(
+        session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
+        comment=comment,
+    )  # fmt: skip
+    if notify:
+        assert entry.id is not None
+        plan_assignment_notes(
+            session, action, change_id=entry.id, actor=actor, previous_owner=previous, now=now
+        )
+    return action
+
+
+def postpone_action(
+    session: Session,
+    *,
+    action_id: int,
+    actor: str,
+    due: date,
+    now: datetime,
+    today: date | None = None,
+    comment: str | None = None,
+) -> ActionItem:
+    """Postpone: a new, later due date (SPEC §5). Not a correction (that is ``edit_action``): the
+    history keeps a ``postponed`` entry (old and new date, the reason given), and the item remembers
+    the date it was first due (``postponed_from``), against which the health figures measure it.
+
+    The new date must come after the current one and not before ``today`` (the actor's local date).
+    Muted reminders stay muted: postponing and muting are separate choices.
+    """
+    action = _load(session, action_id)
+    _authorize(session, action, actor)
+    _check_open(action)
+    today = today or user_today(session, actor, now)
+    due = _valid_due(due, today)
+    if due <= action.due:
+        raise InvalidInput(
+            key="postpone_not_later",
+            field="due",
+            date=due.isoformat(),
+            due=action.due.isoformat(),
+            action=action.public_id,
+        )
+    previous = action.due
+    if action.postponed_from is None:
+        action.postponed_from = previous
+    action.due = due
+    action.updated_at = now
+    session.add(action)
+    assert action.id is not None
+    store.add_change(
+        session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
+        new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
+    )  # fmt: skip
     return action
 
 

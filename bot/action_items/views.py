@@ -49,12 +49,13 @@ from bot.slack.payloads import (
     ActionRef,
     ChangeForm,
     PickCommittee,
+    RedateRef,
     SnoozeRef,
     dump,
     dump_pending,
 )
 from bot.slack.view_kit import context, mrkdwn_section, plain
-from bot.text.render import render
+from bot.text.render import normalize_locale, render
 from storage.models import ActionItem, ActionStatus, Committee, Priority
 
 MAX_TITLE_CHARS = 3000  # an action's title (the model's column)
@@ -83,10 +84,29 @@ def action_text(action: ActionItem, *, locale: str | None, tz: str) -> str:
 
 
 def action_buttons(action: ActionItem, *, locale: str | None = None) -> ActionsBlock:
-    """Done, Update progress, Snooze (1 business day / 1 week) and Reassign for one item."""
+    """Done, Update progress, Postpone (a new due date), Mute reminders (until a date, the due date
+    kept) and Reassign for one item (SPEC §5)."""
     words = labels(locale)
     ref = dump(ActionRef(action_id=action.id))  # type: ignore[arg-type]
-    snooze = StaticSelectElement(
+    return ActionsBlock(
+        block_id=f"action_{action.id}",
+        elements=[
+            ButtonElement(
+                action_id=ids.BTN_ACTION_DONE, text=plain(words["done"]), value=ref, style="primary"
+            ),
+            ButtonElement(action_id=ids.BTN_ACTION_PROGRESS, text=plain(words["progress"]), value=ref),
+            ButtonElement(action_id=ids.BTN_ACTION_POSTPONE, text=plain(words["postpone"]), value=ref),
+            ButtonElement(action_id=ids.BTN_ACTION_MUTE, text=plain(words["mute"]), value=ref),
+            ButtonElement(action_id=ids.BTN_ACTION_REASSIGN, text=plain(words["reassign"]), value=ref),
+        ],
+    )
+
+
+def snooze_select(action: ActionItem, *, locale: str | None = None) -> StaticSelectElement:
+    """The former Snooze select (1 business day / 1 week). Messages posted before Mute reminders
+    still carry it, and it is still answered; it is no longer sent."""
+    words = labels(locale)
+    return StaticSelectElement(
         action_id=ids.BTN_ACTION_SNOOZE,
         placeholder=plain(words["snooze"]),
         options=[
@@ -97,17 +117,31 @@ def action_buttons(action: ActionItem, *, locale: str | None = None) -> ActionsB
             for choice in SNOOZE_CHOICES
         ],
     )
-    return ActionsBlock(
-        block_id=f"action_{action.id}",
-        elements=[
-            ButtonElement(
-                action_id=ids.BTN_ACTION_DONE, text=plain(words["done"]), value=ref, style="primary"
-            ),
-            ButtonElement(action_id=ids.BTN_ACTION_PROGRESS, text=plain(words["progress"]), value=ref),
-            snooze,
-            ButtonElement(action_id=ids.BTN_ACTION_REASSIGN, text=plain(words["reassign"]), value=ref),
-        ],
-    )
+
+
+def due_note_blocks(
+    action: ActionItem, *, locale: str | None, tz: str, holiday: bool, previous: date | None
+) -> list[Block]:
+    """Under a confirmation whose due date is not a business day: the note, and a button that moves
+    the due date to ``previous`` (the business day before; None: no button, it would be past)."""
+    words = labels(locale)
+    text = render(locale, "action_due_note", due=action.due, tz=tz, holiday=holiday, previous=previous)
+    blocks: list[Block] = [mrkdwn_section(text, block_id=f"due_note_{action.id}")]
+    if previous is not None:
+        value = dump(RedateRef(action_id=action.id, due=action.due.isoformat()))  # type: ignore[arg-type]
+        day = previous.strftime("%d/%m") if normalize_locale(locale) == "fr" else previous.strftime("%b %d")
+        label = words["previous_business_day"].format(day=day)
+        blocks.append(
+            ActionsBlock(
+                block_id=f"due_fix_{action.id}",
+                elements=[
+                    ButtonElement(
+                        action_id=ids.BTN_ACTION_PREVIOUS_BUSINESS_DAY, text=plain(label, 75), value=value
+                    )
+                ],
+            )
+        )
+    return blocks
 
 
 def action_block(action: ActionItem, *, locale: str | None, tz: str) -> list[Block]:
@@ -314,6 +348,55 @@ def reassign_modal(action: ActionItem, meta: ChangeForm, *, locale: str | None, 
         submit=words["submit_save"],
         private_metadata=dump(meta, limit=MAX_PRIVATE_METADATA),
     )
+
+
+def date_modal(
+    action: ActionItem,
+    meta: ChangeForm,
+    *,
+    kind: str,
+    locale: str | None,
+    tz: str,
+    initial: date | None = None,
+) -> View:
+    """Postpone (``kind="postpone"``: a new due date and an optional reason) or Mute reminders
+    (``kind="mute"``: until a date; the due date stays)."""
+    words = labels(locale)
+    blocks: list[Block] = [
+        mrkdwn_section(action_text(action, locale=locale, tz=tz)),
+        InputBlock(
+            block_id=ids.BLOCK_DUE if kind == "postpone" else ids.BLOCK_UNTIL,
+            label=plain(words["new_due" if kind == "postpone" else "mute_until"]),
+            element=DatePickerElement(
+                action_id=ids.INPUT_VALUE, initial_date=initial.isoformat() if initial else None
+            ),
+        ),
+    ]
+    if kind == "postpone":
+        blocks.append(
+            InputBlock(
+                block_id=ids.BLOCK_COMMENT,
+                label=plain(words["reason"]),
+                optional=True,
+                element=PlainTextInputElement(action_id=ids.INPUT_VALUE, multiline=True, max_length=2000),
+            )
+        )
+    return _modal(
+        callback_id=ids.VIEW_POSTPONE if kind == "postpone" else ids.VIEW_MUTE,
+        title=words["modal_" + kind],
+        blocks=blocks,
+        locale=locale,
+        submit=words["submit_save"],
+        private_metadata=dump(meta, limit=MAX_PRIVATE_METADATA),
+    )
+
+
+def read_date_form(state: dict[str, Any]) -> tuple[date | None, str | None]:
+    """The postpone or mute modal's date (whichever it asked) and the postpone reason."""
+    picked = _input(state, ids.BLOCK_DUE).get("selected_date") or _input(state, ids.BLOCK_UNTIL).get(
+        "selected_date"
+    )
+    return (date.fromisoformat(picked) if picked else None), _input(state, ids.BLOCK_COMMENT).get("value")
 
 
 def pick_committee_blocks(

@@ -13,8 +13,9 @@ from bot.text.errors import InvalidInput, Msg
 class Command:
     """One ``/action`` invocation, syntax checked; dates are left as text for ``parse_date``.
 
-    ``name``: ``modal`` (no text), ``add``, ``list``, ``done``, ``snooze``, ``assign``, ``edit``,
-    ``away``, ``help``. ``text``: the rest for ``add``, the date for ``snooze`` and ``away``.
+    ``name``: ``modal`` (no text), ``add``, ``list``, ``done``, ``postpone`` (a new due date),
+    ``snooze`` (mute reminders until a date), ``assign``, ``edit``, ``away``, ``help``. ``text``: the
+    rest for ``add``, the date for ``postpone``, ``snooze`` and ``away``.
     ``scope`` (list): ``mine`` (default), ``overdue``, ``all`` or ``user`` (then ``user`` is set).
     """
 
@@ -26,7 +27,7 @@ class Command:
     away_off: bool = False
 
 
-SUBCOMMANDS = ("add", "list", "done", "snooze", "assign", "edit", "away", "help")
+SUBCOMMANDS = ("add", "list", "done", "postpone", "snooze", "assign", "edit", "away", "help")
 
 
 def parse_command(text: str, *, locale: str = "fr") -> Command:
@@ -47,7 +48,7 @@ def parse_command(text: str, *, locale: str = "fr") -> Command:
         if len(args) != 1:
             raise _syntax(name, locale)
         return Command(name, action_id=parse_action_id(args[0], locale=locale))
-    if name == "snooze":
+    if name in ("snooze", "postpone"):
         if len(args) < 2:
             raise _syntax(name, locale)
         return Command(name, action_id=parse_action_id(args[0], locale=locale), text=" ".join(args[1:]))

@@ -329,28 +329,81 @@ def _previous_word(text: str, position: int) -> str:
 
 
 def _resolve(match: re.Match[str], local_now: datetime, locale: str, *, strict: bool = True) -> date | None:
-    """The date a DATE_EXPR match means. Invalid explicit dates (31/04) raise, unless not strict."""
+    """The date a DATE_EXPR match means.
+
+    A date written out in numbers or words that does not exist (31/02, 2027-04-31) is refused with
+    the reason, wherever it stands: it is plainly meant as a date, and left in the title it would
+    hide a due date the user thinks they gave. A day and month without a year that passed lately
+    (``15/11`` on 3 December) is refused as past, never moved silently to next year. Other phrases
+    that cannot be read are refused only when ``strict`` (a date is expected there)."""
+    phrase = " ".join(match.group("date").split())
     try:
         return _resolve_groups(match.groupdict(), match.group("date"), local_now)
+    except _PastDayMonth as past:
+        raise InvalidInput(
+            key="date_in_past_no_year",
+            locale=locale,
+            field="due",
+            text=phrase,
+            date=past.day.isoformat(),
+            today=local_now.date().isoformat(),
+            next=past.next_text,
+        ) from None
+    except _ImpossibleDate as impossible:
+        raise InvalidInput(
+            key="impossible_date" if impossible.month != 2 else "impossible_date_february",
+            locale=locale,
+            field="due",
+            text=phrase,
+            days=impossible.days,
+        ) from None
     except ValueError:
         if not strict:
             return None
-        raise InvalidInput(
-            key="invalid_date", locale=locale, field="due", text=" ".join(match.group("date").split())
-        ) from None
+        raise InvalidInput(key="invalid_date", locale=locale, field="due", text=phrase) from None
+
+
+class _ImpossibleDate(ValueError):
+    """A day that no month of that name has (31/04, 30/02): says how many days the month has."""
+
+    def __init__(self, day: int, month: int) -> None:
+        super().__init__(f"no day {day} in month {month}")
+        self.month = month
+        self.days = calendar.monthrange(2001, month)[1] if 1 <= month <= 12 else 0
+
+
+class _PastDayMonth(ValueError):
+    """A day and month without a year whose latest occurrence passed lately."""
+
+    def __init__(self, day: date, next_text: str) -> None:
+        super().__init__(f"{day} is past")
+        self.day = day
+        self.next_text = next_text
+
+
+def _exact(year: int, month: int, day: int) -> date:
+    """``date(year, month, day)``, with a reason when the day does not exist."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"no month {month}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        if day >= 1 and not (month == 2 and day == 29):
+            raise _ImpossibleDate(day, month) from None
+        raise
 
 
 def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datetime) -> date:
     today = local_now.date()
     if groups["iso"]:
         year, month, day = (int(part) for part in groups["iso"].split("-"))
-        return date(year, month, day)
+        return _exact(year, month, day)
     if groups["num"]:
         parts = [int(part) for part in groups["num"].split("/")]
         if len(parts) == 3:
             year = parts[2] + 2000 if parts[2] < 100 else parts[2]
-            return date(year, parts[1], parts[0])
-        return next_day_month(parts[0], parts[1], today)
+            return _exact(year, parts[1], parts[0])
+        return coming_day_month(parts[0], parts[1], today, written=groups["num"])
     if groups["eom"]:
         first = today.replace(day=1)
         if groups["eom_fr_next"] or groups["eom_en_next"]:
@@ -361,13 +414,19 @@ def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datet
         return friday + timedelta(days=7) if groups["eow_fr_next"] or groups["eow_en_next"] else friday
     if groups["eo_month"]:
         month = MONTHS[groups["eo_month"].lower()]
-        year = today.year if month >= today.month else today.year + 1
-        return _month_end(year, month)
+        end = _month_end(today.year, month)
+        if end < today:
+            if (today - end).days <= RECENT_PAST_DAYS:
+                raise _PastDayMonth(end, _month_end(today.year + 1, month).isoformat())
+            end = _month_end(today.year + 1, month)
+        return end
     if groups["dm_day"] or groups["md_day"]:
         day = int(groups["dm_day"] or groups["md_day"])  # type: ignore[arg-type]
         month = MONTHS[(groups["dm_month"] or groups["md_month"]).lower()]  # type: ignore[union-attr]
         year = groups["dm_year"] or groups["md_year"]
-        return date(int(year), month, day) if year else next_day_month(day, month, today)
+        if year:
+            return _exact(int(year), month, day)
+        return coming_day_month(day, month, today, written=" ".join(phrase.split()))
     if groups["weekday"]:
         # The coming one, never today: "by friday" said on a Friday means next week's.
         target = WEEKDAYS[groups["weekday"].lower()]
@@ -388,6 +447,41 @@ def _resolve_groups(groups: dict[str, str | None], phrase: str, local_now: datet
     if day is None:
         raise ValueError(f"dateparser cannot read {phrase!r}")
     return day
+
+
+# A day and month typed without a year that fell this many days ago or less is taken as a mistake
+# about the past (refused, saying so), not as next year's: "15/11" typed on 3 December.
+RECENT_PAST_DAYS = 92
+
+
+def coming_day_month(day: int, month: int, today: date, *, written: str = "") -> date:
+    """``day``/``month`` without a year: today or the next one, unless the latest one passed less
+    than ``RECENT_PAST_DAYS`` ago (then ``_PastDayMonth``: the user is asked to write the year).
+    29/02 waits for a leap year."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"no month {month}")
+    if day > calendar.monthrange(2000, month)[1] or day < 1:
+        raise _ImpossibleDate(day, month)  # a day that never exists (31/04, 30/02)
+    upcoming = next_day_month(day, month, today)
+    try:
+        latest = date(today.year, month, day)
+        if latest > today:
+            latest = date(today.year - 1, month, day)
+    except ValueError:
+        latest = None  # 29/02 outside a leap year
+    if latest is not None and latest < today and (today - latest).days <= RECENT_PAST_DAYS:
+        raise _PastDayMonth(
+            latest, phrase_with_year(written, upcoming.year) if written else upcoming.isoformat()
+        )
+    return upcoming
+
+
+def phrase_with_year(written: str, year: int) -> str:
+    """What the user wrote, with a year: ``15/11`` -> ``15/11/2027``, ``fin novembre`` -> ``fin novembre 2027``."""
+    written = " ".join(written.split())
+    if re.fullmatch(r"\d{1,2}/\d{1,2}", written):
+        return f"{written}/{year}"
+    return f"{written} {year}"
 
 
 def next_day_month(day: int, month: int, today: date) -> date:

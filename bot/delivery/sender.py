@@ -113,13 +113,23 @@ def metadata(key: str) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
 
 
-def post(client: WebClient, *, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> Result:
-    """chat.postMessage to ``channel`` (a channel id, or a user id for a DM) with ``key`` in metadata."""
+def post(
+    client: WebClient,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    key: str,
+    thread_ts: str | None = None,
+) -> Result:
+    """chat.postMessage to ``channel`` (a channel id, or a user id for a DM) with ``key`` in metadata
+    (in the thread of ``thread_ts`` when given)."""
     try:
         answer = client.chat_postMessage(
             channel=channel,
             text=text,
             blocks=blocks or None,
+            thread_ts=thread_ts,
             metadata=metadata(key),
             unfurl_links=False,
             unfurl_media=False,

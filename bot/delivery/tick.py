@@ -24,7 +24,7 @@ import os
 import socket
 import threading
 import time as time_mod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -145,6 +145,42 @@ def tick(
     return summary
 
 
+def send_now(
+    engine: Engine,
+    client: WebClient,
+    *,
+    action_id: int,
+    kinds: Iterable[str],
+    now: datetime,
+    worker: str | None = None,
+) -> TickSummary:
+    """Send at once the pending rows of ``kinds`` about one action that are due (a listener, after
+    committing a change that queued them: the owner's assignment DM). Claimed like in a tick, so a
+    tick running at the same time never sends them twice; what fails here is retried by the ticks."""
+    worker = worker or default_worker()
+    summary = TickSummary()
+    client = sender.without_retries(client)
+    with engine.connect() as connection:
+        with transaction(connection) as session:
+            ids = [row.id for row in store.pending_of(session, action_id=action_id, kinds=kinds)]
+            claimed = (
+                store.claim_due(
+                    session, now=now, stale_before=now - LEASE, worker=worker, limit=len(ids), ids=ids
+                )
+                if ids
+                else []
+            )
+        if claimed:
+            rest = _send_batch(
+                engine, connection, client, claimed, now=now, worker=worker, summary=summary,
+                should_stop=None, sleep=time_mod.sleep, concurrency=1,
+            )  # fmt: skip
+            if rest:
+                with transaction(connection) as session:
+                    store.release(session, ids=rest, worker=worker)
+    return summary
+
+
 def _send_batch(
     engine: Engine,
     connection: Connection,
@@ -256,6 +292,7 @@ def _deliver(
             text=ready.message.text,
             blocks=ready.message.blocks,
             key=ready.key,
+            thread_ts=ready.message.thread_ts,
         )
 
     with transaction(connection) as session:

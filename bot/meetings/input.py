@@ -11,10 +11,13 @@ import re
 from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
+from bot.core.action_lines import line_error, read_action_lines
 from bot.core.calendar import localize, zone
-from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_add, parse_date
-from bot.text.errors import InvalidInput, Msg
-from storage.models import Committee
+from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_date
+from bot.text.errors import InvalidInput
+from storage.models import Committee, SlackUser
 
 TITLE_MAX = 3000
 TEXT_MAX = 3000
@@ -132,41 +135,25 @@ def check_decisions(decisions: list[str], locale: str) -> list[str]:
 def parse_action_lines(
     lines: list[str], committee: Committee, now: datetime
 ) -> list[tuple[int, ActionDraft]]:
-    """Each non-blank line as (line number, ``ActionDraft``); every bad line is reported, by its number.
+    """Each non-blank line as (line number, ``ActionDraft``); every bad line is reported at once, in
+    line order (``bot.core.action_lines``). Dates in the committee's zone; a deactivated owner is refused
+    here already when the committee is bound to a session."""
+    session = object_session(committee)
 
-    A line is read like ``/action add``: ``<@U…> task by date [!priority]``, dates in the committee's zone.
-    """
-    locale = committee.locale
-    drafts, problems = [], []
-    numbered = [(n, line.strip().lstrip("•-* ").strip()) for n, line in enumerate(lines, start=1)]
-    for number, line in numbered:
-        if not line:
-            continue
-        try:
-            draft = parse_add(line, now=now, tz=committee.timezone, locale=locale)
-        except InvalidInput as error:
-            problems.append(action_line_error(number, error, locale))
-            continue
-        if draft.missing:
-            problem = Msg(f"action_line_missing_{draft.missing[0]}")
-            problems.append(
-                InvalidInput(
-                    key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem
-                )
-            )
-            continue
-        drafts.append((number, draft))
-    if problems:
-        raise InvalidInput.combine(problems)
-    return drafts
+    def deactivated(user_id: str) -> bool:
+        user = session.get(SlackUser, user_id) if session is not None else None
+        return bool(user is not None and user.deleted)
+
+    found = read_action_lines(
+        lines, tz=committee.timezone, locale=committee.locale, now=now, deactivated=deactivated
+    )
+    found.raise_errors()
+    return found.items
 
 
 def action_line_error(number: int, error: InvalidInput, locale: str) -> InvalidInput:
     """``error`` about one action line, restated as "Line n: … Write one action per line: …"."""
-    problem: Msg | str = Msg(error.key, error.params) if error.key else error.message
-    return InvalidInput(
-        key="action_line_invalid", locale=locale, field="actions", line=number, problem=problem
-    )
+    return line_error(number, error, locale)
 
 
 def parse_meeting_time(

@@ -108,7 +108,15 @@ def health_line(locale: str, health: Health) -> str:
     """ "Governance health (12 weeks) — minutes on time: 83% (5/6) · decks on time: — · …"."""
 
     def rate(r: Rate) -> str:
-        return bk.piece(locale, TEMPLATE, "rate", percent=r.percent, on_time=r.on_time, total=r.total)
+        return bk.piece(
+            locale,
+            TEMPLATE,
+            "rate",
+            percent=r.percent,
+            on_time=r.on_time,
+            total=r.total,
+            postponed=r.postponed,
+        )
 
     return bk.piece(
         locale, TEMPLATE, "health",

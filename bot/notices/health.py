@@ -4,7 +4,9 @@ Three rates over the last ``weeks`` weeks (12 by default):
 
 - minutes on time: minutes posted in the channel no later than the minutes due time;
 - decks on time: deck shared no later than the deck due time;
-- actions closed on time: done no later than the end of their due day, in the committee's zone.
+- actions closed on time: done no later than the end of their due day, in the committee's zone. An
+  item whose due date was postponed (``/action postpone``) is measured against the date it was first
+  due and counts as postponed, never as closed on time (SPEC §5).
 
 An item counts in the window when it came to term there: a deadline that passed, or an item delivered
 (early delivery counts at once, as on time). Cancelled meetings and cancelled actions are not measured;
@@ -40,10 +42,12 @@ from storage.models import (
 
 @dataclass(frozen=True)
 class Rate:
-    """``on_time`` of ``total`` measured items."""
+    """``on_time`` of ``total`` measured items; ``postponed`` of them (not on time) had their due
+    date postponed."""
 
     on_time: int = 0
     total: int = 0
+    postponed: int = 0
 
     @property
     def percent(self) -> int | None:
@@ -51,10 +55,10 @@ class Rate:
         return None if self.total == 0 else round(100 * self.on_time / self.total)
 
     def __add__(self, other: Rate) -> Rate:
-        return Rate(self.on_time + other.on_time, self.total + other.total)
+        return Rate(self.on_time + other.on_time, self.total + other.total, self.postponed + other.postponed)
 
-    def count(self, on_time: bool) -> Rate:
-        return Rate(self.on_time + int(on_time), self.total + 1)
+    def count(self, on_time: bool, *, postponed: bool = False) -> Rate:
+        return Rate(self.on_time + int(on_time), self.total + 1, self.postponed + int(postponed))
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ ACTION_COLUMNS = (
     ActionItem.status,
     ActionItem.progress,
     ActionItem.closed_at,
+    ActionItem.postponed_from,
 )
 
 
@@ -199,6 +204,10 @@ _MEETINGS = (
 )
 _CAME_TO_TERM = sa.or_(
     sa.and_(col(ActionItem.due) >= sa.bindparam("due_from"), col(ActionItem.due) <= sa.bindparam("due_to")),
+    sa.and_(
+        col(ActionItem.postponed_from) >= sa.bindparam("due_from"),
+        col(ActionItem.postponed_from) <= sa.bindparam("due_to"),
+    ),
     sa.and_(
         col(ActionItem.closed_at) >= sa.bindparam("since"), col(ActionItem.closed_at) < sa.bindparam("now")
     ),
@@ -264,6 +273,14 @@ def health_from_rows(
     for action in actions:
         scope = scopes.get(action.committee_id)
         if scope is None or action.status == ActionStatus.cancelled.value:
+            continue
+        if action.postponed_from is not None:
+            # Postponed: it came to term on the day first committed to, and was not closed by then.
+            first_due = end_of_day(action.postponed_from, scope.committee.timezone)
+            if since <= first_due < now:
+                actions_rate[action.committee_id] = actions_rate[action.committee_id].count(
+                    False, postponed=True
+                )
             continue
         closed = action.closed_at if action.status == ActionStatus.done.value else None
         on_time = _measure(closed, end_of_day(action.due, scope.committee.timezone), since, now)

@@ -23,6 +23,7 @@ class OutgoingMessage:
     text: str  # fallback text (notifications, screen readers)
     blocks: list[dict[str, Any]] = field(default_factory=list)  # Block Kit, as dicts (Block.to_dict())
     also: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+    thread_ts: str | None = None  # posted as a reply in this thread of the recipient channel
 
 
 PRE_MEETING = kinds.PRE_MEETING_KINDS  # expire at T

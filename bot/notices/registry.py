@@ -18,8 +18,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.action_items.assignment import ASSIGNED, IN_THREAD, UNASSIGNED
 from bot.notices import digest
 from bot.notices.action_notices import _chase, delivery_failed, owner_unreachable, settled
+from bot.notices.assignment_notices import assigned_message, in_thread_message, unassigned_message
 from bot.notices.context import Context, _live_committee
 from bot.notices.meeting_notices import (
     agenda_published,
@@ -141,4 +143,7 @@ BUILDERS: dict[str, Callable[[Context], OutgoingMessage | None]] = {
     "owner_unreachable": owner_unreachable,
     "delivery_failed": delivery_failed,
     "weekly_digest": weekly_digest,
+    ASSIGNED: assigned_message,
+    UNASSIGNED: unassigned_message,
+    IN_THREAD: in_thread_message,
 }

@@ -42,6 +42,16 @@ class SnoozeRef:
 
 
 @dataclass(frozen=True)
+class RedateRef:
+    """The "previous business day" button under a due date that is not one: which item, and the due
+    date it was offered for (a click after the date changed again does nothing)."""
+
+    tag: ClassVar[str] = "rd"
+    action_id: int
+    due: str  # ISO date
+
+
+@dataclass(frozen=True)
 class ActionModal:
     """The action modal's context: the committee (None: the modal asks), where the command came from
     (to confirm there), the item being edited (None: a new item) and the source message's permalink."""
@@ -52,6 +62,7 @@ class ActionModal:
     action_id: int | None = None
     source_link: str | None = None
     meeting_id: int | None = None
+    thread_ts: str | None = None  # the message of the "Create action item" shortcut: reply in its thread
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,7 @@ class OccurrenceRef:
 Payload = (
     ActionRef
     | SnoozeRef
+    | RedateRef
     | ActionModal
     | ChangeForm
     | PickCommittee
@@ -143,6 +155,7 @@ P = TypeVar(
     "P",
     ActionRef,
     SnoozeRef,
+    RedateRef,
     ActionModal,
     ChangeForm,
     PickCommittee,

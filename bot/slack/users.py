@@ -100,6 +100,20 @@ def know_user(session: Session, client: WebClient, *, user_id: str, now: datetim
             remember(session, user_id=user_id, profile=profile, now=now)
 
 
+def display_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:
+    """``{user id: the name Slack shows}`` for those Slack knows (display name, else real name)."""
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        profile = ask_slack(client, user_id=user_id)
+        if profile is None:
+            continue
+        details = profile.get("profile") or {}
+        name = details.get("display_name") or details.get("real_name") or profile.get("real_name")
+        if name:
+            names[user_id] = str(name)
+    return names
+
+
 def _valid_zone(tz: str | None) -> str | None:
     if not tz:
         return None

@@ -13,13 +13,15 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.action_items import views
+from bot.action_items.assignment import NOTE_KINDS, plan_thread_reply
 from bot.action_items.flows import (
     check_can_change,
     clear_away,
@@ -27,23 +29,26 @@ from bot.action_items.flows import (
     complete_action,
     create_action,
     edit_action,
+    field_errors,
     is_workspace_admin,
+    mute_action,
+    postpone_action,
     reassign_action,
     set_away,
-    snooze_action,
     snooze_choice,
     update_progress,
 )
-from bot.core.calendar import business_calendar
+from bot.core.calendar import BusinessCalendar, business_calendar
 from bot.core.commands import Command, parse_command
-from bot.core.parsing import ActionDraft, parse_add, parse_date, plain_text
+from bot.core.parsing import MENTION_RE, ActionDraft, parse_add, parse_date, plain_text
 from bot.delivery.edits import refresh
+from bot.delivery.tick import send_now
 from bot.planning.outbox import replan_action
 from bot.slack import view_kit
 from bot.slack.limits import fit_escaped
 from bot.slack.outcome import Outcome, Reply, reply
-from bot.slack.payloads import ActionModal, ChangeForm, PendingCommand, SnoozeRef
-from bot.slack.users import Person, know_user
+from bot.slack.payloads import ActionModal, ChangeForm, PendingCommand, RedateRef, SnoozeRef
+from bot.slack.users import Person, display_names, know_user
 from bot.surface.home import home_refresher
 from bot.text.errors import InvalidInput, NoCommittee, NotFound
 from bot.text.errors import text as error_text
@@ -91,15 +96,10 @@ def run_command(
         return done(session, action_id=command.action_id, person=person, now=now)
     if command.name == "snooze":
         until = parse_date(command.text, now=now, tz=person.tz, locale=person.locale)
-        action = snooze_action(
-            session,
-            action_id=command.action_id,
-            actor=person.user_id,
-            until=until,
-            now=now,
-            today=person.today(now),
-        )
-        return changed(action, "snoozed", person)
+        return mute(session, action_id=command.action_id, until=until, person=person, now=now)
+    if command.name == "postpone":
+        due = parse_date(command.text, now=now, tz=person.tz, locale=person.locale)
+        return postpone(session, action_id=command.action_id, due=due, person=person, now=now)
     if command.name == "assign":
         assert command.user is not None
         return reassign(
@@ -141,7 +141,7 @@ def add(
         now=now,
         today=person.today(now),
     )
-    return created(action, committee, person)
+    return created(session, action, committee, person, now=now)
 
 
 def list_items(
@@ -203,6 +203,56 @@ def done(session: Session, *, action_id: int, person: Person, now: datetime) -> 
     return changed(action, "done", person)
 
 
+def postpone(
+    session: Session,
+    *,
+    action_id: int,
+    due: date,
+    person: Person,
+    now: datetime,
+    comment: str | None = None,
+) -> Outcome:
+    """``/action postpone <id> <date>`` and the Postpone modal: a new, later due date (kept in the
+    history, counted as postponed in the health figures)."""
+    action = postpone_action(
+        session,
+        action_id=action_id,
+        actor=person.user_id,
+        due=due,
+        now=now,
+        today=person.today(now),
+        comment=comment,
+    )
+    return changed(action, "postponed", person, note=due_note(session, action, person, now=now))
+
+
+def mute(session: Session, *, action_id: int, until: date, person: Person, now: datetime) -> Outcome:
+    """``/action snooze <id> <date>`` and the Mute reminders modal: no reminder until ``until``;
+    the due date stays."""
+    action = mute_action(
+        session, action_id=action_id, actor=person.user_id, until=until, now=now, today=person.today(now)
+    )
+    return changed(action, "snoozed", person)
+
+
+def previous_business_day(session: Session, *, ref: RedateRef, person: Person, now: datetime) -> Outcome:
+    """The "previous business day" button under a due date that is not one. A click after the due
+    date changed again changes nothing and shows the item as it is."""
+    action = authorized(session, action_id=ref.action_id, person=person)
+    if action.due.isoformat() != ref.due:
+        return changed(action, "edited", person)
+    calendar = _calendar(session, action)
+    action = edit_action(
+        session,
+        action_id=action.id,  # type: ignore[arg-type]
+        actor=person.user_id,
+        now=now,
+        due=calendar.on_or_before(action.due),
+        today=person.today(now),
+    )
+    return changed(action, "edited", person)
+
+
 def reassign(
     session: Session, client: WebClient, *, action_id: int, new_owner: str, person: Person, now: datetime
 ) -> Outcome:
@@ -242,16 +292,53 @@ def pick_committee(session: Session, *, person: Person, text: str, channel: str 
 
 
 def snooze(session: Session, *, ref: SnoozeRef, person: Person, now: datetime) -> Outcome:
-    """The Snooze select: 1 business day or 1 week from the user's today, on the committee's calendar."""
+    """The former Snooze select (still on messages posted before Mute reminders): 1 business day or
+    1 week from the user's today, on the committee's calendar."""
     action = _load(session, ref.action_id)
-    committee = session.get(Committee, action.committee_id) if action.committee_id is not None else None
-    calendar = business_calendar(committee, get_workspace(session))
-    today = person.today(now)
-    until = snooze_choice(ref.choice, today, calendar)
-    action = snooze_action(
-        session, action_id=action.id, actor=person.user_id, until=until, now=now, today=today
-    )  # type: ignore[arg-type]
-    return changed(action, "snoozed", person)
+    until = snooze_choice(ref.choice, person.today(now), _calendar(session, action))
+    return mute(session, action_id=action.id, until=until, person=person, now=now)  # type: ignore[arg-type]
+
+
+def open_date(
+    session: Session, *, action_id: int, kind: str, person: Person, channel: str | None, now: datetime
+) -> Outcome:
+    """Postpone (``kind="postpone"``) or Mute reminders (``kind="mute"``): the date modal, for
+    someone allowed to change the item. Mute starts at a week from today (a business day)."""
+    action = authorized(session, action_id=action_id, person=person)
+    _check_open(action)
+    initial = None
+    if kind == "mute":
+        initial = snooze_choice("1w", person.today(now), _calendar(session, action))
+    meta = ChangeForm(action_id=action_id, channel=channel)
+    return Outcome(
+        modal=views.date_modal(action, meta, kind=kind, locale=person.locale, tz=person.tz, initial=initial)
+    )
+
+
+def submit_date(
+    session: Session,
+    *,
+    kind: str,
+    picked: date | None,
+    comment: str | None,
+    meta: ChangeForm,
+    person: Person,
+    now: datetime,
+) -> Outcome:
+    """The postpone or mute modal submitted (errors under the date)."""
+    field = "due" if kind == "postpone" else "until"
+    if picked is None:
+        raise InvalidInput(key="invalid_date", locale=person.locale, field=field, text="—")
+    try:
+        if kind == "postpone":
+            return postpone(
+                session, action_id=meta.action_id, due=picked, person=person, now=now, comment=comment
+            )
+        return mute(session, action_id=meta.action_id, until=picked, person=person, now=now)
+    except InvalidInput as error:
+        if error.key is None or len(error.errors) > 1:
+            raise
+        raise InvalidInput(key=error.key, locale=person.locale, field=field, **error.params) from None
 
 
 def open_progress(session: Session, *, action_id: int, person: Person, channel: str | None) -> Outcome:
@@ -284,6 +371,43 @@ def picked_committee(
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form))
 
 
+def open_from_message(
+    session: Session,
+    client: WebClient,
+    *,
+    person: Person,
+    channel: str | None,
+    text: str,
+    thread_ts: str | None,
+    source_link: str | None,
+    now: datetime,
+) -> Outcome:
+    """The message shortcut "Create action item": the message read with ``/action add``'s grammar
+    (owner, due date, priority, the rest as the title), the modal pre-filled with it in readable
+    text (mentions as ``@name``), and the item, once created, posted in the message's thread.
+
+    A message the grammar refuses (a past or impossible date) pre-fills the title only: the modal's
+    date picker asks for the due date."""
+    try:
+        form = _form(parse_add(text, now=now, tz=person.tz, locale=person.locale))
+    except InvalidInput:
+        form = views.ActionForm(title=text)
+    form = views.ActionForm(
+        title=readable(client, form.title), owner=form.owner, due=form.due, priority=form.priority
+    )
+    return open_new(
+        session, person=person, channel=channel, source_link=source_link, thread_ts=thread_ts, form=form
+    )
+
+
+def readable(client: WebClient, text: str) -> str:
+    """Slack message text as a person reads it: ``<@U1>`` as ``@name`` (asked of Slack, ten at
+    most), then ``plain_text`` (escapes undone, labelled mentions, channels and links)."""
+    names = display_names(client, list(dict.fromkeys(MENTION_RE.findall(text)))[:10])
+    text = MENTION_RE.sub(lambda m: f"@{names[m.group(1)]}" if m.group(1) in names else m.group(0), text)
+    return plain_text(text)
+
+
 def open_new(
     session: Session,
     *,
@@ -291,12 +415,17 @@ def open_new(
     channel: str | None = None,
     title: str = "",
     source_link: str | None = None,
+    thread_ts: str | None = None,
+    form: views.ActionForm | None = None,
 ) -> Outcome:
     """The action modal from the App Home or a message shortcut: the channel's committee when it
     has one, else a select of the active committees, the user's own first."""
     committee = committee_by_channel(session, channel=channel) if channel else None
     meta = ActionModal(
-        committee_id=committee.id if committee else None, channel=channel, source_link=source_link
+        committee_id=committee.id if committee else None,
+        channel=channel,
+        source_link=source_link,
+        thread_ts=thread_ts,
     )
     committees: list[Committee] = []
     if committee is None:
@@ -306,7 +435,10 @@ def open_new(
         mine = set(committee_ids_of(session, user_id=person.user_id))
         committees.sort(key=lambda c: (c.id not in mine, c.id))
     # A shortcut's message text comes escaped by Slack: the input shows what was written.
-    form = views.ActionForm(title=plain_text(title)[: views.MAX_TITLE_CHARS])
+    form = form or views.ActionForm(title=plain_text(title))
+    form = views.ActionForm(
+        title=form.title[: views.MAX_TITLE_CHARS], owner=form.owner, due=form.due, priority=form.priority
+    )
     return Outcome(modal=views.action_modal(meta, locale=person.locale, form=form, committees=committees))
 
 
@@ -333,7 +465,12 @@ def submit_action(
         else None,
     ]
     if any(missing):
-        raise InvalidInput.combine([error for error in missing if error])
+        # Every field at once: what is missing, and what is wrong with the rest.
+        others = field_errors(
+            session, title=form.title, owner=form.owner, due=form.due, priority=form.priority,
+            today=person.today(now),
+        )  # fmt: skip
+        raise InvalidInput.combine([error for error in missing if error] + others)
     assert form.owner is not None and form.due is not None
     know_user(session, client, user_id=form.owner, now=now)
     if meta.action_id is not None:
@@ -355,7 +492,9 @@ def submit_action(
         now=now,
         today=person.today(now),
     )
-    return created(action, committee, person)
+    if meta.thread_ts and meta.channel:
+        plan_thread_reply(session, action, channel=meta.channel, thread_ts=meta.thread_ts, now=now)
+    return created(session, action, committee, person, now=now)
 
 
 def submit_edit(
@@ -377,7 +516,8 @@ def submit_edit(
         action = reassign_action(
             session, action_id=meta.action_id, actor=person.user_id, new_owner=form.owner, now=now
         )
-    return changed(action, "edited", person, also=(previous,))
+    note = due_note(session, action, person, now=now)
+    return changed(action, "edited", person, also=(previous,), note=note)
 
 
 def submit_progress(
@@ -414,6 +554,15 @@ def after_action_change(
         log.exception(
             "after change of action A%s: re-plan or refresh failed (ref %s)", action_id, secrets.token_hex(3)
         )
+    try:
+        # The owner's assignment DM (and the previous owner's note) were queued with the change.
+        send_now(engine, client, action_id=action_id, kinds=NOTE_KINDS, now=now)
+    except Exception:
+        log.exception(
+            "after change of action A%s: assignment DMs left to the next tick (ref %s)",
+            action_id,
+            secrets.token_hex(3),
+        )
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             home_refresher.publish(engine, client, user_id=user_id, now=now)
@@ -441,8 +590,11 @@ def authorized(session: Session, *, action_id: int, person: Person) -> ActionIte
     return action
 
 
-def created(action: ActionItem, committee: Committee, person: Person) -> Outcome:
-    """The confirmation of a new item: due date as a Slack date token, and the committee's zone."""
+def created(
+    session: Session, action: ActionItem, committee: Committee, person: Person, *, now: datetime
+) -> Outcome:
+    """The confirmation of a new item: due date as a Slack date token, and the committee's zone;
+    under it, a note when the due date is not a business day."""
     text = render(
         person.locale,
         "action_created",
@@ -452,11 +604,39 @@ def created(action: ActionItem, committee: Committee, person: Person) -> Outcome
         tz=committee.timezone,
         labels=views.labels(person.locale),
     )
-    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner,))
+    note = due_note(session, action, person, now=now)
+    return Outcome(reply=with_note(text, note), action_id=action.id, users=(action.owner,))
 
 
-def changed(action: ActionItem, change: str, person: Person, *, also: Iterable[str] = ()) -> Outcome:
-    """The confirmation of a change to an existing item."""
+def due_note(session: Session, action: ActionItem, person: Person, *, now: datetime) -> list[dict[str, Any]]:
+    """When the due date is not a business day for the item's committee (its workdays and
+    holidays): a note, and a button to the business day before (unless that one is already past)."""
+    calendar = _calendar(session, action)
+    if calendar.is_business_day(action.due):
+        return []
+    previous: date | None = calendar.on_or_before(action.due)
+    if previous is not None and previous < person.today(now):
+        previous = None
+    blocks = views.due_note_blocks(
+        action, locale=person.locale, tz=person.tz, holiday=calendar.is_holiday(action.due), previous=previous
+    )
+    return view_kit.as_dicts(blocks)
+
+
+def with_note(text: str, note: list[dict[str, Any]]) -> Reply:
+    """A confirmation's text, with the due-date note under it."""
+    return Reply(text=text, blocks=[*view_kit.message_blocks(text), *note])
+
+
+def changed(
+    action: ActionItem,
+    change: str,
+    person: Person,
+    *,
+    also: Iterable[str] = (),
+    note: list[dict[str, Any]] | None = None,
+) -> Outcome:
+    """The confirmation of a change to an existing item (with the due-date note, if any)."""
     text = render(
         person.locale,
         "action_changed",
@@ -466,7 +646,7 @@ def changed(action: ActionItem, change: str, person: Person, *, also: Iterable[s
         tz=person.tz,
         labels=views.labels(person.locale),
     )
-    return Outcome(reply=reply(text), action_id=action.id, users=(action.owner, *also))
+    return Outcome(reply=with_note(text, note or []), action_id=action.id, users=(action.owner, *also))
 
 
 def _load(session: Session, action_id: int) -> ActionItem:
@@ -479,6 +659,11 @@ def _load(session: Session, action_id: int) -> ActionItem:
 def _check_open(action: ActionItem) -> None:
     if action.status in views.CLOSED:
         raise InvalidInput(key=f"action_closed_{action.status}", action=action.public_id)
+
+
+def _calendar(session: Session, action: ActionItem) -> BusinessCalendar:
+    committee = session.get(Committee, action.committee_id) if action.committee_id is not None else None
+    return business_calendar(committee, get_workspace(session))
 
 
 def _form(draft: ActionDraft) -> views.ActionForm:

@@ -33,11 +33,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{date} is already past (today is {today}). Pick today or later, for example "
         "`friday` or `end of month`.",
     },
+    "date_in_past_no_year": {
+        "fr": "« {text} » est déjà passé : c'était le {date} (nous sommes le {today}). "
+        "Si vous pensiez à l'an prochain, écrivez l'année : `{next}`.",
+        "en": "“{text}” is already past: it was {date} (today is {today}). "
+        "If you meant next year, write the year: `{next}`.",
+    },
+    "impossible_date": {
+        "fr": "« {text} » n'existe pas : ce mois n'a que {days} jours. Vérifiez le jour ou le mois.",
+        "en": "“{text}” does not exist: that month has only {days} days. Check the day or the month.",
+    },
+    "impossible_date_february": {
+        "fr": "« {text} » n'existe pas : février n'a que 28 jours (29 les années bissextiles). "
+        "Vérifiez le jour ou le mois.",
+        "en": "“{text}” does not exist: February has only 28 days (29 in leap years). "
+        "Check the day or the month.",
+    },
     "snooze_not_future": {
-        "fr": "Un report doit aller au-delà d'aujourd'hui ({today}) : {date} ne convient pas. "
-        "Par exemple `/action snooze A12 demain` ou `/action snooze A12 lundi`.",
-        "en": "A snooze must end after today ({today}): {date} won't do. "
-        "For example `/action snooze A12 tomorrow` or `/action snooze A12 monday`.",
+        "fr": "Les relances ne peuvent être suspendues que jusqu'à une date après aujourd'hui ({today}) : "
+        "{date} ne convient pas. Par exemple `/action snooze A12 lundi`.",
+        "en": "Reminders can only be muted until a date after today ({today}): {date} won't do. "
+        "For example `/action snooze A12 monday`.",
+    },
+    "postpone_not_later": {
+        "fr": "Reporter l'échéance, c'est la repousser : la nouvelle date doit venir après l'actuelle "
+        "({due}) ; {date} ne convient pas. Pour la corriger autrement, utilisez `/action edit {action}`.",
+        "en": "Postponing moves the due date later: the new date must come after the current one "
+        "({due}); {date} won't do. To correct it otherwise, use `/action edit {action}`.",
     },
     "away_in_past": {
         "fr": "La date de retour {date} est passée (nous sommes le {today}). "
@@ -133,7 +155,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "`/action list [mine|overdue|all|@someone]`",
     },
     "usage_done": {"fr": "`/action done A12`", "en": "`/action done A12`"},
-    "usage_snooze": {"fr": "`/action snooze A12 lundi`", "en": "`/action snooze A12 monday`"},
+    "usage_postpone": {
+        "fr": "`/action postpone A12 2027-04-02` : reporter l'échéance (nouvelle date)",
+        "en": "`/action postpone A12 2027-04-02`: postpone (a new due date)",
+    },
+    "usage_snooze": {
+        "fr": "`/action snooze A12 lundi` : suspendre les relances jusqu'à lundi (l'échéance reste)",
+        "en": "`/action snooze A12 monday`: mute reminders until monday (the due date stays)",
+    },
     "usage_assign": {"fr": "`/action assign A12 @paul`", "en": "`/action assign A12 @paul`"},
     "usage_edit": {"fr": "`/action edit A12`", "en": "`/action edit A12`"},
     "usage_away": {
@@ -187,6 +216,7 @@ USAGE_KEYS = (
     "usage_add",
     "usage_list",
     "usage_done",
+    "usage_postpone",
     "usage_snooze",
     "usage_assign",
     "usage_edit",
@@ -203,6 +233,24 @@ class Msg:
     params: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Join:
+    """Several catalogue texts used as one parameter, in the same locale: "a, b, c." (each part's
+    final full stop dropped but the last one's)."""
+
+    parts: tuple[Msg, ...]
+    separator: str = ", "
+
+
+def _param(value: Any, locale: str | None) -> Any:
+    if isinstance(value, Msg):
+        return text(value.key, locale, **value.params)
+    if isinstance(value, Join):
+        texts = [str(_param(part, locale)) for part in value.parts]
+        return value.separator.join([t.rstrip(".") for t in texts[:-1]] + texts[-1:])
+    return value
+
+
 def text(key: str, locale: str | None = None, **params: Any) -> str:
     """The catalogue's text for ``key`` in ``locale`` (fr/en; anything else falls back to fr).
 
@@ -210,10 +258,7 @@ def text(key: str, locale: str | None = None, **params: Any) -> str:
     """
     if key == "usage":
         return "\n".join("• " + text(usage_key, locale) for usage_key in USAGE_KEYS)
-    values = {
-        name: text(value.key, locale, **value.params) if isinstance(value, Msg) else value
-        for name, value in params.items()
-    }
+    values = {name: _param(value, locale) for name, value in params.items()}
     return MESSAGES[key][normalize_locale(locale)].format(**values)
 
 
@@ -287,16 +332,25 @@ class InvalidInput(DomainError):
 
     @property
     def fields(self) -> dict[str, str]:
-        """``{field: message}`` for every error that names a field (in the raiser's locale)."""
-        return {error.field: error.message for error in self.errors if error.field}
+        """``{field: message}`` for every error that names a field (in the raiser's locale); several
+        errors about one field (the lines of a form) are joined one a line, in order."""
+        return _by_field((error.field, error.message) for error in self.errors)
 
     def fields_in_locale(self, locale: str | None) -> dict[str, str]:
-        return {error.field: error.in_locale(locale) for error in self.errors if error.field}
+        return _by_field((error.field, error.in_locale(locale)) for error in self.errors)
 
     def in_locale(self, locale: str | None) -> str:
         if len(self.errors) > 1:
             return "\n".join(error.in_locale(locale) for error in self.errors)
         return super().in_locale(locale)
+
+
+def _by_field(pairs: Iterable[tuple[str | None, str]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, message in pairs:
+        if name:
+            found[name] = f"{found[name]}\n{message}" if name in found else message
+    return found
 
 
 class PermissionDenied(DomainError):
