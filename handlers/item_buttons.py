@@ -103,7 +103,7 @@ def _open_date(
     kind: str,
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.open_date(
@@ -126,7 +126,7 @@ def on_previous_business_day(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(RedateRef, action["value"])
+    ref = load(RedateRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_flows.previous_business_day(session, ref=ref, person=person, now=now_of(context))

@@ -78,8 +78,8 @@ def on_date_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Postpone (a new due date) or Mute reminders (until a date): one form, told apart by callback id."""
-    meta = load(ChangeForm, view["private_metadata"])
-    picked, comment = read_date_form(view["state"]["values"])
+    meta = load(ChangeForm, view.get("private_metadata"))
+    picked, comment = read_date_form(state_values(view))
     kind = "postpone" if view["callback_id"] == ids.VIEW_POSTPONE else "mute"
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
