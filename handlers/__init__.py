@@ -8,14 +8,25 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers import action_command as commands
+from handlers import admin, errors, events, shortcuts
 from handlers import committee_command as committee
-from handlers import errors, events, shortcuts
 from handlers import item_buttons as actions
 from handlers import item_modals as views
 from handlers import meeting_buttons as meeting_actions
 from handlers import meeting_modals as meeting_views
 
-SURFACES = (commands, committee, actions, meeting_actions, views, meeting_views, shortcuts, events, errors)
+SURFACES = (
+    commands,
+    committee,
+    actions,
+    meeting_actions,
+    views,
+    meeting_views,
+    shortcuts,
+    events,
+    admin,
+    errors,
+)
 
 
 def register_listeners(app: App) -> None:

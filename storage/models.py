@@ -246,6 +246,8 @@ class Notification(SQLModel, table=True):
         sa.Index("ix_notification_pending_due", "state", "due_at"),
         sa.Index("ix_notification_meeting", "meeting_id"),
         sa.Index("ix_notification_action", "action_id"),
+        # Planning reads each committee's pending rows: without it, planning N committees is N scans.
+        sa.Index("ix_notification_committee", "committee_id"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -94,6 +94,11 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Socket Mode: the app-level token apps.connections.open accepts, and the URL it answers.
+        self.app_token = "xapp-test"
+        self.socket_url = "ws://127.0.0.1:9/link/?ticket=none"
+        self.delays: dict[str, float] = {}
+        self.refused: set[str] = set()  # bot tokens Slack answers invalid_auth to
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -205,6 +210,10 @@ class FakeSlack:
         """Answer a share ``rate`` of calls to ``methods`` with 429 (Retry-After: 0) or 500, at random."""
         self._chaos = (rate, random.Random(seed), methods)
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call of ``method`` (``response_url`` included) after ``seconds``."""
+        self.delays[method] = seconds
+
     def calm(self) -> None:
         self._failures.clear()
         self._chaos = None
@@ -252,6 +261,10 @@ class FakeSlack:
             method, token = "response_url", "response_url"
             params = {**params, "channel": channel, "user": user}
 
+        if method in self.delays:
+            import time
+
+            time.sleep(self.delays[method])
         status, headers, body = self._answer(method, params, token)
         with self._lock:
             self.calls.append(Call(method, params, token, status, body))
@@ -269,6 +282,15 @@ class FakeSlack:
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
         if method != "api.test" and not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open" and token != self.app_token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        if (
+            method != "apps.connections.open"
+            and token
+            and token.startswith("xoxb-")
+            and token in self.refused
+        ):
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
         failure = self._take_failure(method, params)
         if failure and not failure.after_effect:
             return _failure_answer(failure)
@@ -362,6 +384,9 @@ class FakeSlack:
             "user_id": self.bot_user,
             "bot_id": "B0BOT",
         }
+
+    def _api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.socket_url}
 
     def _api_api_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "args": params}

@@ -724,10 +724,10 @@ def test_owner_unreachable_for_a_deactivated_account_in_french(session, prod):
 @pytest.mark.parametrize(
     ("error", "advice"),
     [
-        ("not_in_channel", "Invitez-moi avec `/invite @committee-bot`"),
-        ("is_archived", "le canal est archivé"),
-        ("channel_not_found", "le canal n'existe plus"),
-        ("weird_<error>", "Slack a répondu `weird_&lt;error&gt;`"),
+        ("not_in_channel", "Invitez-moi : tapez `/invite @committee-bot` dans le canal"),
+        ("is_archived", "le canal a été archivé. Les administrateurs de l'espace de travail sont prévenus"),
+        ("channel_not_found", "le canal du comité n'existe plus"),
+        ("weird_<error>", "Slack a refusé le message (`weird_&lt;error&gt;`)"),
     ],
 )
 def test_delivery_failed_tells_the_chair_what_where_and_why(session, prod, error, advice):
@@ -760,7 +760,7 @@ def test_delivery_failed_for_a_direct_message_in_english(session, pilot):
         error="account_inactive",
     )
     assert (
-        f"I could not post the overdue action reminder to <@{OWNER}>: that Slack account is deactivated"
+        f"I could not post the overdue action reminder to <@{OWNER}>: that person's Slack account has been deactivated"
         in visible(message)
     )
 

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from storage.db import SchemaOutOfDate, check_schema, make_engine
+from bot.run.startup import StartupError
+from storage.db import (
+    DatabaseUnreachable,
+    DatabaseUrlError,
+    SchemaOutOfDate,
+    check_schema,
+    describe_unreachable,
+    make_engine,
+)
 from storage.models import ActionStatus
 
 UTC = timezone.utc
@@ -25,13 +36,19 @@ STATUSES = tuple(status.value for status in ActionStatus)
 
 
 class CliError(click.ClickException):
-    """Bad input or a refused operation: one line on stderr, exit status 2."""
+    """Bad input or a refused operation: one line on stderr, exit status 2 (or ``exit_code``)."""
 
     exit_code = 2
 
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
 
 class OneLineErrors(click.Group):
-    """A click group whose errors, usage errors included, are one line on stderr with exit status 2."""
+    """A click group whose errors are one line on stderr: usage and configuration errors with exit
+    status 2, runtime failures (database or Slack unreachable or refusing) with 1. ``--debug``
+    anywhere before ``--`` lets the exception through, traceback included."""
 
     def main(
         self,
@@ -43,6 +60,8 @@ class OneLineErrors(click.Group):
     ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        argv = list(args) if args is not None else sys.argv[1:]
+        debug = "--debug" in (argv[: argv.index("--")] if "--" in argv else argv)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
@@ -51,11 +70,45 @@ class OneLineErrors(click.Group):
             sys.exit(2)
         except click.ClickException as error:
             click.echo(f"Error: {one_line(error.format_message())}", err=True)
-            sys.exit(2)
+            sys.exit(error.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
+        except Exception as error:  # an operator sees one line; --debug shows the rest
+            if debug:
+                raise
+            message, status = operator_error(error)
+            click.echo(f"Error: {message}", err=True)
+            sys.exit(status)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def operator_error(error: Exception) -> tuple[str, int]:
+    """The one line and exit status for an exception that ended a command (no traceback).
+
+    Configuration (2): a malformed DATABASE_URL, an out-of-date schema, a missing setting.
+    Runtime (1): the database or Slack cannot be reached or refused us, or anything unexpected.
+    """
+    if isinstance(error, StartupError):
+        return one_line(str(error)), error.exit_code
+    if isinstance(error, (DatabaseUrlError, SchemaOutOfDate)):
+        return one_line(str(error)), 2
+    if isinstance(error, DatabaseUnreachable):
+        return one_line(str(error)), 1
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) or (
+        isinstance(error, sa_exc.ProgrammingError) and "permission denied" in str(error).lower()
+    ):
+        return one_line(describe_unreachable(error)), 1
+    where = ""
+    if error.__traceback__ is not None:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        where = f" at {Path(frame.filename).name}:{frame.lineno}"
+    return (
+        one_line(
+            f"unexpected {type(error).__name__}{where}: {error} (run again with --debug for the traceback)"
+        ),
+        1,
+    )
 
 
 def one_line(text: str) -> str:

@@ -1,4 +1,4 @@
-"""``committee-bot config import|export``: workspace settings and committees as YAML (SPEC §8)."""
+"""``committee-bot config import|export``: workspace settings and committees as YAML (docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def config() -> None:
     """Declare the workspace settings and the committees as code (YAML).
 
     \b
-    A file looks like this (SPEC §8):
+    A file looks like this (every key is described in docs/configuration.md):
       timezone: Europe/Paris
       locale: fr
       holidays: FR
@@ -42,7 +42,7 @@ def config() -> None:
     Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
     timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
     approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
-    SPEC §4 defaults, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
+    default timeline, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
     active (false retires the committee).
     """
 

@@ -1,4 +1,4 @@
-"""The ``committee-bot`` command line (SPEC §8).
+"""The ``committee-bot`` command line (the commands the README documents).
 
 Every command is a function under the ``cli`` group below; adding one is a decorated function that
 opens the database with ``open_database(ctx)``. Bad input of any kind ends the command with one line
@@ -13,22 +13,29 @@ from typing import Any
 import click
 
 from bot.cli.calendar_commands import actions, calendar_command, plan_command
-from bot.cli.common import DATE, UTC, CliError, OneLineErrors, open_database
+from bot.cli.common import DATE, FORMATS, UTC, CliError, OneLineErrors, emit_json, open_database
 from bot.cli.config_commands import config
-from storage.db import SchemaOutOfDate, current_revision, upgrade
+from storage.db import current_revision, session_scope, upgrade
 
 
 @click.group(
     cls=OneLineErrors,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-def cli() -> None:
+@click.version_option(package_name="committee-bot", prog_name="committee-bot", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error, and debug logs.")
+def cli(debug: bool) -> None:
     """committee-bot runs the logistics of governance committees in Slack: calendars, agenda
     requests, the deck and minutes deadlines, action items and a weekly digest.
 
     The database comes from DATABASE_URL (default: committee-bot.db, a SQLite file in the working
-    directory; postgresql+psycopg://... for PostgreSQL). Start with `committee-bot db upgrade`, then
-    declare committees with `committee-bot config import FILE.yaml`.
+    directory; postgresql://USER:PASSWORD@HOST/DATABASE or postgres://... for PostgreSQL). Start
+    with `committee-bot db upgrade`, then declare committees with `committee-bot config import
+    FILE.yaml`. The README's "Operations" section lists every environment variable and exit status.
+
+    \b
+    Exit status: 0 done; 1 runtime failure (database or Slack unreachable, Slack refused the
+    token, every send of a tick failed for one reason); 2 bad usage or configuration.
     """
 
 
@@ -105,13 +112,17 @@ def demo_command(
 
 
 def _slack_client() -> Any:
+    from bot.run.startup import require_bot_token
     from bot.slack.client import make_client
     from bot.slack.settings import from_env
 
     settings = from_env()
-    if not settings.bot_token:
-        raise CliError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) of the Slack app")
+    require_bot_token(settings.bot_token)
     return make_client(settings)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().params.get("debug"))
 
 
 def _instant(value: str | None) -> datetime:
@@ -136,18 +147,62 @@ def _instant(value: str | None) -> datetime:
     help="The instant to dispatch at (default: now), e.g. 2027-01-05T09:00+01:00.",
 )
 @click.pass_context
-def tick_command(ctx: click.Context, now_text: str | None) -> None:
+def tick_command(ctx: click.Context, now_text: str | None) -> int:
     """Plan and send everything due at that instant, once, then exit (cron-style deployments).
 
     Safe to run while other ticks or `committee-bot scheduler` processes run: each notification is
-    claimed by one process and sent once. Prints one summary line.
+    claimed by one process and sent once. Prints one summary line. Exits 1 when Slack refused the
+    bot's token, or when nothing could be sent and every send failed for one reason (then one
+    `Error:` line says which); 0 otherwise, failures of single messages included (they are
+    recorded, reported to the workspace admins and listed by `committee-bot status`).
     """
-    from bot.delivery.tick import tick
+    import logging
 
+    from bot.delivery.tick import tick
+    from bot.run import logs
+
+    # Warnings only (a failed send, with its key and committee): cron mails what a job prints.
+    logs.configure(debug=_debug(ctx), level=logging.WARNING)
     now = _instant(now_text)
     engine = open_database(ctx)
     summary = tick(engine, _slack_client(), now=now)
     click.echo(summary.line(now))
+    problem = summary.systemic_problem()
+    if problem is not None:
+        click.echo(f"Error: {problem}", err=True)
+        return 1
+    return 0
+
+
+@cli.command(
+    "status", short_help="Last tick, what is due next, failed messages, stale edits, unreachable channels."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_context
+def status_command(ctx: click.Context, fmt: str) -> None:
+    """Show whether the dispatcher runs and what needs an operator, from the database (read-only).
+
+    \b
+    last tick   when a tick last ended (any process) and how long ago (lag);
+    next        the notifications due next;
+    failed      notifications Slack refused for good (the admins got a message with Retry);
+    stale edits posted messages whose last edit failed (retried at each tick);
+    unreachable channels  committees whose channel refused the last message.
+
+    `--format json` prints {last_tick, lag_seconds, next: [{kind, at, committee, to}], failed:
+    [{key, kind, committee, to, error, at}], stale_edits: [...], unreachable_channels:
+    [{committee, channel, error}]}. Exits 0 whatever it finds (a monitor reads the JSON).
+    """
+    from bot.delivery.status import read_status, status_lines
+
+    engine = open_database(ctx)
+    with session_scope(engine) as session:
+        status = read_status(session, now=datetime.now(UTC))
+    if fmt == "json":
+        emit_json(status.as_json())
+        return
+    for line in status_lines(status):
+        click.echo(line)
 
 
 @cli.command("scheduler")
@@ -155,16 +210,21 @@ def tick_command(ctx: click.Context, now_text: str | None) -> None:
 def scheduler_command(ctx: click.Context) -> None:
     """Run only the scheduled jobs: a worker that sends due notifications every 30 seconds.
 
-    Stops cleanly on SIGTERM or Ctrl-C (the message being sent is finished, the others are left
-    for the next run). Several workers may run at once on PostgreSQL.
+    Checks the bot token with Slack (auth.test) first. Stops cleanly on SIGTERM or Ctrl-C (the
+    message being sent is finished, the others are left for the next run) and exits 0. Several
+    workers may run at once on PostgreSQL. METRICS_PORT serves /metrics from this process.
     """
-    import logging
-
+    from bot.delivery.metrics import start_worker_metrics
     from bot.delivery.scheduler import run_worker
+    from bot.run import logs
+    from bot.run.startup import check_bot_token
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(debug=_debug(ctx))
     engine = open_database(ctx)
-    run_worker(engine, _slack_client())
+    client = _slack_client()
+    check_bot_token(client)
+    start_worker_metrics(engine)
+    run_worker(engine, client)
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -180,20 +240,21 @@ def scheduler_command(ctx: click.Context) -> None:
     is_flag=True,
     help="Leave the scheduled jobs to another process (`committee-bot scheduler`).",
 )
-def serve(http: bool, port: int | None, no_scheduler: bool) -> None:
+@click.pass_context
+def serve(ctx: click.Context, http: bool, port: int | None, no_scheduler: bool) -> None:
     """Run the Slack app until stopped: Socket Mode when SLACK_APP_TOKEN is set and --http is not
-    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz and
+    given, else HTTP (gunicorn) on PORT with POST /slack/events, GET /healthz, GET /metrics and
     GET /calendar/<feed-token>.ics. The scheduler runs in the same process unless --no-scheduler.
-    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; refuses an out-of-date database schema.
+
+    Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; HTTP needs SLACK_BOT_TOKEN and
+    SLACK_SIGNING_SECRET. Checks the bot token with Slack (auth.test) and refuses an out-of-date
+    database schema before it starts. SIGTERM: stops taking requests, finishes the work already
+    acknowledged (up to 25 s), exits 0.
     """
-    from bot.run.serve import SettingsError
     from bot.run.serve import serve as run
     from bot.slack.settings import from_env
 
-    try:
-        run(from_env(), http=http, port=port, scheduler=not no_scheduler)
-    except (SchemaOutOfDate, SettingsError) as error:
-        raise CliError(str(error)) from None
+    run(from_env(), http=http, port=port, scheduler=not no_scheduler, debug=_debug(ctx))
 
 
 cli.add_command(config)

@@ -16,6 +16,10 @@ from storage.committees import DEFAULT_TEAM, get_workspace
 from storage.models import Committee, CommitteeMember, WorkspaceSettings
 
 
+# Committee keys an import summary names, at most (the others are counted).
+SUMMARY_KEYS = 10
+
+
 @dataclass
 class ImportResult:
     """What ``import_config`` did, committee keys by outcome."""
@@ -30,14 +34,30 @@ class ImportResult:
         return bool(self.created or self.updated or self.workspace_changed)
 
     def summary(self, source: str) -> str:
-        """One line for the command line: ``committees.yaml: 1 created (production), 0 updated, ...``."""
+        """One line for the command line: ``committees.yaml: committees 1 created (production), ...``.
+
+        Counts for every outcome and the committee keys, ``SUMMARY_KEYS`` at most in all, created
+        first (an import of thousands of committees stays one readable line).
+        """
+        budget = SUMMARY_KEYS
 
         def part(label: str, keys: list[str]) -> str:
-            return f"{len(keys)} {label}" + (f" ({', '.join(keys)})" if keys else "")
+            nonlocal budget
+            text = f"{len(keys)} {label}"
+            if not keys:
+                return text
+            shown, budget = keys[:budget], max(0, budget - len(keys))
+            more = len(keys) - len(shown)
+            names = ", ".join(shown) + (f", and {more} more" if shown and more else "")
+            return text + (f" ({names})" if shown else "")
 
         workspace = "workspace settings updated" if self.workspace_changed else "workspace settings unchanged"
         counts = ", ".join(
-            [part("created", self.created), part("updated", self.updated), part("unchanged", self.unchanged)]
+            [
+                part("created", self.created),
+                part("updated", self.updated),
+                part("unchanged", self.unchanged),
+            ]
         )
         return f"{source}: committees {counts}; {workspace}"
 

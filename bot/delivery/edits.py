@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot.delivery import sender
-from bot.delivery.record import SENT
+from bot.delivery.record import SENT, message_for
 from bot.delivery.sender import SendStatus
 from bot.notices import registry
 from bot.planning.outbox import FOLLOWUP, OWNER_UNREACHABLE, REPORT_KINDS
@@ -32,7 +32,7 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     (message or channel gone) is given up, and so is one still failing after ``STALE_GIVE_UP``.
     """
     try:
-        message = registry.build(session, row, now=now)
+        message = message_for(session, row, now=now)
     except Exception:  # noqa: BLE001
         log.exception("re-rendering notification %s failed", row.key)
         return False

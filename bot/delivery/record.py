@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from bot.delivery import sender
+from bot.delivery import admin_reports, metrics, sender
 from bot.delivery.sender import SendStatus
+from bot.notices import registry
 from bot.notices.message import OutgoingMessage
 from bot.planning.outbox import (
     ACTION_KINDS,
+    ADMIN_PROBLEM,
     DELIVERY_FAILED,
     FOLLOWUP,
     MEETING_TS_FIELDS,
@@ -47,6 +49,9 @@ class Delivery:
     state: str
     stop: str | None = None  # the tick must stop sending (and why)
     wait: float = 0.0  # seconds to wait before the next send (a short Retry-After)
+    error: str | None = None  # Slack's error, for a failed or deferred send (429s aside)
+    refused: bool = False  # Slack refused the token itself
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,27 +90,30 @@ def record_result(
             next_attempt_at=retry_at,
             now=now,
         )
+        metrics.count_rate_limited()
         if result.retry_after > MAX_RATE_LIMIT_WAIT:
             return Delivery(RETRIED, stop=f"rate limited for {result.retry_after:g}s")
         return Delivery(RETRIED, wait=result.retry_after)
     if result.status is SendStatus.fatal:
         store.release(session, ids=[ready.id], worker=worker)
-        log.error("Slack refused the bot's token (%s): stopping; notifications stay pending", result.error)
-        return Delivery(RETRIED, stop=f"Slack refused the token: {result.error}")
+        return Delivery(
+            RETRIED, stop=f"Slack refused the token: {result.error}", error=result.error, refused=True
+        )
     row = session.get(Notification, ready.id)
     assert row is not None
     if result.status is SendStatus.transient:
         return record_transient(session, row, result.error or "transient error", now, report=True)
-    # Permanent: record, tell the chair, never retry.
+    # Permanent: record, tell the admins and the chair, never retry (until an admin's Retry).
     error = result.error or "unknown_error"
     store.record_failed(session, id=row.id, error=error, attempts=row.attempts + 1, now=now)
+    admin_reports.report_delivery_failure(session, row, error, now)
     if error in ("user_disabled", "account_inactive") and row.recipient.startswith(("U", "W")):
         _mark_deactivated(session, row.recipient, now)
         if row.kind in ACTION_KINDS and _owner_of(session, row) == row.recipient:
             _report_unreachable(session, _user(session, row.recipient), "deactivated", now)
-            return Delivery(FAILED)
+            return Delivery(FAILED, error=error)
     _report_failure(session, row, error, now)
-    return Delivery(FAILED)
+    return Delivery(FAILED, error=error)
 
 
 def _after_sent(session: Session, ready: Ready, *, channel: str, ts: str, now: datetime) -> None:
@@ -135,6 +143,16 @@ def _after_sent(session: Session, ready: Ready, *, channel: str, ts: str, now: d
             session.add(meeting)
 
 
+def message_for(session: Session, row: Notification, *, now: datetime) -> OutgoingMessage | None:
+    """What ``row`` says now: a follow-up as rendered with its parent, an admin's problem report,
+    or the notice of its kind (through ``registry.build``, which tests may stand in for)."""
+    if row.kind == FOLLOWUP:
+        return followup_message(row)
+    if row.kind == ADMIN_PROBLEM:
+        return admin_reports.build(session, row, now=now)
+    return registry.build(session, row, now=now)
+
+
 def followup_message(row: Notification) -> OutgoingMessage | None:
     text = (row.data or {}).get("text")
     return OutgoingMessage(text=text, blocks=(row.data or {}).get("blocks") or []) if text else None
@@ -153,13 +171,14 @@ def record_transient(
             now=now,
         )
         if report:
+            admin_reports.report_delivery_failure(session, row, error, now)
             _report_failure(session, row, error, now)
-        return Delivery(FAILED)
+        return Delivery(FAILED, error=error)
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
     store.record_retry(
         session, id=row.id, error=error, attempts=attempts, next_attempt_at=now + delay, now=now
     )
-    return Delivery(RETRIED)
+    return Delivery(RETRIED, error=error)
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:

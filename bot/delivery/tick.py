@@ -25,13 +25,14 @@ import socket
 import threading
 import time as time_mod
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
-from bot.delivery import sender
+from bot.delivery import metrics, sender
 from bot.delivery.edits import retry_stale_edits
 from bot.delivery.record import (
     FAILED,
@@ -41,17 +42,17 @@ from bot.delivery.record import (
     SKIPPED,
     Delivery,
     Ready,
-    followup_message,
+    message_for,
     record_result,
     record_transient,
     skip_reason,
 )
-from bot.notices import registry
 from bot.planning.horizon import plan_horizon
-from bot.planning.outbox import FOLLOWUP
+from bot.delivery.status import mark_tick
+from bot.planning.outbox import REPORT_KINDS
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import Notification
+from storage.models import Committee, Notification
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,12 @@ class TickSummary:
     retried: int = 0
     reedited: int = 0
     stopped: str | None = None
+    # Slack's error for each send that failed or was deferred (429s aside), and how many times.
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Slack refused the bot's token (the tick stopped; nothing can be sent until it is fixed).
+    refused: str | None = None
+    # Of ``sent``: the reports about failures (to the chair, the admins), not the planned messages.
+    reports: int = 0
 
     def line(self, now: datetime) -> str:
         text = (
@@ -83,6 +90,18 @@ class TickSummary:
             f"failed {self.failed}, retried {self.retried}, re-edited {self.reedited}"
         )
         return text + (f" (stopped: {self.stopped})" if self.stopped else "")
+
+    def systemic_problem(self) -> str | None:
+        """Why this tick as a whole failed, or None: Slack refused the token, or nothing was sent
+        and every send failed (or was deferred) for one and the same reason (Slack down, the one
+        channel everything goes to archived…). A tick that sent something, or whose failures
+        differ, did its job: those rows are recorded and reported to the admins."""
+        if self.refused:
+            return f"Slack refused the bot's token ({self.refused}): check SLACK_BOT_TOKEN"
+        if self.sent - self.reports == 0 and len(self.errors) == 1:
+            error, count = next(iter(self.errors.items()))
+            return f"every send failed: {error} ({count} notification{'s' if count != 1 else ''})"
+        return None
 
 
 def default_worker() -> str:
@@ -113,12 +132,15 @@ def tick(
     worker = worker or default_worker()
     summary = TickSummary()
     client = sender.without_retries(client)
+    started = time_mod.perf_counter()
+    planning_seconds: float | None = None
     # One connection for the whole tick, one short transaction per step: no pool checkout (and
     # no pre-ping) per row, and no transaction left open while Slack answers.
     with engine.connect() as connection:
         if plan:
             with transaction(connection) as session:
                 summary.planned = plan_horizon(session, now=now)
+            planning_seconds = time_mod.perf_counter() - started
         summary.reedited = retry_stale_edits(connection, client, now=now)
         while summary.stopped is None:
             with transaction(connection) as session:
@@ -142,6 +164,9 @@ def tick(
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)
+        with transaction(connection) as session:
+            mark_tick(session, now=now)
+    metrics.observe_tick(time_mod.perf_counter() - started, planning=planning_seconds)
     return summary
 
 
@@ -210,6 +235,15 @@ def _send_batch(
             delivery = _deliver(own, client, row, now=now, worker=worker)
             with lock:
                 _count(summary, delivery.state)
+                if delivery.state != GONE:
+                    metrics.count_notification(delivery.kind or row.kind, delivery.state)
+                if delivery.state == SENT and (delivery.kind or row.kind) in REPORT_KINDS:
+                    summary.reports += 1
+                if delivery.error and delivery.state in (FAILED, RETRIED):
+                    summary.errors[_error_code(delivery.error)] += 1
+                if delivery.refused and summary.refused is None:
+                    # Said once, by the summary ("stopped: Slack refused the token"), not per thread.
+                    summary.refused = delivery.error
                 if delivery.stop and summary.stopped is None:
                     summary.stopped = delivery.stop
             if delivery.wait and summary.stopped is None:
@@ -233,6 +267,11 @@ def _send_batch(
     return [row.id for row in queue]
 
 
+def _error_code(error: str) -> str:
+    """The reason part of a recorded error ("gave up after 8 attempts: fatal_error (HTTP 500)")."""
+    return error.rpartition("attempts: ")[2] if error.startswith("gave up after") else error
+
+
 def _count(summary: TickSummary, state: str) -> None:
     if state == SENT:
         summary.sent += 1
@@ -250,13 +289,11 @@ def _deliver(
     with transaction(connection) as session:
         row = session.get(Notification, claimed.id)
         if row is None or row.state != store.PENDING or row.claimed_by != worker:
-            return Delivery(GONE)
+            return Delivery(GONE, kind=claimed.kind)
         reason = skip_reason(session, row, now)
         if reason is None:
             try:
-                message = (
-                    followup_message(row) if row.kind == FOLLOWUP else registry.build(session, row, now=now)
-                )
+                message = message_for(session, row, now=now)
             except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return record_transient(
@@ -266,7 +303,7 @@ def _deliver(
                 reason = "no longer needed"
         if reason is not None:
             store.record_skipped(session, id=row.id, reason=reason, now=now)
-            return Delivery(SKIPPED)
+            return Delivery(SKIPPED, kind=row.kind)
         ready = Ready(
             row.id,
             row.key,
@@ -296,4 +333,24 @@ def _deliver(
         )
 
     with transaction(connection) as session:
-        return record_result(session, ready, result, now=now, worker=worker)
+        delivery = replace(record_result(session, ready, result, now=now, worker=worker), kind=ready.kind)
+        _log_delivery(session, ready, delivery)
+    return delivery
+
+
+def _log_delivery(session: Session, ready: Ready, delivery: Delivery) -> None:
+    """One log line per send, with the notification's key and committee (structured with LOG_FORMAT=json)."""
+    if delivery.refused:
+        return  # the token, not this row: the tick's summary says it once
+    committee = session.get(Committee, ready.committee_id) if ready.committee_id else None
+    fields = {
+        "notification": ready.key,
+        "kind": ready.kind,
+        "committee": committee.key if committee is not None else None,
+        "to": ready.recipient,
+        "outcome": delivery.state,
+    }
+    if delivery.error:
+        fields["error"] = delivery.error
+    level = logging.INFO if delivery.state == SENT else logging.WARNING
+    log.log(level, "notification %s %s", ready.key, delivery.state, extra=fields)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -108,16 +109,23 @@ def _plan_new_committees(
         sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
     ).all()
     result = PlanResult()
+    # The marks of all new committees in one query, not one per committee.
+    subjects = [f"{COMMITTEE}{committee_id}" for committee_id, _ in new]
+    marked: dict[str, Any] = {}
+    for offset in range(0, len(subjects), store.CHUNK):  # under SQLite's bound-parameter limit
+        marked.update(store.get_marks(session, subjects[offset : offset + store.CHUNK]))
     for committee_id, active in new:
         subject = f"{COMMITTEE}{committee_id}"
-        if not active or store.get_mark(session, subject) is not None:
+        if not active or subject in marked:
             continue
         # A mark that is already due: if this first plan fails, the extension pass retries it.
         store.set_mark(session, subject, planned_until=now - LOOKBACK)
         result += _guarded(
             session,
             subject,
-            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+            lambda: replan_committee(
+                session, committee_id=committee_id, now=now, horizon=until - now, first=True
+            ),
         )
         planned.add(committee_id)
     if new:

@@ -63,7 +63,11 @@ OWNER_UNREACHABLE = "owner_unreachable"
 DELIVERY_FAILED = "delivery_failed"
 
 
-REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED})
+# An admin's message about a delivery problem (bot/delivery/admin_reports.py).
+ADMIN_PROBLEM = "admin_problem"
+
+
+REPORT_KINDS = frozenset({OWNER_UNREACHABLE, DELIVERY_FAILED, ADMIN_PROBLEM})
 
 
 # A secondary DM that goes with a message (``OutgoingMessage.also``), rendered when its parent was
@@ -93,12 +97,18 @@ class PlanResult:
 
 
 def replan_committee(
-    session: Session, *, committee_id: int, now: datetime, horizon: timedelta = HORIZON
+    session: Session,
+    *,
+    committee_id: int,
+    now: datetime,
+    horizon: timedelta = HORIZON,
+    first: bool = False,
 ) -> PlanResult:
     """Plan a committee afresh after its settings changed (cadence, timeline, people, deactivation).
 
     Rows the new plan still contains follow it (time, recipient); pending rows it no longer
-    contains are skipped; sent rows are never touched.
+    contains are skipped; sent rows are never touched. ``first``: the committee was never planned,
+    so it has no planned rows to reconcile (one query less per committee on a first plan).
     """
     committee = session.get(Committee, committee_id)
     subject = f"{COMMITTEE}{committee_id}"
@@ -117,12 +127,23 @@ def replan_committee(
         store.delete_marks(session, [subject])
         return PlanResult(skipped=skipped)
     planned = window.plan_window(session, start=start, end=until, committee_key=committee.key)
-    scope = [
-        row
-        for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
-        if start <= row.due_at < until
-    ]
-    result = upsert(session, planned, now=now, scope=scope, reason="no longer planned for this committee")
+    scope = (
+        []
+        if first
+        else [
+            row
+            for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+            if start <= row.due_at < until
+        ]
+    )
+    result = upsert(
+        session,
+        planned,
+        now=now,
+        scope=scope,
+        reason="no longer planned for this committee",
+        bulk_meetings=first,  # a first plan: no Meeting objects in this session to keep in step
+    )
     # planned_at: when the committee was last planned in full (a later change re-plans it again).
     store.set_mark(
         session, subject, planned_until=until, planned_at=max(now, as_utc(committee.updated_at or now))
@@ -261,9 +282,11 @@ def upsert(
     scope: list[store.Existing] | None = None,
     reason: str = "no longer planned",
     known: dict[tuple[str, datetime], int] | None = None,
+    bulk_meetings: bool = False,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
-    pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains."""
+    pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
+    ``bulk_meetings``: create missing meetings in one statement whatever their number."""
     items = {item.key: item for item in planned if item.to}
     stored = store.existing(session, items)
     result = PlanResult()
@@ -279,7 +302,7 @@ def upsert(
     if new:
         committee_ids = _committee_ids(session, {item.committee_key for item in new if item.committee_key})
         meetings = _materialise_meetings(
-            session, [i for i in new if i.series_start], committee_ids, now, known or {}
+            session, [i for i in new if i.series_start], committee_ids, now, known or {}, bulk=bulk_meetings
         )
         rows = [
             _row(
@@ -355,6 +378,8 @@ def _materialise_meetings(
     committee_ids: dict[str, int],
     now: datetime,
     known: dict[tuple[str, datetime], int],
+    *,
+    bulk: bool = False,
 ) -> dict[tuple[str | None, datetime], int]:
     """Meeting ids of the planned items' occurrences, creating the missing Meeting rows."""
     wanted: dict[tuple[str | None, datetime], Planned] = {}
@@ -375,7 +400,7 @@ def _materialise_meetings(
         committee = session.get(Committee, committee_id)
         assert committee is not None
         occurrences = [_planned_occurrence(committee, wanted[(committee_key, start)]) for start in missing]
-        if len(missing) <= BULK_MEETINGS:
+        if not bulk and len(missing) <= BULK_MEETINGS:
             for occurrence in occurrences:
                 meeting = committees_store.get_or_create_meeting(
                     session, committee=committee, occurrence=occurrence, now=now

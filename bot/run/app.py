@@ -26,7 +26,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
+from bot.run.ack_metrics import note_request_type
 from bot.run.log_safety import BodylessApp, install_log_escaping
+from bot.run.logs import quiet_bolt_token_warning
 from bot.run.verification import check_signing_secret
 from bot.slack.client import make_client
 from bot.slack.settings import Settings
@@ -92,7 +94,12 @@ def _yield_to_acks() -> None:
 
 
 def create_app(
-    settings: Settings, engine: Engine, *, clock: Clock | None = None, executor: Executor | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    executor: Executor | None = None,
+    socket_mode: bool = False,
 ) -> App:
     """The Bolt app with every listener registered.
 
@@ -101,12 +108,16 @@ def create_app(
     (``executor``, default: a new ``listener_pool()``); slash commands, buttons and shortcuts are
     acked before that, in the request thread, by the ``ack_at_once`` middleware.
     """
-    signing_secret = check_signing_secret(settings.signing_secret)
+    if not socket_mode:
+        check_signing_secret(settings.signing_secret)  # raises WeakSecret (missing, or too short)
     install_log_escaping()
     read_clock = clock or utc_now
+    quiet_bolt_token_warning()
     app = BodylessApp(
         client=make_client(settings),
-        signing_secret=signing_secret,
+        signing_secret=settings.signing_secret or "",
+        # Socket Mode envelopes come over the authenticated WebSocket: there is no signature.
+        request_verification_enabled=not socket_mode,
         process_before_response=False,
         token_verification_enabled=False,
         listener_executor=executor or listener_pool(),
@@ -121,6 +132,8 @@ def create_app(
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))
         next()
+
+    app.middleware(note_request_type)
 
     @app.middleware
     def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002

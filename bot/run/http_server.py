@@ -5,6 +5,7 @@
   nothing runs), bounds and checks the body, drops replays (``bot.run.replays``); then Bolt's WSGI
   adapter (which checks the signature again).
 - ``GET /healthz``: 200 ``{"ok": true}`` once the database answers ``select 1``, else 503.
+- ``GET /metrics``: Prometheus text format (bot/metrics.py).
 - ``GET /calendar/<feed-token>.ics``: the committee's meetings and deadlines (404 for an unknown token).
 
 Anything else is 404. A threaded WSGI server runs it (gunicorn's gthread worker in production, see
@@ -26,7 +27,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
+from bot.delivery import metrics
 from bot.planning.ics import calendar_feed
+from bot.run import ack_metrics
 from bot.run.app import Clock, create_app, listener_pool, utc_now
 from bot.run.replays import ReplayGuard
 from bot.run.verification import SlackGate
@@ -58,10 +61,13 @@ class BotServer:
         self.clock = clock or utc_now
         self.executor = executor
         self.replays = ReplayGuard(engine)
-        self.slack = SlackGate(
-            SlackRequestHandler(app, path=SLACK_PATH),
-            signing_secret=signing_secret or app._signing_secret,
-            replays=self.replays,
+        # Timed from the first byte: a request the gate refuses counts as "unverified".
+        self.slack = ack_metrics.timed(
+            SlackGate(
+                SlackRequestHandler(app, path=SLACK_PATH),
+                signing_secret=signing_secret or app._signing_secret,
+                replays=self.replays,
+            )
         )
 
     def close(self) -> None:
@@ -79,6 +85,9 @@ class BotServer:
         if method in ("GET", "HEAD"):
             if path == "/healthz":
                 return self.healthz(start_response)
+            if path == "/metrics":
+                body, content_type = metrics.exposition(self.engine, now=self.clock())
+                return _answer(start_response, "200 OK", body, content_type)
             match = CALENDAR_PATH.fullmatch(path)
             if match:
                 return self.calendar(match["token"], start_response)

@@ -22,9 +22,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.delivery.scheduler import start_background_scheduler
-from bot.run.app import Clock, create_app
+from bot.run import logs
+from bot.run.app import Clock
 from bot.run.http_server import BotServer, create_server
+from bot.run.socket_mode import run_socket_mode
+from bot.run.startup import StartupError, check_bot_token, require_app_token, require_bot_token
 from bot.run.verification import WeakSecret, check_signing_secret
+from bot.slack.client import make_client
 from bot.slack.settings import Settings
 from storage.db import check_schema, make_engine
 
@@ -39,8 +43,8 @@ GC_THRESHOLDS = (20_000, 50, 50)
 log = logging.getLogger(__name__)
 
 
-class SettingsError(RuntimeError):
-    """A setting the chosen mode needs is missing; the message names it."""
+class SettingsError(StartupError):
+    """A setting the chosen mode needs is missing; the message names it (exit status 2)."""
 
 
 def open_checked_engine(settings: Settings) -> Engine:
@@ -66,21 +70,36 @@ def serve(
     port: int | None = None,
     scheduler: bool = True,
     host: str | None = None,
+    debug: bool = False,
 ) -> None:
-    """Run the Slack app until stopped (what ``committee-bot serve`` does)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler.executors", "apscheduler.scheduler"):  # a line per tick
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if not settings.bot_token:
+    """Run the Slack app until stopped (what ``committee-bot serve`` does).
+
+    Before anything starts: the settings the mode needs (Socket Mode: the bot and app tokens;
+    HTTP: the bot token and the signing secret), the database schema, and the bot token with
+    Slack (``auth.test``). Each problem is a ``StartupError`` (one line, its exit status).
+    """
+    logs.configure(debug=debug)
+    require_bot_token(settings.bot_token)
+    socket_mode = bool(settings.app_token) and not http
+    if socket_mode:
+        require_app_token(settings.app_token or "")
+    elif not settings.signing_secret:
         raise SettingsError(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's OAuth & Permissions page"
+            "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page "
+            "(or set SLACK_APP_TOKEN to use Socket Mode, which does not need it)"
         )
-    try:
-        check_signing_secret(settings.signing_secret)
-    except WeakSecret as error:
-        raise SettingsError(str(error)) from None
+    if not socket_mode:
+        try:
+            check_signing_secret(settings.signing_secret)
+        except WeakSecret as error:
+            raise SettingsError(str(error)) from None
     engine = open_checked_engine(settings)
-    if settings.app_token and not http:
+    try:
+        check_bot_token(make_client(settings))
+    except StartupError:
+        engine.dispose()
+        raise
+    if socket_mode:
         serve_socket_mode(settings, engine, scheduler=scheduler)
     else:
         # gunicorn forks its worker: the worker opens its own engine.
@@ -94,14 +113,8 @@ def serve(
 
 
 def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
-    """Socket Mode: a websocket from this process to Slack; no HTTP server."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    app = create_app(settings, engine)
-    if scheduler:
-        start_scheduler(engine, app.client)
-    log.info("committee-bot: Socket Mode")
-    SocketModeHandler(app, settings.app_token).start()
+    """Socket Mode: a websocket from this process to Slack; no HTTP server (bot/run/socket_mode.py)."""
+    run_socket_mode(settings, engine, scheduler=scheduler)
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -159,7 +172,7 @@ def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> di
         "worker_class": "bot.run.http_worker.BufferingThreadWorker",
         "threads": threads,
         "timeout": 30,
-        "graceful_timeout": 10,
+        "graceful_timeout": 25,  # SIGTERM: acked work gets up to 25 s to finish
         "keepalive": 0,
         "accesslog": None,
         "errorlog": "-",

@@ -22,6 +22,7 @@ BTN_SUBMIT_MINUTES = "minutes_submit"
 BTN_MINUTES_APPROVE = "minutes_approve"
 BTN_MINUTES_CHANGES = "minutes_request_changes"
 BTN_PICK_COMMITTEE = "pick_committee"
+BTN_ADMIN_RETRY = "admin_retry"  # an admin's delivery problem message: send the failed messages again
 
 # Modals (callback_id)
 VIEW_ACTION = "action_modal"

@@ -138,6 +138,15 @@ class OccurrenceRef:
         return datetime.strptime(self.series, SERIES_FORMAT).replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class ProblemRef:
+    """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
+
+    tag: ClassVar[str] = "p"
+    to: str
+    error: str
+
+
 Payload = (
     ActionRef
     | SnoozeRef
@@ -150,6 +159,7 @@ Payload = (
     | MeetingForm
     | MoveForm
     | OccurrenceRef
+    | ProblemRef
 )
 P = TypeVar(
     "P",
@@ -164,6 +174,7 @@ P = TypeVar(
     MeetingForm,
     MoveForm,
     OccurrenceRef,
+    ProblemRef,
 )
 
 

@@ -8,6 +8,7 @@ import threading
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,6 +16,8 @@ from sqlmodel import Session
 from bot.action_items import views
 from bot.core.calendar import business_calendar
 from bot.core.timeline import meeting_deadlines
+from bot.delivery import admin_reports
+from bot.slack.limits import MAX_HOME_BLOCKS
 from bot.slack.users import Person, person
 from bot.text.render import render
 from storage.committees import get_workspace
@@ -42,7 +45,7 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             for m, c in rows
         ]
 
-    return views.home_view(
+    view = views.home_view(
         locale=who.locale,
         tz=who.tz,
         actions=actions,
@@ -54,6 +57,11 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
             next_meetings(session, committee_ids=committee_ids_of(session, user_id=who.user_id), now=now),
         ),
     )
+    # Admins also see the delivery problems (bot/admin_reports.py), within the Home tab's 100 blocks.
+    extra = admin_reports.home_blocks(session, user_id=who.user_id)
+    if extra:
+        view.blocks = (list(view.blocks) + Block.parse_all(extra))[:MAX_HOME_BLOCKS]
+    return view
 
 
 def publish_home(engine: Engine, client: WebClient, *, user_id: str, now: datetime) -> None:
