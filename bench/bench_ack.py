@@ -146,7 +146,7 @@ def free_port() -> int:
 
 def run_fake() -> None:
     """``--fake``: the fake Slack Web API until stdin closes."""
-    from tests.fakeslack import FakeSlack
+    from tests.support.fakeslack import FakeSlack
 
     with FakeSlack() as fake:
         for n in range(USERS):
@@ -164,7 +164,7 @@ def run_bare(port: int, api_url: str) -> None:
 
     from bot.run.serve import gunicorn_options
 
-    class Bare(BaseApplication):  # type: ignore[misc]
+    class Bare(BaseApplication):
         def load_config(self) -> None:
             for key, value in gunicorn_options(host="127.0.0.1", port=port).items():
                 self.cfg.set(key, value)
@@ -189,7 +189,7 @@ def run_bare(port: int, api_url: str) -> None:
 def wait_up(port: int, path: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"process {process.args} exited with {process.returncode}"
+        assert process.poll() is None, f"process {process.args!r} exited with {process.returncode}"
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", path)
@@ -263,7 +263,7 @@ def load(
     warmup: float = 0.5,
 ) -> Result:
     """``clients`` threads, each on one keep-alive connection, sending signed commands in a closed loop."""
-    from tests.slackhttp import command_body, sign
+    from tests.support.slackhttp import command_body, sign
 
     latencies: list[float] = []
     errors = 0
@@ -319,7 +319,7 @@ def load(
 
 def warm_up(port: int, fake_url: str) -> None:
     """Every code path once or more, one request at a time: lists, adds, App Homes."""
-    from tests.slackhttp import command_body, event_body, sign
+    from tests.support.slackhttp import command_body, event_body, sign
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 

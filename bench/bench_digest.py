@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from bot.notices.digest import weekly_digests
 from bot.notices.registry import build, build_many
-from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
+from storage.db import make_engine, upgrade
+from storage.models import (
     ActionItem,
     AgendaItem,
     Committee,
@@ -43,6 +43,7 @@ from storage.models import (  # noqa: E402
     Meeting,
     Notification,
     WorkspaceSettings,
+    id_of,
 )
 
 NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 Paris
@@ -82,7 +83,7 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
             start = (first + timedelta(weeks=week)).astimezone(UTC)
             late = rng.random() < 0.25
             meeting = Meeting(
-                committee_id=committee.id,
+                committee_id=id_of(committee),
                 series_start=start,
                 start=start,
                 end=start + timedelta(hours=1),
@@ -101,13 +102,13 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
     for meeting in meetings:
         if meeting.start > NOW - timedelta(days=8):
             rows += [
-                AgendaItem(meeting_id=meeting.id, title=f"Sujet {n}", proposer="UMEMBER", duration=15)
+                AgendaItem(meeting_id=id_of(meeting), title=f"Sujet {n}", proposer="UMEMBER", duration=15)
                 for n in range(3)
             ]
         if NOW - timedelta(days=7) <= meeting.start < NOW:
             rows += [
                 Decision(
-                    meeting_id=meeting.id,
+                    meeting_id=id_of(meeting),
                     text=f"Décision {n} & <suite>",
                     recorded_by="USEC",
                     recorded_at=meeting.end,
@@ -123,7 +124,7 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
                     title=f"Action {n} du comité {committee.id}",
                     owner=f"UOWNER{rng.randrange(5)}",
                     creator=committee.chair,
-                    committee_id=committee.id,
+                    committee_id=id_of(committee),
                     due=due,
                     status="done" if done else "open",
                     closed_at=datetime.combine(due, datetime.min.time(), PARIS)
@@ -138,7 +139,7 @@ def fill(session: Session, channels: int, seed: int = 7) -> list[Committee]:
                 kind="weekly_digest",
                 due_at=NOW,
                 recipient=committee.channel,
-                committee_id=committee.id,
+                committee_id=id_of(committee),
                 data={"week": "2027-03-22"},
             )
         )
@@ -180,8 +181,10 @@ def main() -> int:
         print(
             f"bulk:       {len(digests)} digests in {bulk:.2f} s, {bulk_cpu:.2f} s CPU ({1000 * bulk / len(digests):.2f} ms each)"
         )
-        print(f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
-              f"payload median {statistics.median(chars)} chars")  # fmt: skip
+        print(
+            f"            blocks per digest: median {statistics.median(blocks)}, max {max(blocks)}; "
+            f"payload median {statistics.median(chars)} chars"
+        )
 
         with Session(engine) as session:
             notifications = session.exec(

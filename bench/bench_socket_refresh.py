@@ -22,8 +22,8 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
 from bot.run import socket_mode
-from tests.fakeslack import FakeSlack
-from tests.fakesocket import FakeSocketMode
+from tests.support.fakeslack import FakeSlack
+from tests.support.fakesocket import FakeSocketMode
 
 
 def measure(client_class: type, rounds: int) -> list[float]:
@@ -39,7 +39,7 @@ def measure(client_class: type, rounds: int) -> list[float]:
         )
         app.command("/ping")(lambda ack: ack())
         original = socket_mode.PromptSocketModeClient
-        socket_mode.PromptSocketModeClient = client_class  # type: ignore[misc]
+        socket_mode.PromptSocketModeClient = client_class  # type: ignore[misc,assignment]
         try:
             server = socket_mode.SocketModeServer(
                 app, "xapp-test", web_client=app.client, executor=ThreadPoolExecutor(2)

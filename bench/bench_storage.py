@@ -110,7 +110,7 @@ def postgres_reachable() -> bool:
             connection.execute(sa.text("select 1"))
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 

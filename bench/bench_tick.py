@@ -46,7 +46,7 @@ from bot.notices import message
 from bot.notices import registry as notices
 from bot.planning import outbox
 from storage.models import ActionItem, Notification, SlackUser
-from tests.fakeslack import FakeSlack
+from tests.support.fakeslack import FakeSlack
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 USERS = 5_000
@@ -219,7 +219,9 @@ def load(engine, *, committees: int, actions: int, due: int) -> None:
             )
 
     bulk_insert(engine, "notification", NOTIFICATION_COLUMNS, notification_rows())
-    marks = [(f"committee:{c + 1}", NOW + outbox.HORIZON, NOW, None) for c in range(committees)]
+    marks: list[tuple[str, datetime | None, datetime, int | None]] = [
+        (f"committee:{c + 1}", NOW + outbox.HORIZON, NOW, None) for c in range(committees)
+    ]
     marks += [("seen:committee", None, NOW, committees), ("seen:action", None, NOW, actions)]
     bulk_insert(engine, "plan_mark", ("subject", "planned_until", "planned_at", "last_id"), marks)
     analyze(engine)
@@ -233,7 +235,7 @@ def slack_elsewhere() -> Iterator[str]:
     """
     parent, child = multiprocessing.Pipe()
 
-    def serve(connection) -> None:  # noqa: ANN001
+    def serve(connection) -> None:
         with FakeSlack() as fake:
             connection.send(fake.api_url)
             connection.recv()  # until told to stop
@@ -291,7 +293,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.stand_in:
-        notices.build = stand_in_build  # type: ignore[assignment]
+        notices.build = stand_in_build
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends and not postgres_reachable():
         print(f"PostgreSQL unreachable at {PG_URL}: SQLite only")

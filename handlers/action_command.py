@@ -8,8 +8,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.slack import ids
+from bot.slack.users import named_owner
 from bot.surface.action_items import run_command
-from handlers.common import deliver, engine_of, now_of, unit_of_work, who
+from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, who
 
 
 def register(app: App) -> None:
@@ -22,6 +23,7 @@ def on_action(
     """``/action [add|list|done|snooze|assign|edit|away|help] …``"""
     ack()
     person = who(context, client, body["user_id"])
+    learn(context, client, named_owner(body.get("text")))
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
             session,

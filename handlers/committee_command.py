@@ -25,7 +25,11 @@ def on_committee(
     person = who(context, client, body["user_id"])
     with unit_of_work(engine_of(context)) as session:
         outcome = run_command(
-            session, text=body.get("text") or "", person=person, channel=body.get("channel_id"), now=now_of(context),
+            session,
+            text=body.get("text") or "",
+            person=person,
+            channel=body.get("channel_id"),
+            now=now_of(context),
             public_url=from_env().public_url,
-        )  # fmt: skip
+        )
     deliver(outcome, body=body, client=client, context=context, respond=respond)

@@ -4,6 +4,7 @@ asking, and deliver an ``Outcome`` (open the modal, answer ephemerally, follow u
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from bot.slack.outcome import Outcome, Reply
-from bot.slack.users import Person, person
-from bot.surface.action_items import after_action_change
+from bot.slack.users import Person, learn_users, person
+from bot.surface.action_items import after_action_committed
 from bot.surface.meetings import after_meeting_committed
 from storage.db import write_session
 
@@ -44,6 +45,12 @@ def who(context: BoltContext, client: WebClient, user_id: str) -> Person:
     context["person"] = found
     context["locale"] = found.locale
     return found
+
+
+def learn(context: BoltContext, client: WebClient, user_ids: Iterable[str | None]) -> None:
+    """Ask Slack about the users a request names (a new owner) before the unit of work opens, so
+    that no Slack call runs inside a write transaction."""
+    learn_users(engine_of(context), client, user_ids=[u for u in user_ids if u], now=now_of(context))
 
 
 def user_of(body: dict[str, Any]) -> str:
@@ -100,7 +107,7 @@ def deliver(
     if outcome.reply is not None:
         tell(outcome.reply, body=body, client=client, respond=respond, channel=channel or channel_of(body))
     if outcome.action_id is not None:
-        after_action_change(
+        after_action_committed(
             engine_of(context), client, action_id=outcome.action_id, now=now_of(context), users=outcome.users
         )
     if outcome.meeting_id is not None:

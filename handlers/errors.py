@@ -20,7 +20,7 @@ from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.action_items.views import notice_modal
+from bot.action_items.modals import notice_modal
 from bot.slack.modal_text import as_plain, mentioned_users
 from bot.slack.payloads import InvalidPayload
 from bot.slack.users import display_names

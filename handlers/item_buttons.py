@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.slack import ids
 from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, RedateRef, SnoozeRef, load
-from bot.surface import action_items as action_flows
+from bot.surface import action_changes, action_modals
 from handlers.common import (
     channel_of,
     deliver,
@@ -48,7 +48,7 @@ def on_done(
     ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.done(session, action_id=ref.action_id, person=person, now=now_of(context))
+        outcome = action_changes.done(session, action_id=ref.action_id, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
@@ -59,7 +59,7 @@ def on_progress(
     ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_progress(
+        outcome = action_modals.open_progress(
             session, action_id=ref.action_id, person=person, channel=channel_of(body)
         )
     deliver(outcome, body=body, client=client, context=context)
@@ -77,7 +77,7 @@ def on_snooze(
     ref = load(SnoozeRef, (action.get("selected_option") or {}).get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.snooze(session, ref=ref, person=person, now=now_of(context))
+        outcome = action_changes.snooze(session, ref=ref, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
@@ -106,7 +106,7 @@ def _open_date(
     ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_date(
+        outcome = action_modals.open_date(
             session,
             action_id=ref.action_id,
             kind=kind,
@@ -129,7 +129,7 @@ def on_previous_business_day(
     ref = load(RedateRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.previous_business_day(session, ref=ref, person=person, now=now_of(context))
+        outcome = action_changes.previous_business_day(session, ref=ref, person=person, now=now_of(context))
     deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
@@ -140,7 +140,7 @@ def on_reassign(
     ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_reassign(
+        outcome = action_modals.open_reassign(
             session, action_id=ref.action_id, person=person, channel=channel_of(body)
         )
     deliver(outcome, body=body, client=client, context=context)
@@ -159,7 +159,7 @@ def on_pick_committee(
     pending = load(PendingCommand, action.get("block_id"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.picked_committee(
+        outcome = action_modals.picked_committee(
             session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
         )
     deliver(outcome, body=body, client=client, context=context)
@@ -171,5 +171,5 @@ def on_new(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
     ack()
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_new(session, person=person)
+        outcome = action_modals.open_new(session, person=person)
     deliver(outcome, body=body, client=client, context=context)

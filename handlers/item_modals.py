@@ -11,11 +11,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.action_items.views import read_action_form, read_date_form, read_owner, read_progress_form
+from bot.action_items.modals import read_action_form, read_date_form, read_owner, read_progress_form
 from bot.slack import ids
 from bot.slack.payloads import ActionModal, ChangeForm, load
-from bot.surface import action_items as action_flows
-from handlers.common import deliver, engine_of, now_of, state_values, unit_of_work, user_of, who
+from bot.surface import action_changes, action_modals
+from handlers.common import deliver, engine_of, learn, now_of, state_values, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -32,8 +32,9 @@ def on_action_submitted(
     meta = load(ActionModal, view.get("private_metadata"))
     form, committee_id = read_action_form(state_values(view))
     person = who(context, client, user_of(body))
+    learn(context, client, [form.owner])
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.submit_action(
+        outcome = action_modals.submit_action(
             session,
             client,
             form=form,
@@ -53,7 +54,7 @@ def on_progress_submitted(
     form = read_progress_form(state_values(view))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.submit_progress(
+        outcome = action_modals.submit_progress(
             session, form=form, meta=meta, person=person, now=now_of(context)
         )
     ack()
@@ -66,8 +67,9 @@ def on_reassign_submitted(
     meta = load(ChangeForm, view.get("private_metadata"))
     owner = read_owner(state_values(view)) or ""
     person = who(context, client, user_of(body))
+    learn(context, client, [owner])
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.reassign(
+        outcome = action_changes.reassign(
             session, client, action_id=meta.action_id, new_owner=owner, person=person, now=now_of(context)
         )
     ack()
@@ -83,7 +85,7 @@ def on_date_submitted(
     kind = "postpone" if view["callback_id"] == ids.VIEW_POSTPONE else "mute"
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.submit_date(
+        outcome = action_modals.submit_date(
             session,
             kind=kind,
             picked=picked,

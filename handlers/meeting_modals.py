@@ -37,7 +37,7 @@ def submitted(submit: Submit, form: type[MeetingForm] | type[MoveForm]) -> Calla
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         metadata = view.get("private_metadata") or ""
-        channel = load(form, metadata).channel
+        channel = (load(MeetingForm, metadata) if form is MeetingForm else load(MoveForm, metadata)).channel
         person: Person = who(context, client, user_of(body))
         with unit_of_work(engine_of(context)) as session:
             outcome = submit(session, metadata=metadata, view=view, person=person, now=now_of(context))

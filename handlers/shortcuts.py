@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import ids
-from bot.surface import action_items as action_flows
+from bot.surface import action_modals
 from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def on_create_from_message(ack: Ack, body: dict[str, Any], client: WebClient, co
     person = who(context, client, user_of(body))
     source_link = permalink(client, channel, message.get("ts"))
     with unit_of_work(engine_of(context)) as session:
-        outcome = action_flows.open_from_message(
+        outcome = action_modals.open_from_message(
             session,
             client,
             person=person,

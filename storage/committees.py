@@ -25,10 +25,14 @@ class UnknownCommittee(LookupError):
 class OccurrenceLike(Protocol):
     """What ``get_or_create_meeting`` needs of an occurrence (``bot.core.calendar.Occurrence`` fits)."""
 
-    series_start: datetime
-    start: datetime
-    end: datetime
-    status: str
+    @property
+    def series_start(self) -> datetime: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
 
 
 def get_workspace(session: Session, *, team_id: str = DEFAULT_TEAM) -> WorkspaceSettings:

@@ -29,7 +29,9 @@ DECKS_LOOKAHEAD = timedelta(days=21)
 def committee_ids_of(session: Session, *, user_id: str) -> list[int]:
     """Active committees ``user_id`` sits on: as chair, secretary, deck owner or member."""
     roles = sa.or_(
-        Committee.chair == user_id, Committee.secretary == user_id, Committee.deck_owner == user_id
+        col(Committee.chair) == user_id,
+        col(Committee.secretary) == user_id,
+        col(Committee.deck_owner) == user_id,
     )
     members = select(CommitteeMember.committee_id).where(CommitteeMember.user_id == user_id)
     query = (
@@ -54,13 +56,13 @@ def open_actions_page(
     ``committee_ids`` (None: any committee) narrows to those committees, plus the items
     ``also_owned_by`` owns wherever they are; ``due_before`` keeps the overdue ones.
     """
-    where = [col(ActionItem.status).in_(OPEN_ACTION_STATUSES)]
+    where: list[sa.ColumnElement[bool]] = [col(ActionItem.status).in_(OPEN_ACTION_STATUSES)]
     if owner is not None:
-        where.append(ActionItem.owner == owner)
+        where.append(col(ActionItem.owner) == owner)
     if committee_ids is not None:
         in_committees = col(ActionItem.committee_id).in_(list(committee_ids))
         where.append(
-            sa.or_(in_committees, ActionItem.owner == also_owned_by) if also_owned_by else in_committees
+            sa.or_(in_committees, col(ActionItem.owner) == also_owned_by) if also_owned_by else in_committees
         )
     if due_before is not None:
         where.append(col(ActionItem.due) < due_before)

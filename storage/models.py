@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import NaiveDatetime
 from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def id_of(row: SQLModel) -> int:
+    """The primary key of a stored (flushed) row, which SQLModel types ``int | None``."""
+    key = getattr(row, "id", None)
+    if key is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return int(key)
 
 
 class CommitteeKind(StrEnum):
@@ -65,7 +73,7 @@ class WorkspaceSettings(SQLModel, table=True):
 
     __tablename__ = "workspace_settings"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(default="default", unique=True, max_length=32)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     locale: str = Field(default="fr", max_length=8)
@@ -77,7 +85,7 @@ class WorkspaceSettings(SQLModel, table=True):
 class Committee(SQLModel, table=True):
     __tablename__ = "committee"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)
@@ -89,27 +97,27 @@ class Committee(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     locale: str = Field(max_length=8)
     # None = the workspace's setting.
-    holidays: Optional[str] = Field(default=None, max_length=16)
-    workdays: Optional[str] = Field(default=None, max_length=64)
+    holidays: str | None = Field(default=None, max_length=16)
+    workdays: str | None = Field(default=None, max_length=64)
     chair: str = Field(max_length=32)
     secretary: str = Field(max_length=32)
     deck_owner: str = Field(max_length=32)
     holiday_policy: str = Field(default=HolidayPolicy.next_business_day.value, max_length=32)
     # None = the default for the kind (pilotage and strategique require approval).
-    minutes_approval: Optional[bool] = None
+    minutes_approval: bool | None = None
     timeline: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    agenda_template: Optional[str] = Field(default=None, max_length=64)
+    agenda_template: str | None = Field(default=None, max_length=64)
     feed_token: str = Field(unique=True, max_length=64)
     active: bool = True
-    created_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class CommitteeMember(SQLModel, table=True):
     __tablename__ = "committee_member"
     __table_args__ = (sa.UniqueConstraint("committee_id", "user_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     committee_id: int = Field(foreign_key="committee.id", index=True, ondelete="CASCADE")
     user_id: str = Field(index=True, max_length=32)
     role: str = Field(default="member", max_length=32)
@@ -125,51 +133,51 @@ class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
     __table_args__ = (sa.UniqueConstraint("committee_id", "series_start"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     committee_id: int = Field(foreign_key="committee.id", index=True, ondelete="CASCADE")
     series_start: datetime
     start: datetime = Field(index=True)
     end: datetime
     status: str = Field(default=MeetingStatus.scheduled.value, max_length=16)
-    deck_shared_at: Optional[datetime] = None
-    deck_link: Optional[str] = Field(default=None, max_length=2000)
-    minutes_submitted_at: Optional[datetime] = None
-    minutes_submitted_by: Optional[str] = Field(default=None, max_length=32)
-    minutes_text: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
-    minutes_link: Optional[str] = Field(default=None, max_length=2000)
+    deck_shared_at: datetime | None = None
+    deck_link: str | None = Field(default=None, max_length=2000)
+    minutes_submitted_at: datetime | None = None
+    minutes_submitted_by: str | None = Field(default=None, max_length=32)
+    minutes_text: str | None = Field(default=None, sa_column=Column(sa.Text))
+    minutes_link: str | None = Field(default=None, max_length=2000)
     minutes_attendees: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    minutes_approved_at: Optional[datetime] = None
-    minutes_posted_at: Optional[datetime] = None
-    minutes_ts: Optional[str] = Field(default=None, max_length=32)
+    minutes_approved_at: datetime | None = None
+    minutes_posted_at: datetime | None = None
+    minutes_ts: str | None = Field(default=None, max_length=32)
     # Slack ts of the channel messages the bot keeps current (agenda request, published agenda).
-    agenda_request_ts: Optional[str] = Field(default=None, max_length=32)
-    agenda_ts: Optional[str] = Field(default=None, max_length=32)
-    created_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
+    agenda_request_ts: str | None = Field(default=None, max_length=32)
+    agenda_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class AgendaItem(SQLModel, table=True):
     __tablename__ = "agenda_item"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
     title: str = Field(max_length=3000)
-    presenter: Optional[str] = Field(default=None, max_length=32)
-    duration: Optional[int] = Field(default=None, description="minutes")
-    notes: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
-    link: Optional[str] = Field(default=None, max_length=2000)
+    presenter: str | None = Field(default=None, max_length=32)
+    duration: int | None = Field(default=None, description="minutes")
+    notes: str | None = Field(default=None, sa_column=Column(sa.Text))
+    link: str | None = Field(default=None, max_length=2000)
     proposer: str = Field(max_length=32)
-    created_at: Optional[datetime] = None
+    created_at: datetime | None = None
 
 
 class Decision(SQLModel, table=True):
     __tablename__ = "decision"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
     text: str = Field(sa_column=Column(sa.Text, nullable=False))
     recorded_by: str = Field(max_length=32)
-    recorded_at: Optional[datetime] = None
+    recorded_at: datetime | None = None
 
 
 class ActionItem(SQLModel, table=True):
@@ -182,24 +190,24 @@ class ActionItem(SQLModel, table=True):
         sa.Index("ix_action_item_committee_status", "committee_id", "status"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=3000)
     owner: str = Field(max_length=32)
     creator: str = Field(max_length=32)
-    committee_id: Optional[int] = Field(default=None, foreign_key="committee.id", ondelete="SET NULL")
-    meeting_id: Optional[int] = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
-    source_link: Optional[str] = Field(default=None, max_length=2000)
+    committee_id: int | None = Field(default=None, foreign_key="committee.id", ondelete="SET NULL")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="SET NULL")
+    source_link: str | None = Field(default=None, max_length=2000)
     due: date
     priority: str = Field(default=Priority.medium.value, max_length=8)
     status: str = Field(default=ActionStatus.open.value, max_length=16)
     progress: int = 0
-    snoozed_until: Optional[date] = None
+    snoozed_until: date | None = None
     # The due date the owner first committed to, set when the item is first postponed (``/action
     # postpone``): the health figures measure the item against it and count it as postponed.
-    postponed_from: Optional[date] = None
-    closed_at: Optional[datetime] = None
-    created_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
+    postponed_from: date | None = None
+    closed_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
     @property
     def public_id(self) -> str:
@@ -211,14 +219,14 @@ class ActionChange(SQLModel, table=True):
 
     __tablename__ = "action_change"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="action_item.id", index=True, ondelete="CASCADE")
     at: datetime
     actor: str = Field(max_length=32)
     field: str = Field(max_length=32)
-    old: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
-    new: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
-    comment: Optional[str] = Field(default=None, sa_column=Column(sa.Text))
+    old: str | None = Field(default=None, sa_column=Column(sa.Text))
+    new: str | None = Field(default=None, sa_column=Column(sa.Text))
+    comment: str | None = Field(default=None, sa_column=Column(sa.Text))
 
 
 class SlackUser(SQLModel, table=True):
@@ -227,14 +235,14 @@ class SlackUser(SQLModel, table=True):
     __tablename__ = "slack_user"
 
     user_id: str = Field(primary_key=True, max_length=32)
-    tz: Optional[str] = Field(default=None, max_length=64)
-    locale: Optional[str] = Field(default=None, max_length=16)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
     deleted: bool = False
     is_admin: bool = False
-    away_until: Optional[date] = None
+    away_until: date | None = None
     # When the chair was told this owner cannot be chased (told once per away/deactivation).
-    unreachable_reported_at: Optional[datetime] = None
-    fetched_at: Optional[datetime] = None
+    unreachable_reported_at: datetime | None = None
+    fetched_at: datetime | None = None
 
 
 class Notification(SQLModel, table=True):
@@ -250,29 +258,29 @@ class Notification(SQLModel, table=True):
         sa.Index("ix_notification_committee", "committee_id"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255, description="idempotency key")
     kind: str = Field(max_length=32)
     due_at: datetime
-    expires_at: Optional[datetime] = None
+    expires_at: datetime | None = None
     recipient: str = Field(max_length=32, description="channel or user id")
-    committee_id: Optional[int] = Field(default=None, foreign_key="committee.id", ondelete="CASCADE")
-    meeting_id: Optional[int] = Field(default=None, foreign_key="meeting.id", ondelete="CASCADE")
-    action_id: Optional[int] = Field(default=None, foreign_key="action_item.id", ondelete="CASCADE")
+    committee_id: int | None = Field(default=None, foreign_key="committee.id", ondelete="CASCADE")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", ondelete="CASCADE")
+    action_id: int | None = Field(default=None, foreign_key="action_item.id", ondelete="CASCADE")
     state: str = Field(default=DeliveryState.pending.value, max_length=16)
     attempts: int = 0
-    next_attempt_at: Optional[datetime] = None
-    claimed_at: Optional[datetime] = None
-    claimed_by: Optional[str] = Field(default=None, max_length=64)
-    sent_at: Optional[datetime] = None
-    channel: Optional[str] = Field(default=None, max_length=32, description="where it was posted")
-    ts: Optional[str] = Field(default=None, max_length=32)
-    error: Optional[str] = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = None
+    claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)
+    sent_at: datetime | None = None
+    channel: str | None = Field(default=None, max_length=32, description="where it was posted")
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=500)
     # Set when editing the posted message (chat.update) failed: the next tick edits it again.
-    stale_since: Optional[datetime] = Field(default=None, index=True)
+    stale_since: datetime | None = Field(default=None, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class PlanMark(SQLModel, table=True):
@@ -287,20 +295,20 @@ class PlanMark(SQLModel, table=True):
     __tablename__ = "plan_mark"
 
     subject: str = Field(primary_key=True, max_length=64)
-    planned_until: Optional[datetime] = Field(default=None, index=True)
-    planned_at: Optional[datetime] = None
-    last_id: Optional[int] = None
+    planned_until: datetime | None = Field(default=None, index=True)
+    planned_at: datetime | None = None
+    last_id: int | None = None
 
 
 class SeenRequest(SQLModel, table=True):
-    """A verified Slack request already handled, by fingerprint (``bot.replays``): a replay of it, or
-    Slack's retry of the same event, gets the stored answer and runs nothing. Rows expire after an hour
-    (Slack's signatures expire after five minutes; its event retries stop within the hour)."""
+    """A verified Slack request already handled, by fingerprint (``bot.run.replays``): a replay of it,
+    or Slack's retry of the same event, gets the stored answer and runs nothing. Rows expire after an
+    hour (Slack's signatures expire after five minutes; its event retries stop within the hour)."""
 
     __tablename__ = "seen_request"
 
     key: str = Field(primary_key=True, max_length=160)
     seen_at: datetime = Field(index=True)
-    status: Optional[int] = None
-    content_type: Optional[str] = Field(default=None, max_length=100)
-    answer: Optional[str] = Field(default=None, max_length=16000)
+    status: int | None = None
+    content_type: str | None = Field(default=None, max_length=100)
+    answer: str | None = Field(default=None, max_length=16000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +45,11 @@ class Claimed:
     recipient: str
     attempts: int
     maybe_posted: bool
+
+
+def _rowcount(result: sa.Result[Any]) -> int | None:
+    """The rows an UPDATE or INSERT touched (a CursorResult's ``rowcount``; ``Result`` does not show it)."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 def _dialect(executor: Executor) -> str:
@@ -123,7 +128,7 @@ def release(executor: Executor, *, ids: Sequence[int], worker: str) -> int:
         .where(N.c.id.in_(list(ids)), N.c.claimed_by == worker, N.c.state == PENDING)
         .values(claimed_by=None, claimed_at=None)
     )
-    return result.rowcount or 0
+    return _rowcount(result) or 0
 
 
 # -- recording an outcome ----------------------------------------------------------------------
@@ -146,7 +151,7 @@ def record_sent(executor: Executor, *, id: int, channel: str, ts: str, now: date
             updated_at=now,
         )
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 def record_skipped(executor: Executor, *, id: int, reason: str, now: datetime) -> bool:
@@ -156,7 +161,7 @@ def record_skipped(executor: Executor, *, id: int, reason: str, now: datetime) -
         .where(N.c.id == id, N.c.state == PENDING)
         .values(state=SKIPPED, error=reason[:500], claimed_by=None, claimed_at=None, updated_at=now)
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 def record_failed(executor: Executor, *, id: int, error: str, attempts: int, now: datetime) -> bool:
@@ -173,7 +178,7 @@ def record_failed(executor: Executor, *, id: int, error: str, attempts: int, now
             updated_at=now,
         )
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 def record_retry(
@@ -192,7 +197,7 @@ def record_retry(
             updated_at=now,
         )
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 # -- planning: upsert ----------------------------------------------------------------------------
@@ -239,7 +244,8 @@ def insert_new(executor: Executor, rows: Sequence[dict[str, Any]]) -> int:
     # Always in key order: two planners inserting overlapping keys then wait on each other in the
     # same order instead of deadlocking.
     result = executor.execute(statement, sorted(rows, key=lambda row: row["key"]))
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+    count = _rowcount(result)
+    return count if count is not None and count >= 0 else len(rows)
 
 
 def insert_meetings(executor: Executor, rows: Sequence[dict[str, Any]]) -> None:
@@ -292,7 +298,7 @@ def reschedule(
         .where(N.c.id == id, N.c.state == PENDING)
         .values(due_at=due_at, expires_at=expires_at, recipient=recipient, updated_at=now)
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 def skip_pending(executor: Executor, *, ids: Sequence[int], reason: str, now: datetime) -> int:
@@ -304,7 +310,7 @@ def skip_pending(executor: Executor, *, ids: Sequence[int], reason: str, now: da
         .where(N.c.id.in_(list(ids)), N.c.state == PENDING)
         .values(state=SKIPPED, error=reason[:500], updated_at=now)
     )
-    return result.rowcount or 0
+    return _rowcount(result) or 0
 
 
 def pending_of(

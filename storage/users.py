@@ -1,12 +1,21 @@
-"""What the bot stores about Slack users: time zone, locale, deactivation, admin flag, away period."""
+"""What the bot stores about Slack users: time zone, locale, deactivation, admin flag, away period.
+
+Rows are written with one ``INSERT … ON CONFLICT (user_id) DO UPDATE`` (SQLite and PostgreSQL alike):
+two requests that meet the same new user at once both succeed, where a read-then-insert made one of
+them fail on the primary key (and lose what it was doing).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.models import SlackUser
+
+USERS = SlackUser.__table__  # type: ignore[attr-defined]
 
 
 def get_user(session: Session, user_id: str) -> SlackUser | None:
@@ -24,26 +33,26 @@ def upsert_user(
     is_admin: bool | None = None,
 ) -> SlackUser:
     """Create or update a user from what Slack told us; ``None`` leaves a value as it was."""
-    user = session.get(SlackUser, user_id) or SlackUser(user_id=user_id)
-    if tz is not None:
-        user.tz = tz
-    if locale is not None:
-        user.locale = locale
-    if deleted is not None:
-        user.deleted = deleted
-    if is_admin is not None:
-        user.is_admin = is_admin
-    user.fetched_at = now
-    session.add(user)
-    session.flush()
-    return user
+    given = {"tz": tz, "locale": locale, "deleted": deleted, "is_admin": is_admin}
+    changes = {name: value for name, value in given.items() if value is not None}
+    return _upsert(session, user_id, {**changes, "fetched_at": now})
 
 
 def set_away(session: Session, *, user_id: str, until: date | None, now: datetime) -> SlackUser:
     """Record that ``user_id`` is away until ``until`` inclusive (None: back). Creates the user row
     if the bot has not seen them yet (``fetched_at`` stays empty: nothing came from Slack)."""
-    user = session.get(SlackUser, user_id) or SlackUser(user_id=user_id)
-    user.away_until = until
-    session.add(user)
-    session.flush()
+    return _upsert(session, user_id, {"away_until": until})
+
+
+def _upsert(session: Session, user_id: str, changes: dict[str, Any]) -> SlackUser:
+    """Insert the user with ``changes`` (other columns at their defaults), or set ``changes`` on the
+    existing row; returns the row as stored, in the session."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(USERS).values({"user_id": user_id, "deleted": False, "is_admin": False, **changes})
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id"], set_={name: statement.excluded[name] for name in changes}
+    )
+    session.execute(statement)
+    user = session.get(SlackUser, user_id, populate_existing=True)
+    assert user is not None
     return user

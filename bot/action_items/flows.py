@@ -5,8 +5,9 @@ Each flow takes a Session and keyword-only plain values (``now`` included), chec
 validates everything before writing anything, writes one ``ActionChange`` per changed field (who,
 when, field, old, new, comment) and returns the changed item. Errors are ``bot.text.errors`` types; their
 text comes from the catalogue, so the Slack error handler can show it in the reader's language with
-``error.in_locale(locale)``. Re-planning the chase after a change is the scheduler's business: it
-reads the item's state again before sending anything.
+``error.in_locale(locale)``. Every flow that changes an item ends with ``after_action_change``, which
+re-plans the item's chase in the same transaction (as the meeting flows do); the caller edits the
+messages already posted once the change is committed (``bot.surface.action_items``).
 
 Done and cancelled items are closed: only ``update_progress`` (back to open or in_progress) reopens
 them; the other flows refuse to change them.
@@ -15,13 +16,23 @@ them; the other flows refuse to change them.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
 from bot.action_items.assignment import plan_assignment_notes
+from bot.action_items.people import user_today
+from bot.action_items.validation import (
+    collect,
+    valid_due,
+    valid_owner,
+    valid_priority,
+    valid_progress,
+    valid_status,
+    valid_title,
+)
+from bot.core import bounds
 from bot.core.calendar import BusinessCalendar
-from bot.core.parsing import TITLE_MAX, check_no_broadcast, parse_user
+from bot.planning import outbox
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage import action_items as store
 from storage import users
@@ -31,12 +42,23 @@ from storage.models import (
     Committee,
     Meeting,
     Priority,
-    SlackUser,
     WorkspaceSettings,
+    id_of,
 )
 
 CLOSED_STATUSES = (ActionStatus.done.value, ActionStatus.cancelled.value)
 SNOOZE_CHOICES = ("1bd", "1w")
+
+
+# --- the one hook after every change ------------------------------------------------------------
+
+
+def after_action_change(session: Session, action: ActionItem, *, now: datetime) -> None:
+    """Re-plan an item's chase in the same transaction as its change (so a crash between the change
+    and the plan cannot leave either without the other)."""
+    session.flush()
+    assert action.id is not None  # flushed above
+    outbox.replan_action(session, action_id=action.id, now=now)
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -111,10 +133,10 @@ def create_action(
     """
     today = today or user_today(session, creator, now)
     errors: list[InvalidInput] = []
-    title = _collect(errors, _valid_title, title)
-    owner = _collect(errors, _valid_owner, session, owner)
-    _collect(errors, _valid_due, due, today)
-    priority = _collect(errors, _valid_priority, priority)
+    title = collect(errors, valid_title, title)
+    owner = collect(errors, valid_owner, session, owner)
+    collect(errors, valid_due, due, today)
+    priority = collect(errors, valid_priority, priority)
     if errors:
         raise InvalidInput.combine(errors)
     meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
@@ -148,29 +170,8 @@ def create_action(
         plan_assignment_notes(
             session, action, change_id=entry.id, actor=creator, previous_owner=None, now=now
         )
+    after_action_change(session, action, now=now)
     return action
-
-
-def field_errors(
-    session: Session,
-    *,
-    title: str,
-    owner: str | None,
-    due: date | None,
-    priority: str | None,
-    today: date,
-) -> list[InvalidInput]:
-    """What ``create_action`` would refuse in these fields, every one at once (a form reports them
-    all in one go); a field left empty (None) is not checked here."""
-    errors: list[InvalidInput] = []
-    _collect(errors, _valid_title, title)
-    if owner is not None:
-        _collect(errors, _valid_owner, session, owner)
-    if due is not None:
-        _collect(errors, _valid_due, due, today)
-    if priority is not None:
-        _collect(errors, _valid_priority, priority)
-    return errors
 
 
 def complete_action(
@@ -185,6 +186,7 @@ def complete_action(
     changes = {"status": ActionStatus.done.value, "progress": 100}
     _apply(session, action, changes, actor=actor, now=now, comment=comment)
     action.closed_at = now
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -203,8 +205,9 @@ def update_progress(
     action = _load(session, action_id)
     _authorize(session, action, actor)
     errors: list[InvalidInput] = []
-    status = _collect(errors, _valid_status, status)
-    progress = _collect(errors, _valid_progress, progress)
+    status = collect(errors, valid_status, status)
+    progress = collect(errors, valid_progress, progress)
+    collect(errors, lambda text: bounds.check_no_nul(text, field="comment"), comment)
     if errors:
         raise InvalidInput.combine(errors)
     if status == ActionStatus.done.value:
@@ -217,20 +220,21 @@ def update_progress(
     if not changed and comment:
         store.add_change(
             session,
-            action_id=action.id,
+            action_id=id_of(action),
             actor=actor,
             field="comment",
             old=None,
             new=None,
             at=now,
             comment=comment,
-        )  # type: ignore[arg-type]
+        )
         action.updated_at = now
     is_closed = status in CLOSED_STATUSES
     if is_closed and not was_closed:
         action.closed_at = now
     elif was_closed and not is_closed:
         action.closed_at = None
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -246,7 +250,9 @@ def snooze_action(
         raise InvalidInput(
             key="snooze_not_future", field="until", date=until.isoformat(), today=today.isoformat()
         )
+    bounds.check_planning_date(until, today, field="until")
     _apply(session, action, {"snoozed_until": until}, actor=actor, now=now)
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -281,7 +287,7 @@ def reassign_action(
     action = _load(session, action_id)
     _authorize(session, action, actor)
     _check_open(action)
-    new_owner = _valid_owner(session, new_owner)
+    new_owner = valid_owner(session, new_owner)
     previous = action.owner
     if new_owner == previous:
         return action
@@ -290,14 +296,21 @@ def reassign_action(
     session.add(action)
     assert action.id is not None
     entry = store.add_change(
-        session, action_id=action.id, actor=actor, field="owner", old=previous, new=new_owner, at=now,
+        session,
+        action_id=action.id,
+        actor=actor,
+        field="owner",
+        old=previous,
+        new=new_owner,
+        at=now,
         comment=comment,
-    )  # fmt: skip
+    )
     if notify:
         assert entry.id is not None
         plan_assignment_notes(
             session, action, change_id=entry.id, actor=actor, previous_owner=previous, now=now
         )
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -322,7 +335,7 @@ def postpone_action(
     _authorize(session, action, actor)
     _check_open(action)
     today = today or user_today(session, actor, now)
-    due = _valid_due(due, today)
+    due = valid_due(due, today)
     if due <= action.due:
         raise InvalidInput(
             key="postpone_not_later",
@@ -339,9 +352,16 @@ def postpone_action(
     session.add(action)
     assert action.id is not None
     store.add_change(
-        session, action_id=action.id, actor=actor, field="postponed", old=previous.isoformat(),
-        new=due.isoformat(), at=now, comment=(comment or "").strip() or None,
-    )  # fmt: skip
+        session,
+        action_id=action.id,
+        actor=actor,
+        field="postponed",
+        old=previous.isoformat(),
+        new=due.isoformat(),
+        at=now,
+        comment=(comment or "").strip() or None,
+    )
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -365,14 +385,15 @@ def edit_action(
     errors: list[InvalidInput] = []
     changes: dict[str, object] = {}
     if title is not None:
-        changes["title"] = _collect(errors, _valid_title, title)
+        changes["title"] = collect(errors, valid_title, title)
     if due is not None and due != action.due:
-        changes["due"] = _collect(errors, _valid_due, due, today)
+        changes["due"] = collect(errors, valid_due, due, today)
     if priority is not None:
-        changes["priority"] = _collect(errors, _valid_priority, priority)
+        changes["priority"] = collect(errors, valid_priority, priority)
     if errors:
         raise InvalidInput.combine(errors)
     _apply(session, action, changes, actor=actor, now=now)
+    after_action_change(session, action, now=now)
     return action
 
 
@@ -387,47 +408,8 @@ def cancel_action(
     _check_open(action)
     _apply(session, action, {"status": ActionStatus.cancelled.value}, actor=actor, now=now, comment=comment)
     action.closed_at = now
+    after_action_change(session, action, now=now)
     return action
-
-
-def set_away(
-    session: Session, *, user_id: str, until: date, now: datetime, today: date | None = None
-) -> SlackUser:
-    """``/action away until DATE``: the user's items are not chased through ``until`` (inclusive),
-    and the chair will be told once. ``today`` is the user's local date; ``until`` may not be before it."""
-    today = today or user_today(session, user_id, now)
-    if until < today:
-        raise InvalidInput(key="away_in_past", field="until", date=until.isoformat(), today=today.isoformat())
-    user = users.set_away(session, user_id=user_id, until=until, now=now)
-    user.unreachable_reported_at = None  # a new away period is reported to the chair afresh
-    return user
-
-
-def clear_away(session: Session, *, user_id: str, now: datetime) -> SlackUser:
-    """``/action away off``: the user is back and chased again."""
-    user = users.set_away(session, user_id=user_id, until=None, now=now)
-    user.unreachable_reported_at = None
-    return user
-
-
-def user_today(session: Session, user_id: str, now: datetime) -> date:
-    """``now``'s date in the user's Slack time zone (else the workspace's, else UTC)."""
-    return now.astimezone(ZoneInfo(user_timezone(session, user_id))).date()
-
-
-def user_timezone(session: Session, user_id: str) -> str:
-    user = users.get_user(session, user_id)
-    candidates = [user.tz if user else None]
-    settings = session.exec(select(WorkspaceSettings)).first()
-    candidates.append(settings.timezone if settings else None)
-    for tz in candidates:
-        if tz:
-            try:
-                ZoneInfo(tz)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return tz
-    return "UTC"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -463,13 +445,13 @@ def _apply(
         setattr(action, name, new)
         store.add_change(
             session,
-            action_id=action.id,
+            action_id=id_of(action),
             actor=actor,
             field=name,
             old=_as_text(old),
             new=_as_text(new),
             at=now,
-            comment=comment,  # type: ignore[arg-type]
+            comment=comment,
         )
         changed = True
     if changed:
@@ -484,59 +466,3 @@ def _as_text(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _collect(errors: list[InvalidInput], check, *args):  # type: ignore[no-untyped-def]
-    """Run one validator; keep its InvalidInput so that every field's error is reported at once."""
-    try:
-        return check(*args)
-    except InvalidInput as error:
-        errors.append(error)
-        return None
-
-
-def _valid_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise InvalidInput(key="title_empty", field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(key="title_too_long", field="title", length=len(title), limit=TITLE_MAX)
-    check_no_broadcast(title)
-    return title
-
-
-def _valid_owner(session: Session, owner: str) -> str:
-    user_id = parse_user(owner or "", field="owner")
-    user = users.get_user(session, user_id)
-    if user is not None and user.deleted:
-        raise InvalidInput(key="owner_deactivated", field="owner", user=user_id)
-    return user_id
-
-
-def _valid_due(due: date, today: date) -> date:
-    if not isinstance(due, date) or isinstance(due, datetime):
-        raise InvalidInput(key="invalid_date", field="due", text=str(due))
-    if due < today:
-        raise InvalidInput(key="date_in_past", field="due", date=due.isoformat(), today=today.isoformat())
-    return due
-
-
-def _valid_priority(priority: str) -> str:
-    try:
-        return Priority((priority or "").strip().lower()).value
-    except ValueError:
-        raise InvalidInput(key="invalid_priority", field="priority", value=priority) from None
-
-
-def _valid_status(status: str) -> str:
-    try:
-        return ActionStatus((status or "").strip().lower()).value
-    except ValueError:
-        raise InvalidInput(key="invalid_status", field="status", value=status) from None
-
-
-def _valid_progress(progress: int | str) -> int:
-    text = str(progress).strip().rstrip("%").strip()
-    if isinstance(progress, bool) or not text.isdigit() or not 0 <= int(text) <= 100:
-        raise InvalidInput(key="invalid_progress", field="progress", value=str(progress))
-    return int(text)

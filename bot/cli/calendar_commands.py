@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
@@ -12,7 +12,6 @@ from bot.cli.common import (
     DATE,
     FORMATS,
     STATUSES,
-    UTC,
     CliError,
     check_window,
     emit_json,

@@ -6,7 +6,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +26,6 @@ from storage.db import (
 )
 from storage.models import ActionStatus
 
-UTC = timezone.utc
-
-
 FORMATS = ("text", "json")
 
 
@@ -42,7 +39,8 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, but reads it from the instance: one error, its status.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 class OneLineErrors(click.Group):
@@ -115,6 +113,14 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Days and instants the command line accepts (--from, --to, --start, --now): the planner's date
+# arithmetic reaches months around them, which year 1 or 9999 would overflow.
+CLI_FIRST_DAY = date(2000, 1, 1)
+CLI_LAST_DAY = date(2100, 12, 31)
+# The longest --from/--to window: the planning range.
+MAX_WINDOW_DAYS = 5 * 366
+
+
 class _DateType(click.ParamType):
     """A calendar day written ``YYYY-MM-DD``."""
 
@@ -124,9 +130,12 @@ class _DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             self.fail(f'"{value}" is not a date (write YYYY-MM-DD, e.g. 2027-01-31)', param, ctx)
+        if not CLI_FIRST_DAY <= day <= CLI_LAST_DAY:
+            self.fail(f'"{value}" is out of range (allowed: {CLI_FIRST_DAY} to {CLI_LAST_DAY})', param, ctx)
+        return day
 
 
 DATE = _DateType()
@@ -152,6 +161,11 @@ def check_window(first: date, last: date) -> None:
     if last < first:
         raise CliError(
             f"--to {last} is before --from {first} (--to is the last day of the window, on or after --from)"
+        )
+    if (last - first).days >= MAX_WINDOW_DAYS:
+        raise CliError(
+            f"--from {first} --to {last} spans {(last - first).days + 1} days "
+            f"(allowed: at most {MAX_WINDOW_DAYS} days, five years)"
         )
 
 

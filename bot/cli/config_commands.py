@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import click
 from sqlmodel import Session
 
-from bot.cli.common import UTC, CliError, open_database
+from bot.cli.common import CliError, open_database
 from bot.config.document import ConfigError, preset_path
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
 from storage.committees import list_committees
 from storage.db import session_scope
+from storage.models import id_of
 
 
 @click.group(short_help="Import or export workspace settings and committees (YAML).")
@@ -72,18 +73,18 @@ def config_import(ctx: click.Context, file: str | None, preset: str | None, dry_
         raise CliError(
             "give either FILE.yaml or --preset NAME (e.g. committee-bot config import committees.yaml)"
         )
+    now = datetime.now(UTC)
     try:
         if preset is not None:
             path = preset_path(preset)
-            doc = load_config(path, source=path.name)
+            doc = load_config(path, source=path.name, today=now.date())
         else:
             assert file is not None
-            doc = load_config(file)
+            doc = load_config(file, today=now.date())
     except ConfigError as error:
         raise CliError(str(error)) from None
     try:
         with session_scope(engine) as session:
-            now = datetime.now(UTC)
             result = import_config(session, doc, now=now)
             if dry_run:
                 session.rollback()
@@ -103,9 +104,8 @@ def _replan_changed(session: Session, result: ImportResult, *, now: datetime) ->
 
     keys = None if result.workspace_changed else set(result.updated)
     for committee in list_committees(session, active=None):
-        if keys is None or committee.key in keys:
-            if committee.key not in result.created:
-                outbox.replan_committee(session, committee_id=committee.id, now=now)
+        if (keys is None or committee.key in keys) and committee.key not in result.created:
+            outbox.replan_committee(session, committee_id=id_of(committee), now=now)
 
 
 @config.command("export")

@@ -7,14 +7,24 @@ on stderr and exit status 2, before anything is written.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import click
 
 from bot.cli.calendar_commands import actions, calendar_command, plan_command
-from bot.cli.common import DATE, FORMATS, UTC, CliError, OneLineErrors, emit_json, open_database
+from bot.cli.common import (
+    CLI_FIRST_DAY,
+    CLI_LAST_DAY,
+    DATE,
+    FORMATS,
+    CliError,
+    OneLineErrors,
+    emit_json,
+    open_database,
+)
 from bot.cli.config_commands import config
+from bot.cli.feed_commands import feeds
 from storage.db import current_revision, session_scope, upgrade
 
 
@@ -136,6 +146,8 @@ def _instant(value: str | None) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise CliError(f'--now "{value}" has no UTC offset (write e.g. {value}+01:00 or {value}Z)')
+    if not CLI_FIRST_DAY <= moment.date() <= CLI_LAST_DAY:
+        raise CliError(f'--now "{value}" is out of range (allowed: {CLI_FIRST_DAY} to {CLI_LAST_DAY})')
     return moment.astimezone(UTC)
 
 
@@ -258,6 +270,7 @@ def serve(ctx: click.Context, http: bool, port: int | None, no_scheduler: bool) 
 
 
 cli.add_command(config)
+cli.add_command(feeds)
 cli.add_command(calendar_command)
 cli.add_command(plan_command)
 cli.add_command(actions)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
+from bot.core import bounds
 from bot.text.render import TEMPLATES_DIR
 from storage.models import CommitteeKind, HolidayPolicy
 
@@ -28,8 +29,8 @@ PRESETS_DIR = TEMPLATES_DIR / "presets"
 # ``--preset contact-centre`` is the French preset; other names are file stems in templates/presets/.
 PRESET_ALIASES = {"contact-centre": "contact-centre-fr"}
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{4,}$")
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(rf"^{bounds.CHANNEL_ID_PATTERN}$")
+USER_ID = re.compile(rf"^{bounds.USER_ID_PATTERN}$")
 COMMITTEE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 
@@ -138,6 +139,10 @@ def preset_path(name: str) -> Path:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _local_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
 
 
 @lru_cache(maxsize=1)

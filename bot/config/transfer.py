@@ -11,10 +11,10 @@ from typing import Any
 import yaml
 from sqlmodel import Session, col, select
 
-from bot.config.document import FIRST_FORMAT, CommitteeSpec, ConfigDoc, ConfigError
+from bot.config.document import FIRST_FORMAT, CommitteeSpec, ConfigDoc, ConfigError, _local_text
+from bot.core import config_bounds
 from storage.committees import DEFAULT_TEAM, get_workspace
 from storage.models import Committee, CommitteeMember, WorkspaceSettings
-
 
 # Committee keys an import summary names, at most (the others are counted).
 SUMMARY_KEYS = 10
@@ -69,6 +69,11 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
     Rows are only written where a value differs, so importing the same file twice changes nothing.
     ``feed_token`` is made on first insert and kept afterwards.
     """
+    for spec in doc.committees:
+        if problem := config_bounds.first_problem(spec.first, now.date()):
+            raise ConfigError(
+                f'{doc.source}: committee "{spec.key}": first {_local_text(spec.first)} {problem}'
+            )
     result = ImportResult()
     is_new = (
         session.exec(select(WorkspaceSettings.id).where(WorkspaceSettings.team_id == DEFAULT_TEAM)).first()

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from bot.config import yaml_loader
 from bot.config.document import (
     CHANNEL_ID,
     COMMITTEE_KEY,
@@ -28,12 +29,13 @@ from bot.config.document import (
     ConfigDoc,
     ConfigError,
     WorkspaceSpec,
+    _local_text,
     _one_line,
     _quoted,
     _time_zones,
 )
+from bot.core import bounds, config_bounds, rules
 from bot.core import calendar as calendar_mod
-from bot.core import rules
 from bot.core.agenda import template_keys
 from bot.text.render import LOCALES
 from storage.models import HolidayPolicy
@@ -42,12 +44,13 @@ from storage.models import HolidayPolicy
 class Validator:
     """Checks one document; every message starts with the file and, when known, the committee."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, today: date | None = None) -> None:
         self.source = source
+        self.today = today
 
     def fail(self, where: str | None, problem: str) -> ConfigError:
         prefix = f"{self.source}: {where}: " if where else f"{self.source}: "
-        return ConfigError(_one_line(prefix + problem))
+        return ConfigError(_visible(_one_line(prefix + problem)))
 
     def unknown_keys(self, where: str | None, data: Mapping[Any, Any], allowed: tuple[str, ...]) -> None:
         for key in data:
@@ -145,11 +148,22 @@ class Validator:
         return ",".join(calendar_mod.WEEKDAYS[day] for day in sorted(days))
 
     def user(self, where: str | None, name: str, value: Any) -> str:
+        self.id_length(where, name, value)
         if not isinstance(value, str) or not USER_ID.match(value):
             raise self.fail(
-                where, f'{name} "{value}" is not a Slack user id (allowed: an id such as U024BE7LH)'
+                where,
+                f'{name} "{value}" is not a Slack user id (allowed: an id such as U024BE7LH)',
             )
         return value
+
+    def id_length(self, where: str | None, name: str, value: Any) -> None:
+        """Slack ids are short: a longer one is no id (and would not fit the database's columns)."""
+        if isinstance(value, str) and len(value) > bounds.SLACK_ID_MAX:
+            raise self.fail(
+                where,
+                f'{name} "{value[:40]}…" is {len(value)} characters long, too long for a Slack id '
+                f"(allowed: at most {bounds.SLACK_ID_MAX} characters, such as U024BE7LH or C024BE91L)",
+            )
 
     def user_list(self, where: str | None, name: str, value: Any) -> tuple[str, ...]:
         if value is None:
@@ -188,10 +202,13 @@ class Validator:
         name = data["name"]
         if not isinstance(name, str) or len(name) > 200:
             raise self.fail(where, "name must be text of at most 200 characters")
+        if problem := config_bounds.text_problem(name, limit=200):
+            raise self.fail(where, f"name {problem}")
         kind = data["kind"]
         if kind not in KINDS:
             raise self.fail(where, f'unknown kind "{kind}" (allowed: {_quoted(KINDS)})')
         channel = data["channel"]
+        self.id_length(where, "channel", channel)
         if not isinstance(channel, str) or not CHANNEL_ID.match(channel):
             raise self.fail(
                 where,
@@ -207,6 +224,8 @@ class Validator:
             raise self.fail(
                 where, f'cadence "{cadence}" is not text (allowed: weekly, monthly, ... or an RRULE)'
             )
+        if problem := config_bounds.cadence_problem(cadence):
+            raise self.fail(where, f"cadence {problem}")
         zone = timezone or workspace.timezone or "Europe/Paris"
         try:
             calendar_mod.check_cadence(cadence, first, zone)
@@ -248,6 +267,7 @@ class Validator:
             allowed = template_keys(locale or workspace.locale)
             if template not in allowed:
                 raise self.fail(where, f'unknown agenda template "{template}" (allowed: {_quoted(allowed)})')
+        assert isinstance(key, str)  # a required key: its absence was refused above
         return CommitteeSpec(
             key=key,
             name=name,
@@ -293,45 +313,39 @@ class Validator:
                 raise self.fail(where, problem) from None
         if moment.second or moment.microsecond:
             raise self.fail(where, problem)
+        # Before the cadence is expanded from it: year 9999 would overflow there.
+        if range_problem := config_bounds.first_problem(moment, self.today):
+            raise self.fail(where, f"first {_local_text(moment)} {range_problem}")
         return moment
 
 
-def load_config(path: str | Path, *, source: str | None = None) -> ConfigDoc:
+def load_config(path: str | Path, *, source: str | None = None, today: date | None = None) -> ConfigDoc:
     """Read and validate a configuration file; raises ConfigError on the first problem.
 
     Messages name the file as ``source`` (default: ``path`` as given).
     """
     source = source or str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = yaml_loader.read_bounded(path)
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such file") from None
+    except yaml_loader.FileTooLarge as error:
+        raise ConfigError(f"{source}: {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{source}: cannot read the file ({_one_line(str(error))})") from None
-    return parse_config(text, source=source)
+    return parse_config(text, source=source, today=today)
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML with YAML 1.2 booleans: only true/false are booleans, so ``holidays: NO`` (Norway) and
-    a timeline's ``off:`` key stay text instead of turning into false."""
+def parse_config(text: str, *, source: str = "<config>", today: date | None = None) -> ConfigDoc:
+    """Validate configuration text (what ``load_config`` does once the file is read).
 
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def parse_config(text: str, *, source: str = "<config>") -> ConfigDoc:
-    """Validate configuration text (what ``load_config`` does once the file is read)."""
+    With ``today``, a committee's ``first`` must lie within the planning range (five years ahead);
+    without, only its lower bound (2000) is checked here and ``import_config`` checks the rest."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml_loader.load(text)
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: {_yaml_problem(error)}") from None
-    return Validator(source).document(data)
+    return Validator(source, today=today).document(data)
 
 
 def _yaml_problem(error: yaml.YAMLError) -> str:
@@ -339,3 +353,8 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return f"{where}invalid YAML ({_one_line(problem)})"
+
+
+def _visible(text: str) -> str:
+    """Control characters (a NUL in a value) shown as escapes, so the message stays one clean line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda match: f"\\x{ord(match.group()):02x}", text)

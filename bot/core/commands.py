@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.parsing import MENTION_RE, UNTIL_PREFIX_RE, parse_user
+from bot.core.dates import UNTIL_PREFIX_RE
+from bot.core.parsing import MENTION_RE, parse_user
 from bot.text.errors import InvalidInput, Msg
 
 

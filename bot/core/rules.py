@@ -8,6 +8,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Any
 
+from bot.core.bounds import TIMELINE_LIMITS
 from bot.core.calendar import cadence_class
 from bot.core.kinds import APPROVAL_KINDS, PLANNED_KINDS
 from storage.models import Committee
@@ -64,7 +65,8 @@ def _clock(value: Any) -> time:
         parts = value.strip().split(":")
         if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
             try:
-                return time(*(int(p) for p in parts))
+                numbers = [int(p) for p in parts]
+                return time(numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0)
             except ValueError:
                 pass
     if isinstance(value, int) and not isinstance(value, bool):
@@ -122,6 +124,11 @@ def _parse_overrides(overrides: dict[str, Any] | None) -> dict[str, Any]:
                 values[name] = parse(value)
             except ValueError as error:
                 raise ValueError(f"timeline {section}.{option}={value!r} is invalid: write {error}") from None
+            top = TIMELINE_LIMITS.get((section, option))
+            if top is not None and values[name] > top:
+                raise ValueError(
+                    f"timeline {section}.{option}={value!r} is out of range: write a whole number up to {top}"
+                )
     return values
 
 

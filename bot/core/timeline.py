@@ -25,6 +25,8 @@ Every delay has the SPEC default and can be overridden per committee in its ``ti
       off: [meeting_reminder, weekly_digest]              # kinds never planned
 
 Times are ``"HH:MM"`` strings (quote them in YAML: unquoted ``9:00`` is read as the number 540).
+Each number has a maximum (``bounds.TIMELINE_LIMITS``, listed in SECURITY.md) that keeps a meeting's
+notifications within the window the planner reads around it.
 
 Idempotency keys are stable across re-plans: a meeting's keys hang on the committee key and the
 occurrence's ``series_start`` (so a moved meeting keeps its keys and its pending rows follow the
@@ -277,7 +279,7 @@ def plan_action(
     if rules.on("action_overdue") or rules.on("action_escalation"):
         every = rules.action_overdue_every_business_days
         day = calendar.add(due, 1)
-        if snoozed(day):
+        if snooze is not None and snoozed(day):
             day = calendar.on_or_after(snooze)
         n = 1
         while day <= until:

@@ -257,7 +257,7 @@ def open_problems(session: Session) -> list[dict[str, Any]]:
     rows = session.exec(
         select(Notification)
         .where(Notification.kind == ADMIN_PROBLEM)
-        .order_by(sa.desc(Notification.updated_at))
+        .order_by(col(Notification.updated_at).desc())
     ).all()
     for row in rows:
         data = row.data or {}

@@ -16,7 +16,7 @@ from bot.notices import registry
 from bot.planning.outbox import FOLLOWUP, OWNER_UNREACHABLE, REPORT_KINDS
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import ActionItem, Notification, SlackUser
+from storage.models import ActionItem, Notification, SlackUser, id_of
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,14 @@ def _edit(session: Session, client: WebClient, row: Notification, *, now: dateti
     """
     try:
         message = message_for(session, row, now=now)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("re-rendering notification %s failed", row.key)
         return False
     if message is None:
         row.stale_since = None  # nothing newer to show: the message stays as posted
         session.add(row)
         return False
+    assert row.ts is not None  # only posted messages are edited
     result = sender.update(
         client,
         channel=row.channel or row.recipient,
@@ -130,9 +131,9 @@ def refresh(
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes
             # not late yet) is still needed; a reminder whose subject is done is not.
             still_needed = registry.build(session, row, now=max(now, row.due_at)) is not None
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("checking notification %s failed", row.key)
             continue
         if not still_needed:
-            store.record_skipped(session, id=row.id, reason="no longer needed", now=now)
+            store.record_skipped(session, id=id_of(row), reason="no longer needed", now=now)
     return edited

@@ -36,6 +36,7 @@ from prometheus_client import (
     start_http_server,
 )
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from storage.models import Notification
 
@@ -93,7 +94,7 @@ def oldest_due_seconds(engine: Engine, *, now: datetime) -> float:
     with engine.connect() as connection:
         oldest = connection.execute(
             sa.select(sa.func.min(Notification.due_at)).where(
-                Notification.state == "pending", Notification.due_at <= now
+                col(Notification.state) == "pending", col(Notification.due_at) <= now
             )
         ).scalar()
     if oldest is None:
@@ -125,6 +126,6 @@ def start_worker_metrics(engine: Engine, environ: dict[str, str] | None = None) 
                 OLDEST_DUE.set(oldest_due_seconds(engine, now=datetime.now(UTC)))
             return []
 
-    REGISTRY.register(_Oldest())  # type: ignore[arg-type]
+    REGISTRY.register(_Oldest())
     start_http_server(port)
     return port

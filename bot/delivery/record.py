@@ -26,7 +26,15 @@ from bot.planning.outbox import (
 )
 from storage import committees as committees_store
 from storage import notifications as store
-from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, Notification, SlackUser
+from storage.models import (
+    OPEN_ACTION_STATUSES,
+    ActionItem,
+    Committee,
+    Meeting,
+    Notification,
+    SlackUser,
+    id_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +113,7 @@ def record_result(
         return record_transient(session, row, result.error or "transient error", now, report=True)
     # Permanent: record, tell the admins and the chair, never retry (until an admin's Retry).
     error = result.error or "unknown_error"
-    store.record_failed(session, id=row.id, error=error, attempts=row.attempts + 1, now=now)
+    store.record_failed(session, id=id_of(row), error=error, attempts=row.attempts + 1, now=now)
     admin_reports.report_delivery_failure(session, row, error, now)
     if error in ("user_disabled", "account_inactive") and row.recipient.startswith(("U", "W")):
         _mark_deactivated(session, row.recipient, now)
@@ -165,7 +173,7 @@ def record_transient(
     if attempts >= MAX_ATTEMPTS:
         store.record_failed(
             session,
-            id=row.id,
+            id=id_of(row),
             error=f"gave up after {attempts} attempts: {error}",
             attempts=attempts,
             now=now,
@@ -176,7 +184,7 @@ def record_transient(
         return Delivery(FAILED, error=error)
     delay = min(BACKOFF_BASE * 2 ** (attempts - 1), BACKOFF_MAX)
     store.record_retry(
-        session, id=row.id, error=error, attempts=attempts, next_attempt_at=now + delay, now=now
+        session, id=id_of(row), error=error, attempts=attempts, next_attempt_at=now + delay, now=now
     )
     return Delivery(RETRIED, error=error)
 
@@ -233,10 +241,10 @@ def _report_unreachable(session: Session, user: SlackUser, reason: str, now: dat
     user.unreachable_reported_at = now
     session.add(user)
     rows = session.execute(
-        sa.select(Committee.id, Committee.chair)
-        .join(ActionItem, ActionItem.committee_id == Committee.id)
+        sa.select(col(Committee.id), col(Committee.chair))
+        .join(ActionItem, col(ActionItem.committee_id) == col(Committee.id))
         .where(
-            ActionItem.owner == user.user_id,
+            col(ActionItem.owner) == user.user_id,
             col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             col(Committee.active).is_(True),
         )

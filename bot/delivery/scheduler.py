@@ -77,7 +77,7 @@ class DispatchScheduler(BackgroundScheduler):
             summary = tick.tick(
                 self.engine, self.client, now=now, worker=self.worker, should_stop=self.stopping.is_set
             )
-        except Exception:  # noqa: BLE001 (a database or Slack outage must not kill the scheduler)
+        except Exception:
             log.exception("dispatch tick at %s failed", now.isoformat())
             return None
         if summary.sent or summary.failed or summary.retried or summary.stopped:

@@ -134,7 +134,7 @@ def post(
             unfurl_links=False,
             unfurl_media=False,
         )
-    except Exception as error:  # noqa: BLE001 (every failure is classified, none escapes the tick)
+    except Exception as error:
         return classify(error)
     return Result(SendStatus.sent, channel=answer.get("channel") or channel, ts=answer.get("ts"))
 
@@ -147,7 +147,7 @@ def update(
         answer = client.chat_update(
             channel=channel, ts=ts, text=text, blocks=blocks or [], metadata=metadata(key)
         )
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return classify(error)
     return Result(SendStatus.sent, channel=answer.get("channel") or channel, ts=answer.get("ts") or ts)
 
@@ -179,7 +179,7 @@ def find_posted(
             cursor = (answer.get("response_metadata") or {}).get("next_cursor")
             if not answer.get("has_more") or not cursor:
                 break
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return classify(error)
     return None
 
@@ -205,9 +205,9 @@ def classify(error: Exception) -> Result:
 
 def _retry_after(response: Any) -> float:
     headers = getattr(response, "headers", {}) or {}
-    for name, value in headers.items():
+    for name, raw in headers.items():
         if name.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) else value
+            value = raw[0] if isinstance(raw, list) else raw
             try:
                 return max(0.0, float(value))
             except (TypeError, ValueError):

@@ -90,7 +90,7 @@ def read_status(session: Session, *, now: datetime) -> Status:
     failed = session.exec(
         select(Notification)
         .where(Notification.state == store.FAILED)
-        .order_by(sa.desc(Notification.updated_at), sa.desc(Notification.id))
+        .order_by(col(Notification.updated_at).desc(), col(Notification.id).desc())
         .limit(LIST_LIMIT)
     ).all()
     stale = session.exec(
@@ -147,9 +147,9 @@ def _unreachable(session: Session, committees: dict[int | None, Committee]) -> l
         return []
     channels = list(by_channel)
     last_failed = session.execute(
-        sa.select(Notification.recipient, Notification.error, Notification.updated_at)
-        .where(Notification.state == store.FAILED, col(Notification.recipient).in_(channels))
-        .order_by(Notification.updated_at)
+        sa.select(col(Notification.recipient), col(Notification.error), col(Notification.updated_at))
+        .where(col(Notification.state) == store.FAILED, col(Notification.recipient).in_(channels))
+        .order_by(col(Notification.updated_at))
     ).all()
     failures: dict[str, tuple[str, datetime]] = {}
     for recipient, error, at in last_failed:
@@ -158,10 +158,10 @@ def _unreachable(session: Session, committees: dict[int | None, Committee]) -> l
             failures[recipient] = (code, at)
     if not failures:
         return []
-    last_sent = dict(
+    last_sent: dict[str, datetime | None] = dict(
         session.execute(
-            sa.select(Notification.recipient, sa.func.max(Notification.sent_at))
-            .where(Notification.state == store.SENT, col(Notification.recipient).in_(list(failures)))
+            sa.select(col(Notification.recipient), sa.func.max(Notification.sent_at))
+            .where(col(Notification.state) == store.SENT, col(Notification.recipient).in_(list(failures)))
             .group_by(Notification.recipient)
         ).all()
     )

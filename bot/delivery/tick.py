@@ -47,12 +47,12 @@ from bot.delivery.record import (
     record_transient,
     skip_reason,
 )
-from bot.planning.horizon import plan_horizon
 from bot.delivery.status import mark_tick
+from bot.planning.horizon import plan_horizon
 from bot.planning.outbox import REPORT_KINDS
 from storage import notifications as store
 from storage.db import transaction
-from storage.models import Committee, Notification
+from storage.models import Committee, Notification, id_of
 
 log = logging.getLogger(__name__)
 
@@ -197,9 +197,17 @@ def send_now(
             )
         if claimed:
             rest = _send_batch(
-                engine, connection, client, claimed, now=now, worker=worker, summary=summary,
-                should_stop=None, sleep=time_mod.sleep, concurrency=1,
-            )  # fmt: skip
+                engine,
+                connection,
+                client,
+                claimed,
+                now=now,
+                worker=worker,
+                summary=summary,
+                should_stop=None,
+                sleep=time_mod.sleep,
+                concurrency=1,
+            )
             if rest:
                 with transaction(connection) as session:
                     store.release(session, ids=rest, worker=worker)
@@ -294,7 +302,7 @@ def _deliver(
         if reason is None:
             try:
                 message = message_for(session, row, now=now)
-            except Exception as error:  # noqa: BLE001 (a bad row must not stop the others)
+            except Exception as error:  # a bad row must not stop the others
                 log.exception("building notification %s (%s) failed", row.key, row.kind)
                 return record_transient(
                     session, row, f"could not build the message: {error!r}", now, report=False
@@ -302,10 +310,11 @@ def _deliver(
             if message is None:
                 reason = "no longer needed"
         if reason is not None:
-            store.record_skipped(session, id=row.id, reason=reason, now=now)
+            store.record_skipped(session, id=id_of(row), reason=reason, now=now)
             return Delivery(SKIPPED, kind=row.kind)
+        assert message is not None  # else reason was set above
         ready = Ready(
-            row.id,
+            id_of(row),
             row.key,
             row.kind,
             row.recipient,

@@ -92,7 +92,7 @@ class OfflineSlack(WebClient):
 
     # -- the one entry point every WebClient method goes through -------------------------------
 
-    def api_call(  # type: ignore[override]
+    def api_call(
         self,
         api_method: str,
         *,
@@ -178,8 +178,15 @@ class OfflineSlack(WebClient):
         return channel, None
 
     def _api_auth_test(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
-        return {"ok": True, "url": "https://offline.slack.invalid/", "team": "Demo", "user": "committee-bot",
-                "team_id": self.team_id, "user_id": self.bot_user, "bot_id": "B0BOT"}  # fmt: skip
+        return {
+            "ok": True,
+            "url": "https://offline.slack.invalid/",
+            "team": "Demo",
+            "user": "committee-bot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user,
+            "bot_id": "B0BOT",
+        }
 
     def _api_api_test(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         return {"ok": True, "args": args}
@@ -287,8 +294,14 @@ class OfflineSlack(WebClient):
         return {"ok": True, "view": {**view, "id": f"VH{args.get('user_id', '')}"}}
 
     def _as_slack(self, message: Message) -> dict[str, Any]:
-        result: dict[str, Any] = {"type": "message", "user": self.bot_user, "bot_id": "B0BOT", "text": message.text,
-                                  "ts": message.ts, "blocks": message.blocks}  # fmt: skip
+        result: dict[str, Any] = {
+            "type": "message",
+            "user": self.bot_user,
+            "bot_id": "B0BOT",
+            "text": message.text,
+            "ts": message.ts,
+            "blocks": message.blocks,
+        }
         if message.metadata:
             result["metadata"] = message.metadata
         if message.edited_at:

@@ -119,16 +119,36 @@ def _key(metadata: Any) -> str | None:
     return None
 
 
-def intro(out: IO[str], doc: ConfigDoc, options: Options, start: datetime, end: datetime, names: Names,
-           committees: list[Committee], kept: Path | None) -> None:  # fmt: skip
+def intro(
+    out: IO[str],
+    doc: ConfigDoc,
+    options: Options,
+    start: datetime,
+    end: datetime,
+    names: Names,
+    committees: list[Committee],
+    kept: Path | None,
+) -> None:
     locale = options.locale
     tz = ZoneInfo(names.timezone)
     transcript = Transcript(out, names, width=options.width)
     transcript.heading(say(locale, "title", preset=PRESETS[locale]))
     first, last = start.astimezone(tz).date(), (end - timedelta(seconds=1)).astimezone(tz).date()
     db = say(locale, "named_db", path=kept) if kept else say(locale, "temporary_db")
-    for line in wrap([say(locale, "intro", first=day_label(first, locale), last=day_label(last, locale),
-                          weeks=options.weeks, db=db, quiet=options.quiet)], options.width):  # fmt: skip
+    for line in wrap(
+        [
+            say(
+                locale,
+                "intro",
+                first=day_label(first, locale),
+                last=day_label(last, locale),
+                weeks=options.weeks,
+                db=db,
+                quiet=options.quiet,
+            )
+        ],
+        options.width,
+    ):
         transcript.line(line)
     if options.quiet:
         return
@@ -139,9 +159,16 @@ def intro(out: IO[str], doc: ConfigDoc, options: Options, start: datetime, end: 
     transcript.line()
     transcript.line(say(locale, "committees_title") + (" :" if locale == "fr" else ":"))
     for committee in committees:
-        line = say(locale, "committee_line", name=committee.name, cadence=say(locale, "cadence", cadence=committee.cadence),
-                   channel=names.channel(committee.channel), chair=names.user(committee.chair),
-                   secretary=names.user(committee.secretary), deck_owner=names.user(committee.deck_owner))  # fmt: skip
+        line = say(
+            locale,
+            "committee_line",
+            name=committee.name,
+            cadence=say(locale, "cadence", cadence=committee.cadence),
+            channel=names.channel(committee.channel),
+            chair=names.user(committee.chair),
+            secretary=names.user(committee.secretary),
+            deck_owner=names.user(committee.deck_owner),
+        )
         for wrapped in wrap(["  " + line], options.width):
             transcript.line(wrapped)
 
@@ -162,7 +189,9 @@ def summary(
         health = health_by_committee(
             session, committee_ids=[c.id for c in committees if c.id], now=end, weeks=options.weeks
         )
-        rows = session.execute(sa.select(Notification.state, Notification.kind, Notification.due_at)).all()
+        rows = session.execute(
+            sa.select(col(Notification.state), col(Notification.kind), col(Notification.due_at))
+        ).all()
     for state, kind, _ in rows:
         result.states[state] += 1  # pending: planned past the end of the run
         if state == "sent":
@@ -186,8 +215,15 @@ def summary(
         f"{result.states[state]} {say(locale, 'state_' + state)}"
         for state in ("sent", "skipped", "failed", "pending")
     )
-    text = say(locale, "totals", sent=printer.posted, channel=printer.channel_posts, dm=printer.posted - printer.channel_posts,
-               edited=printer.edited, states=states)  # fmt: skip
+    text = say(
+        locale,
+        "totals",
+        sent=printer.posted,
+        channel=printer.channel_posts,
+        dm=printer.posted - printer.channel_posts,
+        edited=printer.edited,
+        states=states,
+    )
     for line in wrap([text], options.width):
         transcript.line(line)
     kinds = ", ".join(

@@ -27,7 +27,6 @@ from bot.demo.offline import OfflineSlack
 from bot.demo.transcript import day_label
 from bot.meetings import flows as meetings
 from bot.meetings import state
-from bot.planning import outbox
 from bot.text.render import environment
 from storage.models import Committee
 
@@ -172,13 +171,13 @@ def submit_minutes(
             actor=actor,
             now=now,
         )
-        for (memo, *_), public_id in zip(actions, result.actions):
+        for (memo, *_), public_id in zip(actions, result.actions, strict=True):
             run.memo[memo] = int(public_id.lstrip("A"))
-        values = dict(
-            meeting=run.meeting_label(meeting),
-            decisions=len(result.decisions),
-            actions=", ".join(result.actions),
-        )
+        values = {
+            "meeting": run.meeting_label(meeting),
+            "decisions": len(result.decisions),
+            "actions": ", ".join(result.actions),
+        }
         if late_days is not None:
             return StepResult(run.say("submit_minutes_late", days=late_days, **values), meeting_id=meeting_id)
         return StepResult(run.say("submit_minutes", **values), meeting_id=meeting_id)
@@ -209,12 +208,17 @@ def add_action(
         draft = parse_add(text, now=now, tz=meeting.committee.timezone, locale=run.locale)
         assert draft.owner and draft.due, draft.missing  # the script writes complete commands
         action = create_action(
-            session, title=draft.title, owner=draft.owner, creator=actor, due=draft.due, priority=draft.priority,
-            committee_id=meeting.committee.id, now=now,
-        )  # fmt: skip
+            session,
+            title=draft.title,
+            owner=draft.owner,
+            creator=actor,
+            due=draft.due,
+            priority=draft.priority,
+            committee_id=meeting.committee.id,
+            now=now,
+        )
         assert action.id is not None
         run.memo[memo] = action.id
-        outbox.replan_action(session, action_id=action.id, now=now)
         shown = text.replace(f"<@{owner}>", "@" + _name(owner))
         return StepResult(run.say("action_add", text=shown, action=action.public_id), action_id=action.id)
 
@@ -226,7 +230,6 @@ def action_done(at: datetime, actor: str, memo: str) -> Step:
         if memo not in run.memo:
             return None
         action = complete_action(session, action_id=run.memo[memo], actor=actor, now=now)
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         label = views.labels(run.locale)["done"]
         return StepResult(
             run.say("action_done", button=label, action=action.public_id, title=action.title),
@@ -245,13 +248,17 @@ def action_snooze(at: datetime, actor: str, memo: str, calendar: BusinessCalenda
         action = snooze_action(
             session, action_id=run.memo[memo], actor=actor, until=until, now=now, today=today
         )
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         labels = views.labels(run.locale)
         return StepResult(
-            run.say("action_snooze", button=labels["snooze"], choice=labels["snooze_1w"], action=action.public_id,
-                    until=day_label(until, run.locale)),
+            run.say(
+                "action_snooze",
+                button=labels["snooze"],
+                choice=labels["snooze_1w"],
+                action=action.public_id,
+                until=day_label(until, run.locale),
+            ),
             action_id=action.id,
-        )  # fmt: skip
+        )
 
     return Step(at, actor, f"action_snooze {memo}", act)
 
@@ -270,7 +277,6 @@ def action_progress(at: datetime, actor: str, memo: str, *, progress: int) -> St
             comment=comment,
             now=now,
         )
-        outbox.replan_action(session, action_id=run.memo[memo], now=now)
         status = views.labels(run.locale)["status_in_progress"]
         return StepResult(
             run.say(
@@ -329,10 +335,17 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
             )
         )
         train_due, thresholds_due = p0.bd(p0.day, 4), p0.bd(p0.day, 6)
-        steps.append(submit_minutes(p0, p0.at(p0.day, "16:30"), decisions=["decision_production"], actions=[
-            ("train", JULIE, "action_train", train_due, False),
-            ("thresholds", KARIM, "action_thresholds", thresholds_due, True),
-        ]))  # fmt: skip
+        steps.append(
+            submit_minutes(
+                p0,
+                p0.at(p0.day, "16:30"),
+                decisions=["decision_production"],
+                actions=[
+                    ("train", JULIE, "action_train", train_due, False),
+                    ("thresholds", KARIM, "action_thresholds", thresholds_due, True),
+                ],
+            )
+        )
         special_minutes.add(id(p0))
         steps.append(action_done(p0.at(p0.bd(train_due, -1), "15:04"), JULIE, "train"))
         # Overdue chases: 1, 3 and 5 business days after the due date; the 3rd goes to the chair too.
@@ -387,15 +400,28 @@ def build_script(meetings_by_key: dict[str, list[Slot]], window: tuple[datetime,
         if q0.minutes_due is not None:
             late_day = q0.bd(q0.minutes_due.astimezone(q0.tz).date(), 3)
             grid_due = q0.bd(late_day, 5)
-            steps.append(submit_minutes(q0, q0.at(late_day, "11:00"), decisions=["decision_quality"], late_days=3,
-                                        actions=[("grid", THOMAS, "action_grid", grid_due, False)]))  # fmt: skip
+            steps.append(
+                submit_minutes(
+                    q0,
+                    q0.at(late_day, "11:00"),
+                    decisions=["decision_quality"],
+                    late_days=3,
+                    actions=[("grid", THOMAS, "action_grid", grid_due, False)],
+                )
+            )
             special_minutes.add(id(q0))
 
     if steering:
         s0 = steering[0]
         budget_due = s0.bd(s0.day, 5)
-        steps.append(submit_minutes(s0, s0.at(s0.bd(s0.day, 1), "16:00"), decisions=["decision_steering"],
-                                    actions=[("budget", NICOLAS, "action_budget", budget_due, False)]))  # fmt: skip
+        steps.append(
+            submit_minutes(
+                s0,
+                s0.at(s0.bd(s0.day, 1), "16:00"),
+                decisions=["decision_steering"],
+                actions=[("budget", NICOLAS, "action_budget", budget_due, False)],
+            )
+        )
         special_minutes.add(id(s0))
         steps.append(approve_minutes(s0, s0.at(s0.bd(s0.day, 2), "09:40")))
         steps.append(action_done(s0.at(budget_due, "11:10"), NICOLAS, "budget"))

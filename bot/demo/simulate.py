@@ -34,23 +34,24 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.config.document import ConfigDoc, preset_path
 from bot.config.transfer import import_config
 from bot.config.validation import load_config
 from bot.core.calendar import business_calendar
-from bot.delivery import edits, tick
+from bot.delivery import tick
 from bot.demo.cast import CAST, PRESETS, SLACK_LOCALES, DemoError, DemoResult, Options
 from bot.demo.offline import OfflineSlack
 from bot.demo.printer import Printer, footer, intro, summary
 from bot.demo.script import Run, Slot, Step, build_script
 from bot.demo.transcript import Names, Transcript
 from bot.planning.window import calendar_window
-from bot.surface import meetings as surface_meetings
+from bot.surface.action_items import after_action_committed
+from bot.surface.meetings import after_meeting_committed
 from bot.text.errors import DomainError
 from storage.committees import get_workspace, list_committees
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import make_engine, session_scope, upgrade, write_session
 from storage.models import Notification
 from storage.users import upsert_user
 
@@ -148,8 +149,17 @@ class _LogCollector(logging.Handler):
         return lines
 
 
-def _simulate(engine: Engine, doc: ConfigDoc, options: Options, start: datetime, end: datetime,
-              out: IO[str], result: DemoResult, path: Path, collector: _LogCollector) -> None:  # fmt: skip
+def _simulate(
+    engine: Engine,
+    doc: ConfigDoc,
+    options: Options,
+    start: datetime,
+    end: datetime,
+    out: IO[str],
+    result: DemoResult,
+    path: Path,
+    collector: _LogCollector,
+) -> None:
     locale = options.locale
     upgrade(engine)
     with session_scope(engine) as session:
@@ -227,17 +237,23 @@ def _meetings_in(session: Session, start: datetime, end: datetime) -> dict[str, 
         for occurrence in entry.occurrences:
             deadlines = entry.deadlines.get(occurrence.series_start)
             found.setdefault(entry.committee.key, []).append(
-                Slot(entry.committee, calendar, occurrence,
-                        deadlines.deck_due if deadlines else None, deadlines.minutes_due if deadlines else None)
-            )  # fmt: skip
+                Slot(
+                    entry.committee,
+                    calendar,
+                    occurrence,
+                    deadlines.deck_due if deadlines else None,
+                    deadlines.minutes_due if deadlines else None,
+                )
+            )
     return found
 
 
 def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, printer: Printer) -> int:
-    """Run one scripted step as a Slack listener would: the flow in one unit of work, then the
-    messages about its subject refreshed. Returns 1 when the flow refused it (a script bug)."""
+    """Run one scripted step as a Slack listener would: the flow in one unit of work (which re-plans
+    its subject), then, once committed, the messages about its subject edited. Returns 1 when the
+    flow refused it (a script bug)."""
     try:
-        with session_scope(run.engine) as session:
+        with write_session(run.engine) as session:
             outcome = step.act(run, session, now)
     except DomainError as error:
         transcript.participant(
@@ -247,11 +263,11 @@ def _run_step(run: Run, step: Step, now: datetime, transcript: Transcript, print
     if outcome is None:
         return 0
     transcript.participant(now, step.actor, outcome.text)
+    # What handlers.common.deliver does once a listener's change is committed (no App Home here).
     if outcome.meeting_id is not None:
-        surface_meetings.refresh_messages(run.engine, run.client, meeting_id=outcome.meeting_id, now=now)
+        after_meeting_committed(run.engine, run.client, meeting_id=outcome.meeting_id, now=now, users=())
     if outcome.action_id is not None:
-        with session_scope(run.engine) as session:
-            edits.refresh(session, run.client, action_id=outcome.action_id, now=now)
+        after_action_committed(run.engine, run.client, action_id=outcome.action_id, now=now, users=())
     printer.flush()
     return 0
 
@@ -270,8 +286,8 @@ def _next_instant(
     due = sa.func.coalesce(Notification.next_attempt_at, Notification.due_at)
     with Session(engine) as session:
         upcoming = session.execute(
-            sa.select(sa.func.min(due)).where(Notification.state == "pending", due > now)
-        ).scalar()  # fmt: skip
+            sa.select(sa.func.min(due)).where(col(Notification.state) == "pending", due > now)
+        ).scalar()
     if upcoming is not None:
         candidates.append(upcoming if upcoming.tzinfo else upcoming.replace(tzinfo=UTC))
     return max(min(candidates), now + timedelta(seconds=1))

@@ -53,7 +53,7 @@ _MONTHS_LONG = {
         "octobre",
         "novembre",
         "décembre",
-    ),  # fmt: skip
+    ),
     "en": (
         "January",
         "February",
@@ -67,21 +67,53 @@ _MONTHS_LONG = {
         "October",
         "November",
         "December",
-    ),  # fmt: skip
+    ),
 }
 
 # The few emoji shortcodes worth a character in a terminal; others stay as written.
 EMOJI = {
-    "white_check_mark": "✅", "heavy_check_mark": "✔", "warning": "⚠", "calendar": "📅", "date": "📅",
-    "spiral_calendar_pad": "🗓", "memo": "📝", "page_facing_up": "📄", "clipboard": "📋", "bell": "🔔",
-    "alarm_clock": "⏰", "hourglass_flowing_sand": "⏳", "hourglass": "⌛", "rotating_light": "🚨",
-    "red_circle": "🔴", "large_orange_circle": "🟠", "large_green_circle": "🟢", "pushpin": "📌",
-    "bar_chart": "📊", "chart_with_upwards_trend": "📈", "zzz": "💤", "x": "❌", "no_entry": "⛔",
-    "arrow_right": "→", "point_right": "👉", "busts_in_silhouette": "👥", "link": "🔗", "mega": "📣",
-    "sleeping": "😴", "tada": "🎉", "wave": "👋", "information_source": "ℹ", "inbox_tray": "📥",
-    "newspaper": "📰", "sunny": "☀", "heartbeat": "💓", "arrows_counterclockwise": "🔄", "pencil2": "✏",
-    "palm_tree": "🌴", "leftwards_arrow_with_hook": "↩", "bust_in_silhouette": "👤",
-}  # fmt: skip
+    "white_check_mark": "✅",
+    "heavy_check_mark": "✔",
+    "warning": "⚠",
+    "calendar": "📅",
+    "date": "📅",
+    "spiral_calendar_pad": "🗓",
+    "memo": "📝",
+    "page_facing_up": "📄",
+    "clipboard": "📋",
+    "bell": "🔔",
+    "alarm_clock": "⏰",
+    "hourglass_flowing_sand": "⏳",
+    "hourglass": "⌛",
+    "rotating_light": "🚨",
+    "red_circle": "🔴",
+    "large_orange_circle": "🟠",
+    "large_green_circle": "🟢",
+    "pushpin": "📌",
+    "bar_chart": "📊",
+    "chart_with_upwards_trend": "📈",
+    "zzz": "💤",
+    "x": "❌",
+    "no_entry": "⛔",
+    "arrow_right": "→",
+    "point_right": "👉",
+    "busts_in_silhouette": "👥",
+    "link": "🔗",
+    "mega": "📣",
+    "sleeping": "😴",
+    "tada": "🎉",
+    "wave": "👋",
+    "information_source": "ℹ",
+    "inbox_tray": "📥",
+    "newspaper": "📰",
+    "sunny": "☀",
+    "heartbeat": "💓",
+    "arrows_counterclockwise": "🔄",
+    "pencil2": "✏",
+    "palm_tree": "🌴",
+    "leftwards_arrow_with_hook": "↩",
+    "bust_in_silhouette": "👤",
+}
 
 
 @dataclass(frozen=True)
@@ -262,7 +294,7 @@ def render_blocks(blocks: Iterable[Block], names: Names) -> list[str]:
             if text.strip():
                 lines.extend(text.split("\n"))
             fields = [_object_text(f, names) for f in block.get("fields") or []]
-            for left, right in zip(fields[::2], fields[1::2] + [""]):
+            for left, right in zip(fields[::2], [*fields[1::2], ""], strict=False):
                 lines.append(f"{left:<40}  {right}".rstrip() if right else left)
             accessory = block.get("accessory")
             if accessory and accessory.get("type") != "image":

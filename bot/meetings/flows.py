@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.action_items.flows import create_action
+from bot.core import bounds
 from bot.core.calendar import zone
 from bot.core.rules import requires_approval
 from bot.meetings.checks import check_awaiting, check_chair, check_deck, check_minutes_open, check_open
@@ -310,6 +311,7 @@ def request_minutes_changes(
     if not clean_comment:
         raise InvalidInput(key="comment_empty", locale=committee.locale, field="comment")
     check_length(clean_comment, TEXT_MAX, committee.locale, "comment")
+    bounds.check_no_nul(clean_comment, field="comment", locale=committee.locale)
     secretary = meeting.minutes_submitted_by or committee.secretary
     meeting.minutes_submitted_at = None
     meeting.minutes_submitted_by = None
@@ -349,6 +351,10 @@ def move_meeting(
         raise InvalidInput(
             key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee)
         )
+    today = now.astimezone(zone(committee.timezone)).date()
+    bounds.check_planning_date(
+        new_start.astimezone(zone(committee.timezone)).date(), today, field="when", locale=committee.locale
+    )
     if new_start == meeting.start:
         raise InvalidInput(
             key="move_same_time",
@@ -365,9 +371,16 @@ def move_meeting(
     meeting.updated_at = now
     session.add(meeting)
     _notify(
-        session, committee=committee, meeting=meeting, kind=KIND_MEETING_MOVED, to=committee.channel, now=now,
-        by=actor, old_start=old_start.astimezone(UTC).isoformat(), start=meeting.start.isoformat(),
-    )  # fmt: skip
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MEETING_MOVED,
+        to=committee.channel,
+        now=now,
+        by=actor,
+        old_start=old_start.astimezone(UTC).isoformat(),
+        start=meeting.start.isoformat(),
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -416,9 +429,16 @@ def cancel_meeting(
     meeting.updated_at = now
     session.add(meeting)
     _notify(
-        session, committee=committee, meeting=meeting, kind=KIND_MEETING_CANCELLED, to=committee.channel, now=now,
-        by=actor, start=meeting.start.astimezone(UTC).isoformat(), reason=clean_reason,
-    )  # fmt: skip
+        session,
+        committee=committee,
+        meeting=meeting,
+        kind=KIND_MEETING_CANCELLED,
+        to=committee.channel,
+        now=now,
+        by=actor,
+        start=meeting.start.astimezone(UTC).isoformat(),
+        reason=clean_reason,
+    )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return meeting
 
@@ -444,7 +464,13 @@ def _notify(
     number = store.count_notifications(session, meeting_id=meeting.id, kind=kind) + 1  # type: ignore[arg-type]
     key = f"{meeting_key(committee, meeting)}:{kind}:{number}"
     outbox.enqueue(
-        session, kind=kind, to=to, key=key, now=now, committee_id=committee.id, meeting_id=meeting.id,
+        session,
+        kind=kind,
+        to=to,
+        key=key,
+        now=now,
+        committee_id=committee.id,
+        meeting_id=meeting.id,
         data={k: v for k, v in data.items() if v is not None},
-    )  # fmt: skip
+    )
     return key

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from bot.core import bounds
 from bot.core.action_lines import line_error, read_action_lines
 from bot.core.calendar import localize, zone
-from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft, parse_date
+from bot.core.dates import parse_date
+from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft
 from bot.text.errors import InvalidInput
 from storage.models import Committee, SlackUser
 
@@ -49,7 +51,7 @@ def check_length(text: str, limit: int, locale: str, field_name: str) -> None:
 
 
 def check_title(title: str | None, locale: str) -> str:
-    clean = " ".join((title or "").split())
+    clean = bounds.check_title(title or "", locale=locale, limit=TITLE_MAX)
     if not clean:
         raise InvalidInput(key="topic_title_empty", locale=locale, field="title")
     check_length(clean, TITLE_MAX, locale, "title")
@@ -59,6 +61,7 @@ def check_title(title: str | None, locale: str) -> str:
 
 
 def check_text(text: str | None, locale: str, field_name: str) -> str | None:
+    bounds.check_no_nul(text, field=field_name, locale=locale)
     clean = (text or "").strip()
     if not clean:
         return None
@@ -81,6 +84,7 @@ def check_link(value: str | None, locale: str, field_name: str) -> str | None:
     clean = (value or "").strip().removeprefix("<").removesuffix(">").split("|")[0]
     if not clean:
         return None
+    bounds.check_no_nul(clean, field=field_name, locale=locale)
     if not LINK_RE.match(clean) or len(clean) > LINK_MAX:
         raise InvalidInput(key="invalid_link", locale=locale, field=field_name, value=clean[:100])
     return clean
@@ -113,6 +117,7 @@ def check_users(values: list[str], locale: str, field_name: str) -> list[str]:
 
 
 def check_summary(summary: str | None, locale: str) -> str:
+    bounds.check_no_nul(summary, field="summary", locale=locale)
     clean = (summary or "").strip()
     if not clean:
         raise InvalidInput(key="minutes_summary_empty", locale=locale, field="summary")
@@ -126,6 +131,7 @@ def check_decisions(decisions: list[str], locale: str) -> list[str]:
     clean = [" ".join(d.split()).lstrip("•-* ").strip() for d in decisions]
     clean = [d for d in clean if d]
     for text in clean:
+        bounds.check_no_nul(text, field="decisions", locale=locale)
         check_length(text, TEXT_MAX, locale, "decisions")
         if BROADCAST_RE.search(text):
             raise InvalidInput(key="broadcast_in_text", locale=locale, field="decisions")

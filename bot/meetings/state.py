@@ -22,6 +22,7 @@ from storage.models import (
     Meeting,
     MeetingStatus,
     WorkspaceSettings,
+    id_of,
 )
 
 # How far ahead "the next meeting" is looked for: beyond a year there is none.
@@ -244,7 +245,7 @@ def schedule(
     rows = {
         m.series_start.astimezone(UTC): m
         for m in meetings_between(
-            session, committee_ids=[committee.id], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD
+            session, committee_ids=[id_of(committee)], start=now - LOOKAHEAD, end=now + 2 * LOOKAHEAD
         )
     }
     entries = []
@@ -280,7 +281,7 @@ def minutes_meeting(session: Session, *, committee: Committee, now: datetime) ->
         m.series_start.astimezone(UTC): m
         for m in meetings_between(
             session,
-            committee_ids=[committee.id],
+            committee_ids=[id_of(committee)],
             start=now - MINUTES_LOOKBACK - LOOKAHEAD,
             end=now + LOOKAHEAD,
         )
@@ -299,7 +300,7 @@ def stored_occurrences(
 ) -> list[Occurrence]:
     # Rows moved from far away still count: widen the stored-row query by the lookahead both ways.
     rows = meetings_between(
-        session, committee_ids=[committee.id], start=start - LOOKAHEAD, end=end + LOOKAHEAD
+        session, committee_ids=[id_of(committee)], start=start - LOOKAHEAD, end=end + LOOKAHEAD
     )
     return occurrences(committee, workspace, start, end, rows)
 

@@ -203,15 +203,50 @@ def minutes_modal(
     blocks = [
         _heading(committee, meeting, locale),
         _input(
-            ids.BLOCK_SUMMARY, words["summary"],
-            PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX, initial_value=(meeting.minutes_text or None), placeholder=plain(words["summary_placeholder"])),
+            ids.BLOCK_SUMMARY,
+            words["summary"],
+            PlainTextInputElement(
+                action_id=value,
+                multiline=True,
+                max_length=TEXT_MAX,
+                initial_value=(meeting.minutes_text or None),
+                placeholder=plain(words["summary_placeholder"]),
+            ),
         ),
-        _input(ids.BLOCK_DECISIONS, words["decisions"], PlainTextInputElement(action_id=value, multiline=True, max_length=TEXT_MAX, initial_value=decisions_text), optional=True),
-        _input(ids.BLOCK_ACTIONS, words["actions"], RichTextInputElement(action_id=value, placeholder=plain(words["actions_placeholder"])), optional=True),
+        _input(
+            ids.BLOCK_DECISIONS,
+            words["decisions"],
+            PlainTextInputElement(
+                action_id=value, multiline=True, max_length=TEXT_MAX, initial_value=decisions_text
+            ),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_ACTIONS,
+            words["actions"],
+            RichTextInputElement(action_id=value, placeholder=plain(words["actions_placeholder"])),
+            optional=True,
+        ),
         ContextBlock(elements=[MarkdownTextObject(text=help_text)]),
-        _input(ids.BLOCK_ATTENDEES, words["attendees"], UserMultiSelectElement(action_id=value, initial_users=list(meeting.minutes_attendees or []) or None), optional=True),
-        _input(ids.BLOCK_LINK, words["minutes_link"], UrlInputElement(action_id=value, initial_value=meeting.minutes_link or None, placeholder=plain(words["link_placeholder"])), optional=True),
-    ]  # fmt: skip
+        _input(
+            ids.BLOCK_ATTENDEES,
+            words["attendees"],
+            UserMultiSelectElement(
+                action_id=value, initial_users=list(meeting.minutes_attendees or []) or None
+            ),
+            optional=True,
+        ),
+        _input(
+            ids.BLOCK_LINK,
+            words["minutes_link"],
+            UrlInputElement(
+                action_id=value,
+                initial_value=meeting.minutes_link or None,
+                placeholder=plain(words["link_placeholder"]),
+            ),
+            optional=True,
+        ),
+    ]
     metadata = dump(MeetingForm(meeting_id=meeting.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
     return _modal(ids.VIEW_MINUTES, words["modal_minutes"], words["submit_minutes"], locale, metadata, blocks)
 
@@ -243,10 +278,28 @@ def move_modal(
     first = entries[0] if entries else None
     blocks = [
         ContextBlock(elements=[MarkdownTextObject(text=f"*{slack_escape(committee.name)}*")]),
-        _input(ids.BLOCK_MEETING, words["meeting"], StaticSelectElement(action_id=value, options=options, initial_option=options[0] if options else None)),
-        _input(ids.BLOCK_DATE, words["date"], DatePickerElement(action_id=value, initial_date=f"{first.start:%Y-%m-%d}" if first else None)),
-        _input(ids.BLOCK_TIME, words["time"], TimePickerElement(action_id=value, initial_time=f"{first.start:%H:%M}" if first else None, timezone=committee.timezone)),
-    ]  # fmt: skip
+        _input(
+            ids.BLOCK_MEETING,
+            words["meeting"],
+            StaticSelectElement(
+                action_id=value, options=options, initial_option=options[0] if options else None
+            ),
+        ),
+        _input(
+            ids.BLOCK_DATE,
+            words["date"],
+            DatePickerElement(action_id=value, initial_date=f"{first.start:%Y-%m-%d}" if first else None),
+        ),
+        _input(
+            ids.BLOCK_TIME,
+            words["time"],
+            TimePickerElement(
+                action_id=value,
+                initial_time=f"{first.start:%H:%M}" if first else None,
+                timezone=committee.timezone,
+            ),
+        ),
+    ]
     metadata = dump(MoveForm(committee_id=committee.id, channel=channel), limit=MAX_PRIVATE_METADATA)  # type: ignore[arg-type]
     return _modal(ids.VIEW_MOVE, words["modal_move"], words["submit_move"], locale, metadata, blocks)
 
@@ -322,7 +375,7 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
     selected option's value, a date or time string, or the rich text of a rich text input."""
     found: dict[str, Any] = {}
     for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
-        element = elements.get(ids.INPUT_VALUE) or next(iter(elements.values()), {})
+        element: dict[str, Any] = elements.get(ids.INPUT_VALUE) or next(iter(elements.values()), {})
         kind = element.get("type")
         if kind == "users_select":
             found[block_id] = element.get("selected_user")

@@ -48,9 +48,8 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
     if kind == "action_escalation":
         if ctx.data.get("owner", action.owner) != action.owner:
             return None  # reassigned since: the new owner gets their own chase
-    else:
-        if ctx.notification.recipient != action.owner or unreachable(owner, today):
-            return None
+    elif ctx.notification.recipient != action.owner or unreachable(owner, today):
+        return None
     # Due days are shown in the owner's zone: that is the day they committed to.
     p = ctx.parts(
         f"notice_{kind}",
@@ -132,7 +131,7 @@ def delivery_failed(ctx: Context) -> OutgoingMessage:
     what = ctx.label(what_label)
     where = (f"<@{to}>" if is_user(to) else f"<#{to}>") if to else ctx.label("none")
     # Slack error codes may come with detail ("not_in_channel: ..."): the code decides the advice.
-    reason_block = _REASONS.get(error.split(":")[0].strip(), "reason_other")
+    reason_block = _REASONS.get(error.split(":", maxsplit=1)[0].strip(), "reason_other")
     reason = bk.piece(ctx.locale, "notice_delivery_failed", reason_block, error=error)
     p = ctx.parts("notice_delivery_failed", what=what, where=where, reason=reason, error=error)
     return ctx.message(p["text"], [bk.section(p["body"])])
@@ -155,6 +154,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         return slack_date(moment, fallback_tz=committee.timezone)
 
     kind, data = notification.kind, notification.data or {}
+    line: str | None
     if kind in ACTION_CHASES:
         action = session.get(ActionItem, notification.action_id) if notification.action_id else None
         if action is None:
@@ -172,6 +172,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         else:
             return None
         reader = user_tz(session, notification.recipient, committee.timezone)
+        assert line is not None
         blocks = [bk.section(line), *[b.to_dict() for b in action_block(action, locale=locale, tz=reader)]]
         return OutgoingMessage(text=bk.fallback(line), blocks=bk.finish(blocks, locale=locale))
 
@@ -181,6 +182,7 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
         if not owner or open_actions_for_owner(session, owner, committee_id=committee.id):
             return None
         line = piece("owner_covered", owner=owner)
+        assert line is not None
         return OutgoingMessage(text=bk.fallback(line), blocks=[bk.section(line)])
 
     meeting = session.get(Meeting, notification.meeting_id) if notification.meeting_id else None

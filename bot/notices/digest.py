@@ -119,9 +119,14 @@ def health_line(locale: str, health: Health) -> str:
         )
 
     return bk.piece(
-        locale, TEMPLATE, "health",
-        weeks=health.weeks, minutes=rate(health.minutes), decks=rate(health.decks), actions=rate(health.actions),
-    )  # fmt: skip
+        locale,
+        TEMPLATE,
+        "health",
+        weeks=health.weeks,
+        minutes=rate(health.minutes),
+        decks=rate(health.decks),
+        actions=rate(health.actions),
+    )
 
 
 # -- Bulk reads ----------------------------------------------------------------------------------
@@ -159,15 +164,16 @@ def _read(session: Session, scopes: dict[int, Scope], now: datetime) -> dict[int
         since_decisions = now - DECISIONS_REACH
         for text, committee_id, start, recorded in session.exec(
             _DECISIONS, params={"ids": chunk, "since": since_decisions, "now": now}
-        ):  # type: ignore[call-overload]
-            rows[committee_id].decisions.append((text, start, recorded))
+        ):
+            if recorded is not None:  # a decision is always recorded; the column allows NULL
+                rows[committee_id].decisions.append((text, start, recorded))
 
     # Topic counts, only for the meetings that can fall in this week whatever the zone.
     near = {
         m.id: m.committee_id for r in rows.values() for m in r.meetings if abs(m.start - now) <= WEEK_REACH
     }
     for chunk in chunks(sorted(near)):
-        for meeting_id, count in session.exec(_TOPIC_COUNTS, params={"ids": chunk}):  # type: ignore[call-overload]
+        for meeting_id, count in session.exec(_TOPIC_COUNTS, params={"ids": chunk}):
             rows[near[meeting_id]].topics[meeting_id] = count
     return rows
 
@@ -327,7 +333,7 @@ class _Digest:
             due = meeting_deadlines(
                 self.committee, meeting.start, meeting.end, self.scope.calendar, self.scope.rules
             ).minutes_due
-            status = state.minutes_status(meeting, self.now, due=due, approval=approval)  # type: ignore[arg-type]
+            status = state.minutes_status(meeting, self.now, due=due, approval=approval)
             if status not in ("due", "late", "awaiting_approval"):
                 continue
             holder = self.committee.chair if status == "awaiting_approval" else self.committee.secretary

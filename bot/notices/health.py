@@ -78,6 +78,8 @@ class Health:
 
 def end_of_day(day: date, tz: str) -> datetime:
     """The first instant after ``day`` in ``tz`` (aware UTC): "closed by the due date" means before it."""
+    if day >= date.max:  # stored before due dates were bounded: no day follows, it never comes to term
+        return datetime.max.replace(tzinfo=UTC)
     return localize(datetime.combine(day + timedelta(days=1), time(0, 0)), ZoneInfo(tz)).astimezone(UTC)
 
 
@@ -156,28 +158,28 @@ def _rules(committee: Committee) -> TimelineRules:
 
 _CHUNK = 500  # ids per IN (...) clause: well under every back end's parameter limit
 MEETING_COLUMNS = (
-    Meeting.id,
-    Meeting.committee_id,
-    Meeting.series_start,
-    Meeting.start,
-    Meeting.end,
-    Meeting.status,
-    Meeting.deck_shared_at,
-    Meeting.deck_link,
-    Meeting.minutes_submitted_at,
-    Meeting.minutes_approved_at,
-    Meeting.minutes_posted_at,
+    col(Meeting.id),
+    col(Meeting.committee_id),
+    col(Meeting.series_start),
+    col(Meeting.start),
+    col(Meeting.end),
+    col(Meeting.status),
+    col(Meeting.deck_shared_at),
+    col(Meeting.deck_link),
+    col(Meeting.minutes_submitted_at),
+    col(Meeting.minutes_approved_at),
+    col(Meeting.minutes_posted_at),
 )
 ACTION_COLUMNS = (
-    ActionItem.id,
-    ActionItem.committee_id,
-    ActionItem.title,
-    ActionItem.owner,
-    ActionItem.due,
-    ActionItem.status,
-    ActionItem.progress,
-    ActionItem.closed_at,
-    ActionItem.postponed_from,
+    col(ActionItem.id),
+    col(ActionItem.committee_id),
+    col(ActionItem.title),
+    col(ActionItem.owner),
+    col(ActionItem.due),
+    col(ActionItem.status),
+    col(ActionItem.progress),
+    col(ActionItem.closed_at),
+    col(ActionItem.postponed_from),
 )
 
 
@@ -187,9 +189,9 @@ def chunks(ids: list[int]) -> list[list[int]]:
 
 # The statements are built once: on a Monday the dispatcher asks for thousands of digests one by
 # one, and building a statement costs more than running it.
-_IDS = sa.bindparam("ids", expanding=True)
+_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
 _MEETINGS = (
-    select(*MEETING_COLUMNS)
+    sa.select(*MEETING_COLUMNS)
     .where(col(Meeting.committee_id).in_(_IDS))
     .where(
         sa.or_(
@@ -212,7 +214,7 @@ _CAME_TO_TERM = sa.or_(
         col(ActionItem.closed_at) >= sa.bindparam("since"), col(ActionItem.closed_at) < sa.bindparam("now")
     ),
 )
-_ACTIONS = select(*ACTION_COLUMNS).where(
+_ACTIONS = sa.select(*ACTION_COLUMNS).where(
     col(ActionItem.committee_id).in_(_IDS), col(ActionItem.status) != ActionStatus.cancelled.value
 )
 _ACTIONS_TO_TERM = _ACTIONS.where(_CAME_TO_TERM).order_by(col(ActionItem.due), col(ActionItem.id))
@@ -226,7 +228,7 @@ def meeting_rows(session: Session, ids: list[int], *, start: datetime, end: date
     (``MEETING_COLUMNS``, read by attribute), by start. Cancelled ones included."""
     rows: list[Any] = []
     for chunk in chunks(ids):
-        rows.extend(session.exec(_MEETINGS, params={"ids": chunk, "start": start, "end": end}).all())  # type: ignore[call-overload]
+        rows.extend(session.execute(_MEETINGS, params={"ids": chunk, "start": start, "end": end}).all())
     return rows
 
 
@@ -245,7 +247,7 @@ def action_rows(
     statement = _ACTIONS_TO_TERM_OR_OPEN if open_too else _ACTIONS_TO_TERM
     rows: list[Any] = []
     for chunk in chunks(ids):
-        rows.extend(session.exec(statement, params={"ids": chunk, **params}).all())  # type: ignore[call-overload]
+        rows.extend(session.execute(statement, params={"ids": chunk, **params}).all())
     return rows
 
 

@@ -163,12 +163,12 @@ def agenda_published(ctx: Context) -> OutgoingMessage:
     meeting, committee = ctx.meeting, ctx.committee
     assert meeting is not None
     deck_due = ctx.when(ctx.agenda().deck_due)
-    values = dict(
-        when=ctx.when(meeting.start),
-        deck_due=deck_due,
-        deck_owner=committee.deck_owner,
-        deck_link=link(meeting.deck_link, ctx.label("open_link")),
-    )
+    values = {
+        "when": ctx.when(meeting.start),
+        "deck_due": deck_due,
+        "deck_owner": committee.deck_owner,
+        "deck_link": link(meeting.deck_link, ctx.label("open_link")),
+    }
     p = ctx.parts("notice_agenda_published", **values)
     body = [bk.section(p["body"]), *agenda_blocks(ctx.agenda(), locale=ctx.locale)]
     also: list[tuple[str, OutgoingMessage]] = []

@@ -90,7 +90,7 @@ def _build(
         cancelled = meeting.status == MeetingStatus.cancelled.value
         if cancelled != (notification.kind == "meeting_cancelled"):
             return None
-        if notification.kind in PRE_MEETING + ("meeting_moved", "meeting_cancelled") and now >= meeting.start:
+        if notification.kind in (*PRE_MEETING, "meeting_moved", "meeting_cancelled") and now >= meeting.start:
             return None
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)

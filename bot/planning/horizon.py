@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.planning import window
+from bot.planning import plan_guard, window
 from bot.planning.outbox import (
     ACTION,
     COMMITTEE,
@@ -59,6 +60,14 @@ def plan_horizon(
     """
     if not _planning_lock(session):
         return 0
+    # What cannot be planned is skipped, and recorded for the admins (``status`` lists it).
+    with plan_guard.collecting() as unplannable:
+        inserted = _plan_horizon(session, now=now, horizon=horizon, budget=budget)
+    plan_guard.record_unplannable(session, unplannable, now=now)
+    return inserted
+
+
+def _plan_horizon(session: Session, *, now: datetime, horizon: timedelta, budget: int | None) -> int:
     result = PlanResult()
     until = now + horizon
     marks = store.get_marks(session, [SEEN_COMMITTEES, SEEN_ACTIONS, SWEEP])
@@ -74,7 +83,7 @@ def plan_horizon(
     if swept is None or swept.planned_at is None or now - swept.planned_at >= SWEEP_EVERY:
         result += _sweep_changed_committees(session, now=now, until=until)
     for mark in store.marks_due(session, before=now + REFILL, limit=budget or 1_000_000):
-        result += _guarded(session, mark.subject, lambda: _extend(session, mark, until=until, now=now))
+        result += _guarded(session, mark.subject, partial(_extend, session, mark, until=until, now=now))
     return result.inserted
 
 
@@ -96,7 +105,7 @@ def _guarded(session: Session, what: str, plan: Callable[[], PlanResult]) -> Pla
     try:
         with session.begin_nested():
             return plan()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("planning %s failed; it is retried on the next tick", what)
         return PlanResult()
 
@@ -106,7 +115,9 @@ def _plan_new_committees(
 ) -> PlanResult:
     """Plan the committees created since the last tick (their actions with them); adds them to ``planned``."""
     new = session.execute(
-        sa.select(Committee.id, Committee.active).where(col(Committee.id) > last).order_by(col(Committee.id))
+        sa.select(col(Committee.id), col(Committee.active))
+        .where(col(Committee.id) > last)
+        .order_by(col(Committee.id))
     ).all()
     result = PlanResult()
     # The marks of all new committees in one query, not one per committee.
@@ -123,8 +134,8 @@ def _plan_new_committees(
         result += _guarded(
             session,
             subject,
-            lambda: replan_committee(
-                session, committee_id=committee_id, now=now, horizon=until - now, first=True
+            partial(
+                replan_committee, session, committee_id=committee_id, now=now, horizon=until - now, first=True
             ),
         )
         planned.add(committee_id)
@@ -141,7 +152,7 @@ def _sweep_changed_committees(session: Session, *, now: datetime, until: datetim
         result += _guarded(
             session,
             f"{COMMITTEE}{committee_id}",
-            lambda: replan_committee(session, committee_id=committee_id, now=now, horizon=until - now),
+            partial(replan_committee, session, committee_id=committee_id, now=now, horizon=until - now),
         )
     store.set_mark(session, SWEEP, planned_at=now)
     return result

@@ -12,7 +12,7 @@ ever moves forward through these states, so clients see each change as newer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -23,7 +23,6 @@ from bot.planning.window import CommitteeCalendar, Deadlines, calendar_window
 from bot.text.render import normalize_locale
 from storage.models import Committee, MeetingStatus
 
-UTC = timezone.utc
 PRODID = "-//committee-bot//committee-bot//EN"
 UID_DOMAIN = "committee-bot"
 DEADLINE_LENGTH = timedelta(minutes=15)
@@ -158,17 +157,16 @@ def _deadline_event(
 
 
 def calendar_feed(session: Session, *, token: str, now: datetime) -> bytes | None:
-    """The subscribable feed of the committee whose ``feed_token`` is ``token`` (None if none matches).
+    """The subscribable feed of the active committee whose ``feed_token`` is ``token`` (None if none
+    matches: an unknown or rotated token, or a committee set ``active: false``).
 
     Meetings from about three months before ``now`` to a year and a month after, with deadlines.
     What ``GET /calendar/<feed-token>.ics`` serves.
     """
     committee = session.exec(select(Committee).where(Committee.feed_token == token)).first()
-    if committee is None:
+    if committee is None or not committee.active:  # a retired committee's feed is gone, like a revoked one
         return None
     entries = calendar_window(
         session, start=now - FEED_PAST, end=now + FEED_AHEAD, committee_key=committee.key, with_deadlines=True
     )
-    if not entries:  # an inactive committee: an empty but valid calendar
-        return committee_calendar(committee, [], now=now)
     return calendars_ics(entries, now=now, name=committee.name)

@@ -18,10 +18,17 @@ from bot.core import kinds
 from bot.core import timeline as timeline_mod
 from bot.core.calendar import Occurrence
 from bot.core.timeline import Planned
-from bot.planning import window
+from bot.planning import plan_guard, window
+from bot.planning.action_chases import (  # the mark prefixes and the chase planning, used by horizon too
+    ACTION,
+    COMMITTEE,
+    LOOKBACK,
+    committee_key_of,
+    plan_action_chases,
+)
 from storage import committees as committees_store
 from storage import notifications as store
-from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, SlackUser
+from storage.models import OPEN_ACTION_STATUSES, ActionItem, Committee, Meeting, id_of
 
 # How far ahead rows are written, and when a subject's window is extended again: a committee is
 # planned for the next 14 days and topped up once less than 7 remain, so each committee costs one
@@ -30,11 +37,6 @@ HORIZON = timedelta(days=14)
 
 
 REFILL = timedelta(days=7)
-
-
-# A new subject is planned from this far back, so that messages planned "before now" that are
-# still valid are sent at once (a save-the-date 60 days ahead of a meeting created 30 days ahead).
-LOOKBACK = timedelta(days=120)
 
 
 # Rows planned in the past without an expiry (post-meeting chasers) are written only this late.
@@ -89,7 +91,7 @@ class PlanResult:
     updated: int = 0
     skipped: int = 0
 
-    def __iadd__(self, other: "PlanResult") -> "PlanResult":
+    def __iadd__(self, other: PlanResult) -> PlanResult:
         self.inserted += other.inserted
         self.updated += other.updated
         self.skipped += other.skipped
@@ -170,7 +172,11 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
     workspace = committees_store.get_workspace(session)
     business = calendar_mod.business_calendar(committee, workspace)
     occurrence = _occurrence_of(committee, workspace, meeting)
-    planned = timeline_mod.plan_meeting(committee, occurrence, business)
+    planned = plan_guard.guarded(
+        f"meeting:{committee.key}:{as_utc(meeting.series_start).isoformat()}",
+        lambda: timeline_mod.plan_meeting(committee, occurrence, business),
+        committee_key=committee.key,
+    )
     reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
     return upsert(
         session,
@@ -178,7 +184,7 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         now=now,
         scope=scope,
         reason=reason,
-        known={(committee.key, as_utc(meeting.series_start)): meeting.id},
+        known={(committee.key, as_utc(meeting.series_start)): id_of(meeting)},
     )
 
 
@@ -234,14 +240,6 @@ def enqueue(
         data=data or {},
     )
     return store.insert_one(session, row)
-
-
-def committee_key_of(session: Session, action: ActionItem) -> str | None:
-    """The key of the action's committee when it is active (its chase then follows that committee)."""
-    if action.committee_id is None:
-        return None
-    committee = session.get(Committee, action.committee_id)
-    return committee.key if committee is not None and committee.active else None
 
 
 def _occurrence_of(committee: Committee, workspace: Any, meeting: Meeting) -> Occurrence:
@@ -368,7 +366,9 @@ def _jsonable(item: Planned) -> dict[str, Any]:
 def _committee_ids(session: Session, keys: set[str]) -> dict[str, int]:
     if not keys:
         return {}
-    rows = session.execute(sa.select(Committee.id, Committee.key).where(col(Committee.key).in_(list(keys))))
+    rows = session.execute(
+        sa.select(col(Committee.id), col(Committee.key)).where(col(Committee.key).in_(list(keys)))
+    )
     return {row.key: row.id for row in rows}
 
 
@@ -389,7 +389,7 @@ def _materialise_meetings(
     by_committee: dict[str, list[datetime]] = defaultdict(list)
     for committee_key, series_start in wanted:
         if (committee_key, series_start) not in found and committee_key in committee_ids:
-            by_committee[committee_key].append(series_start)  # type: ignore[index]
+            by_committee[committee_key].append(series_start)
     for committee_key, starts in by_committee.items():
         committee_id = committee_ids[committee_key]
         stored = store.meeting_ids(session, committee_id=committee_id, series_starts=starts)
@@ -440,56 +440,3 @@ def _planned_occurrence(committee: Committee, item: Planned) -> Occurrence:
         else start + timedelta(minutes=committee.duration)
     )
     return Occurrence(committee.key, series_start, start, end, "scheduled")
-
-
-COMMITTEE = "committee:"
-
-
-ACTION = "action:"
-
-
-def plan_action_chases(
-    session: Session, actions: list[ActionItem], *, now: datetime, horizon: timedelta
-) -> tuple[list[Planned], datetime]:
-    """The whole chase of ``actions`` up to their committee's planned window (at least ``now + horizon``).
-
-    Actions of an active committee are planned by ``plan_window`` on that committee (the same
-    rules as the horizon, hence the same keys); the others in the workspace's calendar, like
-    ``plan_window`` does for committee-less actions.
-    """
-    until = now + horizon
-    by_committee: dict[str | None, list[ActionItem]] = defaultdict(list)
-    for action in actions:
-        by_committee[committee_key_of(session, action)].append(action)
-    planned: list[Planned] = []
-    for key, group in by_committee.items():
-        ids = {action.id for action in group}
-        if key is None:
-            planned.extend(plan_loose_actions(session, group, until=until))
-            continue
-        committee = committees_store.get_committee(session, key=key)
-        assert committee is not None and committee.id is not None
-        mark = store.get_mark(session, f"{COMMITTEE}{committee.id}")
-        end = max(until, mark.planned_until) if mark and mark.planned_until else until
-        in_window = window.plan_window(session, start=now - LOOKBACK, end=end, committee_key=key)
-        planned.extend(p for p in in_window if p.action_id in ids)
-    return planned, until
-
-
-def plan_loose_actions(session: Session, actions: list[ActionItem], *, until: datetime) -> list[Planned]:
-    """Actions without an active committee: workspace calendar, owner's zone, no chair to escalate to."""
-    workspace = committees_store.get_workspace(session)
-    business = calendar_mod.business_calendar(None, workspace)
-    planned: list[Planned] = []
-    for action in actions:
-        committee = session.get(Committee, action.committee_id) if action.committee_id else None
-        user = session.get(SlackUser, action.owner)
-        owner_tz = (user.tz if user and user.tz else None) or (
-            committee.timezone if committee else workspace.timezone
-        )
-        last_day = (until - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
-        chase = timeline_mod.plan_action(
-            action, owner_tz=owner_tz, calendar=business, chair=None, until=last_day
-        )
-        planned.extend(p for p in chase if p.at < until)
-    return planned

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -18,7 +19,9 @@ from sqlmodel import Session, col, select
 from bot.core import calendar as calendar_mod
 from bot.core import timeline as timeline_mod
 from bot.core.calendar import BusinessCalendar, Occurrence
+from bot.core.config_bounds import cadence_problem
 from bot.core.timeline import Deadlines, Planned
+from bot.planning.plan_guard import guarded
 from storage.committees import (
     UnknownCommittee,
     get_workspace,
@@ -36,7 +39,6 @@ from storage.models import (
     WorkspaceSettings,
 )
 
-UTC = timezone.utc
 # A meeting's notifications run from before its start (save_the_date 60 days ahead, agenda requests
 # 15 business days ahead, with room for timeline overrides) to after its end (minutes chasers a few
 # business days later). Occurrences are read over the window widened by these margins.
@@ -91,6 +93,21 @@ def _stored_meetings(
     return by_committee
 
 
+def _occurrences(
+    committee: Committee,
+    workspace: WorkspaceSettings,
+    start: datetime,
+    end: datetime,
+    meetings: list[Meeting],
+) -> list[Occurrence]:
+    """``calendar.occurrences``, refusing a cadence denser than once a day (stored before it was
+    bounded: it would take minutes and gigabytes to expand)."""
+    problem = cadence_problem(committee.cadence)
+    if problem:
+        raise ValueError(f"cadence {problem}")
+    return calendar_mod.occurrences(committee, workspace, start, end, meetings)
+
+
 def occurrence_deadlines(
     committee: Committee, occurrence: Occurrence, calendar: BusinessCalendar
 ) -> Deadlines | None:
@@ -135,15 +152,23 @@ def _committee_calendar(
     with_deadlines: bool,
 ) -> CommitteeCalendar:
     business = calendar_mod.business_calendar(committee, workspace)
-    found = calendar_mod.occurrences(committee, workspace, start, end, meetings)
-    deadlines = (
-        {
-            occurrence.series_start: occurrence_deadlines(committee, occurrence, business)
-            for occurrence in found
-        }
-        if with_deadlines
-        else {}
+    found = guarded(
+        f"committee:{committee.key}",
+        partial(_occurrences, committee, workspace, start, end, meetings),
+        committee_key=committee.key,
     )
+    deadlines: dict[datetime, Deadlines | None] = {}
+    if with_deadlines:
+        for occurrence in list(found):
+            computed = guarded(
+                f"meeting:{committee.key}:{occurrence.series_start.isoformat()}",
+                partial(lambda o: [occurrence_deadlines(committee, o, business)], occurrence),
+                committee_key=committee.key,
+            )
+            if computed:
+                deadlines[occurrence.series_start] = computed[0]
+            else:  # its deadlines cannot be computed: the occurrence is left out, the others stay
+                found.remove(occurrence)
     return CommitteeCalendar(committee=committee, calendar=business, occurrences=found, deadlines=deadlines)
 
 
@@ -203,15 +228,38 @@ def plan_window(
         assert committee.id is not None
         business = calendar_mod.business_calendar(committee, workspace)
         calendars[committee.id] = business
-        found = calendar_mod.occurrences(
-            committee, workspace, wide_start, wide_end, stored.get(committee.id, [])
+        # Each subject is planned on its own: a stored value that cannot be planned (a meeting moved
+        # to year 9999) skips that subject, reported, and the rest of the committee goes on.
+        found = guarded(
+            f"committee:{committee.key}",
+            partial(
+                _occurrences,
+                committee,
+                workspace,
+                wide_start,
+                wide_end,
+                stored.get(committee.id, []),
+            ),
+            committee_key=committee.key,
         )
         for occurrence in found:
-            planned.extend(timeline_mod.plan_meeting(committee, occurrence, business))
+            planned.extend(
+                guarded(
+                    f"meeting:{committee.key}:{occurrence.series_start.isoformat()}",
+                    partial(timeline_mod.plan_meeting, committee, occurrence, business),
+                    committee_key=committee.key,
+                )
+            )
         zone = ZoneInfo(committee.timezone)
         first_day = start.astimezone(zone).date()
         last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()
-        planned.extend(timeline_mod.plan_digest(committee, business, first_day, last_day))
+        planned.extend(
+            guarded(
+                f"digest:{committee.key}",
+                partial(timeline_mod.plan_digest, committee, business, first_day, last_day),
+                committee_key=committee.key,
+            )
+        )
 
     planned.extend(
         _plan_actions(session, committees, workspace, calendars, committee_key, start, end, until_actions)
@@ -265,8 +313,18 @@ def _plan_actions(
         owner_tz = zones.get(action.owner) or (committee.timezone if committee else workspace.timezone)
         last_day = until or (end - timedelta(microseconds=1)).astimezone(ZoneInfo(owner_tz)).date()
         chair = committee.chair if committee and committee.active else None
-        items = timeline_mod.plan_action(
-            action, owner_tz=owner_tz, calendar=business, chair=chair, until=last_day
+        items = guarded(
+            f"action:{action.id}",
+            partial(
+                timeline_mod.plan_action,
+                action,
+                owner_tz=owner_tz,
+                calendar=business,
+                chair=chair,
+                until=last_day,
+            ),
+            committee_key=committee.key if committee else None,
+            action_id=action.id,
         )
         planned.extend(_with_committee(items, committee))
     return planned
@@ -278,9 +336,7 @@ def _with_committee(items: Iterable[Planned], committee: Committee | None) -> li
         return list(items)
     out = []
     for item in items:
-        if item.committee_key is None:
-            item = replace(item, committee_key=committee.key)
-        out.append(item)
+        out.append(item if item.committee_key is not None else replace(item, committee_key=committee.key))
     return out
 
 

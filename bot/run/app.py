@@ -69,7 +69,7 @@ class KeptAck(Ack):
         if previous is not None:
             self.response = previous.response
 
-    @property  # type: ignore[override]
+    @property
     def response(self) -> BoltResponse | None:
         return self._kept
 
@@ -124,7 +124,7 @@ def create_app(
     )
 
     @app.middleware
-    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 (Bolt's name)
+    def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
         # Bolt's own checks (signature, authorization) run before any middleware of ours: the error
         # handler acts only on requests marked here (handlers/errors.py).
         context["verified"] = True
@@ -136,7 +136,7 @@ def create_app(
     app.middleware(note_request_type)
 
     @app.middleware
-    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:  # noqa: A002
+    def ack_at_once(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> None:
         if body.get("command") or body.get("type") in ACKED_AT_ONCE:
             ack()
         next()

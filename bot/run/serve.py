@@ -117,7 +117,7 @@ def serve_socket_mode(settings: Settings, engine: Engine, *, scheduler: bool) ->
     run_socket_mode(settings, engine, scheduler=scheduler)
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn run from Python: the WSGI app is built inside the worker (after the fork)."""
 
     def __init__(

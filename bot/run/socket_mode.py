@@ -97,7 +97,7 @@ class PromptSocketModeClient(SocketModeClient):
     def _read(self, session: Connection, state: ConnectionState) -> None:
         try:
             session.run_until_completion(state)
-        except Exception as error:  # noqa: BLE001 (the monitor reconnects; log and let it)
+        except Exception as error:
             self.logger.error("Socket Mode connection %s stopped: %s", session.session_id, error)
 
 

@@ -95,7 +95,8 @@ def split_text(text: str, *, limit: int = MAX_SECTION_TEXT, max_chunks: int = 5)
     between lines where possible; text beyond the last piece is replaced by "…"."""
     chunks: list[str] = []
     current = ""
-    for line in text.split("\n"):
+    for whole_line in text.split("\n"):
+        line = whole_line
         while len(line) > limit:  # one line longer than a whole section
             if current:
                 chunks.append(current)
@@ -159,7 +160,7 @@ def finish(blocks: list[Block], *, locale: str | None) -> list[Block]:
     if len(blocks) <= MAX_MESSAGE_BLOCKS:
         return blocks
     kept = blocks[: MAX_MESSAGE_BLOCKS - 1]
-    return kept + [context(f"_{more(locale, len(blocks) - len(kept))}_")]
+    return [*kept, context(f"_{more(locale, len(blocks) - len(kept))}_")]
 
 
 def meeting_value(meeting_id: int) -> str:

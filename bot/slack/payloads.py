@@ -142,7 +142,7 @@ class OccurrenceRef:
 class ProblemRef:
     """The Retry button of an admin's delivery problem: the destination and Slack's error code."""
 
-    tag: ClassVar[str] = "p"
+    tag: ClassVar[str] = "pr"
     to: str
     error: str
 
@@ -161,7 +161,7 @@ Payload = (
     | OccurrenceRef
     | ProblemRef
 )
-P = TypeVar(
+P = TypeVar(  # constrained: load(kind, …) returns that kind
     "P",
     ActionRef,
     SnoozeRef,

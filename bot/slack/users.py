@@ -7,6 +7,8 @@ every other request reads the row. When Slack cannot tell, the workspace's zone 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.core.bounds import MENTION_ID_PATTERN
+from bot.core.parsing import MENTION_RE
 from bot.text.render import normalize_locale
 from storage import users
 from storage.committees import get_workspace
@@ -25,6 +29,8 @@ from storage.models import SlackUser
 
 # Slack profiles change (travel, a new locale): read them again after this long.
 PROFILE_TTL = timedelta(days=1)
+
+SLACK_USER = re.compile(MENTION_ID_PATTERN)
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +96,36 @@ def remember(session: Session, *, user_id: str, profile: dict[str, Any], now: da
     )
 
 
-def know_user(session: Session, client: WebClient, *, user_id: str, now: datetime) -> None:
-    """Ask Slack about a future owner once: a deactivated account is then refused, and the chase
-    runs in the owner's own zone. (Inside the caller's unit of work: only the first time.)"""
-    row = users.get_user(session, user_id)
-    if row is None or row.fetched_at is None:
-        profile = ask_slack(client, user_id=user_id)
-        if profile is not None:
-            remember(session, user_id=user_id, profile=profile, now=now)
+def learn_users(engine: Engine, client: WebClient, *, user_ids: Iterable[str], now: datetime) -> None:
+    """Ask Slack once about each user a request names (a future owner) that the bot has not asked
+    about yet, and store the answers: a deactivated account is then refused, and the chase runs in
+    the owner's own zone.
+
+    Called by the listener before its unit of work opens: Slack is never asked inside a write
+    transaction (a slow ``users.info`` would hold SQLite's write lock, "database is locked")."""
+    wanted = list(dict.fromkeys(user_id for user_id in user_ids if SLACK_USER.fullmatch(user_id or "")))
+    if not wanted:
+        return
+    with session_scope(engine) as session:
+        unknown = [user_id for user_id in wanted if not _fetched(users.get_user(session, user_id))]
+    profiles = {user_id: ask_slack(client, user_id=user_id) for user_id in unknown}
+    answered = {user_id: profile for user_id, profile in profiles.items() if profile is not None}
+    if answered:
+        with write_session(engine) as session:
+            for user_id, profile in answered.items():
+                remember(session, user_id=user_id, profile=profile, now=now)
+
+
+def named_owner(text: str | None) -> list[str]:
+    """The owner a command's text names, as a list of one (or none): its first mention, as
+    ``/action add`` and ``/action assign`` read it. Only that one is looked up: a title naming many
+    people must not turn one request into many Slack calls."""
+    match = MENTION_RE.search(text or "")
+    return [match.group(1)] if match else []
+
+
+def _fetched(row: SlackUser | None) -> bool:
+    return row is not None and row.fetched_at is not None
 
 
 def display_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:

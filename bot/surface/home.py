@@ -39,7 +39,7 @@ def home_for(session: Session, *, who: Person, now: datetime) -> View:
         )
         return {"deck": deadlines.deck_due, "minutes": deadlines.minutes_due}.get(kind)
 
-    def lines(kind: str, rows: list) -> list[str]:  # type: ignore[type-arg]
+    def lines(kind: str, rows: list) -> list[str]:
         return [
             render(who.locale, "home_line", kind=kind, meeting=m, committee=c, due=due(kind, m, c))
             for m, c in rows

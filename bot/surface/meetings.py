@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.core.calendar import localize, zone
-from bot.core.parsing import parse_date, plain_text
+from bot.core.dates import parse_date
+from bot.core.parsing import plain_text
 from bot.core.rules import requires_approval
 from bot.delivery import edits
 from bot.meetings import checks, flows, state, views
@@ -28,7 +29,6 @@ from bot.meetings.input import parse_meeting_time
 from bot.slack.outcome import Outcome
 from bot.slack.payloads import MeetingForm, MoveForm, OccurrenceRef, load
 from bot.slack.users import Person
-from bot.surface import meetings
 from bot.surface.home import publish_home
 from bot.text.errors import InvalidInput, NoCommittee
 from storage import meetings as store
@@ -199,9 +199,14 @@ def _minutes_modal(
     decisions = [d.text for d in store.decisions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
     existing = [a.public_id for a in store.meeting_actions(session, meeting_id=meeting.id)]  # type: ignore[arg-type]
     return views.minutes_modal(
-        committee=committee, meeting=meeting, locale=person.locale, channel=channel,
-        decisions=decisions, existing_actions=existing, approval=requires_approval(committee),
-    )  # fmt: skip
+        committee=committee,
+        meeting=meeting,
+        locale=person.locale,
+        channel=channel,
+        decisions=decisions,
+        existing_actions=existing,
+        approval=requires_approval(committee),
+    )
 
 
 # -- modal submissions ---------------------------------------------------------------------------
@@ -213,9 +218,16 @@ def submit_topic(
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
     item = flows.add_topic(
-        session, meeting_id=form.meeting_id, title=values.get("title") or "", presenter=values.get("presenter"),
-        duration=values.get("duration"), notes=values.get("notes"), link=values.get("link"), proposer=person.user_id, now=now,
-    )  # fmt: skip
+        session,
+        meeting_id=form.meeting_id,
+        title=values.get("title") or "",
+        presenter=values.get("presenter"),
+        duration=values.get("duration"),
+        notes=values.get("notes"),
+        link=values.get("link"),
+        proposer=person.user_id,
+        now=now,
+    )
     meeting, committee = state.get_meeting(session, meeting_id=form.meeting_id)
     return _changed(committee, meeting, person, "topic_added", title=item.title)
 
@@ -239,10 +251,16 @@ def submit_minutes(
     form = load(MeetingForm, metadata)
     values = views.form_values(view)
     result = flows.submit_minutes(
-        session, meeting_id=form.meeting_id, summary=values.get("summary") or "",
-        decisions=views.text_lines(values.get("decisions")), action_lines=views.text_lines(values.get("actions")),
-        attendees=values.get("attendees") or [], link=values.get("link"), actor=person.user_id, now=now,
-    )  # fmt: skip
+        session,
+        meeting_id=form.meeting_id,
+        summary=values.get("summary") or "",
+        decisions=views.text_lines(values.get("decisions")),
+        action_lines=views.text_lines(values.get("actions")),
+        attendees=values.get("attendees") or [],
+        link=values.get("link"),
+        actor=person.user_id,
+        now=now,
+    )
     meeting, committee = state.get_meeting(session, meeting_id=form.meeting_id)
     what = "minutes_awaiting" if result.awaiting_approval else "minutes_posted"
     return _changed(committee, meeting, person, what, decisions=len(result.decisions), actions=result.actions)
@@ -324,11 +342,11 @@ def after_meeting_committed(
 ) -> None:
     """Once a meeting's change is committed: edit the messages already posted about it and refresh
     the App Homes of ``users`` (minutes and decks they owe, their next meetings). Never raises."""
-    meetings.refresh_messages(engine, client, meeting_id=meeting_id, now=now)
+    refresh_messages(engine, client, meeting_id=meeting_id, now=now)
     for user_id in dict.fromkeys(u for u in users if u):
         try:
             publish_home(engine, client, user_id=user_id, now=now)
-        except Exception:  # noqa: BLE001 (the change stands; the Home is refreshed next time it opens)
+        except Exception:
             log.exception("could not refresh the App Home of %s", user_id)
 
 
@@ -341,5 +359,5 @@ def refresh_messages(engine: Engine, client: WebClient, *, meeting_id: int, now:
     try:
         with write_session(engine) as session:
             edits.refresh(session, client, meeting_id=meeting_id, now=now)
-    except Exception:  # noqa: BLE001 (a Slack hiccup must not turn a recorded change into an error)
+    except Exception:
         log.exception("could not refresh the messages of meeting %s", meeting_id)

@@ -32,6 +32,15 @@ def slack_escape(text: object) -> str:
     return _ESCAPED_MENTION_RE.sub(r"<@\1>", escaped)
 
 
+def slack_link(url: object, label: object) -> str:
+    """``<url|label>`` with both parts escaped, so a link can never close early and smuggle in a
+    mention (``https://x/deck><!channel>``); a value that is not an http(s) address shows as text."""
+    address = str(url or "").strip()
+    if not address.lower().startswith(("http://", "https://")):
+        return slack_escape(address)
+    return f"<{slack_escape(address).replace('|', '%7C')}|{slack_escape(label)}>"
+
+
 def slack_date(moment: datetime, fmt: str = "{date_short_pretty} {time}", fallback_tz: str = "UTC") -> str:
     """A Slack date token, shown in each reader's own zone, with a fallback in ``fallback_tz``."""
     epoch = int(moment.timestamp())
@@ -73,6 +82,7 @@ def environment() -> Environment:
     )
     env.filters["e"] = slack_escape
     env.filters["slack_date"] = slack_date
+    env.filters["slack_link"] = slack_link
     env.filters["slack_day"] = slack_day
     env.filters["user"] = user
     env.filters["channel"] = channel
