@@ -25,8 +25,8 @@ from bot.run.http_server import create_server
 from bot.run.log_safety import EscapedLogRecord, escape_controls
 from bot.run.verification import signature_of
 from handlers.common import points_at_slack
-from tests.fakeslack import FakeSlack
-from tests.slackapp import (  # noqa: F401
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackapp import (
     CHAIR,
     MARIE,
     NOW,
@@ -35,9 +35,8 @@ from tests.slackapp import (  # noqa: F401
     SlackApp,
     ThreadingWSGIServer,
     app_settings,
-    slack_app,
 )
-from tests.slackhttp import SIGNING_SECRET, command_body, event_body, interaction_body, post, sign
+from tests.support.slackhttp import SIGNING_SECRET, command_body, event_body, interaction_body, post, sign
 
 FORM = "application/x-www-form-urlencoded"
 MARKER = "BODY-MARKER-7f3a"

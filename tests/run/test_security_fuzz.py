@@ -35,8 +35,9 @@ from bot.run.app import create_app
 from bot.run.http_server import BotServer
 from bot.run.verification import signature_of
 from bot.slack import ids
-from tests.fakeslack import FakeSlack
-from tests.slackapp import (
+from tests.run.test_security_http import row_counts
+from tests.support.fakeslack import FakeSlack
+from tests.support.slackapp import (
     ADMIN,
     CHAIR,
     MARIE,
@@ -50,11 +51,10 @@ from tests.slackapp import (
     add_people,
     app_settings,
 )
-from tests.slackapp import (
+from tests.support.slackapp import (
     seed as seed_database,
 )
-from tests.slackhttp import SIGNING_SECRET
-from tests.test_security_http import row_counts
+from tests.support.slackhttp import SIGNING_SECRET
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED") or random.randrange(2**32))
 UNVERIFIED = int(os.environ.get("FUZZ_UNVERIFIED", "1200"))
