@@ -74,7 +74,7 @@ def expects_continue(inbox: bytes | bytearray) -> bool:
     return b"\r\nexpect: 100-continue" in head or b"\r\nexpect:100-continue" in head
 
 
-class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]
+class BufferingThreadWorker(ThreadWorker):
     """``gthread`` whose threads only ever see requests that have fully arrived."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
