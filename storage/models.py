@@ -336,3 +336,17 @@ class PlanMark(SQLModel, table=True):
     planned_until: datetime | None = Field(default=None, index=True)
     planned_at: datetime | None = None
     last_id: int | None = None
+
+
+class SeenRequest(SQLModel, table=True):
+    """A verified Slack request already handled, by fingerprint (``bot.run.replays``): a replay of it,
+    or Slack's retry of the same event, gets the stored answer and runs nothing. Rows expire after an
+    hour (Slack's signatures expire after five minutes; its event retries stop within the hour)."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=160)
+    seen_at: datetime = Field(index=True)
+    status: int | None = None
+    content_type: str | None = Field(default=None, max_length=100)
+    answer: str | None = Field(default=None, max_length=16000)
