@@ -35,8 +35,8 @@ from bot.run.app import create_app
 from bot.run.http_server import BotServer
 from bot.run.verification import signature_of
 from bot.slack import ids
-from tests.run.test_security_http import row_counts
 from tests.support.fakeslack import FakeSlack
+from tests.support.serving import row_counts
 from tests.support.slackapp import (
     ADMIN,
     CHAIR,

@@ -15,10 +15,8 @@ from urllib.parse import urlencode
 from wsgiref.simple_server import make_server
 
 import pytest
-import sqlalchemy as sa
 from slack_bolt import BoltRequest
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 
 from bot.run.app import create_app
 from bot.run.http_server import create_server
@@ -26,6 +24,7 @@ from bot.run.log_safety import EscapedLogRecord, escape_controls
 from bot.run.verification import signature_of
 from handlers.common import points_at_slack
 from tests.support.fakeslack import FakeSlack
+from tests.support.serving import row_counts
 from tests.support.slackapp import (
     CHAIR,
     MARIE,
@@ -41,15 +40,6 @@ from tests.support.slackhttp import SIGNING_SECRET, command_body, event_body, in
 FORM = "application/x-www-form-urlencoded"
 MARKER = "BODY-MARKER-7f3a"
 ADD = f"add <@U123> Relancer le plan {MARKER} d'ici vendredi"
-
-
-def row_counts(engine: Engine) -> dict[str, int]:
-    """Rows in every table of the schema (seen_request included), in one round trip."""
-    tables = SQLModel.metadata.sorted_tables
-    counts = [sa.select(sa.func.count()).select_from(table).scalar_subquery() for table in tables]
-    with engine.connect() as connection:
-        row = connection.execute(sa.select(*counts)).one()
-    return {table.name: count for table, count in zip(tables, row, strict=True)}
 
 
 def settle() -> None:

@@ -12,9 +12,9 @@ from contextlib import ExitStack
 from sqlalchemy.engine import Engine
 
 from bot.run.http_worker import MAX_READING, REQUEST_READ_SECONDS
-from tests.run.test_serve import free_port, serve_env, served  # noqa: F401 (the served fixture)
 from tests.support.fakeslack import FakeSlack
 from tests.support.paths import COMMITTEE_BOT, ROOT
+from tests.support.serving import free_port, serve_env
 from tests.support.slackapp import PROD
 from tests.support.slackhttp import SlackSender, get
 
@@ -37,7 +37,7 @@ def stall(url: str, stack: ExitStack, count: int, first_bytes: bytes) -> list[so
 
 
 def test_twenty_stalled_uploads_do_not_keep_health_checks_or_slack_waiting(
-    served: tuple[str, FakeSlack, Engine],  # noqa: F811 (the fixture)
+    served: tuple[str, FakeSlack, Engine],
 ) -> None:
     url, fake, _ = served
     with ExitStack() as stack:
@@ -62,7 +62,7 @@ def test_twenty_stalled_uploads_do_not_keep_health_checks_or_slack_waiting(
 
 
 def test_more_slow_clients_than_the_bound_still_leave_room_for_a_real_request(
-    served: tuple[str, FakeSlack, Engine],  # noqa: F811 (the fixture)
+    served: tuple[str, FakeSlack, Engine],
 ) -> None:
     url, _, _ = served
     with ExitStack() as stack:
@@ -73,7 +73,7 @@ def test_more_slow_clients_than_the_bound_still_leave_room_for_a_real_request(
         assert time.monotonic() - started < 2
 
 
-def test_an_oversized_upload_is_refused_before_it_is_read(served: tuple[str, FakeSlack, Engine]) -> None:  # noqa: F811 (the fixture)
+def test_an_oversized_upload_is_refused_before_it_is_read(served: tuple[str, FakeSlack, Engine]) -> None:
     url, _, _ = served
     with ExitStack() as stack:
         [client] = stall(

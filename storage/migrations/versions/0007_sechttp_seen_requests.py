@@ -1,7 +1,7 @@
 """seen_request: fingerprints of verified Slack requests already handled (replays and retries)
 
-Revision ID: 0004_sechttp_seen_requests
-Revises: 0003_ops_committee_index
+Revision ID: 0007_sechttp_seen_requests
+Revises: 0006_exchange
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0004_sechttp_seen_requests"
-down_revision = "0003_ops_committee_index"
+revision = "0007_sechttp_seen_requests"
+down_revision = '0006_exchange'
 branch_labels = None
 depends_on = None
 
