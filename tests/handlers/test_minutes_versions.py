@@ -223,7 +223,10 @@ def test_posted_minutes_are_amended_prefilled_and_reconciled(slack_app: SlackApp
     ]
 
     # The posted message is edited, not posted again, and says who amended it.
-    edited = slack_app.wait(lambda: minutes.edits and minutes, what="the minutes edited")
+    # Several edits may land (the amended text, then the items it reconciled): wait for the amendment.
+    edited = slack_app.wait(
+        lambda: "Corrigé par" in blocks_text(minutes.blocks) and minutes, what="the minutes edited"
+    )
     text = blocks_text(edited.blocks)
     assert "absentéisme stable" in text and "Corrigé par <@U0SEC>" in text and "Former les nouveaux" in text
     assert len(posted(slack_app, "minutes_posted", PROD)) == 1
