@@ -46,6 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.action_items import flows as action_rules
+from bot.action_items import people
 from bot.cli.config_commands import _replan_changed
 from bot.config.transfer import import_config
 from bot.config.validation import parse_config
@@ -55,7 +56,7 @@ from bot.meetings import flows as meeting_flows
 from bot.meetings import state as meeting_state
 from bot.notices import registry as notices
 from bot.planning import horizon, outbox
-from bot.surface.action_items import after_action_change
+from bot.surface.action_items import after_action_committed
 from bot.surface.meetings import refresh_messages
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage.committees import get_or_create_meeting, get_workspace
@@ -303,7 +304,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 return
             event(f"{'made' if action_id else 'nothing to do'}: {flow.__qualname__.split('.')[-3]}")
             if action_id is not None:
-                after_action_change(engine, client, action_id=action_id, now=self.now, users=())
+                after_action_committed(engine, client, action_id=action_id, now=self.now, users=())
             self.tick()
 
         def upcoming(self, session: Session, key: str, index: int) -> Meeting | None:
@@ -651,9 +652,9 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
         def away(self, owner: str, days: int) -> None:
             with write_session(engine) as session:
                 if days < 0:
-                    action_rules.clear_away(session, user_id=owner, now=self.now)
+                    people.clear_away(session, user_id=owner, now=self.now)
                 else:
-                    action_rules.set_away(
+                    people.set_away(
                         session, user_id=owner, until=self.today() + timedelta(days=days), now=self.now,
                         today=self.today() - timedelta(days=1),
                     )  # fmt: skip
