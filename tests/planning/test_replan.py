@@ -366,3 +366,27 @@ def test_a_meeting_moved_again_after_its_first_slot_keeps_its_posted_agenda_curr
 
     agenda = posted(fake, "m:production:20270119T0900Z:agenda_request")
     assert f"<!date^{int(paris(2027, 1, 22, 14, 0).timestamp())}^" in agenda.text
+
+
+def test_amended_minutes_edit_the_assignment_note_of_an_action_they_redate(engine, fake, client) -> None:
+    """Amended minutes reconcile their action lines with the items already created: an item whose
+    line now says another date keeps its id, and the owner's DM about it shows the new date."""
+    declare(engine, now=paris(2027, 1, 4, 8, 0))
+    tick(engine, client, paris(2027, 1, 4, 8, 0))
+    held = meeting_on(engine, paris(2027, 1, 5, 10, 0), paris(2027, 1, 4, 8, 0))
+    now = paris(2027, 1, 5, 12, 0)
+    meeting_flow(engine, client, now, lambda s: meeting_flows.submit_minutes(
+        s, meeting_id=held, summary="CR", action_lines=["<@U0A> Relancer le prestataire by 2027-01-29"],
+        actor="U0SEC", now=now,
+    ).meeting_id)  # fmt: skip
+    tick(engine, client, now)
+    [note] = [m for m in fake.messages("U0A") if "Relancer le prestataire" in m.text + blocks_text(m.blocks)]
+    assert "2027-01-29" in blocks_text(note.blocks)
+
+    later = paris(2027, 1, 6, 9, 0)
+    meeting_flow(engine, client, later, lambda s: meeting_flows.amend_minutes(
+        s, meeting_id=held, summary="CR corrigé",
+        action_lines=["<@U0A> Relancer le prestataire by 2027-02-05"], actor="U0SEC", now=later,
+    ).meeting_id)  # fmt: skip
+
+    assert "2027-02-05" in blocks_text(note.blocks) and "2027-01-29" not in blocks_text(note.blocks)
