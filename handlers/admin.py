@@ -28,7 +28,7 @@ def on_retry(
     context: BoltContext,
 ) -> None:
     ack()
-    problem = load(ProblemRef, action["value"])
+    problem = load(ProblemRef, action.get("value"))
     user = user_of(body)
     with unit_of_work(engine_of(context)) as session:
         if admin_reports.is_admin(session, user):

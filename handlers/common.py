@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
@@ -24,6 +25,10 @@ from storage.db import write_session
 unit_of_work = write_session
 
 log = logging.getLogger(__name__)
+
+# Where a response_url may point: Slack's hooks host (or SLACK_API_URL's host when it is not Slack's).
+SLACK_HOOKS = "https://hooks.slack.com/"
+SLACK_API = "https://slack.com/api/"
 
 
 def engine_of(context: BoltContext) -> Engine:
@@ -55,6 +60,30 @@ def user_of(body: dict[str, Any]) -> str:
 
 def channel_of(body: dict[str, Any]) -> str | None:
     return body.get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def points_at_slack(url: Any, api_url: str | None) -> bool:
+    """Whether a ``response_url`` may be followed: Slack's hooks host, or the host of a non-default
+    ``SLACK_API_URL`` (a test's fake Slack, a proxy the operator chose). Anything else is never
+    posted to, whatever a request names."""
+    if not isinstance(url, str) or len(url) > 2000:
+        return False
+    if url.startswith(SLACK_HOOKS):
+        return True
+    if not api_url or api_url.startswith(SLACK_API):
+        return False
+    wanted, given = urlsplit(api_url), urlsplit(url)
+    return bool(wanted.netloc) and (given.scheme, given.netloc) == (wanted.scheme, wanted.netloc)
+
+
+def has_response_url(body: dict[str, Any], client: WebClient) -> bool:
+    """The request carries a response URL the bot may post to (one on Slack's hosts, never another)."""
+    return points_at_slack(body.get("response_url"), client.base_url)
+
+
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    """A submitted modal's ``state.values`` ({} when it has none; bot.run.envelope checked its shape)."""
+    return (view.get("state") or {}).get("values") or {}
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -97,7 +126,7 @@ def tell(
     """An ephemeral answer to the acting user: through the response URL when Slack gave one, else
     ``chat.postEphemeral`` in ``channel``, else a DM. The App Home shows its own state instead."""
     user = user_of(body)
-    if respond is not None and body.get("response_url"):
+    if respond is not None and has_response_url(body, client):
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
         return
     if from_home(body):

@@ -5,7 +5,8 @@ Where the answer goes depends on how far the listener got:
 - a modal submission not yet acked: ``response_action: errors`` under the fields at fault;
 - a slash command not yet acked: the ack itself carries the ephemeral answer;
 - otherwise: ephemeral (response URL, ``chat.postEphemeral``, a DM), or a small modal in the App Home.
-Events have no one to answer: they are only logged.
+Events have no one to answer: they are only logged. An error raised before our middleware marked the
+request verified (``context["verified"]``, bot/run/app.py) gets no answer at all.
 """
 
 from __future__ import annotations
@@ -43,16 +44,22 @@ def on_error(
     respond: Respond | None,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
+    if not context.get("verified"):
+        # Raised before our middleware ran: Bolt's own checks (signature, authorization) failed, or
+        # something before them. Nothing in this body can be trusted: no answer, no Slack call.
+        log.warning("request refused before the listeners: %s", type(error).__name__)
+        return None
     locale = context.get("locale")
     if isinstance(error, DomainError):
         text = error.in_locale(locale)
         log.info("refused: %s", text)
+    elif isinstance(error, InvalidPayload):
+        # An old button, or a value this version did not write: say so plainly, nothing changed.
+        log.warning("payload this version did not write: %s", error)
+        text = render(locale, "error_outdated")
     else:
         ref = secrets.token_hex(3)
-        if isinstance(error, InvalidPayload):
-            log.warning("ref %s: payload this version did not write: %s", ref, error)
-        else:
-            log.error("ref %s: unexpected error", ref, exc_info=error)
+        log.error("ref %s: unexpected error", ref, exc_info=error)
         text = render(locale, "error_unexpected", ref=ref)
 
     kind = body.get("type")

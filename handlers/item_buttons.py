@@ -12,7 +12,16 @@ from slack_sdk import WebClient
 from bot.slack import ids
 from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, RedateRef, SnoozeRef, load
 from bot.surface import action_changes, action_modals
-from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import (
+    channel_of,
+    deliver,
+    engine_of,
+    has_response_url,
+    now_of,
+    unit_of_work,
+    user_of,
+    who,
+)
 
 
 def register(app: App) -> None:
@@ -36,7 +45,7 @@ def on_done(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_changes.done(session, action_id=ref.action_id, person=person, now=now_of(context))
@@ -47,7 +56,7 @@ def on_progress(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_modals.open_progress(
@@ -65,7 +74,7 @@ def on_snooze(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(SnoozeRef, action["selected_option"]["value"])
+    ref = load(SnoozeRef, (action.get("selected_option") or {}).get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_changes.snooze(session, ref=ref, person=person, now=now_of(context))
@@ -94,7 +103,7 @@ def _open_date(
     kind: str,
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_modals.open_date(
@@ -117,7 +126,7 @@ def on_previous_business_day(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(RedateRef, action["value"])
+    ref = load(RedateRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_changes.previous_business_day(session, ref=ref, person=person, now=now_of(context))
@@ -128,7 +137,7 @@ def on_reassign(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(ActionRef, action["value"])
+    ref = load(ActionRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_modals.open_reassign(
@@ -146,15 +155,15 @@ def on_pick_committee(
     context: BoltContext,
 ) -> None:
     ack()
-    picked = load(PickCommittee, action["selected_option"]["value"])
-    pending = load(PendingCommand, action["block_id"])
+    picked = load(PickCommittee, (action.get("selected_option") or {}).get("value"))
+    pending = load(PendingCommand, action.get("block_id"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_modals.picked_committee(
             session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
         )
     deliver(outcome, body=body, client=client, context=context)
-    if body.get("response_url"):
+    if has_response_url(body, client):
         respond(delete_original=True)  # the picker has done its job
 
 

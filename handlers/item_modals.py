@@ -15,7 +15,7 @@ from bot.action_items.modals import read_action_form, read_date_form, read_owner
 from bot.slack import ids
 from bot.slack.payloads import ActionModal, ChangeForm, load
 from bot.surface import action_changes, action_modals
-from handlers.common import deliver, engine_of, learn, now_of, unit_of_work, user_of, who
+from handlers.common import deliver, engine_of, learn, now_of, state_values, unit_of_work, user_of, who
 
 
 def register(app: App) -> None:
@@ -29,8 +29,8 @@ def register(app: App) -> None:
 def on_action_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ActionModal, view["private_metadata"])
-    form, committee_id = read_action_form(view["state"]["values"])
+    meta = load(ActionModal, view.get("private_metadata"))
+    form, committee_id = read_action_form(state_values(view))
     person = who(context, client, user_of(body))
     learn(context, client, [form.owner])
     with unit_of_work(engine_of(context)) as session:
@@ -50,8 +50,8 @@ def on_action_submitted(
 def on_progress_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ChangeForm, view["private_metadata"])
-    form = read_progress_form(view["state"]["values"])
+    meta = load(ChangeForm, view.get("private_metadata"))
+    form = read_progress_form(state_values(view))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = action_modals.submit_progress(
@@ -64,8 +64,8 @@ def on_progress_submitted(
 def on_reassign_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    meta = load(ChangeForm, view["private_metadata"])
-    owner = read_owner(view["state"]["values"]) or ""
+    meta = load(ChangeForm, view.get("private_metadata"))
+    owner = read_owner(state_values(view)) or ""
     person = who(context, client, user_of(body))
     learn(context, client, [owner])
     with unit_of_work(engine_of(context)) as session:
@@ -80,8 +80,8 @@ def on_date_submitted(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Postpone (a new due date) or Mute reminders (until a date): one form, told apart by callback id."""
-    meta = load(ChangeForm, view["private_metadata"])
-    picked, comment = read_date_form(view["state"]["values"])
+    meta = load(ChangeForm, view.get("private_metadata"))
+    picked, comment = read_date_form(state_values(view))
     kind = "postpone" if view["callback_id"] == ids.VIEW_POSTPONE else "mute"
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:

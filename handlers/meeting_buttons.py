@@ -31,7 +31,7 @@ def on_add_topic(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_topic(
@@ -44,7 +44,7 @@ def on_deck_shared(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_deck(
@@ -57,7 +57,7 @@ def on_submit_minutes(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_minutes(
@@ -75,7 +75,7 @@ def on_approve(
     context: BoltContext,
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.approve(
@@ -88,7 +88,7 @@ def on_request_changes(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = surface.open_changes(

@@ -77,9 +77,15 @@ class WorkspaceSettings(SQLModel, table=True):
     team_id: str = Field(default="default", unique=True, max_length=32)
     timezone: str = Field(default="Europe/Paris", max_length=64)
     locale: str = Field(default="fr", max_length=8)
-    holidays: str = Field(default="FR", max_length=16, description="ISO country code or 'none'")
+    holidays: str = Field(
+        default="FR", max_length=16, description="ISO country code, COUNTRY-SUBDIVISION (FR-57) or 'none'"
+    )
     workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=64)
     admins: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Workspace closure days (``YYYY-MM-DD``): not business days, like public holidays.
+    closures: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Committee(SQLModel, table=True):
@@ -263,6 +269,10 @@ class SlackUser(SQLModel, table=True):
     __tablename__ = "slack_user"
 
     user_id: str = Field(primary_key=True, max_length=32)
+    # Display name as Slack gave it (tracker exports name owners; imports match them by it).
+    name: str | None = Field(default=None, max_length=200)
+    # The user's own workspace: another organisation's for Slack Connect members.
+    team_id: str | None = Field(default=None, max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
     deleted: bool = False
@@ -326,3 +336,17 @@ class PlanMark(SQLModel, table=True):
     planned_until: datetime | None = Field(default=None, index=True)
     planned_at: datetime | None = None
     last_id: int | None = None
+
+
+class SeenRequest(SQLModel, table=True):
+    """A verified Slack request already handled, by fingerprint (``bot.run.replays``): a replay of it,
+    or Slack's retry of the same event, gets the stored answer and runs nothing. Rows expire after an
+    hour (Slack's signatures expire after five minutes; its event retries stop within the hour)."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=160)
+    seen_at: datetime = Field(index=True)
+    status: int | None = None
+    content_type: str | None = Field(default=None, max_length=100)
+    answer: str | None = Field(default=None, max_length=16000)

@@ -31,10 +31,19 @@ def upsert_user(
     locale: str | None = None,
     deleted: bool | None = None,
     is_admin: bool | None = None,
+    name: str | None = None,
+    team_id: str | None = None,
 ) -> SlackUser:
     """Create or update a user from what Slack told us; ``None`` leaves a value as it was."""
-    given = {"tz": tz, "locale": locale, "deleted": deleted, "is_admin": is_admin}
-    changes = {name: value for name, value in given.items() if value is not None}
+    given = {
+        "tz": tz,
+        "locale": locale,
+        "deleted": deleted,
+        "is_admin": is_admin,
+        "name": name[:200] if name is not None else None,
+        "team_id": team_id[:32] if team_id is not None else None,
+    }
+    changes = {column: value for column, value in given.items() if value is not None}
     return _upsert(session, user_id, {**changes, "fetched_at": now})
 
 

@@ -170,7 +170,7 @@ def _planned_json(item: Planned, tz: str) -> dict[str, Any]:
     }
 
 
-@click.group(short_help="The action tracker (list).")
+@click.group(short_help="The action tracker (list, export, import).")
 def actions() -> None:
     """The action tracker."""
 

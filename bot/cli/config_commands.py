@@ -8,6 +8,7 @@ import click
 from sqlmodel import Session
 
 from bot.cli.common import CliError, instant, open_database
+from bot.config.cadence_warnings import import_warnings
 from bot.config.document import ConfigError, preset_path
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
@@ -40,7 +41,9 @@ def config() -> None:
           members: [U0A, U0B]
           holiday_policy: next_business_day
 
-    Optional workspace keys: workdays (mon,tue,...), admins (user ids). Optional committee keys:
+    holidays takes a country (FR) or a country with a subdivision (FR-57 Moselle, GB-ENG England).
+    Optional workspace keys: workdays (mon,tue,...), admins (user ids), closures (closure days,
+    e.g. [2027-12-24]). Optional committee keys:
     timezone, locale, holidays, workdays (default: the workspace's), requires_approval (minutes
     approved by the chair; default yes for pilotage and strategique), timeline (overrides of the
     default timeline, e.g. {deck_due: {business_days: 3}}), agenda_template (default: the kind),
@@ -96,6 +99,7 @@ def config_import(
     try:
         with session_scope(engine) as session:
             result = import_config(session, doc, now=now)
+            warnings = import_warnings(session, keys=[spec.key for spec in doc.committees], now=now)
             if dry_run:
                 session.rollback()
             else:
@@ -104,6 +108,8 @@ def config_import(
         raise CliError(str(error)) from None
     prefix = "dry run, nothing written: " if dry_run else ""
     click.echo(prefix + result.summary(doc.source))
+    for warning in warnings:
+        click.echo(f"Warning: {doc.source}: {warning}", err=True)
 
 
 def _replan_changed(session: Session, result: ImportResult, *, now: datetime) -> None:

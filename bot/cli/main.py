@@ -23,6 +23,7 @@ from bot.cli.common import (
     open_database,
 )
 from bot.cli.config_commands import config
+from bot.cli.exchange_commands import actions_export, actions_import, decisions, minutes
 from bot.cli.feed_commands import feeds
 from storage.db import current_revision, session_scope, upgrade
 
@@ -261,6 +262,10 @@ cli.add_command(feeds)
 cli.add_command(calendar_command)
 cli.add_command(plan_command)
 cli.add_command(actions)
+actions.add_command(actions_export)
+actions.add_command(actions_import)
+cli.add_command(decisions)
+cli.add_command(minutes)
 
 
 def main() -> None:

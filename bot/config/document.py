@@ -34,7 +34,7 @@ USER_ID = re.compile(rf"^{bounds.USER_ID_PATTERN}$")
 COMMITTEE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOCAL_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$")
 
-WORKSPACE_KEYS = ("timezone", "locale", "holidays", "workdays", "admins", "committees")
+WORKSPACE_KEYS = ("timezone", "locale", "holidays", "workdays", "admins", "closures", "committees")
 REQUIRED_COMMITTEE_KEYS = (
     "key",
     "name",
@@ -80,6 +80,7 @@ class WorkspaceSpec:
     holidays: str | None = None
     workdays: str | None = None
     admins: tuple[str, ...] | None = None
+    closures: tuple[str, ...] | None = None  # YYYY-MM-DD, sorted
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
             "holidays": doc.workspace.holidays,
             "workdays": doc.workspace.workdays,
             "admins": list(doc.workspace.admins) if doc.workspace.admins is not None else None,
+            "closures": list(doc.workspace.closures) if doc.workspace.closures is not None else None,
         },
         skip_none=True,
     )
@@ -269,6 +270,7 @@ def export_config(session: Session) -> str:
         "holidays": workspace.holidays,
         "workdays": workspace.workdays,
         "admins": list(workspace.admins),
+        **({"closures": list(workspace.closures)} if workspace.closures else {}),
         "committees": entries,
     }
     header = "# committee-bot configuration: `committee-bot config import` reads this file back.\n"

@@ -75,6 +75,7 @@ class Validator:
             holidays=self.holidays(None, data["holidays"]) if "holidays" in data else None,
             workdays=self.workdays(None, data["workdays"]) if "workdays" in data else None,
             admins=self.user_list(None, "admins", data["admins"]) if "admins" in data else None,
+            closures=self.closures(data["closures"]) if "closures" in data else None,
         )
         if "committees" not in data:
             raise self.fail(
@@ -128,12 +129,35 @@ class Validator:
             )
         try:
             calendar_mod.check_country(value)
-        except ValueError:
+        except ValueError as error:
+            if "unknown holiday subdivision" in str(error):
+                raise self.fail(where, f"holidays: {error}") from None
             raise self.fail(
                 where,
-                f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, or none)',
+                f'unknown holiday country "{value}" (allowed: an ISO 3166 code such as FR, BE, GB, US, '
+                "a country with a subdivision such as FR-57 or GB-ENG, or none)",
             ) from None
         return "none" if value.lower() == "none" else value.upper()
+
+    def closures(self, value: Any) -> tuple[str, ...]:
+        """Workspace closure days: a list of ``YYYY-MM-DD`` dates (YAML may hand over dates)."""
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(
+                None, "closures must be a list of dates (e.g. closures: [2027-12-24, 2027-12-31])"
+            )
+        days: set[str] = set()
+        for item in value:
+            try:
+                day = item if isinstance(item, date) and not isinstance(item, datetime) else None
+                day = day or date.fromisoformat(str(item))
+            except ValueError:
+                raise self.fail(
+                    None, f'closures: "{item}" is not a date (allowed: YYYY-MM-DD, e.g. 2027-12-24)'
+                ) from None
+            days.add(day.isoformat())
+        return tuple(sorted(days))
 
     def workdays(self, where: str | None, value: Any) -> str:
         text = ",".join(str(v) for v in value) if isinstance(value, list) else value

@@ -37,27 +37,55 @@ def parse_workdays(text: str) -> frozenset[int]:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
-    return frozenset(holidays_lib.country_holidays(country, years=year).keys())
+    """Public holidays of ``country`` (``FR``) or of a subdivision (``FR-57``, ``GB-ENG``)."""
+    code, _, subdivision = country.partition("-")
+    # The package spells some subdivisions in mixed case ("Zone A"); ours are stored upper-case.
+    names = {str(name).upper(): name for name in holidays_lib.country_holidays(code).subdivisions}
+    subdiv = names.get(subdivision.upper(), subdivision) if subdivision else None
+    return frozenset(holidays_lib.country_holidays(code, subdiv=subdiv, years=year).keys())
 
 
 def check_country(country: str) -> None:
-    """Raise ValueError unless ``country`` is ``none`` or a country the holidays package knows."""
+    """Raise ValueError unless ``country`` is ``none``, a country the holidays package knows (``FR``)
+    or one of its subdivisions as the package names them (``FR-57`` Moselle, ``GB-ENG`` England).
+
+    The message lists the subdivisions of a known country, so a wrong one is easy to correct.
+    """
     if country.lower() == "none":
         return
-    if country.upper() not in holidays_lib.list_supported_countries():
+    code, dash, subdivision = country.upper().partition("-")
+    supported = holidays_lib.list_supported_countries()
+    if code not in supported:
         raise ValueError(
-            f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, or none"
+            f"unknown holiday country {country!r}: use an ISO 3166 code such as FR, BE, GB, US, "
+            "a country with a subdivision such as FR-57 or GB-ENG, or none"
         )
+    if dash:
+        names = _subdivisions(code)
+        if subdivision not in names:
+            raise ValueError(
+                f"unknown holiday subdivision {country!r}: write COUNTRY-SUBDIVISION with one of "
+                f"{code}'s subdivisions: {', '.join(f'{code}-{name}' for name in names) or 'none known'}"
+            )
+
+
+@lru_cache(maxsize=64)
+def _subdivisions(code: str) -> tuple[str, ...]:
+    return tuple(str(name).upper() for name in holidays_lib.country_holidays(code).subdivisions)
 
 
 @dataclass(frozen=True)
 class BusinessCalendar:
-    """Workdays (0 = Monday) and a public-holiday country (None = no holidays)."""
+    """Workdays (0 = Monday), a public-holiday country or subdivision (``FR``, ``FR-57``; None = no
+    holidays) and the workspace's closure days."""
 
     workdays: frozenset[int] = frozenset(range(5))
     country: str | None = None
+    closures: frozenset[date] = frozenset()
 
     def is_holiday(self, day: date) -> bool:
+        if day in self.closures:
+            return True
         return self.country is not None and day in _holidays(self.country, day.year)
 
     def is_business_day(self, day: date) -> bool:
@@ -92,7 +120,15 @@ def business_calendar(committee: Committee | None, workspace: WorkspaceSettings)
     return BusinessCalendar(
         workdays=parse_workdays(workdays),
         country=None if not country or country.lower() == "none" else country.upper(),
+        closures=closure_days(getattr(workspace, "closures", None)),
     )
+
+
+def closure_days(values: object) -> frozenset[date]:
+    """The workspace's closure days from their stored form (a list of ``YYYY-MM-DD``)."""
+    if not isinstance(values, list | tuple):
+        return frozenset()
+    return frozenset(value if isinstance(value, date) else date.fromisoformat(str(value)) for value in values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,7 +153,7 @@ _HORIZON_YEARS = 10
 
 
 @dataclass(frozen=True)
-class _BusinessDayRule:
+class BusinessDayRule:
     """``monthly-business-day:N``: the Nth business day of each month (from the end when N < 0)."""
 
     n: int
@@ -127,7 +163,7 @@ class _BusinessDayRule:
         found = []
         year, month = after.year, after.month
         while (year, month) <= (before.year, before.month):
-            day = _nth_business_day(calendar, year, month, self.n)
+            day = nth_business_day(calendar, year, month, self.n)
             if day is not None:
                 instant = datetime.combine(day, self.first.time())
                 if instant >= self.first and after <= instant <= before:
@@ -136,10 +172,10 @@ class _BusinessDayRule:
         return found
 
 
-_Series = rrule | _BusinessDayRule
+Series = rrule | BusinessDayRule
 
 
-def _nth_business_day(calendar: BusinessCalendar, year: int, month: int, n: int) -> date | None:
+def nth_business_day(calendar: BusinessCalendar, year: int, month: int, n: int) -> date | None:
     """The ``n``th business day of a month (``n < 0``: from its end), None when it has fewer."""
     first = date(year, month, 1)
     last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
@@ -174,7 +210,8 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _naive_local(first: datetime, tz: ZoneInfo) -> datetime:
+def naive_local(first: datetime, tz: ZoneInfo) -> datetime:
+    """``first`` as naive wall-clock time in ``tz`` (a naive value is already that)."""
     return first if first.tzinfo is None else first.astimezone(tz).replace(tzinfo=None)
 
 
@@ -185,7 +222,7 @@ def _weekday_position(first: datetime) -> weekday:
 
 
 @lru_cache(maxsize=4096)
-def _series(cadence: str, first: datetime, tz: str) -> _Series:
+def parse_series(cadence: str, first: datetime, tz: str) -> Series:
     """The parsed recurrence of a cadence (naive local instants), cached: committees share it.
 
     rrules are built with ``cache=True`` so repeated windows over the same series do not expand it
@@ -212,7 +249,7 @@ def _series(cadence: str, first: datetime, tz: str) -> _Series:
     raise ValueError(f"unknown cadence {cadence!r}: use {ALLOWED_CADENCES}")
 
 
-def _parse_business_day(text: str, first: datetime) -> _BusinessDayRule:
+def _parse_business_day(text: str, first: datetime) -> BusinessDayRule:
     _, _, number = text.partition(":")
     try:
         n = int(number.strip())
@@ -223,7 +260,7 @@ def _parse_business_day(text: str, first: datetime) -> _BusinessDayRule:
             f"invalid cadence {text!r}: write monthly-business-day:N with N from 1 to 23 "
             f"(or -1 for the last business day of the month); use {ALLOWED_CADENCES}"
         )
-    return _BusinessDayRule(n=n, first=first)
+    return BusinessDayRule(n=n, first=first)
 
 
 def _parse_rrule(text: str, first: datetime, tz: str) -> rrule:
@@ -266,10 +303,10 @@ def _parse_rrule(text: str, first: datetime, tz: str) -> rrule:
 
 
 def _raw_instants(
-    series: _Series, calendar: BusinessCalendar, after: datetime, before: datetime
+    series: Series, calendar: BusinessCalendar, after: datetime, before: datetime
 ) -> list[datetime]:
     """Naive local recurrence instants in [after, before], before any holiday policy."""
-    if isinstance(series, _BusinessDayRule):
+    if isinstance(series, BusinessDayRule):
         return series.between(calendar, after, before)
     return series.between(after, before, inc=True)
 
@@ -282,8 +319,8 @@ def check_cadence(cadence: str, first: datetime, tz: str) -> None:
     tzinfo = zone(tz)
     if not isinstance(cadence, str) or not cadence.strip():
         raise ValueError(f"the cadence is empty: use {ALLOWED_CADENCES}")
-    naive = _naive_local(first, tzinfo)
-    series = _series(cadence, naive, tz)
+    naive = naive_local(first, tzinfo)
+    series = parse_series(cadence, naive, tz)
     if isinstance(series, rrule):
         horizon = naive.replace(year=naive.year + _HORIZON_YEARS, day=min(naive.day, 28))
         # ``after`` stops at the first occurrence; a rule that never occurs is expanded up to
@@ -382,8 +419,8 @@ def occurrences(
     ``series_start`` stays the raw instant. ``window_start``/``window_end`` must be aware.
     """
     tz = zone(committee.timezone)
-    first = _naive_local(committee.first, tz)
-    series = _series(committee.cadence, first, committee.timezone)
+    first = naive_local(committee.first, tz)
+    series = parse_series(committee.cadence, first, committee.timezone)
     calendar = business_calendar(committee, workspace)
     policy = committee.holiday_policy or HolidayPolicy.next_business_day.value
     duration = timedelta(minutes=committee.duration)

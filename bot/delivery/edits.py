@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from bot.delivery import sender
+from bot.delivery import minutes_upload, sender
 from bot.delivery.record import SENT, message_for
 from bot.delivery.sender import SendStatus
 from bot.notices import registry
@@ -27,6 +27,8 @@ STALE_GIVE_UP = timedelta(days=2)
 AGENDA_KINDS = ("agenda_request", "deck_reminder", "agenda_published", "meeting_reminder")
 # Posted messages that show a meeting's minutes, with the action items they created.
 MINUTES_KINDS = ("minutes_posted", "minutes_approval")
+# Rows whose posted message is not re-rendered: follow-ups, and documents uploaded in a thread.
+NOT_EDITED = frozenset({FOLLOWUP, minutes_upload.KIND})
 
 
 def _edit(session: Session, client: WebClient, row: Notification, *, now: datetime) -> bool:
@@ -182,14 +184,14 @@ def refresh(
     edited = 0
     for row_id in store.sent_ids_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, row_id)
-        if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind != FOLLOWUP:
+        if row is not None and row.ts and row.kind not in REPORT_KINDS and row.kind not in NOT_EDITED:
             edited += _edit(session, client, row, now=now)
     if action_id is not None:
         edited += _refresh_unreachable_reports(session, client, action_id=action_id, now=now)
     edited += _refresh_related(session, client, meeting_id=meeting_id, action_id=action_id, now=now)
     for pending in store.pending_of(session, meeting_id=meeting_id, action_id=action_id):
         row = session.get(Notification, pending.id)
-        if row is None or row.kind in REPORT_KINDS or row.kind == FOLLOWUP:
+        if row is None or row.kind in REPORT_KINDS or row.kind in NOT_EDITED:
             continue
         try:
             # Asked as of the row's own time, with today's state: a chase that is not due yet (minutes

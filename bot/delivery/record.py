@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from bot.delivery import admin_reports, metrics, sender
+from bot.delivery import admin_reports, metrics, minutes_upload, sender
 from bot.delivery.sender import SendStatus
 from bot.notices import registry
 from bot.notices.message import OutgoingMessage
@@ -147,17 +147,30 @@ def _after_sent(session: Session, ready: Ready, *, channel: str, ts: str, now: d
             setattr(meeting, field_name, ts)
             if row.kind == "minutes_posted" and meeting.minutes_posted_at is None:
                 meeting.minutes_posted_at = now  # minutes count as delivered once posted (SPEC §4)
+            if row.kind == "minutes_posted":  # final minutes: their document goes in the thread
+                enqueue(
+                    session,
+                    kind=minutes_upload.KIND,
+                    to=channel,
+                    key=minutes_upload.notification_key(meeting.id, ts),  # type: ignore[arg-type]
+                    now=now,
+                    committee_id=row.committee_id,
+                    meeting_id=meeting.id,
+                    data=minutes_upload.queue_data(ts),
+                )
             meeting.updated_at = now
             session.add(meeting)
 
 
 def message_for(session: Session, row: Notification, *, now: datetime) -> OutgoingMessage | None:
     """What ``row`` says now: a follow-up as rendered with its parent, an admin's problem report,
-    or the notice of its kind (through ``registry.build``, which tests may stand in for)."""
+    the minutes document, or the notice of its kind (through ``registry.build``, which tests may stand in for)."""
     if row.kind == FOLLOWUP:
         return followup_message(row)
     if row.kind == ADMIN_PROBLEM:
         return admin_reports.build(session, row, now=now)
+    if row.kind == minutes_upload.KIND:  # the minutes as a Word document, in their thread
+        return minutes_upload.build(session, row, now=now)
     return registry.build(session, row, now=now)
 
 

@@ -32,7 +32,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from bot.delivery import metrics, sender
+from bot.delivery import metrics, minutes_upload, sender
 from bot.delivery.admin_reports import report_planning_failures
 from bot.delivery.edits import refresh, retry_stale_edits
 from bot.delivery.record import (
@@ -335,7 +335,11 @@ def _deliver(
 
     # Slack, outside any database transaction.
     result: sender.Result | None = None
-    if claimed.maybe_posted:
+    if isinstance(ready.message, minutes_upload.FileMessage):  # a document, not a message
+        result = minutes_upload.send(
+            client, ready.message, channel=ready.recipient, maybe_posted=claimed.maybe_posted
+        )
+    if result is None and claimed.maybe_posted:
         # An earlier attempt may have been posted without being recorded: look for the key first.
         result = sender.find_posted(client, channel=ready.recipient, key=ready.key)
     if result is None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.file_upload_v2_result import FileUploadV2Result
 from slack_sdk.web.slack_response import SlackResponse
 
 OFFLINE_API_URL = "https://offline.slack.invalid/api/"
@@ -88,6 +89,8 @@ class OfflineSlack(WebClient):
         }
         self.calls: list[Call] = []
         self.messages: list[Message] = []
+        # Files of the external upload flow, by id: filename, content, and where they were shared.
+        self.files: dict[str, dict[str, Any]] = {}
         self._sequence = 0
 
     # -- the one entry point every WebClient method goes through -------------------------------
@@ -282,6 +285,41 @@ class OfflineSlack(WebClient):
             "messages": [self._as_slack(m) for m in found[:limit]],
             "has_more": len(found) > limit,
         }
+
+    def _upload_file(self, *, url: str, data: bytes, **_: Any) -> Any:
+        """The upload POST of ``files_upload_v2``, kept in memory instead of sent over the network."""
+        file_id = url.rsplit("/", 1)[-1]
+        if file_id in self.files:
+            self.files[file_id]["content"] = data
+        return FileUploadV2Result(status=200 if file_id in self.files else 404, body="OK")
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+        self._sequence += 1
+        file_id = f"F{self._sequence:08d}"
+        self.files[file_id] = {"id": file_id, "name": args.get("filename"), "content": None}
+        return {"ok": True, "file_id": file_id, "upload_url": f"{OFFLINE_API_URL}upload/{file_id}"}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+        entries = _json_field(args.get("files")) or []
+        shared = []
+        for entry in entries:
+            upload = self.files.get(str(entry.get("id")))
+            if upload is None or upload["content"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            upload.update(
+                title=entry.get("title"), channel=args.get("channel_id"), thread_ts=args.get("thread_ts")
+            )
+            shared.append({"id": upload["id"], "name": upload["name"], "title": upload["title"]})
+        return {"ok": True, "files": shared}
+
+    def _api_conversations_replies(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+        channel, ts = args.get("channel"), args.get("ts")
+        files = [
+            {"id": f["id"], "name": f["name"]}
+            for f in self.files.values()
+            if f.get("channel") == channel and f.get("thread_ts") == ts
+        ]
+        return {"ok": True, "messages": [{"ts": ts, "files": files}] if files else [], "has_more": False}
 
     def _api_users_info(self, args: dict[str, Any], now: datetime) -> dict[str, Any]:
         user = self.users.get(str(args.get("user") or ""))

@@ -42,6 +42,7 @@ from bot.config.validation import load_config
 from bot.core.calendar import business_calendar
 from bot.delivery import tick
 from bot.demo.cast import CAST, PRESETS, SLACK_LOCALES, DemoError, DemoResult, Options
+from bot.demo.exports import export_demo_files
 from bot.demo.offline import OfflineSlack
 from bot.demo.printer import Printer, footer, intro, summary
 from bot.demo.script import Run, Slot, Step
@@ -221,6 +222,8 @@ def _simulate(
         now = _next_instant(engine, now, end, upcoming, ZoneInfo(workspace_tz))
     clock[0] = end
     summary(out, engine, printer, options, end, result, names)
+    kept = path.parent if options.keep or options.db else None
+    out.write("\n" + export_demo_files(engine, locale=locale, directory=kept, now=end) + "\n")
 
 
 def channel_name(name: str) -> str:

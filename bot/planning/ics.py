@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, vText
 from sqlmodel import Session, select
 
 from bot.core.calendar import Occurrence
@@ -83,7 +83,9 @@ def calendars_ics(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # An X- property is written as is unless typed: vText escapes "," ";" and "\\" (RFC 5545 §3.3.11),
+    # so "Comité A, B" is not cut at the comma by calendar clients.
+    calendar.add("x-wr-calname", vText(name))
     if len({entry.committee.timezone for entry in entries}) == 1:
         calendar.add("x-wr-timezone", entries[0].committee.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
@@ -109,7 +111,18 @@ def calendars_ics(
         # VTIMEZONE rules only for the years the events span, not 1970-2038.
         low, high = min(moments).date(), max(moments).date()
         calendar.add_missing_timezones(low - timedelta(days=366), high + timedelta(days=366))
+        _sort_timezones(calendar)
     return calendar.to_ical()
+
+
+def _sort_timezones(calendar: Calendar) -> None:
+    """VTIMEZONE blocks first, by TZID: the same calendar always serialises to the same bytes
+    (icalendar adds them in set order)."""
+    zones = sorted(
+        (c for c in calendar.subcomponents if isinstance(c, Timezone)), key=lambda c: str(c.get("tzid"))
+    )
+    others = [c for c in calendar.subcomponents if not isinstance(c, Timezone)]
+    calendar.subcomponents[:] = zones + others
 
 
 def _meeting_event(

@@ -27,7 +27,9 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot.run.ack_metrics import note_request_type
+from bot.run.log_safety import BodylessApp, install_log_escaping
 from bot.run.logs import quiet_bolt_token_warning
+from bot.run.verification import check_signing_secret
 from bot.slack.client import make_client
 from bot.slack.settings import Settings
 
@@ -106,11 +108,12 @@ def create_app(
     (``executor``, default: a new ``listener_pool()``); slash commands, buttons and shortcuts are
     acked before that, in the request thread, by the ``ack_at_once`` middleware.
     """
-    if not settings.signing_secret and not socket_mode:
-        raise ValueError("SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page")
+    if not socket_mode:
+        check_signing_secret(settings.signing_secret)  # raises WeakSecret (missing, or too short)
+    install_log_escaping()
     read_clock = clock or utc_now
     quiet_bolt_token_warning()
-    app = App(
+    app = BodylessApp(
         client=make_client(settings),
         signing_secret=settings.signing_secret or "",
         # Socket Mode envelopes come over the authenticated WebSocket: there is no signature.
@@ -122,6 +125,9 @@ def create_app(
 
     @app.middleware
     def inject_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
+        # Bolt's own checks (signature, authorization) run before any middleware of ours: the error
+        # handler acts only on requests marked here (handlers/errors.py).
+        context["verified"] = True
         context["engine"] = engine
         context["now"] = read_clock()
         context["ack"] = KeptAck(context.get("ack"))

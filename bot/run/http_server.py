@@ -1,7 +1,9 @@
 """The HTTP face of the bot: one WSGI application with three routes (SPEC §8).
 
-- ``POST /slack/events``: commands, interactions and events, through Bolt's WSGI adapter (which
-  verifies the signature and the 5-minute timestamp window; anything else gets 401).
+- ``POST /slack/events``: commands, interactions and events. ``bot.run.verification.SlackGate`` verifies
+  the signature and the 5-minute timestamp window on the raw body first (anything else: 401, and
+  nothing runs), bounds and checks the body, drops replays (``bot.run.replays``); then Bolt's WSGI
+  adapter (which checks the signature again).
 - ``GET /healthz``: 200 ``{"ok": true}`` once the database answers ``select 1``, else 503.
 - ``GET /metrics``: Prometheus text format (bot/metrics.py).
 - ``GET /calendar/<feed-token>.ics``: the committee's meetings and deadlines (404 for an unknown token).
@@ -29,6 +31,8 @@ from bot.delivery import metrics
 from bot.planning.ics import calendar_feed
 from bot.run import ack_metrics
 from bot.run.app import Clock, create_app, listener_pool, utc_now
+from bot.run.replays import ReplayGuard
+from bot.run.verification import SlackGate
 from bot.slack.settings import Settings
 from storage.db import session_scope
 
@@ -50,17 +54,27 @@ class BotServer:
         *,
         clock: Clock | None = None,
         executor: ThreadPoolExecutor | None = None,
+        signing_secret: str | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.clock = clock or utc_now
         self.executor = executor
-        self.slack = ack_metrics.timed(SlackRequestHandler(app, path=SLACK_PATH))
+        self.replays = ReplayGuard(engine)
+        # Timed from the first byte: a request the gate refuses counts as "unverified".
+        self.slack = ack_metrics.timed(
+            SlackGate(
+                SlackRequestHandler(app, path=SLACK_PATH),
+                signing_secret=signing_secret or app._signing_secret,
+                replays=self.replays,
+            )
+        )
 
     def close(self) -> None:
         """Let the work begun after acks finish (replies, App Home), then release the database."""
         if self.executor is not None:
             self.executor.shutdown(wait=True)
+        self.replays.close()
         self.engine.dispose()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -108,5 +122,9 @@ def create_server(settings: Settings, engine: Engine, *, clock: Clock | None = N
     """The WSGI application serving the Bolt app of ``create_app(settings, engine, clock=clock)``."""
     executor = listener_pool()
     return BotServer(
-        create_app(settings, engine, clock=clock, executor=executor), engine, clock=clock, executor=executor
+        create_app(settings, engine, clock=clock, executor=executor),
+        engine,
+        clock=clock,
+        executor=executor,
+        signing_secret=settings.signing_secret,
     )

@@ -1,7 +1,8 @@
 """Start-up of ``committee-bot serve``: Socket Mode or HTTP (gunicorn), with or without the scheduler.
 
 - Socket Mode when ``SLACK_APP_TOKEN`` is set and ``--http`` is not given: no public URL needed.
-- HTTP otherwise: gunicorn, one process, the ``gthread`` worker. Bolt's sync App acks from its
+- HTTP otherwise: gunicorn, one process, the ``gthread`` worker (``bot.run.http_worker``: requests are
+  read whole, with a deadline, before a thread takes them). Bolt's sync App acks from its
   listener pool while the request thread polls for the ack; with a thread per request that polling
   never holds back another request (under an ASGI server it would block the event loop, SPEC §7).
   ``bench/bench_ack.py`` measures the ack latency of this set-up against a bare Bolt app.
@@ -26,6 +27,7 @@ from bot.run.app import Clock
 from bot.run.http_server import BotServer, create_server
 from bot.run.socket_mode import run_socket_mode
 from bot.run.startup import StartupError, check_bot_token, require_app_token, require_bot_token
+from bot.run.verification import WeakSecret, check_signing_secret
 from bot.slack.client import make_client
 from bot.slack.settings import Settings
 from storage.db import check_schema, make_engine
@@ -86,6 +88,11 @@ def serve(
             "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page "
             "(or set SLACK_APP_TOKEN to use Socket Mode, which does not need it)"
         )
+    if not socket_mode:
+        try:
+            check_signing_secret(settings.signing_secret)
+        except WeakSecret as error:
+            raise SettingsError(str(error)) from None
     engine = open_checked_engine(settings)
     try:
         check_bot_token(make_client(settings))
@@ -160,11 +167,13 @@ def gunicorn_options(*, host: str, port: int, threads: int = HTTP_THREADS) -> di
     return {
         "bind": f"{host}:{port}",
         "workers": HTTP_WORKERS,
-        "worker_class": "gthread",
+        # gthread, but a request is read whole before a thread takes it (bot/run/http_worker.py): slow or
+        # stalled uploads never hold a thread. Connections are not kept alive, for the same reason.
+        "worker_class": "bot.run.http_worker.BufferingThreadWorker",
         "threads": threads,
         "timeout": 30,
         "graceful_timeout": 25,  # SIGTERM: acked work gets up to 25 s to finish
-        "keepalive": 5,
+        "keepalive": 0,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",

@@ -8,13 +8,16 @@ these strings, so no listener ever splits an ad-hoc string on ``:``.
 from __future__ import annotations
 
 import json
+import types
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from bot.slack.limits import MAX_BLOCK_ID, MAX_BUTTON_VALUE
+from bot.slack.limits import MAX_BLOCK_ID, MAX_BUTTON_VALUE, MAX_PRIVATE_METADATA
 
 SERIES_FORMAT = "%Y%m%dT%H%MZ"  # an occurrence's series instant, UTC (OccurrenceRef)
+# A row id the bot wrote fits the database's INTEGER (PostgreSQL's is 32 bits).
+MAX_ROW_ID = 2**31 - 1
 
 
 class InvalidPayload(ValueError):
@@ -124,6 +127,9 @@ class OccurrenceRef:
     tag: ClassVar[str] = "o"
     series: str  # SERIES_FORMAT, e.g. "20270105T0900Z"
 
+    def __post_init__(self) -> None:
+        self.series_start  # noqa: B018 (raises ValueError on a series this version did not write)
+
     @classmethod
     def of(cls, series_start: datetime) -> OccurrenceRef:
         return cls(series=series_start.astimezone(UTC).strftime(SERIES_FORMAT))
@@ -227,10 +233,28 @@ def load(kind: type[P], text: str | None) -> P:
     known = {f.name for f in fields(kind)}
     if not set(data) <= known:
         raise InvalidPayload(f"unknown fields {sorted(set(data) - known)} in {kind.__name__} payload")
+    hints = get_type_hints(kind)
+    for name, value in data.items():
+        if not _fits(value, hints[name]):
+            raise InvalidPayload(f"{kind.__name__}.{name} has the wrong type or size")
     try:
         return kind(**data)
-    except TypeError as error:
-        raise InvalidPayload(f"bad {kind.__name__} payload {text!r}: {error}") from error
+    except (TypeError, ValueError) as error:
+        raise InvalidPayload(f"bad {kind.__name__} payload: {error}") from error
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """``value`` is of the field's declared type (``int``, ``str``, or either or None), an int within
+    a row id's range, a string within Slack's longest carrier."""
+    if get_origin(hint) in (Union, types.UnionType):
+        return any(_fits(value, option) for option in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ROW_ID
+    if hint is str:
+        return isinstance(value, str) and len(value) <= MAX_PRIVATE_METADATA and "\x00" not in value
+    return False
 
 
 def dump_pending(text: str, channel: str | None) -> str:

@@ -25,7 +25,8 @@ from bot.text.render import normalize_locale
 from storage import users
 from storage.committees import get_workspace
 from storage.db import session_scope, write_session
-from storage.models import SlackUser
+from storage.home import committee_ids_of
+from storage.models import Committee, SlackUser
 
 # Slack profiles change (travel, a new locale): read them again after this long.
 PROFILE_TTL = timedelta(days=1)
@@ -59,6 +60,11 @@ def person(engine: Engine, client: WebClient, *, user_id: str, now: datetime) ->
         workspace = get_workspace(session)
         fallback_tz, fallback_locale = workspace.timezone, workspace.locale
         tz, locale = (row.tz, row.locale) if row else (None, None)
+        # A member of another organisation (Slack Connect) has no zone or locale in users.info:
+        # the committee they sit on speaks for them (SPEC §11).
+        home = _committee_of(session, user_id) if not (tz and locale) else None
+        if home is not None:
+            fallback_tz, fallback_locale = home.timezone, home.locale
     if stale:
         profile = ask_slack(client, user_id=user_id)
         if profile is not None:
@@ -70,6 +76,12 @@ def person(engine: Engine, client: WebClient, *, user_id: str, now: datetime) ->
         tz=_valid_zone(tz) or _valid_zone(fallback_tz) or "UTC",
         locale=normalize_locale(locale or fallback_locale),
     )
+
+
+def _committee_of(session: Session, user_id: str) -> Committee | None:
+    """The first active committee ``user_id`` sits on (chair, secretary, deck owner or member)."""
+    ids = committee_ids_of(session, user_id=user_id)
+    return session.get(Committee, ids[0]) if ids else None
 
 
 def ask_slack(client: WebClient, *, user_id: str) -> dict[str, Any] | None:
@@ -93,7 +105,15 @@ def remember(session: Session, *, user_id: str, profile: dict[str, Any], now: da
         locale=profile.get("locale"),
         deleted=bool(profile.get("deleted")),
         is_admin=bool(profile.get("is_admin") or profile.get("is_owner")),
+        name=display_name(profile),
+        team_id=profile.get("team_id"),
     )
+
+
+def display_name(profile: dict[str, Any]) -> str | None:
+    """The name Slack shows for a user: the profile's display name, else the real name."""
+    details = profile.get("profile") or {}
+    return details.get("display_name") or details.get("real_name") or profile.get("real_name") or None
 
 
 def learn_users(engine: Engine, client: WebClient, *, user_ids: Iterable[str], now: datetime) -> None:

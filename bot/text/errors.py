@@ -48,6 +48,7 @@ USAGE_KEYS = (
     "usage_assign",
     "usage_edit",
     "usage_away",
+    "usage_export",
     "usage_help",
 )
 

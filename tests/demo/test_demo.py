@@ -7,42 +7,14 @@ participant's line.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support.demo import LIMIT, Run, demo
+
 pytestmark = pytest.mark.slow  # subprocesses and real servers: outside the quick loop
-
-LIMIT = 30.0  # seconds: the budget for the whole demo
-
-
-@dataclass(frozen=True)
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-    tmp: Path  # its TMPDIR
-
-
-def demo(*args: str, tmp: Path, env: dict[str, str] | None = None) -> Run:
-    environment = {**os.environ, "TMPDIR": str(tmp), "COLUMNS": "100", **(env or {})}
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", "from bot.cli.main import main; main()", "demo", *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=2 * LIMIT,
-    )
-    return Run(done.returncode, done.stdout, done.stderr, time.perf_counter() - started, tmp)
 
 
 @pytest.fixture(scope="module")

@@ -366,18 +366,38 @@ def test_unexpected_error_gives_a_reference_in_the_reply_and_the_log(
     slack_app: SlackApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    block = {"block_id": "action_1", "elements": []}
-    answer = slack_app.click(
-        block,
-        {"action_id": "action_done", "type": "button", "value": "not-a-payload"},
-        user=MARIE,
-        channel=MARIE,
-    )
+    slack_app.fake.fail("views.open", "internal_error")
+    answer = slack_app.command("", user=MARIE)  # /action alone opens the modal
     assert answer.status == 200
     text = slack_app.reply_text(MARIE)
     ref = re.search(r"réf\. `([0-9a-f]{6})`", text)
     assert ref, text
     assert any(ref.group(1) in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not-a-payload",
+        '{"t":"a","action_id":1000000000000000000000000000000}',
+        '{"t":"a","action_id":{}}',
+        '{"t":"a","action_id":"12"}',
+        '{"t":"a","action_id":true}',
+        "{}",
+    ],
+)
+def test_a_button_value_this_version_did_not_write_gets_a_plain_answer_and_changes_nothing(
+    slack_app: SlackApp, value: str
+) -> None:
+    item = slack_app.make_action()
+    block = {"block_id": "action_1", "elements": []}
+    answer = slack_app.click(
+        block, {"action_id": "action_done", "type": "button", "value": value}, user=MARIE, channel=MARIE
+    )
+    assert answer.status == 200
+    text = slack_app.reply_text(MARIE)
+    assert "n'est plus valable" in text and "réf." not in text
+    assert slack_app.action(item).status == "open"
 
 
 def test_reassigning_from_the_owner_unreachable_message_edits_that_message(slack_app: SlackApp) -> None:

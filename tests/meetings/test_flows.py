@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
@@ -11,102 +10,27 @@ from sqlmodel import Session, select
 from bot.meetings import flows
 from bot.meetings import state as meetings_state
 from bot.meetings.input import parse_meeting_time
-from bot.planning import outbox
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage.db import session_scope
 from storage.models import (
     ActionItem,
     AgendaItem,
-    Committee,
     Decision,
     Meeting,
-    Notification,
     SlackUser,
     WorkspaceSettings,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
-# Tuesday 2027-01-05 10:00 Paris is the production committee's first meeting; "now" is the Friday before.
-NOW = datetime(2027, 1, 1, 12, 0, tzinfo=PARIS)
-FIRST = datetime(2027, 1, 5, 10, 0, tzinfo=PARIS)
-
-
-def paris(*args: int) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
-
-
-@pytest.fixture
-def replans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Records every re-plan the flows ask for (and still runs the real one when there is one)."""
-    calls: list[int] = []
-    real = getattr(outbox, "replan_meeting", None)
-
-    def record(session: Session, *, meeting_id: int, now: datetime) -> None:
-        calls.append(meeting_id)
-        if real is not None:
-            real(session, meeting_id=meeting_id, now=now)
-
-    monkeypatch.setattr(outbox, "replan_meeting", record, raising=False)
-    return calls
-
-
-@pytest.fixture
-def db(engine, replans):
-    """The engine, with a workspace, a weekly production committee and a monthly pilotage one."""
-    with session_scope(engine) as session:
-        session.add(
-            WorkspaceSettings(
-                team_id="default", timezone="Europe/Paris", locale="fr", holidays="FR", admins=["U0ADMIN"]
-            )
-        )
-        session.add(committee("production", "production", "C0PROD", "weekly", FIRST.replace(tzinfo=None)))
-        session.add(
-            committee("pilotage", "pilotage", "C0PIL", "monthly", datetime(2027, 1, 7, 14, 0), locale="en")
-        )
-        session.add(SlackUser(user_id="U0SLACKADMIN", is_admin=True))
-    return engine
-
-
-def committee(
-    key: str, kind: str, channel: str, cadence: str, first: datetime, locale: str = "fr"
-) -> Committee:
-    return Committee(
-        key=key,
-        name=f"Comité {key}",
-        kind=kind,
-        channel=channel,
-        cadence=cadence,
-        first=first,
-        duration=90,
-        timezone="Europe/Paris",
-        locale=locale,
-        chair="U0CHAIR",
-        secretary="U0SEC",
-        deck_owner="U0DECK",
-        feed_token=f"tok-{key}",
-    )
-
-
-def get_committee(session: Session, key: str) -> Committee:
-    return session.exec(select(Committee).where(Committee.key == key)).one()
-
-
-def next_meeting(engine, key: str = "production", now: datetime = NOW) -> int:
-    with session_scope(engine) as session:
-        return meetings_state.resolve_meeting(session, committee=get_committee(session, key), now=now).id  # type: ignore[return-value]
-
-
-def load(engine, model, **where):
-    with Session(engine) as session:
-        statement = select(model)
-        for name, value in where.items():
-            statement = statement.where(getattr(model, name) == value)
-        return list(session.exec(statement).all())
-
-
-def notifications(engine, kind: str) -> list[Notification]:
-    return load(engine, Notification, kind=kind)
-
+from tests.support.meeting_flows import (
+    AFTER,
+    FIRST,
+    NOW,
+    get_committee,
+    load,
+    next_meeting,
+    notifications,
+    paris,
+    submit,
+)
 
 # --- resolving meetings ---------------------------------------------------------------------------
 
@@ -345,27 +269,6 @@ def test_deck_link_must_be_a_link(db) -> None:
 
 
 # --- minutes --------------------------------------------------------------------------------------
-
-AFTER = paris(2027, 1, 5, 12, 0)  # the production meeting of the 5th is over
-
-
-def submit(engine, meeting_id: int, **overrides):
-    values = {
-        "summary": "Point sur les KPI de décembre.",
-        "decisions": ["Renfort de 3 conseillers", "", "  Nouvelle grille qualité  "],
-        "action_lines": [
-            "<@U0BOB> Recruter 3 conseillers by 2027-01-29 !high",
-            "",
-            "<@U0ANN|ann> Diffuser la grille d'ici le 15/01",
-        ],
-        "attendees": ["U0BOB", "U0ANN", "U0BOB"],
-        "link": "https://drive.example/cr",
-        "actor": "U0SEC",
-        "now": AFTER,
-        **overrides,
-    }
-    with session_scope(engine) as session:
-        return flows.submit_minutes(session, meeting_id=meeting_id, **values)
 
 
 def test_minutes_without_approval_are_posted_at_once(db, replans) -> None:

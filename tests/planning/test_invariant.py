@@ -55,7 +55,7 @@ from bot.meetings import flows as meeting_flows
 from bot.meetings import state as meeting_state
 from bot.notices import registry as notices
 from bot.planning import horizon, outbox
-from bot.surface.action_items import after_action_change
+from bot.surface.action_items import after_action_committed
 from bot.surface.meetings import refresh_messages
 from bot.text.errors import InvalidInput, NotFound, PermissionDenied
 from storage.committees import get_or_create_meeting, get_workspace
@@ -303,7 +303,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                 return
             event(f"{'made' if action_id else 'nothing to do'}: {flow.__qualname__.split('.')[-3]}")
             if action_id is not None:
-                after_action_change(engine, client, action_id=action_id, now=self.now, users=())
+                after_action_committed(engine, client, action_id=action_id, now=self.now, users=())
             self.tick()
 
         def upcoming(self, session: Session, key: str, index: int) -> Meeting | None:

@@ -25,7 +25,7 @@ from bot.meetings import flows as meeting_flows
 from bot.meetings import state as meeting_state
 from bot.notices.health import health_by_committee
 from bot.planning.window import plan_window
-from bot.surface.action_items import after_action_change
+from bot.surface.action_items import after_action_committed
 from bot.surface.meetings import refresh_messages
 from storage.db import session_scope, write_session
 from storage.models import ActionItem, Committee, Meeting, Notification, SlackUser
@@ -114,7 +114,7 @@ def add_action(engine, client, *, now: datetime, owner: str, due: date, meeting_
             committee_id=committee.id, meeting_id=meeting_id, now=now, today=due - timedelta(days=30),
         )  # fmt: skip
         action_id = item.id
-    after_action_change(engine, client, action_id=action_id, now=now, users=())
+    after_action_committed(engine, client, action_id=action_id, now=now, users=())
     return action_id
 
 
@@ -215,7 +215,7 @@ def test_an_escalation_after_a_reassignment_reaches_the_chair(engine, fake, clie
     tick(engine, client, now)
     with write_session(engine) as session:
         action_rules.reassign_action(session, action_id=action_id, actor="U0CHAIR", new_owner="U0B", now=now)
-    after_action_change(engine, client, action_id=action_id, now=now, users=())
+    after_action_committed(engine, client, action_id=action_id, now=now, users=())
 
     escalation = f"a:{action_id}:2027-01-08:-:action_escalation"
     assert row(engine, escalation).data["owner"] == "U0B"
@@ -250,7 +250,7 @@ def test_an_action_closed_edits_the_posted_agenda_and_the_minutes_that_list_it(e
     now = paris(2027, 1, 7, 10, 0)
     with write_session(engine) as session:
         action_rules.complete_action(session, action_id=action_id, actor="U0A", now=now)
-    after_action_change(engine, client, action_id=action_id, now=now, users=())
+    after_action_committed(engine, client, action_id=action_id, now=now, users=())
 
     assert "Relancer le prestataire" not in blocks_text(agenda.blocks)  # no longer open
     assert minutes.edits and "100" in blocks_text(minutes.blocks)

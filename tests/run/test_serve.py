@@ -2,79 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.models import ActionItem
-from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
 from tests.support.paths import COMMITTEE_BOT, ROOT
-from tests.support.slackapp import MARIE, PROD, add_people, seed
-from tests.support.slackhttp import SIGNING_SECRET, SlackSender, command_body, get, post
+from tests.support.serving import free_port, serve_env
+from tests.support.slackapp import MARIE, PROD
+from tests.support.slackhttp import SlackSender, command_body, get, post
 
 pytestmark = pytest.mark.slow  # subprocesses and real servers: outside the quick loop
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve_env(fake: FakeSlack, database: tuple[str, str | None]) -> dict[str, str]:
-    return {
-        **os.environ,
-        **database_env(database),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake.api_url,
-        "HOST": "127.0.0.1",
-    }
-
-
-@pytest.fixture
-def served(engine: Engine, database: tuple[str, str | None]) -> Iterator[tuple[str, FakeSlack, Engine]]:
-    """``committee-bot serve --http --port N`` (scheduler included) on a migrated, seeded database."""
-    with FakeSlack() as fake:
-        add_people(fake)
-        seed(engine)
-        port = free_port()
-        process = subprocess.Popen(
-            [COMMITTEE_BOT, "serve", "--http", "--port", str(port)],
-            cwd=ROOT,
-            env=serve_env(fake, database),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if get(url + "/healthz", timeout=1).status == 200:
-                        break
-                except OSError:
-                    pass
-                assert process.poll() is None, process.stdout.read()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline, "serve did not come up"
-                time.sleep(0.1)
-            yield url, fake, engine
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def test_serve_http_answers_health_signed_and_unsigned_requests(

@@ -88,7 +88,7 @@ BAD_INPUT = [
     ),
     pytest.param(
         "timezone: Europe/Paris\nlanguage: fr\ncommittees: []\n",
-        'committees.yaml: unknown key "language" (allowed: timezone, locale, holidays, workdays, admins, committees)',
+        'committees.yaml: unknown key "language" (allowed: timezone, locale, holidays, workdays, admins, closures, committees)',
         id="unknown-top-level-key",
     ),
     pytest.param(
@@ -103,7 +103,7 @@ BAD_INPUT = [
     ),
     pytest.param(
         SPEC_EXAMPLE.replace("holidays: FR", "holidays: XX"),
-        'committees.yaml: unknown holiday country "XX" (allowed: an ISO 3166 code such as FR, BE, GB, US, or none)',
+        'committees.yaml: unknown holiday country "XX" (allowed: an ISO 3166 code such as FR, BE, GB, US, a country with a subdivision such as FR-57 or GB-ENG, or none)',
         id="unknown-holiday-country",
     ),
     pytest.param(

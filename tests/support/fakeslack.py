@@ -72,6 +72,25 @@ class Message:
     ephemeral: bool = False
     deleted: bool = False
     edits: list[dict[str, Any]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # ids of files shared with this message
+
+
+@dataclass
+class UploadedFile:
+    """A file of the external upload flow: reserved, then its bytes, then shared (or not)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    comment: str | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.channel is not None
 
 
 class FakeSlack:
@@ -88,6 +107,11 @@ class FakeSlack:
         self.archived: set[str] = set()
         self.missing: set[str] = set()
         self.not_in: set[str] = set()
+        self.files: dict[str, UploadedFile] = {}
+        # Slack Connect: channels shared with another organisation, and old ids of private channels
+        # that became shared (the old id answers channel_not_found, as Slack does).
+        self.shared_channels: dict[str, list[str]] = {}
+        self.renamed: dict[str, str] = {}
         self._failures: list[Failure] = []
         self._chaos: tuple[float, random.Random, tuple[str, ...]] | None = None
         self._lock = threading.Lock()
@@ -158,6 +182,7 @@ class FakeSlack:
         deleted: bool = False,
         is_admin: bool = False,
         name: str | None = None,
+        email: str | None = None,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -170,8 +195,39 @@ class FakeSlack:
             "tz": tz,
             "tz_offset": 0,
             "locale": locale,
-            "profile": {"display_name": name or user_id, "real_name": name or user_id},
+            "profile": {
+                "display_name": name or user_id,
+                "real_name": name or user_id,
+                **({"email": email} if email else {}),
+            },
         }
+
+    def add_external_user(self, user_id: str, *, team_id: str = "T0OTHER", name: str | None = None) -> None:
+        """A member of another organisation met through a shared channel (Slack Connect): Slack
+        knows them as a stranger, with no time zone and no locale in ``users.info``."""
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": team_id,
+            "name": (name or user_id).lower(),
+            "deleted": False,
+            "is_admin": False,
+            "is_bot": False,
+            "is_stranger": True,
+            "profile": {"display_name": name or user_id, "team": team_id},
+        }
+
+    def share_channel(self, channel: str, *, with_team: str = "T0OTHER", old_id: str | None = None) -> None:
+        """``channel`` is shared with ``with_team``; ``old_id`` was its id while it was private
+        (from now on that id answers ``channel_not_found``)."""
+        self.shared_channels[channel] = [self.team_id, with_team]
+        if old_id is not None:
+            self.renamed[old_id] = channel
+            self.missing.add(old_id)
+
+    def uploaded(self, channel: str | None = None) -> list[UploadedFile]:
+        """Files shared in a conversation (all shared files when ``channel`` is None)."""
+        with self._lock:
+            return [f for f in self.files.values() if f.shared and (channel is None or f.channel == channel)]
 
     def deactivate(self, user_id: str) -> None:
         self.users.setdefault(user_id, {"id": user_id})["deleted"] = True
@@ -246,6 +302,7 @@ class FakeSlack:
             self.messages_.clear()
             self.views.clear()
             self.home.clear()
+            self.files.clear()
         self.calm()
 
     # -- the API -----------------------------------------------------------------------------
@@ -253,6 +310,9 @@ class FakeSlack:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         method = request.path.rsplit("/", 1)[-1].split("?")[0]
         length = int(request.headers.get("Content-Length") or 0)
+        if request.path.startswith("/upload/"):  # the upload URL of files.getUploadURLExternal
+            self._receive_upload(request, method, request.rfile.read(length) if length else b"")
+            return
         raw = request.rfile.read(length).decode() if length else ""
         params = _parse_params(request.headers.get("Content-Type", ""), raw)
         auth = request.headers.get("Authorization", "")
@@ -373,6 +433,92 @@ class FakeSlack:
         self.messages_.append(message)
         return {"ok": True}
 
+    def _receive_upload(self, request: BaseHTTPRequestHandler, file_id: str, data: bytes) -> None:
+        with self._lock:
+            upload = self.files.get(file_id)
+            if upload is not None:
+                upload.content = data
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(data)}, None))
+        status = 200 if upload is not None else 404
+        body = f"OK - {len(data)}".encode() if upload is not None else b"not found"
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or not str(length or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        assert self._server is not None
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = UploadedFile(file_id, filename, int(str(length)))
+        url = f"http://127.0.0.1:{self._server.server_address[1]}/upload/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        entries = _json_field(params.get("files")) or []
+        channel, thread_ts = params.get("channel_id"), params.get("thread_ts")
+        if not entries:
+            return {"ok": False, "error": "invalid_arguments"}
+        uploads = []
+        for entry in entries:
+            upload = self.files.get(entry.get("id", ""))
+            if upload is None or upload.content is None or len(upload.content) != upload.length:
+                return {"ok": False, "error": "file_not_found"}
+            uploads.append((upload, entry))
+        if channel:
+            error = self._channel_error(channel)
+            if error:
+                return {"ok": False, "error": error}
+            if thread_ts and self._find(channel, thread_ts) is None:
+                return {"ok": False, "error": "invalid_thread_ts"}
+        for upload, entry in uploads:
+            upload.title = entry.get("title") or upload.filename
+            upload.channel, upload.thread_ts = channel, thread_ts
+            upload.comment = params.get("initial_comment")
+        if channel:  # the file appears as a message (in the thread when thread_ts is given)
+            message = Message(
+                channel, self._next_ts(), params.get("initial_comment") or "", [], None, thread_ts
+            )
+            message.files = [upload.id for upload, _ in uploads]
+            self.messages_.append(message)
+        return {
+            "ok": True,
+            "files": [
+                {"id": upload.id, "title": upload.title, "name": upload.filename} for upload, _ in uploads
+            ],
+        }
+
+    def _api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), params.get("ts")
+        error = self._channel_error(channel)
+        if error:
+            return {"ok": False, "error": error}
+        found = [
+            m
+            for m in self.messages_
+            if m.channel == channel and not m.deleted and (ts in (m.ts, m.thread_ts))
+        ]
+        messages = []
+        for message in found:
+            shown = _as_slack_message(message, self.bot_user)
+            if message.files:
+                shown["files"] = [
+                    {"id": f, "name": self.files[f].filename, "title": self.files[f].title}
+                    for f in message.files
+                ]
+            messages.append(shown)
+        return {"ok": True, "messages": messages, "has_more": False}
+
+    def _api_users_lookupByEmail(self, params: dict[str, Any]) -> dict[str, Any]:
+        address = str(params.get("email", "")).lower()
+        for user in self.users.values():
+            if str((user.get("profile") or {}).get("email", "")).lower() == address and address:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
     def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
@@ -484,12 +630,17 @@ class FakeSlack:
         channel = params.get("channel")
         if channel in self.missing:
             return {"ok": False, "error": "channel_not_found"}
+        teams = self.shared_channels.get(str(channel))
         return {
             "ok": True,
             "channel": {
                 "id": channel,
                 "is_archived": channel in self.archived,
                 "is_member": channel not in self.not_in,
+                "is_ext_shared": teams is not None,
+                "is_shared": teams is not None,
+                "shared_team_ids": teams or [self.team_id],
+                "context_team_id": self.team_id,
             },
         }
 
