@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.cli.main import cli
+from bot.delivery import planning_problems
 from bot.delivery.tick import tick
 from bot.planning import plan_guard
 from storage.db import write_session
@@ -144,3 +145,20 @@ def test_the_app_home_of_an_admin_lists_the_planning_problem(slack_app: SlackApp
     assert "Problème de planification" in text and f"A{far}" in text and "Comité de production" in text
     slack_app.home_opened(CHAIR)
     assert "Problème de planification" not in blocks_text(slack_app.home(CHAIR)["blocks"])
+
+
+def test_a_meeting_or_a_series_is_named_in_plain_words_with_the_configuration_fix(engine: Engine) -> None:
+    seed(engine)
+    with Session(engine) as session:
+        meeting_fr, fix_fr = planning_problems.subject_words(
+            session, "fr", "meeting:production:2027-03-23T08:00:00+00:00", tz="Europe/Paris"
+        )
+        series_en, fix_en = planning_problems.subject_words(
+            session, "en", "committee:production", tz="Europe/Paris"
+        )
+        digest_fr, _ = planning_problems.subject_words(session, "fr", "digest:production", tz="Europe/Paris")
+
+    assert meeting_fr.startswith("la réunion du <!date^") and "2027-03-23 09:00" in meeting_fr
+    assert "committee-bot config import" in fix_fr and "YAML" in fix_fr
+    assert series_en == "the meeting series" and "committee-bot config import" in fix_en
+    assert digest_fr == "le récapitulatif hebdomadaire"
