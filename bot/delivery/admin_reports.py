@@ -171,7 +171,7 @@ def report_planning_failures(session: Session, *, now: datetime) -> int:
     reported = 0
     for row in plan_guard.unreported(session):
         subject = str((row.data or {}).get("subject") or row.key.partition(":")[2])
-        report_to_admins(
+        told = report_to_admins(
             session,
             topic=subject,
             error=row.error or "unknown_error",
@@ -180,8 +180,9 @@ def report_planning_failures(session: Session, *, now: datetime) -> int:
             failed_key=row.key,
             problem="planning",
         )
-        plan_guard.mark_reported(session, row, now=now)
-        reported += 1
+        if told:  # no admin declared yet: told once there is one
+            plan_guard.mark_reported(session, row, now=now)
+            reported += 1
     return reported
 
 

@@ -21,7 +21,7 @@ TEMPLATE = "admin_planning"
 
 
 def committee_words(session: Session, locale: str, key: str | None) -> str:
-    """ "committee *Production* (`production`)", in ``locale``."""
+    """The committee of ``key`` in words (its name and key), in ``locale``."""
     committee = get_committee(session, key=key) if key else None
     if committee is None:
         return bk.piece(locale, TEMPLATE, "no_committee") if not key else f"`{key}`"

@@ -20,7 +20,7 @@ from bot.delivery import planning_problems
 from bot.delivery.tick import tick
 from bot.planning import plan_guard
 from storage.db import write_session
-from storage.models import ActionItem, Notification, SlackUser
+from storage.models import ActionItem, Notification, SlackUser, WorkspaceSettings
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack, blocks_text
 from tests.support.slackapp import ADMIN, CHAIR, MARIE, NOW, PROD, SlackApp, add_people, seed
@@ -162,3 +162,28 @@ def test_a_meeting_or_a_series_is_named_in_plain_words_with_the_configuration_fi
     assert "committee-bot config import" in fix_fr and "YAML" in fix_fr
     assert series_en == "the meeting series" and "committee-bot config import" in fix_en
     assert digest_fr == "le récapitulatif hebdomadaire"
+
+
+def test_a_problem_found_before_any_admin_is_declared_is_told_to_the_first_admin(
+    engine: Engine, fake: FakeSlack, client: WebClient
+) -> None:
+    committees = seed(engine)
+    add_people(fake)
+    with Session(engine) as session:
+        workspace = session.exec(select(WorkspaceSettings)).one()
+        workspace.admins = []
+        session.add(workspace)
+        session.commit()
+    far = _store_action(engine, committees["production"], title="Un jour", due=FAR)
+    tick(engine, client, now=NOW)
+    assert fake.messages(ADMIN) == []
+
+    with Session(engine) as session:
+        workspace = session.exec(select(WorkspaceSettings)).one()
+        workspace.admins = [ADMIN]
+        session.add(workspace)
+        session.commit()
+    tick(engine, client, now=NOW + timedelta(minutes=1))
+
+    [report] = _admin_text(fake)
+    assert f"A{far}" in report
