@@ -7,6 +7,12 @@ gets one message per problem; when the problem recurs, the same message is edite
 time) rather than a new one posted. Delivery problems carry a Retry button: once fixed, the admin
 presses it and the failed notifications to that destination are queued again (``retry``).
 
+Planning problems (a subject the planner skipped, recorded as a ``planning_failed`` row by
+``bot.planning.plan_guard``) are reported by ``report_planning_failures``, which the tick calls
+right after planning: planning sits below delivery and cannot call up here, so the rows it records
+are the hand-over. They have no Retry button: the fix is in the data (a due date, the YAML), and the
+next planning pass picks it up.
+
 The messages are notifications like any other (kind ``admin_problem``, key per admin and problem),
 so they are claimed, sent once, retried and edited by the dispatcher; an edit is asked for by
 marking the posted row stale, which the next tick picks up.
@@ -21,7 +27,9 @@ import sqlalchemy as sa
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, PlainTextObject
 from sqlmodel import Session, col, select
 
+from bot.delivery import planning_problems
 from bot.notices.message import OutgoingMessage
+from bot.planning import plan_guard
 from bot.planning.outbox import ADMIN_PROBLEM, enqueue
 from bot.slack import blocks as bk
 from bot.slack import ids
@@ -70,6 +78,7 @@ def report_to_admins(
     committee_id: int | None = None,
     failed_key: str | None = None,
     retry: bool = False,
+    problem: str = "delivery",
 ) -> int:
     """Tell every admin about a problem with ``topic`` (a channel or user id, or a subject such as
     ``committee:12``) and ``error``; returns how many admins' messages were created or updated.
@@ -77,6 +86,8 @@ def report_to_admins(
     The generic entry point: delivery failures come through ``report_delivery_failure``; other
     flows (a subject the planner could not plan) call this with ``retry=False``. Idempotent per
     (admin, topic, error): a recurrence edits the admin's message instead of posting another.
+    ``problem`` says how the message is worded: ``"delivery"`` or ``"planning"`` (``topic`` is then
+    the planner's subject, such as ``action:12``).
     """
     code = error_code(error)
     committee = session.get(Committee, committee_id) if committee_id else None
@@ -95,6 +106,7 @@ def report_to_admins(
                 "committees": [committee.key] if committee else [],
                 "failed_keys": [failed_key] if failed_key else [],
                 "retry": retry,
+                "problem": problem,
             }
             if enqueue(
                 session, kind=ADMIN_PROBLEM, to=admin, key=key, now=now, committee_id=committee_id, data=data
@@ -152,12 +164,36 @@ def report_delivery_failure(session: Session, row: Notification, error: str, now
     )
 
 
+def report_planning_failures(session: Session, *, now: datetime) -> int:
+    """Tell the admins about each subject the planner recorded as ``planning_failed`` and nobody was
+    told about yet (once per subject and error: a later pass failing the same way adds nothing);
+    returns how many subjects were reported. Called by the tick in its planning transaction."""
+    reported = 0
+    for row in plan_guard.unreported(session):
+        subject = str((row.data or {}).get("subject") or row.key.partition(":")[2])
+        told = report_to_admins(
+            session,
+            topic=subject,
+            error=row.error or "unknown_error",
+            now=now,
+            committee_id=row.committee_id,
+            failed_key=row.key,
+            problem="planning",
+        )
+        if told:  # no admin declared yet: told once there is one
+            plan_guard.mark_reported(session, row, now=now)
+            reported += 1
+    return reported
+
+
 def build(session: Session, row: Notification, *, now: datetime) -> OutgoingMessage:
     """The admin's message about one problem, as it stands (count, last time, retried)."""
     data = row.data or {}
     user = session.get(SlackUser, row.recipient)
     locale = _locale(session, user)
     tz = (user.tz if user and user.tz else None) or get_workspace(session).timezone
+    if data.get("problem") == "planning":
+        return _planning_message(session, data, locale=locale, tz=tz)
     to, code = str(data.get("to") or ""), str(data.get("error") or "unknown_error")
     reason = _REASONS.get(code, "other")
     values: dict[str, Any] = {
@@ -183,6 +219,30 @@ def build(session: Session, row: Notification, *, now: datetime) -> OutgoingMess
         )
         blocks.append(ActionsBlock(elements=[button]).to_dict())
     return OutgoingMessage(text=bk.fallback(text), blocks=blocks)
+
+
+def _planning_words(session: Session, data: dict[str, Any], *, locale: str, tz: str) -> dict[str, Any]:
+    committees = data.get("committees") or []
+    subject, fix = planning_problems.subject_words(session, locale, str(data.get("to") or ""), tz=tz)
+    return {
+        "committee": planning_problems.committee_words(
+            session, locale, committees[0] if committees else None
+        ),
+        "subject": subject,
+        "fix": fix,
+        "error": data.get("detail") or data.get("error") or "",
+        "count": int(data.get("count") or 1),
+        "first": _when(data.get("first"), tz),
+        "last": _when(data.get("last"), tz),
+    }
+
+
+def _planning_message(session: Session, data: dict[str, Any], *, locale: str, tz: str) -> OutgoingMessage:
+    """The admin's message about a subject the planner skipped (no Retry: the fix is in the data)."""
+    values = _planning_words(session, data, locale=locale, tz=tz)
+    text = bk.piece(locale, planning_problems.TEMPLATE, "text", **values)
+    body = bk.piece(locale, planning_problems.TEMPLATE, "body", **values)
+    return OutgoingMessage(text=bk.fallback(text), blocks=[bk.section(body)])
 
 
 def retry(session: Session, *, to: str, error: str, by: str, now: datetime) -> int:
@@ -286,6 +346,10 @@ def home_blocks(session: Session, *, user_id: str) -> list[dict[str, Any]]:
     if not problems:
         blocks.append(bk.section(bk.piece(locale, TEMPLATE, "home_none")))
     for data in problems[:HOME_PROBLEMS]:
+        if data.get("problem") == "planning":
+            values = _planning_words(session, data, locale=locale, tz=tz)
+            blocks.append(bk.section(bk.piece(locale, planning_problems.TEMPLATE, "home_line", **values)))
+            continue
         to, code = str(data.get("to") or ""), str(data.get("error") or "")
         reason = _REASONS.get(code, "other")
         line = bk.piece(

@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.delivery import metrics, minutes_upload, sender
+from bot.delivery.admin_reports import report_planning_failures
 from bot.delivery.edits import refresh, retry_stale_edits
 from bot.delivery.record import (
     FAILED,
@@ -144,6 +145,8 @@ def tick(
         if plan:
             with transaction(connection) as session:
                 summary.planned = plan_horizon(session, now=now)
+                # What the planner had to skip reaches the admins (planning cannot call delivery).
+                report_planning_failures(session, now=now)
             planning_seconds = time_mod.perf_counter() - started
         summary.reedited = retry_stale_edits(connection, client, now=now)
         while summary.stopped is None:

@@ -13,6 +13,13 @@ guard one such value stopped the planning of its whole committee, and ``plan`` e
   opens one around each planning pass and records what it collected with ``record_unplannable``, as a
   ``failed`` row of kind ``planning_failed`` in the notification table (one per subject, idempotent),
   so that ``status`` and the admins' views list it with the other failures.
+
+Telling the admins is the delivery layer's job (planning sits below it and never imports it): the
+tick, right after planning, reads the rows recorded here that nobody was told about yet
+(``unreported``), reports each through ``bot.delivery.admin_reports`` and marks it (``mark_reported``)
+in the same transaction. So a subject is reported once per error, whichever pass first failed on it,
+and a report that could not be written is tried again at the next tick. A hook would have no
+session to write in, and a registration at import time would depend on what was imported first.
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from storage import notifications as store
 from storage.committees import get_committee
+from storage.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +148,33 @@ def record_unplannable(session: Session, problems: Iterable[Unplannable], *, now
             "created_at": now,
             "updated_at": now,
         }
-        added += store.insert_one(session, row)
+        if store.insert_one(session, row):
+            added += 1
+            continue
+        # Recorded before: a new error about the same subject is new to the admins.
+        stored = session.exec(select(Notification).where(Notification.key == row["key"])).first()
+        error = problem.error[:ERROR_MAX]
+        if stored is not None and stored.error != error:
+            stored.error, stored.updated_at = error, now
+            stored.data = {**(stored.data or {}), "reported": False}
+            session.add(stored)
     return added
+
+
+def unreported(session: Session) -> list[Notification]:
+    """The recorded planning failures the admins were not told about yet, oldest first."""
+    rows = session.exec(
+        select(Notification)
+        .where(Notification.kind == PLANNING_FAILED, Notification.state == store.FAILED)
+        .order_by(col(Notification.id))
+    ).all()
+    return [row for row in rows if not (row.data or {}).get("reported")]
+
+
+def mark_reported(session: Session, row: Notification, *, now: datetime) -> None:
+    """Remember that the admins were told about ``row`` (its current error)."""
+    row.data = {**(row.data or {}), "reported": True, "reported_at": now.isoformat()}
+    session.add(row)
 
 
 def _one_line(text: str) -> str:

@@ -190,9 +190,10 @@ def test_a_tick_with_nothing_new_runs_a_handful_of_queries(engine, client) -> No
     finally:
         sa.event.remove(engine, "before_cursor_execute", listener)
     # plan: new committees, new actions, marks running low (+ the planning lock); stale edits: one
-    # select; claim: one select; the tick's end stamp (what `committee-bot status` reads): one upsert.
+    # select; claim: one select; the tick's end stamp (what `committee-bot status` reads): one upsert;
+    # the planning failures not yet told to the admins: one select.
     assert (
-        len([s for s in statements if s.lstrip().lower().startswith(("select", "update", "insert"))]) <= 8
+        len([s for s in statements if s.lstrip().lower().startswith(("select", "update", "insert"))]) <= 9
     ), "\n".join(statements)
 
 
