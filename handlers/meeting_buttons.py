@@ -107,7 +107,7 @@ def on_restore(
 ) -> None:
     """Restore, on a cancellation notice (chair or admin)."""
     ack()
-    ref = load(MeetingRef, action["value"])
+    ref = load(MeetingRef, action.get("value"))
     person = who(context, client, user_of(body))
     with unit_of_work(engine_of(context)) as session:
         outcome = changes.restore_button(

@@ -22,7 +22,7 @@ from bot.text.errors import InvalidInput, Msg
 from storage import meetings as meeting_store
 from storage import notifications as notification_store
 from storage.committees import get_meeting, get_or_create_meeting, get_workspace
-from storage.models import Committee, Meeting, MeetingStatus
+from storage.models import Committee, Meeting, MeetingStatus, id_of
 
 
 def restore_meeting(session: Session, *, meeting_id: int, actor: str, now: datetime) -> Meeting:
@@ -30,7 +30,8 @@ def restore_meeting(session: Session, *, meeting_id: int, actor: str, now: datet
     had when it was cancelled, its notifications are planned again (what was never posted and is
     still valid goes out at its instant, or at once), and the cancellation notice is edited.
 
-    Refused for a meeting that is not cancelled, one whose time has passed, and one whose slot
+    Refused for a meeting that is not cancelled, one whose time has passed, one that a change of
+    the committee's schedule (``config import``) took out of the series since, and one whose slot
     another meeting of the committee has taken since.
     """
     meeting, committee = flows.locked(session, meeting_id)
@@ -42,6 +43,8 @@ def restore_meeting(session: Session, *, meeting_id: int, actor: str, now: datet
         raise InvalidInput(
             key="meeting_started", locale=committee.locale, when=when, what=Msg("what_restore")
         )
+    if not state.in_series(session, committee=committee, meeting=meeting):
+        raise InvalidInput(key="meeting_left_series", locale=committee.locale, when=when)
     flows.check_free(session, committee, meeting, meeting.start, meeting.end)
     original = state.original_start(session, committee=committee, meeting=meeting)
     at_original = meeting.start == original.astimezone(UTC)
@@ -99,5 +102,7 @@ def meeting_of(session: Session, *, committee: Committee, occurrence: Occurrence
 def cancelled_ahead(
     session: Session, *, committee: Committee, now: datetime, limit: int = 8
 ) -> list[Meeting]:
-    """The committee's cancelled meetings still to come, soonest first (the restore picker)."""
-    return meeting_store.cancelled_after(session, committee_id=committee.id, after=now, limit=limit)  # type: ignore[arg-type]
+    """The committee's cancelled meetings still to come, soonest first (the restore picker); those a
+    change of schedule took out of the series are not offered: restoring them is refused."""
+    rows = meeting_store.cancelled_after(session, committee_id=id_of(committee), after=now, limit=4 * limit)
+    return [row for row in rows if state.in_series(session, committee=committee, meeting=row)][:limit]

@@ -317,6 +317,21 @@ def original_start(session: Session, *, committee: Committee, meeting: Meeting) 
     return series_start.astimezone(zone(committee.timezone))
 
 
+def in_series(session: Session, *, committee: Committee, meeting: Meeting) -> bool:
+    """Whether the meeting is still an occurrence of its committee's series. A ``config import``
+    that changes the committee's time, zone or cadence replaces the occurrences to come by others;
+    the rows of the old ones (a cancellation, a move) stay as history and override nothing."""
+    instants = [meeting.series_start.astimezone(UTC), meeting.start.astimezone(UTC)]
+    found = occurrences(
+        committee,
+        get_workspace(session),
+        min(instants) - timedelta(days=12),
+        max(instants) + timedelta(days=12),
+        [meeting],
+    )
+    return any(o.series_start.astimezone(UTC) == instants[0] for o in found)
+
+
 def stored_occurrences(
     session: Session, *, committee: Committee, workspace: WorkspaceSettings, start: datetime, end: datetime
 ) -> list[Occurrence]:

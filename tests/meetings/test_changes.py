@@ -121,3 +121,31 @@ def test_a_date_names_an_occurrence_by_its_original_or_current_day(db: Engine) -
     assert [o.start for o in by_original] == [paris(2027, 1, 7, 15, 0)]
     assert [o.series_start for o in by_current] == [FIRST]
     assert nothing == []
+
+
+def test_restore_is_refused_once_a_change_of_schedule_took_the_occurrence_out_of_the_series(
+    db: Engine,
+) -> None:
+    """Cancel the 12/01 10:00 meeting, then ``config import`` moves the committee to 14:00: the
+    12/01 occurrence is now 14:00 and planned as usual; the cancelled 10:00 row is history, not
+    offered by the restore picker, and restoring it is refused and changes nothing."""
+    cancelled = meeting_on(db, paris(2027, 1, 12, 10, 0))
+    with session_scope(db) as session:
+        flows.cancel_meeting(session, meeting_id=cancelled, actor="U0CHAIR", now=NOW)
+    with session_scope(db) as session:
+        committee(session).first = datetime(2027, 1, 5, 14, 0)
+    with Session(db) as session:
+        before = sorted((n.key, n.state, n.due_at) for n in session.exec(select(Notification)))
+        assert changes.cancelled_ahead(session, committee=committee(session), now=NOW) == []
+    with session_scope(db) as session, pytest.raises(InvalidInput) as error:
+        changes.restore_meeting(session, meeting_id=cancelled, actor="U0CHAIR", now=NOW)
+    assert error.value.key == "meeting_left_series"
+    assert "2027-01-12 10:00" in error.value.message and "calendrier" in error.value.message
+    assert "calendar" in error.value.in_locale("en")
+    with Session(db) as session:
+        assert session.get(Meeting, cancelled).status == "cancelled"  # type: ignore[union-attr]
+        assert sorted((n.key, n.state, n.due_at) for n in session.exec(select(Notification))) == before
+        (occurrence,) = changes.named_occurrences(
+            session, committee=committee(session), day=date(2027, 1, 12)
+        )
+    assert (occurrence.start, occurrence.status) == (paris(2027, 1, 12, 14, 0), "scheduled")

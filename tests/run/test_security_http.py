@@ -22,6 +22,7 @@ from bot.run.app import create_app
 from bot.run.http_server import create_server
 from bot.run.log_safety import EscapedLogRecord, escape_controls
 from bot.run.verification import signature_of
+from bot.slack import ids
 from handlers.common import points_at_slack
 from tests.support.fakeslack import FakeSlack
 from tests.support.serving import row_counts
@@ -273,6 +274,39 @@ def test_signed_malformed_bodies_are_refused_never_500(
     after = row_counts(slack_app.engine)
     assert {k: v for k, v in after.items() if k != "seen_request"} == {
         k: v for k, v in before.items() if k != "seen_request"
+    }
+
+
+BUTTONS = sorted({v for k, v in vars(ids).items() if k.startswith(("BTN_", "SELECT_"))})
+
+
+@pytest.mark.parametrize("action_id", BUTTONS)
+def test_a_button_without_its_value_is_refused_plainly(
+    slack_app: SlackApp, caplog: pytest.LogCaptureFixture, action_id: str
+) -> None:
+    """A verified click whose value (or selected option) is missing: a plain refusal, never an
+    unexpected error logged for the operators (the fuzz test found a KeyError here once)."""
+    caplog.set_level(logging.WARNING)
+    before = row_counts(slack_app.engine)
+    body = interaction_body(
+        {
+            "type": "block_actions",
+            "team": {"id": "T0TEAM"},
+            "user": {"id": CHAIR, "team_id": "T0TEAM"},
+            "trigger_id": "1.2.3",
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b"}],
+        }
+    )
+    status, _ = _post_bytes(slack_app.sender.url, body.encode(), FORM, _sign_bytes(body.encode()))
+    settle()
+    assert status < 500
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    # Only the request itself and the directory of Slack users (who asked) may be written.
+    written = {"seen_request", "slack_user"}
+    after = row_counts(slack_app.engine)
+    assert {k: v for k, v in after.items() if k not in written} == {
+        k: v for k, v in before.items() if k not in written
     }
 
 
