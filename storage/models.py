@@ -118,6 +118,10 @@ class Committee(SQLModel, table=True):
     # When the committee was first imported: nothing is sent about its meetings that ended before,
     # and its first digest is the first one due after (SPEC §4). None: no such limit.
     chased_from: datetime | None = None
+    # When ``config import`` last changed the schedule (time, cadence, zone, duration, holidays,
+    # holiday policy): meetings that started before it stay as they took place, and the new series
+    # has no occurrence before it (bot.core.calendar.occurrences). None: never changed.
+    schedule_from: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

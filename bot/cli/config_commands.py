@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.cli.common import CliError, instant, open_database
 from bot.config.cadence_warnings import import_warnings
 from bot.config.document import ConfigError, preset_path
+from bot.config.schedule_changes import void_changes
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
 from storage.committees import list_committees
@@ -99,7 +100,10 @@ def config_import(
     try:
         with session_scope(engine) as session:
             result = import_config(session, doc, now=now)
-            warnings = import_warnings(session, keys=[spec.key for spec in doc.committees], now=now)
+            keys = [spec.key for spec in doc.committees]
+            warnings = import_warnings(session, keys=keys, now=now) + void_changes(
+                session, keys=keys, now=now
+            )
             if dry_run:
                 session.rollback()
             else:

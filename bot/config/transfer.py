@@ -80,6 +80,7 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
         is None
     )
     workspace = get_workspace(session)
+    workspace_calendar = _calendar_of(workspace)
     result.workspace_changed = is_new | _apply(
         workspace,
         {
@@ -94,6 +95,9 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
     )
 
     stored = {committee.key: committee for committee in session.exec(select(Committee)).all()}
+    if not is_new and workspace_calendar != _calendar_of(workspace):
+        for existing in stored.values():
+            existing.schedule_from = now  # holidays or workdays changed: every committee's series may move
     _check_channels_against_database(doc, stored)
 
     committees: dict[str, Committee] = {}
@@ -110,9 +114,13 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
             )
             session.add(committee)
             result.created.append(spec.key)
-        elif _apply(committee, values):
-            committee.updated_at = now
-            result.updated.append(spec.key)
+        else:
+            schedule = {name: getattr(committee, name) for name in SCHEDULE_FIELDS}
+            if _apply(committee, values):
+                committee.updated_at = now
+                result.updated.append(spec.key)
+                if schedule != {name: getattr(committee, name) for name in SCHEDULE_FIELDS}:
+                    committee.schedule_from = now
         committees[spec.key] = committee
     session.flush()
 
@@ -142,6 +150,15 @@ def import_config(session: Session, doc: ConfigDoc, *, now: datetime) -> ImportR
             result.unchanged.append(spec.key)
     session.flush()
     return result
+
+
+# What decides when a committee meets: a change applies from the import on (``schedule_from``).
+SCHEDULE_FIELDS = ("first", "cadence", "duration", "timezone", "holidays", "workdays", "holiday_policy")
+
+
+def _calendar_of(workspace: WorkspaceSettings) -> tuple[Any, ...]:
+    """The workspace settings every committee's business calendar falls back on."""
+    return (workspace.holidays, workspace.workdays, workspace.closures)
 
 
 def _committee_values(spec: CommitteeSpec, *, timezone: str, locale: str) -> dict[str, Any]:

@@ -417,6 +417,10 @@ def occurrences(
 
     The holiday policy moves an occurrence off a non-business day keeping its time of day; its
     ``series_start`` stays the raw instant. ``window_start``/``window_end`` must be aware.
+
+    After a change of schedule (``committee.schedule_from``), the series has no occurrence starting
+    before the change: the meetings stored as starting before it are the occurrences there, as they
+    took place, whatever the series says now (a new time does not rewrite last week's meeting).
     """
     tz = zone(committee.timezone)
     first = naive_local(committee.first, tz)
@@ -424,8 +428,13 @@ def occurrences(
     calendar = business_calendar(committee, workspace)
     policy = committee.holiday_policy or HolidayPolicy.next_business_day.value
     duration = timedelta(minutes=committee.duration)
+    since = _as_utc(committee.schedule_from) if committee.schedule_from is not None else None
+    history = [row for row in meetings if since is not None and _as_utc(row.start) < since]
+    pinned = {_as_utc(row.series_start) for row in history}
     overrides = {
-        _as_utc(row.series_start): row for row in meetings if row.status != MeetingStatus.scheduled.value
+        _as_utc(row.series_start): row
+        for row in meetings
+        if row.status != MeetingStatus.scheduled.value and _as_utc(row.series_start) not in pinned
     }
 
     def in_window(start: datetime) -> bool:
@@ -450,6 +459,8 @@ def occurrences(
     taken = set(raws)
     for raw in raws:
         series_start = localize(raw, tz).astimezone(UTC)
+        if series_start in pinned:
+            continue  # the stored meeting of before the change tells (below)
         row = overrides.get(series_start)
         if row is not None:
             seen.add(series_start)
@@ -467,6 +478,8 @@ def occurrences(
             # Absolute arithmetic: a meeting spanning a DST change still lasts ``duration``.
             end = (start.astimezone(UTC) + duration).astimezone(tz)
             occurrence = Occurrence(committee.key, series_start, start, end, MeetingStatus.scheduled.value)
+        if since is not None and occurrence.start < since:
+            continue  # before the change of schedule: the stored meetings tell
         if in_window(occurrence.start):
             found.append(occurrence)
 
@@ -479,5 +492,8 @@ def occurrences(
         if any(localize(raw, tz).astimezone(UTC) == series_start for raw in nearby):
             found.append(overridden(series_start, row))
 
+    found.extend(
+        overridden(_as_utc(row.series_start), row) for row in history if in_window(_as_utc(row.start))
+    )
     found.sort(key=lambda o: (o.start, o.series_start))
     return found

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.core.agenda import action_review_title, agenda_sections, template_key
 from bot.core.calendar import Occurrence, business_calendar, localize, occurrences, zone
 from bot.core.rules import requires_approval
+from bot.core.series_membership import occurrence_of
 from bot.core.timeline import meeting_deadlines
 from bot.text.errors import NotFound
 from storage import meetings as store
@@ -318,18 +319,8 @@ def original_start(session: Session, *, committee: Committee, meeting: Meeting) 
 
 
 def in_series(session: Session, *, committee: Committee, meeting: Meeting) -> bool:
-    """Whether the meeting is still an occurrence of its committee's series. A ``config import``
-    that changes the committee's time, zone or cadence replaces the occurrences to come by others;
-    the rows of the old ones (a cancellation, a move) stay as history and override nothing."""
-    instants = [meeting.series_start.astimezone(UTC), meeting.start.astimezone(UTC)]
-    found = occurrences(
-        committee,
-        get_workspace(session),
-        min(instants) - timedelta(days=12),
-        max(instants) + timedelta(days=12),
-        [meeting],
-    )
-    return any(o.series_start.astimezone(UTC) == instants[0] for o in found)
+    """Whether the meeting is still an occurrence of its committee's series (bot.core.series_membership)."""
+    return occurrence_of(committee, get_workspace(session), meeting) is not None
 
 
 def stored_occurrences(

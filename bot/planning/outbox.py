@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -17,6 +16,7 @@ from bot.core import calendar as calendar_mod
 from bot.core import kinds
 from bot.core import timeline as timeline_mod
 from bot.core.calendar import Occurrence
+from bot.core.series_membership import occurrence_of
 from bot.core.timeline import Planned
 from bot.planning import plan_guard, window
 from bot.planning.action_chases import (  # the mark prefixes and the chase planning, used by horizon too
@@ -171,13 +171,21 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         return PlanResult(skipped=skipped)
     workspace = committees_store.get_workspace(session)
     business = calendar_mod.business_calendar(committee, workspace)
-    occurrence = _occurrence_of(committee, workspace, meeting)
-    planned = plan_guard.guarded(
-        f"meeting:{committee.key}:{as_utc(meeting.series_start).isoformat()}",
-        lambda: timeline_mod.plan_meeting(committee, occurrence, business),
-        committee_key=committee.key,
-    )
-    reason = "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
+    occurrence = occurrence_of(committee, workspace, meeting)
+    if occurrence is None:
+        # A change of schedule took it out of the series (a fresh plan has nothing of it either).
+        planned: list[Planned] = []
+        reason = "no longer in the committee's calendar"
+    else:
+        found = occurrence
+        planned = plan_guard.guarded(
+            f"meeting:{committee.key}:{as_utc(meeting.series_start).isoformat()}",
+            lambda: timeline_mod.plan_meeting(committee, found, business),
+            committee_key=committee.key,
+        )
+        reason = (
+            "meeting cancelled" if meeting.status == "cancelled" else "no longer planned for this meeting"
+        )
     return upsert(
         session,
         planned,
@@ -240,25 +248,6 @@ def enqueue(
         data=data or {},
     )
     return store.insert_one(session, row)
-
-
-def _occurrence_of(committee: Committee, workspace: Any, meeting: Meeting) -> Occurrence:
-    """The meeting as its series sees it now (holiday policy, move, cancellation), else as stored."""
-    starts = [as_utc(meeting.series_start), as_utc(meeting.start)]
-    found = calendar_mod.occurrences(
-        committee, workspace, min(starts) - timedelta(days=2), max(starts) + timedelta(days=2), [meeting]
-    )
-    for occurrence in found:
-        if as_utc(occurrence.series_start) == as_utc(meeting.series_start):
-            return occurrence
-    tz = ZoneInfo(committee.timezone)
-    return Occurrence(
-        committee.key,
-        as_utc(meeting.series_start),
-        as_utc(meeting.start).astimezone(tz),
-        as_utc(meeting.end).astimezone(tz),
-        meeting.status,
-    )
 
 
 def as_utc(moment: datetime) -> datetime:
