@@ -160,17 +160,3 @@ def cancelled_after(session: Session, *, committee_id: int, after: datetime, lim
         .limit(limit)
     )
     return list(session.exec(statement).all())
-
-
-def changed_after(session: Session, *, committee_id: int, after: datetime) -> list[Meeting]:
-    """A committee's meetings cancelled or moved and starting after ``after``, soonest first."""
-    statement = (
-        select(Meeting)
-        .where(
-            Meeting.committee_id == committee_id,
-            col(Meeting.status).in_([MeetingStatus.cancelled.value, MeetingStatus.moved.value]),
-            col(Meeting.start) > after,
-        )
-        .order_by(col(Meeting.start))
-    )
-    return list(session.exec(statement).all())

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.cli.common import CliError, instant, open_database
 from bot.config.cadence_warnings import import_warnings
 from bot.config.document import ConfigError, preset_path
-from bot.config.schedule_changes import void_changes
+from bot.config.schedule_changes import outdate_posted, void_changes
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
 from storage.committees import list_committees
@@ -107,7 +107,7 @@ def config_import(
             if dry_run:
                 session.rollback()
             else:
-                _replan_changed(session, result, now=now)
+                after_import(session, result, keys=keys, now=now)
     except ConfigError as error:
         raise CliError(str(error)) from None
     prefix = "dry run, nothing written: " if dry_run else ""
@@ -116,16 +116,18 @@ def config_import(
         click.echo(f"Warning: {doc.source}: {warning}", err=True)
 
 
-def _replan_changed(session: Session, result: ImportResult, *, now: datetime) -> None:
-    """Re-plan the notifications of committees whose settings changed, so a new cadence, time
-    zone or chair takes effect at once rather than at the dispatcher's next periodic check.
-    New committees are planned by the dispatcher's first pass."""
+def after_import(session: Session, result: ImportResult, *, keys: list[str], now: datetime) -> None:
+    """What an import sets going, in its transaction: the notifications of committees whose settings
+    changed are re-planned, so a new cadence, time zone or chair takes effect at once rather than at
+    the dispatcher's next periodic check (new committees are planned by its first pass); messages
+    posted about meetings a change of schedule took out of the series are marked for an edit."""
     from bot.planning import outbox
 
-    keys = None if result.workspace_changed else set(result.updated)
+    changed = None if result.workspace_changed else set(result.updated)
     for committee in list_committees(session, active=None):
-        if (keys is None or committee.key in keys) and committee.key not in result.created:
+        if (changed is None or committee.key in changed) and committee.key not in result.created:
             outbox.replan_committee(session, committee_id=id_of(committee), now=now)
+    outdate_posted(session, keys=keys, now=now)
 
 
 @config.command("export")

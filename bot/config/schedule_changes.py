@@ -9,44 +9,62 @@ again. Nothing is lost silently: ``config import`` names each one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.core.calendar import zone
 from bot.core.series_membership import occurrence_of
 from storage import meetings as meeting_store
+from storage import notifications as notification_store
 from storage.committees import get_workspace
-from storage.models import Committee, Meeting, id_of
+from storage.models import Committee, Meeting, MeetingStatus, Notification, id_of
 
 
 def void_changes(session: Session, *, keys: Iterable[str], now: datetime) -> list[str]:
     """One warning per cancellation or move of a meeting to come that a change of schedule made at
     ``now`` took out of the series (after ``import_config``, in its transaction)."""
+    statuses = (MeetingStatus.cancelled.value, MeetingStatus.moved.value)
+    return [_void(committee, row) for committee, row in _left_behind(session, keys, now, statuses)]
+
+
+def outdate_posted(session: Session, *, keys: Iterable[str], now: datetime) -> int:
+    """Mark for an edit every message posted about a meeting to come that a change of schedule made
+    at ``now`` took out of the series (an agenda request, a deck reminder): the next tick edits each
+    to say the slot left the calendar, without its buttons (bot.notices). Returns the messages."""
+    marked = 0
+    for _committee, meeting in _left_behind(session, keys, now, None):
+        for row_id in notification_store.sent_ids_of(session, meeting_id=id_of(meeting)):
+            row = session.get(Notification, row_id)
+            if row is not None:
+                row.stale_since = now  # the next tick edits the posted message
+                session.add(row)
+                marked += 1
+    return marked
+
+
+def _left_behind(
+    session: Session, keys: Iterable[str], now: datetime, statuses: tuple[str, ...] | None
+) -> Iterator[tuple[Committee, Meeting]]:
+    """The stored meetings to come (with ``statuses``) of the committees ``keys`` whose schedule
+    changed at ``now``, that the new series does not have."""
     workspace = get_workspace(session)
     committees = session.exec(select(Committee).where(col(Committee.key).in_(list(keys)))).all()
-    warnings: list[str] = []
     for committee in committees:
-        since = committee.schedule_from
-        if since is None or _utc(since) != _utc(now) or not committee.active:
+        if committee.schedule_from != now or not committee.active:
             continue
-        rows = meeting_store.changed_after(session, committee_id=id_of(committee), after=now)
-        warnings += [
-            _void(committee, row) for row in rows if occurrence_of(committee, workspace, row) is None
-        ]
-    return warnings
+        rows = meeting_store.meetings_of_committee(
+            session, committee_id=id_of(committee), start=now, statuses=statuses
+        )
+        yield from ((committee, row) for row in rows if occurrence_of(committee, workspace, row) is None)
 
 
 def _void(committee: Committee, row: Meeting) -> str:
     tz = zone(committee.timezone)
-    what = "cancelled" if row.status == "cancelled" else "moved to this slot"
+    what = "cancelled" if row.status == MeetingStatus.cancelled.value else "moved to this slot"
     return (
-        f'committee "{committee.key}": the meeting of {_utc(row.start).astimezone(tz):%Y-%m-%d %H:%M} '
+        f'committee "{committee.key}": the meeting of {row.start.astimezone(tz):%Y-%m-%d %H:%M} '
         f"({what}) is no longer in the calendar since its schedule changed; the new calendar's meeting "
         f"of that day is held unless the chair cancels or moves it again (/committee cancel or move)"
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

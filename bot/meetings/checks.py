@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.action_items.flows import is_workspace_admin
 from bot.core.rules import requires_approval
 from bot.meetings import minutes_versions
-from bot.meetings.state import local_label
+from bot.meetings.state import left_series, local_label
 from bot.text.errors import InvalidInput, Msg, PermissionDenied
 from storage.models import (
     Committee,
@@ -36,6 +36,15 @@ def check_open(meeting: Meeting, committee: Committee, now: datetime, what: str)
         raise InvalidInput(key="meeting_cancelled", locale=committee.locale, when=when)
     if now >= meeting.start:
         raise InvalidInput(key="meeting_started", locale=committee.locale, when=when, what=Msg(what))
+
+
+def check_in_calendar(session: Session, meeting: Meeting, committee: Committee, now: datetime) -> None:
+    """A meeting to come that a change of schedule took out of the series takes no more changes
+    (its posted messages, buttons included, say so once the next tick edits them)."""
+    if left_series(session, committee=committee, meeting=meeting, now=now):
+        raise InvalidInput(
+            key="meeting_not_in_calendar", locale=committee.locale, when=local_label(meeting.start, committee)
+        )
 
 
 def check_deck(session: Session, meeting: Meeting, committee: Committee, actor: str) -> None:

@@ -25,6 +25,7 @@ from bot.meetings.checks import (
     check_awaiting,
     check_chair,
     check_deck,
+    check_in_calendar,
     check_minutes_open,
     check_minutes_role,
     check_open,
@@ -129,6 +130,7 @@ def add_topic(
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
     locale = committee.locale
     check_open(meeting, committee, now, "what_add_topic")
+    check_in_calendar(session, meeting, committee, now)
     problems: list[InvalidInput] = []
     clean_title = collect(problems, check_title, title, locale)
     clean_presenter = collect(problems, check_user, presenter, locale, "presenter")
@@ -168,6 +170,7 @@ def mark_deck_shared(
     """
     meeting, committee = get_meeting(session, meeting_id=meeting_id)
     check_deck(session, meeting, committee, actor)
+    check_in_calendar(session, meeting, committee, now)
     clean_link = check_link(link, committee.locale, "link")
     if meeting.deck_shared_at is None:
         meeting.deck_shared_at = now
@@ -360,6 +363,7 @@ def move_meeting(
     meeting, committee = locked(session, meeting_id)
     check_chair(session, committee, actor, "what_move_meeting")
     check_open(meeting, committee, now, "what_move")
+    check_in_calendar(session, meeting, committee, now)
     if new_start <= now:
         raise InvalidInput(
             key="move_in_past", locale=committee.locale, field="when", when=local_label(new_start, committee)
@@ -435,6 +439,7 @@ def cancel_meeting(
         raise InvalidInput(key="meeting_already_cancelled", locale=committee.locale, when=when)
     if now >= meeting.start:
         raise InvalidInput(key="meeting_started", locale=committee.locale, when=when, what=Msg("what_cancel"))
+    check_in_calendar(session, meeting, committee, now)
     clean_reason = check_text(reason, committee.locale, "reason")
     meeting.status = MeetingStatus.cancelled.value
     meeting.updated_at = now

@@ -323,6 +323,15 @@ def in_series(session: Session, *, committee: Committee, meeting: Meeting) -> bo
     return occurrence_of(committee, get_workspace(session), meeting) is not None
 
 
+def left_series(session: Session, *, committee: Committee, meeting: Meeting, now: datetime) -> bool:
+    """A meeting to come that a change of schedule took out of the series: its posted messages say
+    so, without their buttons. Only a change (``schedule_from``) does that, so others cost nothing."""
+    since = committee.schedule_from
+    if since is None or meeting.start < since or meeting.start <= now:
+        return False
+    return not in_series(session, committee=committee, meeting=meeting)
+
+
 def stored_occurrences(
     session: Session, *, committee: Committee, workspace: WorkspaceSettings, start: datetime, end: datetime
 ) -> list[Occurrence]:

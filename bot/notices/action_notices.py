@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.action_items.views import action_block
+from bot.meetings.state import left_series
 from bot.notices.context import Context, is_user, link, reader_locale, user_tz
 from bot.notices.meeting_notices import iso_instant
 from bot.notices.message import ACTION_CHASES, MAX_UNREACHABLE_ACTIONS, MEETING_KINDS, OutgoingMessage
 from bot.notices.minutes_notices import superseded
 from bot.slack import blocks as bk
+from bot.slack import ids
 from bot.text.render import slack_date, slack_day, slack_escape
 from storage.action_items import open_actions_for_owner
 from storage.models import (
@@ -50,8 +52,11 @@ def _chase(ctx: Context) -> OutgoingMessage | None:
     if kind == "action_escalation":
         if ctx.data.get("owner", action.owner) != action.owner:
             return None  # reassigned since: the new owner gets their own chase
-    elif ctx.notification.recipient != action.owner or unreachable(owner, today):
-        return None
+    elif ctx.notification.recipient != action.owner:
+        return None  # reassigned since: the new owner gets their own chase
+    # An owner away or deactivated is not decided here but when the chase is due (the tick skips it
+    # and tells the chair: bot.delivery.record.skip_reason): an absence can be shortened or ended
+    # without a re-plan, and the chase must still be pending then, as a fresh plan has it.
     # Due days are shown in the owner's zone: that is the day they committed to.
     p = ctx.parts(
         f"notice_{kind}",
@@ -191,7 +196,9 @@ def settled(session: Session, notification: Notification, *, now: datetime) -> O
     if kind not in MEETING_KINDS or meeting is None:
         return None
     line = None
-    if kind == "meeting_cancelled" and meeting.status != MeetingStatus.cancelled.value:
+    if left_series(session, committee=committee, meeting=meeting, now=now):
+        line = piece("left_series", calendar=ids.CMD_COMMITTEE)
+    elif kind == "meeting_cancelled" and meeting.status != MeetingStatus.cancelled.value:
         # Restored since: the notice says so, without its Restore button.
         line = piece(
             "restored",

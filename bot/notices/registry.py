@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.action_items.assignment import ASSIGNED, IN_THREAD, UNASSIGNED
+from bot.meetings.state import left_series
 from bot.notices import digest
 from bot.notices.action_notices import _chase, delivery_failed, owner_unreachable, settled
 from bot.notices.assignment_notices import assigned_message, in_thread_message, unassigned_message
@@ -92,6 +93,8 @@ def _build(
             return None
         if notification.kind in (*PRE_MEETING, "meeting_moved", "meeting_cancelled") and now >= meeting.start:
             return None
+        if left_series(session, committee=committee, meeting=meeting, now=now):
+            return None  # a posted one is settled: the slot left the calendar
     ctx = Context(session, notification, now, committee, meeting, action)
     return builder(ctx)
 

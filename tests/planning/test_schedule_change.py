@@ -151,3 +151,31 @@ def test_an_import_that_makes_a_cancellation_void_says_so(database, engine, tmp_
     with write_session(engine) as session, pytest.raises(InvalidInput) as error:
         restore_meeting(session, meeting_id=cancelled_id, actor="U0CHAIR", now=CHANGE)
     assert error.value.key == "meeting_left_series"
+
+
+def test_messages_posted_about_a_slot_that_left_the_calendar_say_so(database, engine, fake, client, tmp_path):
+    """The agenda request of Tuesday the 19th at 10:00 is posted on Thursday the 14th; on Friday the
+    committee moves to 14:00. The next tick edits the posted request: the slot left the calendar,
+    no more buttons; the 14:00 meeting gets its own request at once; a click on the old message's
+    Add a topic is refused in plain words."""
+    declare(engine, WEEKLY, now=INSTALL)
+    tick(engine, client, datetime(2027, 1, 14, 10, 0, tzinfo=PARIS))
+    old = "m:production:20270119T0900Z:agenda_request"
+    assert old in keys(engine, "sent")
+    friday = datetime(2027, 1, 15, 9, 0, tzinfo=PARIS)
+    path = tmp_path / "at-two.yaml"
+    path.write_text(AT_TWO, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["config", "import", str(path), "--now", friday.isoformat()], env=database_env(database)
+    )
+    assert result.exit_code == 0, result.output
+    tick(engine, client, friday)
+    (posted,) = [m for m in fake.messages("C0PROD") if m.metadata["event_payload"]["key"] == old]
+    assert "n'est plus à son calendrier" in posted.text
+    assert not [block for block in posted.blocks if block["type"] == "actions"]
+    assert "m:production:20270119T1300Z:agenda_request" in keys(engine, "sent")
+    with Session(engine) as session:
+        meeting_id = session.exec(select(Notification).where(Notification.key == old)).one().meeting_id
+    with write_session(engine) as session, pytest.raises(InvalidInput) as error:
+        meeting_flows.add_topic(session, meeting_id=meeting_id, title="Plan", proposer="U0SEC", now=friday)
+    assert error.value.key == "meeting_not_in_calendar"
