@@ -39,6 +39,10 @@ CHANNEL_ID_PATTERN = rf"[CGD][A-Z0-9]{{4,{SLACK_ID_MAX - 1}}}"
 RRULE_MAX = 500
 # ``action_item.title`` and ``agenda_item.title`` are VARCHAR(3000).
 TITLE_MAX = 3000
+# Other free text (notes, summary, decisions, a comment): Slack's longest plain-text input.
+TEXT_MAX = 3000
+# A link (a deck, minutes): what browsers and Slack take comfortably.
+LINK_MAX = 2000
 # A title may name a few people besides its owner; more, and every chase pings them all.
 MAX_MENTIONS = 5
 # Longest configuration file ``config import`` reads (a preset is about 3 KB).

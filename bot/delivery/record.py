@@ -224,19 +224,29 @@ def _user(session: Session, user_id: str) -> SlackUser:
     return user
 
 
+def absence(session: Session, row: Notification, now: datetime) -> str | None:
+    """Why the owner of a chased action cannot be chased at ``now`` (deactivated, or away that
+    day in their zone), or None. Read only: the tick's ``skip_reason`` acts on it."""
+    owner = _owner_of(session, row)
+    user = session.get(SlackUser, owner) if owner else None
+    if user is None:
+        return None
+    if user.deleted:
+        return "deactivated"
+    if user.away_until is not None:
+        tz = user.tz or committees_store.get_workspace(session).timezone
+        if now.astimezone(ZoneInfo(tz)).date() <= user.away_until:
+            return f"away until {user.away_until.isoformat()}"
+    return None
+
+
 def _owner_unreachable(session: Session, row: Notification, now: datetime) -> str | None:
     """The owner of a chased action is deactivated or away: skip, and tell the chairs once."""
     owner = _owner_of(session, row)
     user = session.get(SlackUser, owner) if owner else None
     if user is None:
         return None
-    reason = None
-    if user.deleted:
-        reason = "deactivated"
-    elif user.away_until is not None:
-        tz = user.tz or committees_store.get_workspace(session).timezone
-        if now.astimezone(ZoneInfo(tz)).date() <= user.away_until:
-            reason = f"away until {user.away_until.isoformat()}"
+    reason = absence(session, row, now)
     if reason is None:
         if user.unreachable_reported_at is not None:
             user.unreachable_reported_at = None  # back: a later absence is reported again

@@ -21,9 +21,9 @@ from bot.core.parsing import BROADCAST_RE, MENTION_RE, USER_ID_RE, ActionDraft
 from bot.text.errors import InvalidInput
 from storage.models import Committee, SlackUser
 
-TITLE_MAX = 3000
-TEXT_MAX = 3000
-LINK_MAX = 2000
+TITLE_MAX = bounds.TITLE_MAX
+TEXT_MAX = bounds.TEXT_MAX
+LINK_MAX = bounds.LINK_MAX
 DURATION_MAX = 240
 
 LINK_RE = re.compile(r"^https?://\S+$", re.I)

@@ -33,6 +33,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.core import bounds
 from bot.meetings.state import ScheduleEntry
 from bot.slack import ids
 from bot.slack.limits import (
@@ -49,8 +50,8 @@ from bot.slack.view_kit import plain
 from bot.text.render import render, slack_escape
 from storage.models import Committee, Meeting
 
-TEXT_MAX = 3000
-LINK_MAX = 2000
+TEXT_MAX = bounds.TEXT_MAX
+LINK_MAX = bounds.LINK_MAX
 
 
 @lru_cache(maxsize=8)

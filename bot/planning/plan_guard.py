@@ -5,21 +5,17 @@ Values stored before the input bounds existed (a due date in year 9999, a meetin
 timeline override of a hundred million business days) make the date arithmetic overflow; without this
 guard one such value stopped the planning of its whole committee, and ``plan`` exited 1.
 
-``guarded`` runs the planning of one subject: on failure it logs one line (no traceback) and reports an
-``Unplannable``. Reports go to
-
-- every hook registered with ``on_unplannable`` (admin reporting hooks in here), and
-- the collector of ``collecting()`` when one is open: the horizon planner (``horizon.plan_horizon``)
-  opens one around each planning pass and records what it collected with ``record_unplannable``, as a
-  ``failed`` row of kind ``planning_failed`` in the notification table (one per subject, idempotent),
-  so that ``status`` and the admins' views list it with the other failures.
+``guarded`` runs the planning of one subject: on failure it logs one line (no traceback) and hands an
+``Unplannable`` to the collector of ``collecting()`` when one is open: the horizon planner
+(``horizon.plan_horizon``) opens one around each planning pass and records what it collected with
+``record_unplannable``, as a ``failed`` row of kind ``planning_failed`` in the notification table (one
+per subject, idempotent), so that ``status`` and the admins' views list it with the other failures.
 
 Telling the admins is the delivery layer's job (planning sits below it and never imports it): the
 tick, right after planning, reads the rows recorded here that nobody was told about yet
 (``unreported``), reports each through ``bot.delivery.admin_reports`` and marks it (``mark_reported``)
 in the same transaction. So a subject is reported once per error, whichever pass first failed on it,
-and a report that could not be written is tried again at the next tick. A hook would have no
-session to write in, and a registration at import time would depend on what was imported first.
+and a report that could not be written is tried again at the next tick.
 """
 
 from __future__ import annotations
@@ -62,21 +58,7 @@ class Unplannable:
         return f"cannot plan {self.subject}{where}: {self.error}; skipped, the rest is planned"
 
 
-_hooks: list[Callable[[Unplannable], None]] = []
 _collector: ContextVar[list[Unplannable] | None] = ContextVar("unplannable_collector", default=None)
-
-
-def on_unplannable(hook: Callable[[Unplannable], None]) -> None:
-    """Call ``hook`` with each subject the planner skips (e.g. to tell the workspace admins).
-
-    A hook must not raise; if it does, its error is logged and planning goes on."""
-    _hooks.append(hook)
-
-
-def remove_hook(hook: Callable[[Unplannable], None]) -> None:
-    """Undo ``on_unplannable`` (tests)."""
-    if hook in _hooks:
-        _hooks.remove(hook)
 
 
 @contextmanager
@@ -91,16 +73,11 @@ def collecting() -> Iterator[list[Unplannable]]:
 
 
 def report_unplannable(problem: Unplannable) -> None:
-    """Log one line and hand ``problem`` to the hooks and to the open collector."""
+    """Log one line and hand ``problem`` to the open collector."""
     log.warning("%s", problem.line())
     collector = _collector.get()
     if collector is not None:
         collector.append(problem)
-    for hook in list(_hooks):
-        try:
-            hook(problem)
-        except Exception as error:  # a reporting hook never stops planning
-            log.warning("unplannable hook %r failed: %s", hook, error)
 
 
 def guarded(

@@ -12,6 +12,7 @@ to restore that one instead. Nothing here acts on another occurrence than the on
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -177,26 +178,15 @@ def cancel(
                 committee, starts, op="cancel", locale=person.locale, channel=channel
             )
         )
-    day = _day(text, committee, person, now)
-    found, originals = _named(session, committee, day, now)
-    live = [o for o in found if o.status != MeetingStatus.cancelled.value]
-    if not found:
-        raise _none_on(session, committee, day, now)
-    if not live:
-        raise InvalidInput(
-            key="meeting_already_cancelled",
-            locale=person.locale,
-            when=state.local_label(found[0].start, committee),
-        )
-    if len(live) > 1:
-        return Outcome(
-            reply=views.choose(
-                committee, live, op="cancel", day=day.strftime("%d/%m/%Y"), to=None, originals=originals,
-                locale=person.locale, channel=channel,
-            )
-        )  # fmt: skip
-    checks.check_open(_meeting(session, committee, live[0], now), committee, now, "what_cancel")
-    return Outcome(reply=views.confirm_cancel(committee, live[0], locale=person.locale, channel=channel))
+    picked = _pick(
+        session, committee, text, person, channel, now,
+        op="cancel", wanted=lambda o: o.status != MeetingStatus.cancelled.value,
+        none_wanted="meeting_already_cancelled",
+    )  # fmt: skip
+    if isinstance(picked, Outcome):
+        return picked
+    checks.check_open(_meeting(session, committee, picked, now), committee, now, "what_cancel")
+    return Outcome(reply=views.confirm_cancel(committee, picked, locale=person.locale, channel=channel))
 
 
 def _do_cancel(
@@ -230,25 +220,48 @@ def restore(
                 committee, starts, op="restore", locale=person.locale, channel=channel
             )
         )
+    picked = _pick(
+        session, committee, text, person, channel, now,
+        op="restore", wanted=lambda o: o.status == MeetingStatus.cancelled.value,
+        none_wanted="meeting_not_cancelled",
+    )  # fmt: skip
+    if isinstance(picked, Outcome):
+        return picked
+    return _do_restore(session, committee, _meeting(session, committee, picked, now), person, now)
+
+
+def _pick(
+    session: Session,
+    committee: Committee,
+    text: str,
+    person: Person,
+    channel: str | None,
+    now: datetime,
+    *,
+    op: str,
+    wanted: Callable[[Occurrence], bool],
+    none_wanted: str,
+) -> Occurrence | Outcome:
+    """The one occurrence that ``text``'s date names and ``op`` can act on (``wanted``), or the
+    choice to offer when it names several. Refused, naming the occurrence, when it names only
+    occurrences ``op`` cannot act on (``none_wanted``: the error key); never another occurrence."""
     day = _day(text, committee, person, now)
     found, originals = _named(session, committee, day, now)
-    cancelled_ones = [o for o in found if o.status == MeetingStatus.cancelled.value]
     if not found:
         raise _none_on(session, committee, day, now)
-    if not cancelled_ones:
+    candidates = [o for o in found if wanted(o)]
+    if not candidates:
         raise InvalidInput(
-            key="meeting_not_cancelled",
-            locale=person.locale,
-            when=state.local_label(found[0].start, committee),
+            key=none_wanted, locale=person.locale, when=state.local_label(found[0].start, committee)
         )
-    if len(cancelled_ones) > 1:
+    if len(candidates) > 1:
         return Outcome(
             reply=views.choose(
-                committee, cancelled_ones, op="restore", day=day.strftime("%d/%m/%Y"), to=None,
-                originals=originals, locale=person.locale, channel=channel,
+                committee, candidates, op=op, day=day.strftime("%d/%m/%Y"), to=None, originals=originals,
+                locale=person.locale, channel=channel,
             )
         )  # fmt: skip
-    return _do_restore(session, committee, _meeting(session, committee, cancelled_ones[0], now), person, now)
+    return candidates[0]
 
 
 def _do_restore(

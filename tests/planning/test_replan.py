@@ -30,25 +30,10 @@ from bot.surface.meetings import refresh_messages
 from storage.db import session_scope, write_session
 from storage.models import ActionItem, Committee, Meeting, Notification, SlackUser
 from tests.conftest import database_env
+from tests.support.config_examples import WEEKLY
 from tests.support.fakeslack import FakeSlack, blocks_text
 
 PARIS = ZoneInfo("Europe/Paris")
-WEEKLY = """\
-timezone: Europe/Paris
-locale: fr
-holidays: FR
-committees:
-  - key: production
-    name: Comité de production
-    kind: production
-    channel: C0PROD
-    cadence: weekly
-    first: 2026-12-01T10:00
-    duration: 60
-    chair: U0CHAIR
-    secretary: U0SEC
-    deck_owner: U0DECK
-"""
 APPROVED = WEEKLY.replace("kind: production", "kind: pilotage")
 
 

@@ -27,26 +27,11 @@ from bot.text.errors import InvalidInput
 from storage.db import session_scope, write_session
 from storage.models import Committee, Meeting, Notification, SlackUser
 from tests.conftest import database_env
+from tests.support.config_examples import WEEKLY
 from tests.support.fakeslack import FakeSlack
 
 PARIS = ZoneInfo("Europe/Paris")
 PEOPLE = ("U0CHAIR", "U0SEC", "U0DECK")
-WEEKLY = """\
-timezone: Europe/Paris
-locale: fr
-holidays: FR
-committees:
-  - key: production
-    name: Comité de production
-    kind: production
-    channel: C0PROD
-    cadence: weekly
-    first: 2026-12-01T10:00
-    duration: 60
-    chair: U0CHAIR
-    secretary: U0SEC
-    deck_owner: U0DECK
-"""
 AT_TWO = WEEKLY.replace("first: 2026-12-01T10:00", "first: 2026-12-01T14:00")
 INSTALL = datetime(2027, 1, 4, 8, 0, tzinfo=PARIS)
 CHANGE = datetime(2027, 1, 13, 9, 0, tzinfo=PARIS)  # the day after the meeting of Tuesday the 12th

@@ -37,6 +37,25 @@ committees:
 """
 
 
+# One weekly committee meeting on Tuesdays at 10:00 since December 2026 (re-planning scenarios).
+WEEKLY = """\
+timezone: Europe/Paris
+locale: fr
+holidays: FR
+committees:
+  - key: production
+    name: Comité de production
+    kind: production
+    channel: C0PROD
+    cadence: weekly
+    first: 2026-12-01T10:00
+    duration: 60
+    chair: U0CHAIR
+    secretary: U0SEC
+    deck_owner: U0DECK
+"""
+
+
 SECOND_COMMITTEE = """\
   - key: qualite
     name: Comité qualité
