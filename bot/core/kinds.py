@@ -31,6 +31,17 @@ ACTION_KINDS = ("action_due_soon", "action_overdue", "action_escalation")
 DIGEST_KIND = "weekly_digest"
 
 
+# The minutes as a Word document, in the thread of the posted minutes (queued when they are posted,
+# and again for each amended version).
+MINUTES_DOCUMENT_KIND = "minutes_document"
+
+
+def minutes_document_key(meeting_id: int, ts: str, version: int | None = None) -> str:
+    """One document per posted minutes message, and one more per amended version."""
+    key = f"m:{meeting_id}:{MINUTES_DOCUMENT_KIND}:{ts}"
+    return f"{key}:v{version}" if version is not None else key
+
+
 PLANNED_KINDS = MEETING_KINDS + ACTION_KINDS + (DIGEST_KIND,)
 
 

@@ -2,7 +2,9 @@
 
 When the ``minutes_posted`` message is in the channel (the minutes are final: approved, or posted
 at once where no approval is needed), the dispatcher queues a ``minutes_document`` notification
-keyed by the meeting and the message ts. Sending it uploads the DOCX with Slack's external upload
+keyed by the meeting and the message ts; amending the minutes queues one more for the new version
+(``bot.meetings.flows.amend_minutes``), named ``…-v2.docx``, so the thread always ends with the
+document of the minutes as they stand. Sending it uploads the DOCX with Slack's external upload
 flow (``files_upload_v2``: files.getUploadURLExternal, the upload, files.completeUploadExternal with
 ``thread_ts``). Like every notification it is claimed, sent once and retried on failure; after a
 crash between the upload and "sent", the thread is looked at first (``conversations.replies``) so
@@ -21,24 +23,28 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.core import kinds
 from bot.delivery import sender
+from bot.meetings import minutes_versions
 from bot.meetings.document import minutes_docx, minutes_record
 from bot.notices.message import OutgoingMessage
-from storage.models import Meeting, MeetingStatus, Notification
+from storage.models import Meeting, MeetingStatus, Notification, id_of
 
-KIND = "minutes_document"
+KIND = kinds.MINUTES_DOCUMENT_KIND
 DOCX_TYPE = "docx"
 COMMENT = {
     "fr": "Compte rendu au format Word : {name}, réunion du {date}.",
     "en": "Minutes as a Word document: {name}, meeting of {date}.",
 }
+AMENDED_COMMENT = {
+    "fr": "Compte rendu modifié (version {version}) au format Word : {name}, réunion du {date}.",
+    "en": "Amended minutes (version {version}) as a Word document: {name}, meeting of {date}.",
+}
 
 log = logging.getLogger(__name__)
 
 
-def notification_key(meeting_id: int, ts: str) -> str:
-    """One document per posted minutes message."""
-    return f"m:{meeting_id}:{KIND}:{ts}"
+notification_key = kinds.minutes_document_key
 
 
 @dataclass(frozen=True)
@@ -53,16 +59,24 @@ class FileMessage(OutgoingMessage):
 
 def build(session: Session, row: Notification, *, now: datetime) -> FileMessage | None:
     """The document of the row's meeting, as the minutes stand; None when there is nothing to send
-    (meeting gone or cancelled, minutes never posted)."""
+    (meeting gone or cancelled, minutes never posted, an amended version amended again since: the
+    newer version's document goes instead). An amended version's file is named for its version."""
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id else None
     if meeting is None or meeting.status == MeetingStatus.cancelled.value or not meeting.minutes_text:
         return None
+    version = (row.data or {}).get("version")
+    if version is not None:
+        latest = minutes_versions.latest(session, meeting_id=id_of(meeting))
+        if latest is None or latest.number != version:
+            return None
     record = minutes_record(session, meeting)
-    comment = COMMENT[record.locale].format(name=record.committee_name, date=record.start.date().isoformat())
+    values = {"name": record.committee_name, "date": record.start.date().isoformat(), "version": version}
+    comment = (AMENDED_COMMENT if version is not None else COMMENT)[record.locale].format(**values)
+    stem = f"{record.file_stem}-v{version}" if version is not None else record.file_stem
     return FileMessage(
         text=comment,
-        filename=f"{record.file_stem}.{DOCX_TYPE}",
-        title=record.file_stem,
+        filename=f"{stem}.{DOCX_TYPE}",
+        title=stem,
         content=minutes_docx(record),
         thread_ts=(row.data or {}).get("thread_ts") or meeting.minutes_ts,
     )
@@ -116,5 +130,5 @@ def send_file_by_dm(
     )
 
 
-def queue_data(ts: str) -> dict[str, Any]:
-    return {"thread_ts": ts}
+def queue_data(ts: str, version: int | None = None) -> dict[str, Any]:
+    return {"thread_ts": ts, **({"version": version} if version is not None else {})}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.core import bounds
+from bot.core import bounds, kinds
 from bot.core.calendar import zone
 from bot.core.rules import requires_approval
 from bot.meetings import event_notices, minutes_versions
@@ -268,6 +268,17 @@ def amend_minutes(
         session, meeting, committee, summary=summary, decisions=decisions, action_lines=action_lines,
         attendees=attendees, link=link, actor=actor, now=now, kind=minutes_versions.AMENDED,
     )  # fmt: skip
+    if meeting.minutes_ts:  # the amended document follows the earlier ones in the minutes' thread
+        outbox.enqueue(
+            session,
+            kind=kinds.MINUTES_DOCUMENT_KIND,
+            to=committee.channel,
+            key=kinds.minutes_document_key(meeting_id, meeting.minutes_ts, result.version),
+            now=now,
+            committee_id=committee.id,
+            meeting_id=meeting_id,
+            data={"thread_ts": meeting.minutes_ts, "version": result.version},
+        )
     after_meeting_change(session, meeting_id=meeting_id, now=now)
     return MinutesResult(
         meeting_id=meeting_id,

@@ -14,11 +14,21 @@ from slack_sdk import WebClient
 
 from bot.cli.main import cli
 from bot.delivery.tick import tick
+from bot.meetings import flows
+from storage.db import session_scope
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
 from tests.support.meeting_flows import AFTER, next_meeting, notifications, submit
 
 pytestmark = pytest.mark.usefixtures("replans")
+
+AMENDED = {
+    "summary": "Synthèse corrigée.",
+    "decisions": ["Renfort de 3 conseillers"],
+    "action_lines": ["<@U0BOB> Recruter 3 conseillers by 2027-01-29 !high"],
+    "attendees": ["U0BOB", "U0ANN"],
+    "actor": "U0SEC",
+}
 
 
 @pytest.fixture
@@ -87,6 +97,39 @@ def test_a_document_whose_upload_answer_was_lost_is_not_uploaded_twice(db, fake)
     assert len(fake.calls_to("conversations.replies")) >= 1
     (row,) = notifications(db, "minutes_document")
     assert row.state == "sent"
+
+
+def test_amended_minutes_get_their_own_document_in_the_thread(db, fake) -> None:
+    """The thread ends with the document of the minutes as they stand: amending them uploads
+    ``…-v2.docx`` (the first document stays, as the record of what was posted); amending twice
+    before the dispatcher runs uploads the latest version only."""
+    meeting_id = next_meeting(db)
+    submit(db, meeting_id)
+    send_all(db, fake)
+    amend = {**AMENDED, "now": AFTER + timedelta(hours=1)}
+    with session_scope(db) as session:
+        flows.amend_minutes(session, meeting_id=meeting_id, **amend)
+    send_all(db, fake, now=AFTER + timedelta(hours=1))
+    with session_scope(db) as session:
+        flows.amend_minutes(session, meeting_id=meeting_id, **{**amend, "summary": "Version 3."})
+        flows.amend_minutes(session, meeting_id=meeting_id, **{**amend, "summary": "Version 4."})
+    send_all(db, fake, now=AFTER + timedelta(hours=2))
+
+    (minutes,) = [m for m in fake.messages("C0PROD") if m.text.startswith("Compte rendu du")]
+    uploads = fake.uploaded("C0PROD")
+    assert [u.filename for u in uploads] == [
+        "production-2027-01-05.docx",
+        "production-2027-01-05-v2.docx",
+        "production-2027-01-05-v4.docx",
+    ]
+    assert {u.thread_ts for u in uploads} == {minutes.ts}
+    assert uploads[1].comment == (
+        "Compte rendu modifié (version 2) au format Word : Comité production, réunion du 2027-01-05."
+    )
+    assert "Synthèse corrigée." in docx_text(uploads[1].content or b"")
+    assert "Version 4." in docx_text(uploads[2].content or b"")
+    states = sorted((row.key.rsplit(":", 1)[-1], row.state) for row in notifications(db, "minutes_document"))
+    assert [state for _, state in states].count("sent") == 3
 
 
 def test_minutes_export_writes_markdown_to_stdout_and_docx_to_a_file(db, database, tmp_path) -> None:
