@@ -8,6 +8,9 @@ What "the same request" means:
 - the same ``trigger_id`` on a request marked ``X-Slack-Retry-Num``: Slack gives every command and
   interaction its own trigger, so a retry of one carries the first one's.
 
+In Socket Mode there is no signature: an envelope is the same when its event id (or, on a retry,
+its trigger id) is (``ReplayGuard.first_envelope``).
+
 The first request's fingerprints are kept (in memory, and in ``storage.seen_requests``, shared by every
 process on one database) with its answer; a request seen again gets that answer (or an empty 200 while
 the first is still running) and never reaches Bolt. Fingerprints expire after ``KEEP``.
@@ -42,20 +45,24 @@ log = logging.getLogger(__name__)
 
 
 def fingerprints(environ: dict[str, Any], body: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(keys that make this request a replay when seen before, keys only recorded).
-
-    A trigger id makes a request a replay only when Slack marks it as a retry: a trigger seen twice
-    otherwise is left to Slack's own one-use rule."""
+    """(keys that make this HTTP request a replay when seen before, keys only recorded)."""
     signed = f"{environ.get('HTTP_X_SLACK_REQUEST_TIMESTAMP')}:{environ.get('HTTP_X_SLACK_SIGNATURE')}"
-    replay = ["sig:" + hashlib.sha256(signed.encode()).hexdigest()]
+    replay, recorded = payload_fingerprints(body, retried=bool(environ.get("HTTP_X_SLACK_RETRY_NUM")))
+    return ["sig:" + hashlib.sha256(signed.encode()).hexdigest(), *replay], recorded
+
+
+def payload_fingerprints(body: dict[str, Any], *, retried: bool) -> tuple[list[str], list[str]]:
+    """The keys of a payload itself, over HTTP or Socket Mode: an event's id; a trigger id, which
+    makes a request a replay only when Slack marks it as a retry (a trigger seen twice otherwise
+    is left to Slack's own one-use rule)."""
+    replay: list[str] = []
     recorded: list[str] = []
     event_id = body.get("event_id")
     if body.get("type") == "event_callback" and isinstance(event_id, str) and event_id:
         replay.append("event:" + _short(f"{body.get('team_id')}:{event_id}"))
     trigger = body.get("trigger_id")
     if isinstance(trigger, str) and trigger:
-        key = "trigger:" + _short(trigger)
-        (replay if environ.get("HTTP_X_SLACK_RETRY_NUM") else recorded).append(key)
+        (replay if retried else recorded).append("trigger:" + _short(trigger))
     return replay, recorded
 
 
@@ -114,6 +121,14 @@ class ReplayGuard:
                     self._recent[key] = (now + KEEP.total_seconds(), remembered)
             self._write(record_answer, keys=keys, status=kept[0], content_type=kept[1], answer=kept[2])
         return chunks
+
+    def first_envelope(self, payload: dict[str, Any], *, retried: bool) -> bool:
+        """Socket Mode: whether this envelope's payload is new (False for an event Slack delivers
+        again, after an ack it did not get in time or on another connection)."""
+        replay, recorded = payload_fingerprints(payload, retried=retried)
+        if not replay and not recorded:
+            return True
+        return self._first_time(replay, replay + recorded, self.wall_clock())
 
     def close(self) -> None:
         """Let the pending writes of fingerprints and answers finish."""

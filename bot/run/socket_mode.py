@@ -31,12 +31,14 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.builtin.connection import Connection, ConnectionState
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from sqlalchemy.engine import Engine
 
 from bot.delivery import metrics
 from bot.delivery.scheduler import start_background_scheduler
 from bot.run.ack_metrics import request_type
 from bot.run.app import create_app, listener_pool
+from bot.run.replays import ReplayGuard
 from bot.run.startup import check_app_token
 from bot.slack.client import make_client
 from bot.slack.settings import Settings
@@ -105,10 +107,17 @@ class SocketModeServer:
     """The Bolt app behind a ``PromptSocketModeClient``, with a drain for SIGTERM."""
 
     def __init__(
-        self, app: App, app_token: str, *, web_client: WebClient, executor: ThreadPoolExecutor
+        self,
+        app: App,
+        app_token: str,
+        *,
+        web_client: WebClient,
+        executor: ThreadPoolExecutor,
+        replays: ReplayGuard | None = None,
     ) -> None:
         self.app = app
         self.executor = executor
+        self.replays = replays
         self.client = PromptSocketModeClient(
             app_token=app_token, logger=logging.getLogger("slack_sdk.socket_mode"), web_client=web_client
         )
@@ -130,6 +139,16 @@ class SocketModeServer:
             self._busy += 1
         started = time.perf_counter()
         try:
+            retried = bool(request.retry_attempt)
+            if self.replays is not None and not self.replays.first_envelope(
+                request.payload or {}, retried=retried
+            ):
+                # Delivered again (an ack Slack did not get, a retry): acked, nothing run twice.
+                log.info(
+                    "a Socket Mode envelope seen before%s: acked, nothing run", " (retry)" if retried else ""
+                )
+                client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+                return
             response = run_bolt_app(self.app, request)
             send_response(client, request, response, started)
         finally:
@@ -172,7 +191,10 @@ def run_socket_mode(
     wss_url = check_app_token(web_client, settings.app_token or "")
     executor = listener_pool()
     app = create_app(settings, engine, executor=executor, socket_mode=True)
-    server = SocketModeServer(app, settings.app_token or "", web_client=web_client, executor=executor)
+    replays = ReplayGuard(engine)
+    server = SocketModeServer(
+        app, settings.app_token or "", web_client=web_client, executor=executor, replays=replays
+    )
     server.start(wss_url)
     ticker: Any = start_background_scheduler(engine, app.client) if scheduler else None
     log.info("committee-bot: Socket Mode")
@@ -193,6 +215,7 @@ def run_socket_mode(
         if ticker is not None:
             ticker.shutdown(wait=True)  # the tick finishes the row it is sending, releases the rest
         server.drain()
+        replays.close()
         engine.dispose()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.run.app import create_app, listener_pool
+from bot.run.replays import ReplayGuard
 from bot.run.socket_mode import SocketModeServer
 from tests.conftest import database_env
 from tests.support.fakeslack import FakeSlack
@@ -41,13 +42,15 @@ def socket_server(
         )
         executor = listener_pool()
         app = create_app(settings, engine, executor=executor, socket_mode=True)
-        server = SocketModeServer(app, "xapp-test", web_client=app.client, executor=executor)
+        replays = ReplayGuard(engine)
+        server = SocketModeServer(app, "xapp-test", web_client=app.client, executor=executor, replays=replays)
         server.start()
         try:
             sockets.wait_for_connection(1)
             yield sockets, fake
         finally:
             server.drain(timeout=5)
+            replays.close()
 
 
 def wait_until(condition, timeout: float = 10) -> None:
@@ -82,6 +85,28 @@ def test_an_envelope_right_after_a_refresh_is_acked_without_the_3s_stall(socket_
     assert latency < 1.0, (
         f"ack {latency:.2f}s after the new connection's hello (the built-in client stalls ~3 s)"
     )
+
+
+def test_an_event_slack_delivers_again_is_acked_and_runs_once(socket_server) -> None:
+    """Slack delivers an event again when it did not get the ack in time (or on another
+    connection): the same event id, a new envelope, ``retry_attempt`` 1. Acked, nothing run twice;
+    a new event of the same kind runs as usual."""
+    sockets, fake = socket_server
+
+    def home_opened(event_id: str) -> dict[str, object]:
+        event = {"type": "app_home_opened", "user": CHAIR, "tab": "home", "channel": "D0CHAIR"}
+        return {"type": "event_callback", "team_id": "T0TEAM", "event_id": event_id, "event": event}
+
+    first = sockets.send("events_api", home_opened("Ev0001"))
+    assert sockets.wait_for_ack(first) is not None
+    wait_until(lambda: len(fake.calls_to("views.publish")) == 1)
+    again = sockets.send("events_api", home_opened("Ev0001"), retry_attempt=1)
+    assert sockets.wait_for_ack(again) is not None
+    other = sockets.send("events_api", home_opened("Ev0002"))
+    assert sockets.wait_for_ack(other) is not None
+    wait_until(lambda: len(fake.calls_to("views.publish")) == 2)
+    time.sleep(0.3)  # a second run of the first event would publish a third time by now
+    assert len(fake.calls_to("views.publish")) == 2
 
 
 def serve_socket_env(

@@ -100,8 +100,11 @@ class FakeSocketMode:
             assert ok, f"no connection #{count} within {timeout}s"
             return self.links[count - 1]
 
-    def send(self, envelope_type: str, payload: dict[str, Any], *, link: Link | None = None) -> str:
-        """Send an envelope (``slash_commands``, ``interactive``, ``events_api``); its envelope id."""
+    def send(
+        self, envelope_type: str, payload: dict[str, Any], *, link: Link | None = None, retry_attempt: int = 0
+    ) -> str:
+        """Send an envelope (``slash_commands``, ``interactive``, ``events_api``); its envelope id.
+        ``retry_attempt``: Slack delivering it again (the same payload, a new envelope id)."""
         target = link or self.links[-1]
         envelope_id = f"env-{next(self._ids)}"
         target.socket.send(
@@ -111,8 +114,8 @@ class FakeSocketMode:
                     "type": envelope_type,
                     "payload": payload,
                     "accepts_response_payload": envelope_type != "events_api",
-                    "retry_attempt": 0,
-                    "retry_reason": "",
+                    "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else "",
                 }
             )
         )
