@@ -436,6 +436,24 @@ def sent_ids_of(
     return [row.id for row in executor.execute(query.order_by(N.c.id))]
 
 
+def posted_about_meetings(
+    executor: Executor, *, committee_ids: Sequence[int], since: datetime, excluded: Iterable[str]
+) -> list[int]:
+    """Ids of the rows posted (with a ts to edit) about the meetings of ``committee_ids`` that start
+    at ``since`` or later, but those of the ``excluded`` kinds."""
+    if not committee_ids:
+        return []
+    M = Meeting.__table__  # type: ignore[attr-defined]
+    meetings = sa.select(M.c.id).where(M.c.committee_id.in_(committee_ids), M.c.start >= since)
+    query = sa.select(N.c.id).where(
+        N.c.state == SENT,
+        N.c.ts.is_not(None),
+        N.c.meeting_id.in_(meetings),
+        N.c.kind.not_in(list(excluded)),
+    )
+    return [row.id for row in executor.execute(query.order_by(N.c.id))]
+
+
 def stale_ids(executor: Executor, *, limit: int) -> list[int]:
     """Ids of posted rows whose last edit failed, oldest failure first."""
     query = (

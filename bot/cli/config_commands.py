@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.cli.common import CliError, instant, open_database
 from bot.config.cadence_warnings import import_warnings
 from bot.config.document import ConfigError, preset_path
-from bot.config.schedule_changes import outdate_posted, void_changes
+from bot.config.schedule_changes import void_changes
 from bot.config.transfer import ImportResult, export_config, import_config
 from bot.config.validation import load_config
 from storage.committees import list_committees
@@ -107,7 +107,7 @@ def config_import(
             if dry_run:
                 session.rollback()
             else:
-                after_import(session, result, keys=keys, now=now)
+                after_import(session, result, now=now)
     except ConfigError as error:
         raise CliError(str(error)) from None
     prefix = "dry run, nothing written: " if dry_run else ""
@@ -116,18 +116,22 @@ def config_import(
         click.echo(f"Warning: {doc.source}: {warning}", err=True)
 
 
-def after_import(session: Session, result: ImportResult, *, keys: list[str], now: datetime) -> None:
+def after_import(session: Session, result: ImportResult, *, now: datetime) -> None:
     """What an import sets going, in its transaction: the notifications of committees whose settings
     changed are re-planned, so a new cadence, time zone or chair takes effect at once rather than at
-    the dispatcher's next periodic check (new committees are planned by its first pass); messages
-    posted about meetings a change of schedule took out of the series are marked for an edit."""
-    from bot.planning import outbox
+    the dispatcher's next periodic check (new committees are planned by its first pass), and the
+    messages posted about their meetings are marked for an edit (bot.planning.posted)."""
+    from bot.planning import outbox, posted
 
     changed = None if result.workspace_changed else set(result.updated)
-    for committee in list_committees(session, active=None):
-        if (changed is None or committee.key in changed) and committee.key not in result.created:
-            outbox.replan_committee(session, committee_id=id_of(committee), now=now)
-    outdate_posted(session, keys=keys, now=now)
+    replanned = [
+        id_of(committee)
+        for committee in list_committees(session, active=None)
+        if (changed is None or committee.key in changed) and committee.key not in result.created
+    ]
+    for committee_id in replanned:
+        outbox.replan_committee(session, committee_id=committee_id, now=now)
+    posted.outdate_posted(session, committee_ids=replanned, now=now)
 
 
 @config.command("export")

@@ -17,9 +17,8 @@ from sqlmodel import Session, col, select
 from bot.core.calendar import zone
 from bot.core.series_membership import occurrence_of
 from storage import meetings as meeting_store
-from storage import notifications as notification_store
 from storage.committees import get_workspace
-from storage.models import Committee, Meeting, MeetingStatus, Notification, id_of
+from storage.models import Committee, Meeting, MeetingStatus, id_of
 
 
 def void_changes(session: Session, *, keys: Iterable[str], now: datetime) -> list[str]:
@@ -29,23 +28,8 @@ def void_changes(session: Session, *, keys: Iterable[str], now: datetime) -> lis
     return [_void(committee, row) for committee, row in _left_behind(session, keys, now, statuses)]
 
 
-def outdate_posted(session: Session, *, keys: Iterable[str], now: datetime) -> int:
-    """Mark for an edit every message posted about a meeting to come that a change of schedule made
-    at ``now`` took out of the series (an agenda request, a deck reminder): the next tick edits each
-    to say the slot left the calendar, without its buttons (bot.notices). Returns the messages."""
-    marked = 0
-    for _committee, meeting in _left_behind(session, keys, now, None):
-        for row_id in notification_store.sent_ids_of(session, meeting_id=id_of(meeting)):
-            row = session.get(Notification, row_id)
-            if row is not None:
-                row.stale_since = now  # the next tick edits the posted message
-                session.add(row)
-                marked += 1
-    return marked
-
-
 def _left_behind(
-    session: Session, keys: Iterable[str], now: datetime, statuses: tuple[str, ...] | None
+    session: Session, keys: Iterable[str], now: datetime, statuses: tuple[str, ...]
 ) -> Iterator[tuple[Committee, Meeting]]:
     """The stored meetings to come (with ``statuses``) of the committees ``keys`` whose schedule
     changed at ``now``, that the new series does not have."""

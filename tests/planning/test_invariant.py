@@ -267,7 +267,7 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
             with write_session(engine) as session:
                 doc = parse_config(config_yaml(self.committees))
                 result = import_config(session, doc, now=self.now)
-                after_import(session, result, keys=[spec.key for spec in doc.committees], now=self.now)
+                after_import(session, result, now=self.now)
 
         def committee(self, session: Session, key: str) -> Committee:
             found = session.exec(select(Committee).where(Committee.key == key)).one()
