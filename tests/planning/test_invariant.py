@@ -854,3 +854,27 @@ def test_a_chase_skipped_for_a_deactivated_owner_is_no_loss(engine, fake) -> Non
     machine.add_action(days=0, key="pilotage", owner=OWNER_B)
     machine.audit()
     machine.teardown()
+
+
+def test_a_committee_moved_to_another_hour_and_back_shows_its_agenda_again(engine, fake) -> None:
+    """A sequence random runs found: production's hour changed, changed again, then back. Its posted
+    agenda said the slot had left the calendar; back in it, the message shows the agenda again."""
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    machine = make_machine(engine, fake, client)()
+    machine.install()
+    for pick in (1, 2, 1, 1):
+        machine.config_change(key="production", change="hour", pick=pick)
+    machine.audit()
+    machine.teardown()
+
+
+def test_posted_minutes_show_their_times_in_the_committees_new_zone(engine, fake) -> None:
+    """A sequence random runs found: minutes posted, then the committee's zone changed by
+    ``config import``: the posted minutes are edited to show their times in the new zone."""
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    machine = make_machine(engine, fake, client)()
+    machine.install()
+    machine.submit_minutes(key="pilotage", with_action=False)
+    machine.config_change(key="pilotage", change="zone", pick=1)
+    machine.audit()
+    machine.teardown()
