@@ -208,7 +208,14 @@ def replan_action(
     if action is None:
         return PlanResult()
     scope = store.pending_of(session, action_id=action_id, kinds=ACTION_KINDS)
-    planned, until = plan_action_chases(session, [action], now=now, horizon=horizon)
+    with plan_guard.collecting() as failed:
+        planned, until = plan_action_chases(session, [action], now=now, horizon=horizon)
+    # Recorded for the admins as the tick's passes record theirs; a chase planned fine again (the
+    # owner postponed a due date in year 9999) settles the failure recorded before.
+    plan_guard.record_unplannable(session, failed, now=now)
+    subject = f"action:{action_id}"
+    if all(problem.subject != subject for problem in failed):
+        plan_guard.resolve(session, subject=subject, now=now)
     result = upsert(session, planned, now=now, scope=scope, reason="no longer planned for this action")
     if action.status in OPEN_ACTION_STATUSES and committee_key_of(session, action) is None:
         store.set_mark(session, f"{ACTION}{action_id}", planned_until=until, planned_at=now)

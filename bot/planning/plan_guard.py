@@ -15,7 +15,8 @@ Telling the admins is the delivery layer's job (planning sits below it and never
 tick, right after planning, reads the rows recorded here that nobody was told about yet
 (``unreported``), reports each through ``bot.delivery.admin_reports`` and marks it (``mark_reported``)
 in the same transaction. So a subject is reported once per error, whichever pass first failed on it,
-and a report that could not be written is tried again at the next tick.
+and a report that could not be written is tried again at the next tick. A subject planned fine
+again (an item's far due date corrected) settles its recorded failure (``resolve``).
 """
 
 from __future__ import annotations
@@ -136,6 +137,23 @@ def record_unplannable(session: Session, problems: Iterable[Unplannable], *, now
             stored.data = {**(stored.data or {}), "reported": False}
             session.add(stored)
     return added
+
+
+def resolve(session: Session, *, subject: str, now: datetime) -> bool:
+    """``subject`` was planned without error: its recorded failure, if any, is settled (skipped:
+    ``status`` and the admins' App Home no longer list it). True when there was one."""
+    stored = session.exec(
+        select(Notification).where(
+            Notification.key == f"{PLANNING_FAILED}:{subject}"[:255], Notification.state == store.FAILED
+        )
+    ).first()
+    if stored is None:
+        return False
+    stored.state = store.SKIPPED
+    stored.data = {**(stored.data or {}), "resolved_at": now.isoformat()}
+    stored.updated_at = now
+    session.add(stored)
+    return True
 
 
 def unreported(session: Session) -> list[Notification]:

@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
+from bot.action_items import flows as action_rules
 from bot.cli.main import cli
+from bot.delivery.status import read_status
 from bot.planning import plan_guard
 from bot.planning.horizon import plan_horizon
 from storage.db import write_session
@@ -175,6 +177,25 @@ def test_tick_plans_the_rest_records_the_skip_and_prints_no_traceback(engine, ca
         assert (
             len(session.exec(select(Notification).where(Notification.kind == "planning_failed")).all()) == 1
         )
+
+
+def test_correcting_the_far_due_date_settles_the_recorded_failure(engine) -> None:
+    """The admins were told to correct the item (``/action edit``): once it plans again, its
+    recorded failure leaves ``status`` and the admins' views; a failure planned again is not."""
+    committees = seed(engine)
+    far = _store_far_action(engine, committees["production"])
+    with write_session(engine) as session:
+        plan_horizon(session, now=NOW)
+    with write_session(engine) as session:
+        action_rules.edit_action(
+            session, action_id=far, actor=CHAIR, now=NOW, due=date(2027, 3, 26), today=NOW.date()
+        )
+    with Session(engine) as session:
+        (failure,) = session.exec(select(Notification).where(Notification.kind == "planning_failed")).all()
+        assert failure.state == "skipped" and "resolved_at" in failure.data
+        assert failure.key not in [row["key"] for row in read_status(session, now=NOW).failed]
+        chases = session.exec(select(Notification).where(Notification.action_id == far)).all()
+        assert any(row.kind == "action_due_soon" and row.state == "pending" for row in chases)
 
 
 def test_the_tick_command_exits_0_without_a_traceback(engine, database) -> None:
