@@ -28,18 +28,11 @@ from bot.delivery import sender
 from bot.meetings import minutes_versions
 from bot.meetings.document import minutes_docx, minutes_record
 from bot.notices.message import OutgoingMessage
+from bot.slack import blocks as bk
 from storage.models import Meeting, MeetingStatus, Notification, id_of
 
 KIND = kinds.MINUTES_DOCUMENT_KIND
 DOCX_TYPE = "docx"
-COMMENT = {
-    "fr": "Compte rendu au format Word : {name}, réunion du {date}.",
-    "en": "Minutes as a Word document: {name}, meeting of {date}.",
-}
-AMENDED_COMMENT = {
-    "fr": "Compte rendu modifié (version {version}) au format Word : {name}, réunion du {date}.",
-    "en": "Amended minutes (version {version}) as a Word document: {name}, meeting of {date}.",
-}
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +63,14 @@ def build(session: Session, row: Notification, *, now: datetime) -> FileMessage 
         if latest is None or latest.number != version:
             return None
     record = minutes_record(session, meeting)
-    values = {"name": record.committee_name, "date": record.start.date().isoformat(), "version": version}
-    comment = (AMENDED_COMMENT if version is not None else COMMENT)[record.locale].format(**values)
+    comment = bk.piece(
+        record.locale,
+        "minutes_document",
+        "amended" if version is not None else "comment",
+        name=record.committee_name,
+        date=record.start.date().isoformat(),
+        version=version,
+    )
     stem = f"{record.file_stem}-v{version}" if version is not None else record.file_stem
     return FileMessage(
         text=comment,
@@ -130,5 +129,5 @@ def send_file_by_dm(
     )
 
 
-def queue_data(ts: str, version: int | None = None) -> dict[str, Any]:
-    return {"thread_ts": ts, **({"version": version} if version is not None else {})}
+def queue_data(ts: str) -> dict[str, Any]:
+    return {"thread_ts": ts}

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -177,10 +178,9 @@ def replan_meeting(session: Session, *, meeting_id: int, now: datetime) -> PlanR
         planned: list[Planned] = []
         reason = "no longer in the committee's calendar"
     else:
-        found = occurrence
         planned = plan_guard.guarded(
             f"meeting:{committee.key}:{as_utc(meeting.series_start).isoformat()}",
-            lambda: timeline_mod.plan_meeting(committee, found, business),
+            partial(timeline_mod.plan_meeting, committee, occurrence, business),
             committee_key=committee.key,
         )
         reason = (
