@@ -64,6 +64,27 @@ def stand_in_build(session, notification: Notification, *, now: datetime) -> mes
     )
 
 
+def notification_row(
+    key: str,
+    kind: str,
+    at: datetime,
+    expires_at: datetime | None,
+    recipient: str,
+    *,
+    committee_id: int,
+    action_id: int | None = None,
+    state: str = "pending",
+    sent: tuple[datetime, str, str] | None = None,
+) -> tuple:
+    """One row in ``NOTIFICATION_COLUMNS`` order; ``sent``: (sent_at, channel, ts) of a posted one."""
+    sent_at, channel, ts = sent if sent is not None else (None, None, None)
+    attempts = 1 if sent is not None else 0
+    return (
+        key, kind, at, expires_at, recipient, committee_id, None, action_id, state, attempts,
+        None, None, None, sent_at, channel, ts, None, {}, NOW, NOW,
+    )  # fmt: skip
+
+
 def load(engine, *, committees: int, actions: int, due: int) -> None:
     """A steady-state database of ``committees`` committees and ``actions`` open actions, ``due`` rows due now."""
     load_committees(engine, committees, now=NOW)
@@ -119,104 +140,32 @@ def load(engine, *, committees: int, actions: int, due: int) -> None:
         # Due now: overdue chases of the first ``due`` actions, to their owners.
         for n in range(due):
             at = NOW - timedelta(seconds=rng.randrange(1, 600))
-            yield (
-                f"a:{n + 1}:due:action_overdue:1",
-                "action_overdue",
-                at,
-                at + timedelta(days=2),
-                f"U{n % USERS:06d}",
-                n % committees + 1,
-                None,
-                n + 1,
-                "pending",
-                0,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                {},
-                NOW,
-                NOW,
-            )
+            yield notification_row(
+                f"a:{n + 1}:due:action_overdue:1", "action_overdue", at, at + timedelta(days=2),
+                f"U{n % USERS:06d}", committee_id=n % committees + 1, action_id=n + 1,
+            )  # fmt: skip
         # History and the coming weeks: 60 sent and 20 pending per committee, one pending per action.
         for c in range(committees):
             for k in range(80):
                 i += 1
                 if k < 60:
                     at = NOW - timedelta(hours=rng.randrange(1, 24 * 365))
-                    yield (
-                        f"h:{c}:{k}",
-                        "weekly_digest",
-                        at,
-                        None,
-                        f"C{c:07d}",
-                        c + 1,
-                        None,
-                        None,
-                        "sent",
-                        1,
-                        None,
-                        None,
-                        None,
-                        at,
-                        f"C{c:07d}",
-                        f"{int(at.timestamp())}.{i % 1_000_000:06d}",
-                        None,
-                        {},
-                        NOW,
-                        NOW,
-                    )
+                    yield notification_row(
+                        f"h:{c}:{k}", "weekly_digest", at, None, f"C{c:07d}", committee_id=c + 1,
+                        state="sent", sent=(at, f"C{c:07d}", f"{int(at.timestamp())}.{i % 1_000_000:06d}"),
+                    )  # fmt: skip
                 else:
                     at = NOW + timedelta(hours=rng.randrange(1, 24 * 14))
-                    yield (
-                        f"p:{c}:{k}",
-                        "meeting_reminder",
-                        at,
-                        at + timedelta(hours=1),
-                        f"C{c:07d}",
-                        c + 1,
-                        None,
-                        None,
-                        "pending",
-                        0,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        {},
-                        NOW,
-                        NOW,
-                    )
+                    yield notification_row(
+                        f"p:{c}:{k}", "meeting_reminder", at, at + timedelta(hours=1), f"C{c:07d}",
+                        committee_id=c + 1,
+                    )  # fmt: skip
         for a in range(due, actions):
             at = NOW + timedelta(hours=rng.randrange(1, 24 * 14))
-            yield (
-                f"a:{a + 1}:future",
-                "action_due_soon",
-                at,
-                None,
-                f"U{a % USERS:06d}",
-                a % committees + 1,
-                None,
-                a + 1,
-                "pending",
-                0,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                {},
-                NOW,
-                NOW,
-            )
+            yield notification_row(
+                f"a:{a + 1}:future", "action_due_soon", at, None, f"U{a % USERS:06d}",
+                committee_id=a % committees + 1, action_id=a + 1,
+            )  # fmt: skip
 
     bulk_insert(engine, "notification", NOTIFICATION_COLUMNS, notification_rows())
     marks: list[tuple[str, datetime | None, datetime, int | None]] = [
