@@ -755,6 +755,10 @@ def make_machine(engine: Engine, fake: FakeSlack, client: WebClient) -> type[Rul
                         continue  # a deactivated user's DMs can no longer be edited (user_disabled)
                     message = by_place.get((row.channel or row.recipient, row.ts))
                     assert message is not None, f"{row.key}: posted but not in Slack"
+                    if notices.build(session, row, now=self.now) is None:
+                        # Nothing to show any more (a chase a later one superseded, the notice of a
+                        # meeting now held): a record of its time, left as it was last shown.
+                        continue
                     _, at = self.stamps[(message.channel, message.ts)]
                     expected = notices.build(session, row, now=at)
                     if expected is None:
