@@ -427,6 +427,21 @@ def pending_of(
     ]
 
 
+def meetings_pending_after(executor: Executor, *, committee_id: int, after: datetime) -> list[int]:
+    """Ids of the committee's meetings with pending rows due at ``after`` or later."""
+    query = (
+        sa.select(N.c.meeting_id)
+        .where(
+            N.c.state == PENDING,
+            N.c.committee_id == committee_id,
+            N.c.meeting_id.is_not(None),
+            N.c.due_at >= after,
+        )
+        .distinct()
+    )
+    return sorted(row.meeting_id for row in executor.execute(query))
+
+
 def sent_ids_of(
     executor: Executor, *, meeting_id: int | None = None, action_id: int | None = None
 ) -> list[int]:

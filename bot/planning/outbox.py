@@ -130,15 +130,11 @@ def replan_committee(
         store.delete_marks(session, [subject])
         return PlanResult(skipped=skipped)
     planned = window.plan_window(session, start=start, end=until, committee_key=committee.key)
-    scope = (
-        []
-        if first
-        else [
-            row
-            for row in store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
-            if start <= row.due_at < until
-        ]
-    )
+    pending = [] if first else store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
+    scope = [row for row in pending if start <= row.due_at < until]
+    # A meeting's rows beyond the window (a moved meeting is planned whole) follow it under the new
+    # settings, or go when the new series no longer has it.
+    beyond = [] if first else store.meetings_pending_after(session, committee_id=committee_id, after=until)
     result = upsert(
         session,
         planned,
@@ -147,6 +143,8 @@ def replan_committee(
         reason="no longer planned for this committee",
         bulk_meetings=first,  # a first plan: no Meeting objects in this session to keep in step
     )
+    for meeting_id in beyond:
+        result += replan_meeting(session, meeting_id=meeting_id, now=now)
     # planned_at: when the committee was last planned in full (a later change re-plans it again).
     store.set_mark(
         session, subject, planned_until=until, planned_at=max(now, as_utc(committee.updated_at or now))

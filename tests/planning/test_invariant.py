@@ -882,3 +882,19 @@ def test_posted_minutes_show_their_times_in_the_committees_new_zone(engine, fake
     machine.config_change(key="pilotage", change="zone", pick=1)
     machine.audit()
     machine.teardown()
+
+
+def test_a_moved_meeting_a_new_cadence_leaves_out_takes_its_late_chases_along(engine, fake) -> None:
+    """A sequence random runs found (shrunk): production's meeting of the 19th moved to the 17th,
+    then its cadence made biweekly, which leaves the 19th out. The moved meeting's overdue chases,
+    planned whole beyond the committee's window, went with it, not only those inside the window."""
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    machine = make_machine(engine, fake, client)()
+    machine.install()
+    machine.time_passes(hours=49)
+    machine.move(days=-2, hour=8, index=1, key="production")
+    machine.config_change(key="production", change="cadence", pick=1)
+    machine.time_passes(hours=168)
+    machine.time_passes(hours=3)
+    machine.audit()
+    machine.teardown()
