@@ -142,6 +142,7 @@ def replan_committee(
         scope=scope,
         reason="no longer planned for this committee",
         bulk_meetings=first,  # a first plan: no Meeting objects in this session to keep in step
+        fresh=first,
     )
     for meeting_id in beyond:
         result += replan_meeting(session, meeting_id=meeting_id, now=now)
@@ -275,6 +276,7 @@ def upsert(
     reason: str = "no longer planned",
     known: dict[tuple[str, datetime], int] | None = None,
     bulk_meetings: bool = False,
+    fresh: bool = False,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
     pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
@@ -283,9 +285,11 @@ def upsert(
     minutes sent back, a committee reactivated) and that is still valid is pending again (SPEC §4:
     a kind not posted yet is sent at its instant for the new slot, or at once). The send-time
     checks still decide whether it goes out. ``bulk_meetings``: create missing meetings in one
-    statement whatever their number."""
+    statement whatever their number. ``fresh``: the subject was never planned, so no stored row has
+    these keys: they are not looked up (on PostgreSQL, thousands of committees planned in one
+    transaction made each lookup scan the rows the transaction had written so far)."""
     items = {item.key: item for item in planned if item.to}
-    stored = store.existing(session, items)
+    stored = {} if fresh else store.existing(session, items)
     result = PlanResult()
     for key, row in stored.items():
         item = items[key]
