@@ -36,12 +36,19 @@ class OccurrenceLike(Protocol):
 
 
 def get_workspace(session: Session, *, team_id: str = DEFAULT_TEAM) -> WorkspaceSettings:
-    """The workspace settings row, created with the defaults when it does not exist yet."""
+    """The workspace settings row, created with the defaults when it does not exist yet.
+
+    Remembered in the session (planning thousands of committees in one asks for it thousands of
+    times): the same object the identity map would give, while it is still in the session."""
+    remembered = session.info.get(("workspace", team_id))
+    if remembered is not None and remembered in session:
+        return remembered
     workspace = session.exec(select(WorkspaceSettings).where(WorkspaceSettings.team_id == team_id)).first()
     if workspace is None:
         workspace = WorkspaceSettings(team_id=team_id)
         session.add(workspace)
         session.flush()
+    session.info[("workspace", team_id)] = workspace
     return workspace
 
 

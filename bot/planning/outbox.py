@@ -115,7 +115,8 @@ def replan_committee(
     """
     committee = session.get(Committee, committee_id)
     subject = f"{COMMITTEE}{committee_id}"
-    mark = store.get_mark(session, subject)
+    # A first plan has no mark to extend (the horizon sets one due, in case this plan fails).
+    mark = None if first else store.get_mark(session, subject)
     until = max(now + horizon, mark.planned_until if mark and mark.planned_until else now)
     start = now - LOOKBACK
     if committee is None or not committee.active:
@@ -129,7 +130,7 @@ def replan_committee(
         )
         store.delete_marks(session, [subject])
         return PlanResult(skipped=skipped)
-    planned = window.plan_window(session, start=start, end=until, committee_key=committee.key)
+    planned = window.plan_window(session, start=start, end=until, only=committee)
     pending = [] if first else store.pending_of(session, committee_id=committee_id, kinds=PLANNED_KINDS)
     scope = [row for row in pending if start <= row.due_at < until]
     # A meeting's rows beyond the window (a moved meeting is planned whole) follow it under the new
@@ -143,6 +144,7 @@ def replan_committee(
         reason="no longer planned for this committee",
         bulk_meetings=first,  # a first plan: no Meeting objects in this session to keep in step
         fresh=first,
+        committee_ids={committee.key: committee_id},
     )
     for meeting_id in beyond:
         result += replan_meeting(session, meeting_id=meeting_id, now=now)
@@ -277,6 +279,7 @@ def upsert(
     known: dict[tuple[str, datetime], int] | None = None,
     bulk_meetings: bool = False,
     fresh: bool = False,
+    committee_ids: dict[str, int] | None = None,
 ) -> PlanResult:
     """Write ``planned``: insert new keys, move pending rows whose plan changed, and skip the
     pending rows of ``scope`` (the re-planned subject's) that the plan no longer contains.
@@ -285,7 +288,8 @@ def upsert(
     minutes sent back, a committee reactivated) and that is still valid is pending again (SPEC §4:
     a kind not posted yet is sent at its instant for the new slot, or at once). The send-time
     checks still decide whether it goes out. ``bulk_meetings``: create missing meetings in one
-    statement whatever their number. ``fresh``: the subject was never planned, so no stored row has
+    statement whatever their number. ``committee_ids``: the ids of the committees the caller holds,
+    by key (else they are looked up). ``fresh``: the subject was never planned, so no stored row has
     these keys: they are not looked up (on PostgreSQL, thousands of committees planned in one
     transaction made each lookup scan the rows the transaction had written so far)."""
     items = {item.key: item for item in planned if item.to}
@@ -330,7 +334,9 @@ def upsert(
             )
     new = [item for key, item in items.items() if key not in stored and _still_valid(item, now)]
     if new:
-        committee_ids = _committee_ids(session, {item.committee_key for item in new if item.committee_key})
+        keys = {item.committee_key for item in new if item.committee_key}
+        if committee_ids is None or not keys <= committee_ids.keys():
+            committee_ids = _committee_ids(session, keys)
         meetings = _materialise_meetings(
             session, [i for i in new if i.series_start], committee_ids, now, known or {}, bulk=bulk_meetings
         )

@@ -204,6 +204,7 @@ def plan_window(
     end: datetime,
     committee_key: str | None = None,
     until_actions: date | None = None,
+    only: Committee | None = None,
 ) -> list[Planned]:
     """Every notification whose instant falls in [start, end), sorted by instant then key.
 
@@ -212,9 +213,10 @@ def plan_window(
     committees (all of them, committee-less ones included, when no key is given) is chased in its
     owner's Slack time zone (else the committee's, else the workspace's) up to ``until_actions``
     (default: the last day of the window). Digests: each active committee's weekly digests.
-    Raises ``UnknownCommittee`` for a key that does not exist.
+    Raises ``UnknownCommittee`` for a key that does not exist. ``only``: the one committee to
+    plan, when the caller holds it already (no query for it).
     """
-    committees = _committees(session, committee_key)
+    committees = ([only] if only.active else []) if only is not None else _committees(session, committee_key)
     workspace = get_workspace(session)
     planned: list[Planned] = []
 

@@ -284,10 +284,10 @@ def test_a_committee_whose_plan_fails_does_not_stop_the_others(engine, fake, cli
     declare(engine)
     real = window.plan_window
 
-    def broken(session, *, committee_key=None, **kwargs):
-        if committee_key == "qualite":
+    def broken(session, *, committee_key=None, only=None, **kwargs):
+        if (only.key if only is not None else committee_key) == "qualite":
             raise RuntimeError("bad data")
-        return real(session, committee_key=committee_key, **kwargs)
+        return real(session, committee_key=committee_key, only=only, **kwargs)
 
     monkeypatch.setattr(window, "plan_window", broken)
     tick(engine, client, paris(2027, 1, 4, 8, 0))
