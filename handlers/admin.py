@@ -31,13 +31,9 @@ def on_retry(
     problem = load(ProblemRef, action.get("value"))
     user = user_of(body)
     with unit_of_work(engine_of(context)) as session:
-        if admin_reports.is_admin(session, user):
-            count = admin_reports.retry(
-                session, to=problem.to, error=problem.error, by=user, now=now_of(context)
-            )
-            text = admin_reports.retried_text(session, user, count=count, to=problem.to)
-        else:
-            text = admin_reports.refusal(session, user)
+        text = admin_reports.retry_as(
+            session, user_id=user, to=problem.to, error=problem.error, now=now_of(context)
+        )
     deliver(Outcome(reply=reply(text)), body=body, client=client, context=context, respond=respond)
     if from_home(body):
         publish_home(engine_of(context), client, user_id=user, now=now_of(context))

@@ -4,7 +4,7 @@ asking, and deliver an ``Outcome`` (open the modal, answer ephemerally, follow u
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.slack.outcome import Outcome, Reply
 from bot.slack.users import Person, learn_users, person
@@ -89,6 +90,22 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
 def from_home(body: dict[str, Any]) -> bool:
     """An interaction in the App Home (no response_url, no channel: nowhere for an ephemeral)."""
     return (body.get("view") or {}).get("type") == "home"
+
+
+def run_flow(
+    flow: Callable[[Session, Person], Outcome],
+    *,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond | None = None,
+) -> None:
+    """What every button listener does after its ack: find who asks, run ``flow`` in one unit of
+    work, then ``deliver`` its outcome (the Slack calls after the commit)."""
+    person = who(context, client, user_of(body))
+    with unit_of_work(engine_of(context)) as session:
+        outcome = flow(session, person)
+    deliver(outcome, body=body, client=client, context=context, respond=respond)
 
 
 def deliver(

@@ -12,16 +12,7 @@ from slack_sdk import WebClient
 from bot.slack import ids
 from bot.slack.payloads import ActionRef, PendingCommand, PickCommittee, RedateRef, SnoozeRef, load
 from bot.surface import action_changes, action_modals
-from handlers.common import (
-    channel_of,
-    deliver,
-    engine_of,
-    has_response_url,
-    now_of,
-    unit_of_work,
-    user_of,
-    who,
-)
+from handlers.common import channel_of, has_response_url, now_of, run_flow
 
 
 def register(app: App) -> None:
@@ -46,10 +37,12 @@ def on_done(
 ) -> None:
     ack()
     ref = load(ActionRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_changes.done(session, action_id=ref.action_id, person=person, now=now_of(context))
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+    run_flow(
+        lambda session, person: action_changes.done(
+            session, action_id=ref.action_id, person=person, now=now_of(context)
+        ),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_progress(
@@ -57,12 +50,12 @@ def on_progress(
 ) -> None:
     ack()
     ref = load(ActionRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_modals.open_progress(
+    run_flow(
+        lambda session, person: action_modals.open_progress(
             session, action_id=ref.action_id, person=person, channel=channel_of(body)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_snooze(
@@ -75,10 +68,10 @@ def on_snooze(
 ) -> None:
     ack()
     ref = load(SnoozeRef, (action.get("selected_option") or {}).get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_changes.snooze(session, ref=ref, person=person, now=now_of(context))
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+    run_flow(
+        lambda session, person: action_changes.snooze(session, ref=ref, person=person, now=now_of(context)),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_postpone(
@@ -104,17 +97,13 @@ def _open_date(
 ) -> None:
     ack()
     ref = load(ActionRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_modals.open_date(
-            session,
-            action_id=ref.action_id,
-            kind=kind,
-            person=person,
-            channel=channel_of(body),
+    run_flow(
+        lambda session, person: action_modals.open_date(
+            session, action_id=ref.action_id, kind=kind, person=person, channel=channel_of(body),
             now=now_of(context),
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_previous_business_day(
@@ -127,10 +116,12 @@ def on_previous_business_day(
 ) -> None:
     ack()
     ref = load(RedateRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_changes.previous_business_day(session, ref=ref, person=person, now=now_of(context))
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+    run_flow(
+        lambda session, person: action_changes.previous_business_day(
+            session, ref=ref, person=person, now=now_of(context)
+        ),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_reassign(
@@ -138,12 +129,12 @@ def on_reassign(
 ) -> None:
     ack()
     ref = load(ActionRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_modals.open_reassign(
+    run_flow(
+        lambda session, person: action_modals.open_reassign(
             session, action_id=ref.action_id, person=person, channel=channel_of(body)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_pick_committee(
@@ -157,19 +148,19 @@ def on_pick_committee(
     ack()
     picked = load(PickCommittee, (action.get("selected_option") or {}).get("value"))
     pending = load(PendingCommand, action.get("block_id"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_modals.picked_committee(
+    run_flow(
+        lambda session, person: action_modals.picked_committee(
             session, committee_id=picked.committee_id, pending=pending, person=person, now=now_of(context)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
     if has_response_url(body, client):
         respond(delete_original=True)  # the picker has done its job
 
 
 def on_new(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = action_modals.open_new(session, person=person)
-    deliver(outcome, body=body, client=client, context=context)
+    run_flow(
+        lambda session, person: action_modals.open_new(session, person=person),
+        body=body, client=client, context=context,
+    )  # fmt: skip

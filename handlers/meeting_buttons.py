@@ -13,7 +13,7 @@ from bot.slack import ids
 from bot.slack.payloads import MeetingRef, load
 from bot.surface import meeting_changes as changes
 from bot.surface import meetings as surface
-from handlers.common import channel_of, deliver, engine_of, now_of, unit_of_work, user_of, who
+from handlers.common import channel_of, now_of, run_flow
 
 
 def register(app: App) -> None:
@@ -32,12 +32,12 @@ def on_add_topic(
 ) -> None:
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_topic(
+    run_flow(
+        lambda session, person: surface.open_topic(
             session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_deck_shared(
@@ -45,12 +45,12 @@ def on_deck_shared(
 ) -> None:
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_deck(
+    run_flow(
+        lambda session, person: surface.open_deck(
             session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_submit_minutes(
@@ -58,12 +58,12 @@ def on_submit_minutes(
 ) -> None:
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_minutes(
+    run_flow(
+        lambda session, person: surface.open_minutes(
             session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), now=now_of(context)
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_approve(
@@ -76,12 +76,12 @@ def on_approve(
 ) -> None:
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = surface.approve(
+    run_flow(
+        lambda session, person: surface.approve(
             session, meeting_id=ref.meeting_id, person=person, now=now_of(context), version=ref.version
-        )
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+        ),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_request_changes(
@@ -89,12 +89,12 @@ def on_request_changes(
 ) -> None:
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = surface.open_changes(
+    run_flow(
+        lambda session, person: surface.open_changes(
             session, meeting_id=ref.meeting_id, person=person, channel=channel_of(body), version=ref.version
-        )
-    deliver(outcome, body=body, client=client, context=context)
+        ),
+        body=body, client=client, context=context,
+    )  # fmt: skip
 
 
 def on_restore(
@@ -108,12 +108,12 @@ def on_restore(
     """Restore, on a cancellation notice (chair or admin)."""
     ack()
     ref = load(MeetingRef, action.get("value"))
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = changes.restore_button(
+    run_flow(
+        lambda session, person: changes.restore_button(
             session, meeting_id=ref.meeting_id, person=person, now=now_of(context)
-        )
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+        ),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_confirm(
@@ -126,12 +126,11 @@ def on_confirm(
 ) -> None:
     """A button naming one occurrence: confirm the cancellation, or the occurrence picked."""
     ack()
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = changes.confirmed(
-            session, value=action.get("value") or "", person=person, now=now_of(context)
-        )
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+    value = action.get("value") or ""
+    run_flow(
+        lambda session, person: changes.confirmed(session, value=value, person=person, now=now_of(context)),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip
 
 
 def on_keep(
@@ -144,7 +143,8 @@ def on_keep(
 ) -> None:
     """Keep it: nothing changes."""
     ack()
-    person = who(context, client, user_of(body))
-    with unit_of_work(engine_of(context)) as session:
-        outcome = changes.kept(session, value=action.get("value") or "", person=person)
-    deliver(outcome, body=body, client=client, context=context, respond=respond)
+    value = action.get("value") or ""
+    run_flow(
+        lambda session, person: changes.kept(session, value=value, person=person),
+        body=body, client=client, context=context, respond=respond,
+    )  # fmt: skip

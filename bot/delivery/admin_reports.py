@@ -280,6 +280,15 @@ def problem_messages(session: Session, *, to: str, error: str) -> list[Notificat
     return [r for r in rows if (r.data or {}).get("to") == to and (r.data or {}).get("error") == error]
 
 
+def retry_as(session: Session, *, user_id: str, to: str, error: str, now: datetime) -> str:
+    """An admin's Retry on a delivery problem: the failed messages to ``to`` sent again, and the
+    answer in plain words; anyone else is refused and nothing changes."""
+    if not is_admin(session, user_id):
+        return refusal(session, user_id)
+    count = retry(session, to=to, error=error, by=user_id, now=now)
+    return retried_text(session, user_id, count=count, to=to)
+
+
 def refusal(session: Session, user_id: str) -> str:
     return bk.piece(_locale(session, session.get(SlackUser, user_id)), TEMPLATE, "refused")
 
